@@ -1,0 +1,3 @@
+from blaslint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,238 @@
+"""Per-file analysis facts, computed once and shared by every rule.
+
+The engine builds one :class:`FileContext` per file. Rules ask it questions in
+a small vocabulary -- ``resolve_call``, ``array_facts``, ``is_loop_invariant``,
+``reads_between`` -- and never re-derive facts themselves. Everything beyond
+the parent links (set during the engine's single traversal) is computed lazily
+and cached, so a file no rule asks about costs nothing more than its parse.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cached_property
+
+from blaslint.analysis import facts as _facts
+from blaslint.analysis import flow as _flow
+from blaslint.analysis.imports import ImportMap, canonical, dotted_name, library_of
+from blaslint.analysis.scopes import (
+    COMPREHENSION_TYPES,
+    LOOP_TYPES,
+    SCOPE_TYPES,
+    Binding,
+    Scope,
+    build_scope,
+)
+from blaslint.source import SourceText
+
+PARENT = "_bl_parent"
+
+
+def parent(node: ast.AST) -> ast.AST | None:
+    return getattr(node, PARENT, None)
+
+
+def set_parents(tree: ast.AST) -> None:
+    """Link every node to its parent (the engine does this in its own traversal)."""
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            setattr(child, PARENT, node)
+
+
+class FileContext:
+    def __init__(self, source: SourceText, tree: ast.Module, path: str = "<string>") -> None:
+        self.source = source
+        self.tree = tree
+        self.path = path
+        self._scopes: dict[int, Scope] = {}
+        self._facts_cache: dict[int, object] = {}
+
+    # -- structure ----------------------------------------------------------
+    @staticmethod
+    def parent(node: ast.AST) -> ast.AST | None:
+        return getattr(node, PARENT, None)
+
+    def ancestors(self, node: ast.AST):
+        node = parent(node)
+        while node is not None:
+            yield node
+            node = parent(node)
+
+    def statement_of(self, node: ast.AST) -> ast.stmt | None:
+        while node is not None and not isinstance(node, ast.stmt):
+            node = parent(node)
+        return node
+
+    def scope_node_of(self, node: ast.AST) -> ast.AST:
+        for anc in self.ancestors(node):
+            if isinstance(anc, SCOPE_TYPES):
+                # default values and decorators belong to the outer scope; close enough here
+                return anc
+        return self.tree
+
+    def scope_of(self, node: ast.AST) -> Scope:
+        return self.scope(self.scope_node_of(node))
+
+    def scope(self, scope_node: ast.AST) -> Scope:
+        key = id(scope_node)
+        sc = self._scopes.get(key)
+        if sc is None:
+            sc = build_scope(scope_node, parent)
+            self._scopes[key] = sc
+        return sc
+
+    def function_name(self, node: ast.AST) -> str:
+        """Dotted name of the enclosing functions/classes ("" at module level)."""
+        names = []
+        for anc in self.ancestors(node):
+            if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.append(anc.name)
+        return ".".join(reversed(names))
+
+    def enclosing_loop(self, node: ast.AST) -> ast.AST | None:
+        """The innermost for/while loop or comprehension around ``node`` in its scope.
+
+        ``node`` inside a loop's ``iter`` (evaluated once) is not in that loop.
+        """
+        child = node
+        for anc in self.ancestors(node):
+            if isinstance(anc, SCOPE_TYPES):
+                return None
+            if isinstance(anc, (ast.For, ast.AsyncFor)):
+                if child is not anc.iter and child not in anc.orelse:
+                    return anc
+            elif isinstance(anc, ast.While):
+                if child not in anc.orelse:
+                    return anc
+            elif isinstance(anc, COMPREHENSION_TYPES):
+                first_iter = anc.generators[0].iter
+                if child is not first_iter:
+                    return anc
+            child = anc
+        return None
+
+    # -- source -------------------------------------------------------------
+    def text(self, node: ast.AST) -> str:
+        return self.source.segment(node)
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return self.source.node_span(node)
+
+    # -- names and APIs -----------------------------------------------------
+    @cached_property
+    def imports(self) -> ImportMap:
+        imap = ImportMap.from_module(self.tree)
+        module_scope = self.scope(self.tree)
+        for name, binds in module_scope.bindings.items():
+            if any(b.kind not in ("import",) for b in binds) and name in imap.names:
+                imap.ambiguous.add(name)
+        _flow.record_blas_getters(self, imap)
+        return imap
+
+    def qualname(self, expr: ast.AST) -> str | None:
+        """Qualified name of a Name/Attribute chain through imports, as written."""
+        dotted = dotted_name(expr)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        # A local (non-import) binding shadows the import.
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            root = expr
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            sc = self.scope_of(root)
+            if sc.node is not self.tree and sc.is_local(head):
+                binds = sc.bindings[head]
+                if not all(b.kind == "import" for b in binds):
+                    return self._local_blas_binding(head, binds, rest)
+        qual = self.imports.qualname(head)
+        if qual is None:
+            return None
+        return f"{qual}.{rest}" if rest else qual
+
+    def _local_blas_binding(self, head, binds, rest):
+        if rest or len(binds) != 1:
+            return None
+        return _flow.blas_getter_qualname(self, binds[0])
+
+    def resolve(self, expr: ast.AST) -> str | None:
+        """Canonical API name of a Name/Attribute chain (cupy -> numpy, ...)."""
+        q = self.qualname(expr)
+        return canonical(q) if q else None
+
+    def resolve_call(self, node: ast.AST) -> str | None:
+        """Canonical API name of the function a Call calls, or None."""
+        if not isinstance(node, ast.Call):
+            return None
+        return self.resolve(node.func)
+
+    def library(self, expr: ast.AST) -> str | None:
+        q = self.qualname(expr.func if isinstance(expr, ast.Call) else expr)
+        return library_of(q) if q else None
+
+    def spell(self, qualname: str) -> str | None:
+        """Source spelling of ``qualname`` with this file's imports (None if not imported)."""
+        return self.imports.spelling(qualname)
+
+    def spell_like(self, call_func: ast.AST, new_attr: str, new_qualname: str) -> str | None:
+        """Spell ``new_qualname``, preferring the module path the user wrote for ``call_func``.
+
+        ``np.linalg.inv`` -> ``np.linalg.solve``; ``la.inv`` -> ``la.solve``; a bare
+        imported ``inv`` -> whatever spelling the imports allow.
+        """
+        if isinstance(call_func, ast.Attribute):
+            return f"{self.text(call_func.value)}.{new_attr}"
+        return self.spell(new_qualname)
+
+    # -- bindings -----------------------------------------------------------
+    def binding_scope(self, name: ast.Name) -> Scope | None:
+        """The scope whose binding a Name load refers to (local, else module)."""
+        sc = self.scope_of(name)
+        if sc.is_local(name.id):
+            return sc
+        if name.id in sc.globals or sc.node is not self.tree:
+            mod = self.scope(self.tree)
+            if name.id in mod.bindings:
+                return mod
+        return None
+
+    def reaching_binding(self, name: ast.Name) -> Binding | None:
+        """The one binding that certainly reaches this load, or None if unsure."""
+        return _flow.reaching_binding(self, name)
+
+    def value_of(self, name: ast.Name) -> ast.AST | None:
+        b = self.reaching_binding(name)
+        return b.value if b is not None else None
+
+    def uses(self, binding: Binding) -> list[ast.Name]:
+        """Loads of a binding's name in its scope (and nested scopes that do not rebind it)."""
+        return _flow.uses_of(self, binding)
+
+    # -- arrays -------------------------------------------------------------
+    def array_facts(self, expr: ast.AST) -> "_facts.Facts":
+        key = id(expr)
+        f = self._facts_cache.get(key)
+        if f is None:
+            self._facts_cache[key] = _facts.UNKNOWN  # guards against cycles
+            f = _facts.infer(self, expr)
+            self._facts_cache[key] = f
+        return f
+
+    # -- flow ---------------------------------------------------------------
+    def is_loop_invariant(self, expr: ast.AST, loop: ast.AST) -> bool:
+        return _flow.is_loop_invariant(self, expr, loop)
+
+    def reads_between(self, name: str, stmt_a: ast.stmt, stmt_b: ast.stmt) -> bool:
+        return _flow.reads_between(self, name, stmt_a, stmt_b)
+
+    def statements_between(self, stmt_a: ast.stmt, stmt_b: ast.stmt) -> list[ast.stmt] | None:
+        return _flow.statements_between(self, stmt_a, stmt_b)
+
+    def next_statement(self, stmt: ast.stmt) -> ast.stmt | None:
+        return _flow.next_statement(self, stmt)
+
+    def mutated_in(self, region: ast.AST) -> set[str]:
+        return _flow.mutated_names(self, region)
+
+
+__all__ = ["FileContext", "set_parents", "parent", "LOOP_TYPES"]

@@ -1,0 +1,553 @@
+"""What we know of an array from where it was made: rank, dtype, memory order, shape.
+
+Facts come from creation sites (``np.zeros((m, n), dtype=np.float32)``,
+``rng.standard_normal((n, k))``, ``torch.randn(n, k)``, ``np.asfortranarray``),
+flow through simple assignments in the same function or module, and through a
+few operations that keep or change them predictably (``.T``, ``astype``,
+``zeros_like``, elementwise arithmetic, ``@``). Anything else is unknown, and
+rules stay silent on unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from blaslint.analysis.context import FileContext
+
+Dim = object  # an int, a source string for a symbolic size, or None
+
+
+@dataclass(frozen=True)
+class Facts:
+    rank: int | None = None
+    dtype: str | None = None      # canonical numpy name: "float32", "int64", "bool", "object", ...
+    order: str | None = None      # "C", "F" or None (unknown / not contiguous)
+    shape: tuple | None = None    # tuple of Dim when rank is known from the source
+    lib: str | None = None        # "numpy", "torch", ... the library that made it
+
+    @property
+    def known(self) -> bool:
+        return self.rank is not None
+
+    @property
+    def is_matrix(self) -> bool:
+        return self.rank == 2
+
+    @property
+    def is_vector(self) -> bool:
+        return self.rank == 1
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype in FLOAT_DTYPES
+
+    @property
+    def is_blas_dtype(self) -> bool:
+        return self.dtype in BLAS_DTYPES
+
+
+UNKNOWN = Facts()
+SCALAR = Facts(rank=0)
+
+FLOAT_DTYPES = {"float16", "float32", "float64", "longdouble", "bfloat16"}
+BLAS_DTYPES = {"float32", "float64", "complex64", "complex128"}
+INT_DTYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
+
+_DTYPE_NAMES = {
+    "float32": "float32", "single": "float32", "f4": "float32", "float": "float64",
+    "float64": "float64", "double": "float64", "f8": "float64", "float_": "float64",
+    "float16": "float16", "half": "float16", "f2": "float16", "longdouble": "longdouble",
+    "complex64": "complex64", "csingle": "complex64", "c8": "complex64", "complex": "complex128",
+    "complex128": "complex128", "cdouble": "complex128", "c16": "complex128", "complex_": "complex128",
+    "int8": "int8", "int16": "int16", "int32": "int32", "int64": "int64", "int": "int64",
+    "int_": "int64", "intc": "int32", "i4": "int32", "i8": "int64", "long": "int64",
+    "uint8": "uint8", "uint16": "uint16", "uint32": "uint32", "uint64": "uint64", "u1": "uint8",
+    "bool": "bool", "bool_": "bool", "?": "bool", "object": "object", "object_": "object", "O": "object",
+    "bfloat16": "bfloat16", "short": "int16", "cfloat": "complex64",
+}
+
+_CREATORS_SHAPE_FIRST = {"zeros", "ones", "empty", "full"}
+_NUMPY_RANDOM_SIZED = {  # function -> index of the positional `size` argument
+    "random": 0, "random_sample": 0, "sample": 0, "ranf": 0, "standard_normal": 0,
+    "normal": 2, "uniform": 2, "standard_exponential": 0, "exponential": 1,
+    "integers": 2, "randint": 2, "standard_cauchy": 0, "laplace": 2, "logistic": 2,
+    "gamma": 2, "beta": 2, "poisson": 1, "binomial": 2, "choice": 1,
+}
+_RANDOM_INT = {"integers", "randint", "poisson", "binomial"}
+
+
+def dtype_name(ctx: "FileContext", node: ast.AST | None, depth: int = 0) -> str | None:
+    """Canonical dtype of a dtype expression (np.float32, "f4", float, torch.float32, T)."""
+    if node is None or depth > 4:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        s = node.value.lstrip("<>=|")
+        return _DTYPE_NAMES.get(s)
+    if isinstance(node, ast.Name) and node.id in ("float", "int", "bool", "complex", "object"):
+        if ctx.scope_of(node).bindings.get(node.id) is None and ctx.imports.qualname(node.id) is None:
+            return _DTYPE_NAMES[node.id]
+    q = ctx.resolve(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+    if q:
+        lib, _, attr = q.rpartition(".")
+        if lib in ("numpy", "torch") and attr in _DTYPE_NAMES:
+            return _DTYPE_NAMES[attr]
+        return None
+    if isinstance(node, ast.Call):  # np.dtype("float32")
+        if ctx.resolve_call(node) == "numpy.dtype" and node.args:
+            return dtype_name(ctx, node.args[0], depth + 1)
+        return None
+    if isinstance(node, ast.Name):
+        value = ctx.value_of(node)
+        if value is not None:
+            return dtype_name(ctx, value, depth + 1)
+    if isinstance(node, ast.Attribute) and node.attr == "dtype":
+        return ctx.array_facts(node.value).dtype
+    return None
+
+
+def _kw(call: ast.Call, name: str) -> ast.AST | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _arg(call: ast.Call, index: int, name: str) -> ast.AST | None:
+    v = _kw(call, name)
+    if v is not None:
+        return v
+    if len(call.args) > index and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        return call.args[index]
+    return None
+
+
+def _dim(ctx, node) -> object:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    return ctx.text(node) if hasattr(node, "lineno") else None
+
+
+def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
+    """A shape argument as a tuple of dims (ints or source strings), if its length is known."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return (node.value,)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        if any(isinstance(e, ast.Starred) for e in node.elts):
+            return None
+        return tuple(_dim(ctx, e) for e in node.elts)
+    if isinstance(node, ast.Name):
+        value = ctx.value_of(node)
+        if isinstance(value, (ast.Tuple, ast.List)):
+            return shape_of(ctx, value)
+        if isinstance(value, ast.Constant) and isinstance(value.value, int):
+            return (node.id,)
+        return None
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        f = ctx.array_facts(node.value)
+        return f.shape if f.shape is not None else (
+            tuple([None] * f.rank) if f.rank is not None else None
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.FloorDiv, ast.Sub)):
+        # `n * m`, `n + 1`: a scalar size
+        left, right = node.left, node.right
+        if all(_looks_scalar(ctx, x) for x in (left, right)):
+            return (ctx.text(node),)
+    return None
+
+
+def _looks_scalar(ctx, node) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int)
+    if isinstance(node, ast.BinOp):
+        return _looks_scalar(ctx, node.left) and _looks_scalar(ctx, node.right)
+    if isinstance(node, ast.Name):
+        v = ctx.value_of(node)
+        return isinstance(v, ast.Constant) and isinstance(v.value, int)
+    return False
+
+
+def _facts_from_shape(shape, dtype, order, lib) -> Facts:
+    if shape is None:
+        return Facts(dtype=dtype, lib=lib)
+    return Facts(rank=len(shape), dtype=dtype, order=order if len(shape) >= 2 else "C", shape=shape, lib=lib)
+
+
+def promote(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return None
+    if a == b:
+        return a
+    order = ["bool", "uint8", "int8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+             "float16", "bfloat16", "float32", "float64", "longdouble", "complex64", "complex128"]
+    if a == "object" or b == "object":
+        return "object"
+    if a in order and b in order:
+        if {a, b} == {"float32", "complex64"}:
+            return "complex64"
+        if ("complex64" in (a, b)) and ("float64" in (a, b)):
+            return "complex128"
+        if a in INT_DTYPES and b in ("float16", "float32") or b in INT_DTYPES and a in ("float16", "float32"):
+            return "float64"
+        return max(a, b, key=order.index)
+    return None
+
+
+def _literal_facts(node) -> Facts | None:
+    """Facts of a Python literal: numbers are scalars (weak dtype), lists nest."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            return Facts(rank=0, dtype="bool")
+        if isinstance(node.value, (int, float, complex)):
+            return Facts(rank=0, dtype=None)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return _literal_facts(node.operand)
+    return None
+
+
+def _list_facts(node) -> Facts | None:
+    """np.array([[1., 2.], [3., 4.]]) -> rank 2 float64."""
+    depth = 0
+    kinds = set()
+    cur = [node]
+    while cur and all(isinstance(c, (ast.List, ast.Tuple)) for c in cur):
+        depth += 1
+        nxt = []
+        lengths = {len(c.elts) for c in cur}
+        if len(lengths) != 1 or 0 in lengths:
+            return None
+        for c in cur:
+            nxt.extend(c.elts)
+        cur = nxt
+    for c in cur:
+        if isinstance(c, ast.UnaryOp):
+            c = c.operand
+        if not isinstance(c, ast.Constant) or isinstance(c.value, str) or c.value is None:
+            return None
+        kinds.add(type(c.value))
+    if not depth:
+        return None
+    dtype = "complex128" if complex in kinds else "float64" if float in kinds else (
+        "int64" if int in kinds else "bool")
+    return Facts(rank=depth, dtype=dtype, order="C", lib="numpy")
+
+
+def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
+    if isinstance(expr, ast.Name):
+        value = ctx.value_of(expr)
+        if value is None:
+            return UNKNOWN
+        return ctx.array_facts(value)
+    lit = _literal_facts(expr)
+    if lit is not None:
+        return lit
+    if isinstance(expr, ast.Attribute):
+        if expr.attr in ("T", "mT", "H") and expr.attr != "mT":
+            base = ctx.array_facts(expr.value)
+            return transpose(base)
+        if expr.attr in ("real", "imag"):
+            base = ctx.array_facts(expr.value)
+            return replace(base, order=None)
+        return UNKNOWN
+    if isinstance(expr, ast.Call):
+        return _call_facts(ctx, expr)
+    if isinstance(expr, ast.BinOp):
+        left, right = ctx.array_facts(expr.left), ctx.array_facts(expr.right)
+        if isinstance(expr.op, ast.MatMult):
+            return matmul_facts(left, right)
+        if left.rank is None or right.rank is None:
+            return UNKNOWN
+        dtype = _binop_dtype(expr.op, left, right)
+        rank = max(left.rank, right.rank)
+        shape = left.shape if left.rank == rank and left.shape is not None and right.rank in (0, rank) \
+            else right.shape if right.rank == rank and left.rank == 0 else None
+        return Facts(rank=rank, dtype=dtype, order="C" if rank else None, shape=shape,
+                     lib=left.lib or right.lib)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+        return ctx.array_facts(expr.operand)
+    if isinstance(expr, ast.Subscript):
+        return UNKNOWN
+    return UNKNOWN
+
+
+def _binop_dtype(op, left: Facts, right: Facts) -> str | None:
+    # A Python scalar (rank 0, dtype None) does not change an array's dtype.
+    if left.rank == 0 and left.dtype is None:
+        d = right.dtype
+    elif right.rank == 0 and right.dtype is None:
+        d = left.dtype
+    else:
+        d = promote(left.dtype, right.dtype)
+    if isinstance(op, ast.Div) and d in INT_DTYPES | {"bool"}:
+        return "float64"
+    return d
+
+
+def transpose(base: Facts) -> Facts:
+    if base.rank is None:
+        return UNKNOWN
+    if base.rank < 2:
+        return base
+    order = {"C": "F", "F": "C"}.get(base.order or "", None)
+    shape = tuple(reversed(base.shape)) if base.shape is not None else None
+    return replace(base, order=order, shape=shape)
+
+
+def matmul_facts(left: Facts, right: Facts) -> Facts:
+    if left.rank is None or right.rank is None or left.rank == 0 or right.rank == 0:
+        return UNKNOWN
+    dtype = promote(left.dtype, right.dtype)
+    lib = left.lib or right.lib
+    if left.rank == 1 and right.rank == 1:
+        return Facts(rank=0, dtype=dtype, lib=lib)
+    if left.rank == 2 and right.rank == 2:
+        shape = None
+        if left.shape and right.shape:
+            shape = (left.shape[0], right.shape[1])
+        return Facts(rank=2, dtype=dtype, order="C", shape=shape, lib=lib)
+    if left.rank == 2 and right.rank == 1:
+        return Facts(rank=1, dtype=dtype, order="C", shape=(left.shape[0],) if left.shape else None, lib=lib)
+    if left.rank == 1 and right.rank == 2:
+        return Facts(rank=1, dtype=dtype, order="C", shape=(right.shape[1],) if right.shape else None, lib=lib)
+    return Facts(rank=max(left.rank, right.rank), dtype=dtype, lib=lib)
+
+
+def _call_facts(ctx: "FileContext", call: ast.Call) -> Facts:
+    q = ctx.resolve_call(call)
+    func = call.func
+    if q is None and isinstance(func, ast.Attribute):
+        return _method_facts(ctx, call, func)
+    if q is None:
+        return UNKNOWN
+    lib, _, name = q.rpartition(".")
+    if lib == "numpy":
+        return _numpy_facts(ctx, call, name)
+    if lib == "numpy.random":
+        return _numpy_random_facts(ctx, call, name, legacy=True)
+    if lib == "numpy.linalg" and name in ("inv", "pinv") and call.args:
+        base = ctx.array_facts(call.args[0])
+        return replace(base, order="C" if base.rank else None) if base.rank else UNKNOWN
+    if lib == "scipy.linalg" and name in ("inv", "pinv") and call.args:
+        base = ctx.array_facts(call.args[0])
+        return replace(base, order=None) if base.rank else UNKNOWN
+    if lib == "torch":
+        return _torch_facts(ctx, call, name)
+    return UNKNOWN
+
+
+def _numpy_facts(ctx, call, name) -> Facts:
+    order_node = _kw(call, "order")
+    order = "C"
+    if isinstance(order_node, ast.Constant) and order_node.value in ("C", "F"):
+        order = order_node.value
+    elif order_node is not None:
+        order = None
+    if name in _CREATORS_SHAPE_FIRST:
+        shape = shape_of(ctx, _arg(call, 0, "shape"))
+        dtype_node = _arg(call, 2 if name == "full" else 1, "dtype")
+        dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else (
+            "float64" if name != "full" else _fill_dtype(ctx, _arg(call, 1, "fill_value")))
+        return _facts_from_shape(shape, dtype, order, "numpy")
+    if name in ("zeros_like", "ones_like", "empty_like", "full_like"):
+        base = ctx.array_facts(call.args[0]) if call.args else UNKNOWN
+        dtype_node = _arg(call, 2 if name == "full_like" else 1, "dtype")
+        dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else base.dtype
+        if order_node is None or (isinstance(order_node, ast.Constant) and order_node.value in ("K", "A")):
+            new_order = base.order
+        else:
+            new_order = order
+        shape_node = _kw(call, "shape")
+        if shape_node is not None:
+            return _facts_from_shape(shape_of(ctx, shape_node), dtype, order, "numpy")
+        return replace(base, dtype=dtype, order=new_order, lib="numpy")
+    if name in ("eye", "identity"):
+        dtype_node = _arg(call, 3 if name == "eye" else 1, "dtype")
+        n = call.args[0] if call.args else None
+        m = call.args[1] if name == "eye" and len(call.args) > 1 else None
+        dims = (_dim(ctx, n) if n is not None else None, _dim(ctx, m) if m is not None else (
+            _dim(ctx, n) if n is not None else None))
+        return Facts(rank=2, dtype=dtype_name(ctx, dtype_node) if dtype_node else "float64",
+                     order=order, shape=dims, lib="numpy")
+    if name in ("array", "asarray", "ascontiguousarray", "asfortranarray", "copy", "asanyarray", "require"):
+        if not call.args:
+            return UNKNOWN
+        src = call.args[0]
+        base = _list_facts(src) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
+        if base is None or base.rank is None:
+            return UNKNOWN
+        dtype_node = _arg(call, 1, "dtype")
+        dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else base.dtype
+        if name == "ascontiguousarray":
+            new_order = "C"
+        elif name == "asfortranarray":
+            new_order = "F"
+        elif name in ("asarray", "asanyarray") and order_node is None:
+            new_order = base.order
+        elif name == "array" and order_node is None:
+            new_order = base.order if base.order else None  # order='K' keeps a contiguous layout
+        elif name == "copy" and order_node is None:
+            new_order = base.order
+        else:
+            new_order = order
+        if base.rank is not None and base.rank < 2:
+            new_order = "C"
+        return replace(base, dtype=dtype, order=new_order, lib="numpy")
+    if name in ("arange",):
+        dtype_node = _kw(call, "dtype")
+        if dtype_node is not None:
+            dtype = dtype_name(ctx, dtype_node)
+        else:
+            dtype = "float64" if any(isinstance(a, ast.Constant) and isinstance(a.value, float)
+                                     for a in call.args) else None
+        return Facts(rank=1, dtype=dtype, order="C", lib="numpy")
+    if name in ("linspace", "logspace"):
+        return Facts(rank=1, dtype="float64", order="C", lib="numpy")
+    if name in ("dot", "matmul") and len(call.args) == 2:
+        return matmul_facts(ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1]))
+    if name == "outer" and len(call.args) >= 2:
+        a, b = ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1])
+        return Facts(rank=2, dtype=promote(a.dtype, b.dtype), order="C", lib="numpy")
+    if name == "transpose" and len(call.args) == 1:
+        return transpose(ctx.array_facts(call.args[0]))
+    if name in ("diag",) and call.args:
+        base = ctx.array_facts(call.args[0])
+        if base.rank == 1:
+            n = base.shape[0] if base.shape else None
+            return Facts(rank=2, dtype=base.dtype, order="C", shape=(n, n), lib="numpy")
+        if base.rank == 2:
+            return Facts(rank=1, dtype=base.dtype, order="C", lib="numpy")
+        return UNKNOWN
+    if name in ("sqrt", "exp", "log", "abs", "tanh", "sin", "cos", "negative", "conj", "conjugate"):
+        if len(call.args) == 1:
+            base = ctx.array_facts(call.args[0])
+            if base.rank is not None and base.rank > 0:
+                dt = base.dtype
+                if name not in ("abs", "negative", "conj", "conjugate") and dt in INT_DTYPES:
+                    dt = "float64"
+                return Facts(rank=base.rank, dtype=dt, order="C", shape=base.shape, lib=base.lib)
+    return UNKNOWN
+
+
+def _fill_dtype(ctx, node) -> str | None:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            return "bool"
+        if isinstance(node.value, int):
+            return "int64"
+        if isinstance(node.value, float):
+            return "float64"
+    return None
+
+
+def _numpy_random_facts(ctx, call, name, legacy) -> Facts:
+    if name in ("rand", "randn"):
+        if any(isinstance(a, ast.Starred) for a in call.args) or call.keywords:
+            return UNKNOWN
+        shape = tuple(_dim(ctx, a) for a in call.args)
+        if not shape:
+            return SCALAR
+        return Facts(rank=len(shape), dtype="float64", order="C", shape=shape, lib="numpy")
+    if name in _NUMPY_RANDOM_SIZED:
+        size = _arg(call, _NUMPY_RANDOM_SIZED[name], "size")
+        if size is None:
+            return UNKNOWN if name == "choice" else SCALAR
+        shape = shape_of(ctx, size)
+        dtype_node = _kw(call, "dtype")
+        if dtype_node is not None:
+            dtype = dtype_name(ctx, dtype_node)
+        elif name in _RANDOM_INT:
+            dtype = "int64"
+        elif name == "choice":
+            dtype = None
+        else:
+            dtype = "float64"
+        return _facts_from_shape(shape, dtype, "C", "numpy")
+    return UNKNOWN
+
+
+def _is_generator(ctx, node) -> bool:
+    """Is ``node`` a numpy Generator/RandomState (np.random.default_rng(...))?"""
+    if isinstance(node, ast.Name):
+        v = ctx.value_of(node)
+        if v is None:
+            return False
+        node = v
+    if isinstance(node, ast.Call):
+        return ctx.resolve_call(node) in ("numpy.random.default_rng", "numpy.random.RandomState",
+                                          "numpy.random.Generator")
+    return False
+
+
+def _method_facts(ctx, call, func: ast.Attribute) -> Facts:
+    recv = func.value
+    name = func.attr
+    if _is_generator(ctx, recv):
+        return _numpy_random_facts(ctx, call, name, legacy=False)
+    if name in ("astype", "type", "to") and call.args:
+        base = ctx.array_facts(recv)
+        if base.rank is None:
+            return UNKNOWN
+        dt = dtype_name(ctx, call.args[0])
+        if dt is None and name == "to":
+            return UNKNOWN
+        return replace(base, dtype=dt)
+    if name in ("float", "double", "half"):
+        base = ctx.array_facts(recv)
+        if base.rank is None or base.lib != "torch":
+            return UNKNOWN
+        return replace(base, dtype={"float": "float32", "double": "float64", "half": "float16"}[name])
+    if name == "copy" and not call.args:
+        base = ctx.array_facts(recv)
+        if base.rank is None:
+            return UNKNOWN
+        order_node = _kw(call, "order")
+        order = order_node.value if isinstance(order_node, ast.Constant) else "C"
+        return replace(base, order=order if base.rank >= 2 else "C")
+    if name in ("transpose", "t") and not call.args:
+        return transpose(ctx.array_facts(recv))
+    if name in ("contiguous", "clone", "detach", "cpu") and not call.args:
+        base = ctx.array_facts(recv)
+        if name == "contiguous":
+            return replace(base, order="C") if base.rank else UNKNOWN
+        return base
+    if name == "dot" and len(call.args) == 1:
+        return matmul_facts(ctx.array_facts(recv), ctx.array_facts(call.args[0]))
+    return UNKNOWN
+
+
+def _torch_facts(ctx, call, name) -> Facts:
+    if name in ("zeros", "ones", "empty", "rand", "randn", "full"):
+        if name == "full":
+            shape = shape_of(ctx, _arg(call, 0, "size"))
+        elif len(call.args) == 1 and isinstance(call.args[0], (ast.Tuple, ast.List)):
+            shape = shape_of(ctx, call.args[0])
+        elif call.args and not any(isinstance(a, ast.Starred) for a in call.args):
+            shape = tuple(_dim(ctx, a) for a in call.args)
+        else:
+            shape = shape_of(ctx, _kw(call, "size"))
+        dtype_node = _kw(call, "dtype")
+        dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else "float32"
+        return _facts_from_shape(shape, dtype, "C", "torch")
+    if name in ("zeros_like", "ones_like", "empty_like", "rand_like", "randn_like") and call.args:
+        base = ctx.array_facts(call.args[0])
+        dtype_node = _kw(call, "dtype")
+        return replace(base, dtype=dtype_name(ctx, dtype_node) if dtype_node is not None else base.dtype)
+    if name in ("tensor", "as_tensor", "from_numpy") and call.args:
+        src = call.args[0]
+        base = _list_facts(src) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
+        if base is None or base.rank is None:
+            return UNKNOWN
+        dtype_node = _kw(call, "dtype")
+        dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else (
+            "float32" if base.dtype == "float64" and isinstance(src, (ast.List, ast.Tuple)) else base.dtype)
+        return replace(base, dtype=dtype, lib="torch")
+    if name == "eye" and call.args:
+        dtype_node = _kw(call, "dtype")
+        return Facts(rank=2, dtype=dtype_name(ctx, dtype_node) if dtype_node else "float32", order="C", lib="torch")
+    if name in ("mm", "matmul") and len(call.args) == 2:
+        return matmul_facts(ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1]))
+    return UNKNOWN

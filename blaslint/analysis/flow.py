@@ -1,0 +1,459 @@
+"""Data flow questions: which binding reaches a use, what a loop changes,
+whether a name is read between two statements.
+
+Deliberately simple and conservative: straight-line reasoning inside one
+function, with "unsure" (None / False) whenever branches or loops could make
+the answer depend on the run. Rules stay silent on "unsure".
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from blaslint.analysis.imports import dotted_name
+from blaslint.analysis.scopes import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES, Binding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from blaslint.analysis.context import FileContext
+
+BLAS_GETTERS = {
+    "scipy.linalg.get_blas_funcs": "scipy.linalg.blas",
+    "scipy.linalg.blas.get_blas_funcs": "scipy.linalg.blas",
+    "scipy.linalg.get_lapack_funcs": "scipy.linalg.lapack",
+    "scipy.linalg.lapack.get_lapack_funcs": "scipy.linalg.lapack",
+}
+
+# Methods that change the array they are called on.
+MUTATING_METHODS = {
+    "fill", "sort", "resize", "put", "itemset", "setfield", "partition", "setflags",
+    "__setitem__", "__iadd__", "__isub__", "__imul__", "append", "extend", "insert",
+    "update", "pop", "clear", "remove", "setdefault", "popitem", "copy_", "zero_",
+}
+# Methods that only read their receiver (safe to call in invariant expressions).
+PURE_METHODS = {
+    "copy", "transpose", "reshape", "astype", "dot", "conj", "conjugate", "sum", "mean",
+    "ravel", "flatten", "view", "T", "t", "contiguous", "clone", "detach", "cpu", "numpy",
+    "squeeze", "unsqueeze", "max", "min", "std", "var", "prod", "cumsum", "diagonal",
+    "trace", "swapaxes", "matmul", "mm", "mv", "inverse", "pinverse", "double", "float",
+    "half", "to", "item", "tolist", "nonzero", "any", "all", "argmax", "argmin", "round",
+    "clip", "real", "imag", "expand", "repeat", "permute", "norm", "abs", "sqrt", "exp",
+    "log", "tobytes", "getH", "get", "keys", "values", "items",
+}
+# Library functions with side effects or fresh random results: never invariant.
+_IMPURE_PREFIXES = ("numpy.random", "torch.rand", "torch.randn", "torch.randint", "torch.normal",
+                    "torch.manual_seed", "random.", "time.", "numpy.copyto", "torch.nn.init",
+                    "numpy.save", "numpy.load", "numpy.fill_diagonal", "numpy.put",
+                    "numpy.place", "numpy.putmask")
+_PURE_LIBRARIES = ("numpy", "scipy", "torch", "math", "cmath", "operator")
+_PURE_BUILTINS = {"len", "range", "int", "float", "abs", "min", "max", "tuple", "sum", "round",
+                  "complex", "bool", "slice", "divmod", "pow"}
+# Functions whose first argument (or `out=`) is written in place.
+MUTATING_FUNCTIONS = {
+    "numpy.copyto", "numpy.fill_diagonal", "numpy.put", "numpy.place", "numpy.putmask",
+    "numpy.random.shuffle", "numpy.put_along_axis",
+}
+
+
+# -- get_blas_funcs ------------------------------------------------------------
+
+def _getter_routines(call: ast.Call) -> list[str] | None:
+    if not call.args:
+        return None
+    arg = call.args[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return [arg.value]
+    if isinstance(arg, (ast.Tuple, ast.List)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in arg.elts
+    ):
+        return [e.value for e in arg.elts]
+    return None
+
+
+def _getter_module(qual: str | None) -> str | None:
+    return BLAS_GETTERS.get(qual or "")
+
+
+def getter_bindings(stmt: ast.Assign, resolve) -> dict[str, str]:
+    """Names bound to BLAS/LAPACK routines by ``x = get_blas_funcs('gemv', ...)``."""
+    out: dict[str, str] = {}
+    value = stmt.value
+    if not isinstance(value, ast.Call):
+        return out
+    module = _getter_module(resolve(value.func))
+    if module is None:
+        return out
+    routines = _getter_routines(value)
+    if not routines:
+        return out
+    for target in stmt.targets:
+        if isinstance(target, ast.Name) and len(routines) == 1 and isinstance(value.args[0], ast.Constant):
+            out[target.id] = f"{module}.?{routines[0]}"
+        elif isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == len(routines):
+            for elt, r in zip(target.elts, routines):
+                if isinstance(elt, ast.Name):
+                    out[elt.id] = f"{module}.?{r}"
+    return out
+
+
+def record_blas_getters(ctx: "FileContext", imap) -> None:
+    """Bind module-level names assigned from get_blas_funcs (assigned once)."""
+    def resolve(expr):
+        d = dotted_name(expr)
+        if d is None:
+            return None
+        head, _, rest = d.partition(".")
+        q = imap.qualname(head)
+        return (f"{q}.{rest}" if rest else q) if q else None
+
+    mod = ctx.scope(ctx.tree)
+    for stmt in ctx.tree.body:
+        if isinstance(stmt, ast.Assign):
+            for name, qual in getter_bindings(stmt, resolve).items():
+                if len(mod.bindings.get(name, ())) == 1:
+                    imap.names[name] = qual
+                    imap.ambiguous.discard(name)
+
+
+def blas_getter_qualname(ctx: "FileContext", binding: Binding) -> str | None:
+    """Qualified routine name for a local bound once by get_blas_funcs."""
+    if isinstance(binding.stmt, ast.Assign):
+        return getter_bindings(binding.stmt, ctx.qualname).get(binding.name)
+    return None
+
+
+# -- positions and blocks ------------------------------------------------------
+
+def _pos(node) -> tuple[int, int]:
+    return (node.lineno, node.col_offset)
+
+
+def _end(node) -> tuple[int, int]:
+    return (node.end_lineno, node.end_col_offset)
+
+
+def _is_ancestor(ctx, anc, node) -> bool:
+    for a in ctx.ancestors(node):
+        if a is anc:
+            return True
+    return False
+
+
+def _block_of(ctx, stmt):
+    """(list, index) of the statement list holding ``stmt``."""
+    par = ctx.parent(stmt)
+    if par is None:
+        return None, -1
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        lst = getattr(par, field, None)
+        if isinstance(lst, list):
+            for i, s in enumerate(lst):
+                if s is stmt:
+                    return lst, i
+    if isinstance(par, ast.match_case if hasattr(ast, "match_case") else ()):  # pragma: no cover
+        for i, s in enumerate(par.body):
+            if s is stmt:
+                return par.body, i
+    return None, -1
+
+
+def _binding_before(ctx, b: Binding, load: ast.Name) -> bool:
+    if b.kind == "param":
+        return True
+    if b.kind == "for" and isinstance(b.stmt, (ast.For, ast.AsyncFor)):
+        inside = (_is_ancestor(ctx, b.stmt, load) and load is not b.stmt.iter
+                  and not _is_ancestor(ctx, b.stmt.iter, load))
+        return inside or _end(b.stmt) <= _pos(load)
+    if b.stmt is not None and b.kind in ("assign", "augassign"):
+        # (a later statement in an enclosing loop may reach the load next time
+        # round: reaching_binding checks that)
+        return _end(b.stmt) <= _pos(load)
+    node = b.node
+    return hasattr(node, "lineno") and _pos(node) < _pos(load)
+
+
+def _enclosing_loops(ctx, node, scope_node):
+    loops = []
+    for anc in ctx.ancestors(node):
+        if anc is scope_node or isinstance(anc, SCOPE_TYPES):
+            break
+        if isinstance(anc, LOOP_TYPES):
+            loops.append(anc)
+    return loops
+
+
+def _dominates(ctx, b: Binding, load: ast.Name) -> bool:
+    """Is the binding's statement certainly executed before the load?"""
+    if b.kind == "param":
+        return True
+    stmt = b.stmt
+    if stmt is None:
+        return False
+    if b.kind == "for":
+        return _is_ancestor(ctx, stmt, load)
+    lst, _ = _block_of(ctx, stmt)
+    if lst is None:
+        return False
+    # Find the load's ancestor statement that sits in the same list.
+    for anc in [load, *ctx.ancestors(load)]:
+        if isinstance(anc, ast.stmt):
+            alst, _ = _block_of(ctx, anc)
+            if alst is lst:
+                return True
+    return False
+
+
+def reaching_binding(ctx: "FileContext", name: ast.Name) -> Binding | None:
+    scope = ctx.binding_scope(name)
+    if scope is None:
+        return None
+    binds = scope.bindings.get(name.id, [])
+    if not binds:
+        return None
+    if scope.node is not ctx.scope_node_of(name):
+        # A module global read from a function: only trust a single binding.
+        if len(binds) == 1 and binds[0].kind == "assign":
+            return binds[0]
+        return None
+    before = [b for b in binds if _binding_before(ctx, b, name)]
+    if not before:
+        return None
+    last = max(before, key=lambda b: _pos(b.node) if hasattr(b.node, "lineno") else (0, 0))
+    if not _dominates(ctx, last, name):
+        return None
+    # A later binding inside a loop that also holds the load reaches it next time round.
+    loops = _enclosing_loops(ctx, name, scope.node)
+    if loops:
+        for b in binds:
+            if b is last or b.kind == "param":
+                continue
+            if not _binding_before(ctx, b, name) and any(_is_ancestor(ctx, lp, b.node) for lp in loops):
+                return None
+    # Any binding in between that does not dominate (in a branch) makes it unsure.
+    for b in before:
+        if b is last:
+            continue
+        if hasattr(b.node, "lineno") and hasattr(last.node, "lineno") and _pos(b.node) > _pos(last.node):
+            return None
+    return last
+
+
+def uses_of(ctx: "FileContext", binding: Binding) -> list[ast.Name]:
+    """Loads of the binding's name that this binding reaches (plus closures' loads)."""
+    out = []
+    scope_node = None
+    for sc in list(ctx._scopes.values()):
+        if binding in sc.bindings.get(binding.name, []):
+            scope_node = sc.node
+            break
+    if scope_node is None:
+        return out
+    scope = ctx.scope(scope_node)
+    for load in scope.loads.get(binding.name, []):
+        rb = reaching_binding(ctx, load)
+        if rb is binding:
+            out.append(load)
+        elif rb is None and _binding_could_reach(ctx, binding, load):
+            out.append(load)
+    # closures reading the name
+    for node in ast.walk(scope_node):
+        if node is scope_node or not isinstance(node, SCOPE_TYPES):
+            continue
+        inner = ctx.scope(node)
+        if not inner.is_local(binding.name):
+            out.extend(inner.loads.get(binding.name, []))
+    return out
+
+
+def _binding_could_reach(ctx, binding, load) -> bool:
+    """Conservative: an unsure load counts as a use of any earlier/looping binding."""
+    if _binding_before(ctx, binding, load):
+        return True
+    return bool(_enclosing_loops(ctx, load, None))
+
+
+# -- what a region changes ----------------------------------------------------
+
+def target_path(node: ast.AST) -> str | None:
+    """Dotted path whose contents a store to ``node`` changes (x[i] -> x, self.a[0] -> self.a)."""
+    while isinstance(node, (ast.Subscript, ast.Starred)):
+        node = node.value
+    return dotted_name(node)
+
+
+def mutated_names(ctx: "FileContext", region: ast.AST) -> set[str]:
+    """Names and dotted paths rebound or changed in place anywhere in ``region``."""
+    cache = getattr(region, "_bl_mutated", None)
+    if cache is not None:
+        return cache
+    out: set[str] = set()
+    for node in _walk_no_defs(region):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        elif isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
+            p = target_path(node)
+            if p:
+                out.add(p)
+        elif isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg == "out" or (kw.arg or "").startswith("overwrite_") or kw.arg in ("a", "y", "c") \
+                        and _is_blas(ctx, node):
+                    p = target_path(kw.value) if kw.arg != "out" or not isinstance(kw.value, ast.Tuple) else None
+                    if p:
+                        out.add(p)
+                    if kw.arg == "out" and isinstance(kw.value, ast.Tuple):
+                        for e in kw.value.elts:
+                            p = target_path(e)
+                            if p:
+                                out.add(p)
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                recv = target_path(func.value)
+                if recv and ctx.imports.qualname(recv.split(".")[0]) is None:
+                    name = func.attr
+                    if name in MUTATING_METHODS or (name.endswith("_") and not name.startswith("_")):
+                        out.add(recv)
+                    elif name not in PURE_METHODS:
+                        # an unknown method may change its receiver (self.step())
+                        out.add(recv)
+            q = ctx.resolve_call(node)
+            if q in MUTATING_FUNCTIONS or (q and q.endswith(".at") and q.startswith("numpy.")):
+                if node.args:
+                    p = target_path(node.args[0])
+                    if p:
+                        out.add(p)
+    try:
+        region._bl_mutated = out
+    except AttributeError:  # pragma: no cover
+        pass
+    return out
+
+
+def _is_blas(ctx, call) -> bool:
+    q = ctx.resolve_call(call) or ""
+    return q.startswith("scipy.linalg.blas") or q.startswith("scipy.linalg.lapack")
+
+
+def _walk_no_defs(region):
+    stack = [region]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            stack.append(child)
+
+
+def _path_conflicts(path: str, mutated: set[str]) -> bool:
+    if path in mutated:
+        return True
+    parts = path.split(".")
+    for i in range(1, len(parts)):
+        if ".".join(parts[:i]) in mutated:
+            return True
+    prefix = path + "."
+    return any(m.startswith(prefix) for m in mutated)
+
+
+def loop_region_mutations(ctx, loop) -> set[str]:
+    if isinstance(loop, COMPREHENSION_TYPES):
+        out = set()
+        for gen in loop.generators:
+            out |= mutated_names(ctx, gen.target)
+        return out | mutated_names(ctx, loop)
+    return mutated_names(ctx, loop)
+
+
+def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST) -> bool:
+    """Does ``expr`` compute the same value on every iteration of ``loop``?
+
+    True only when every name and attribute path it reads is unchanged in the
+    loop and every call in it is a known side-effect-free library function.
+    """
+    mutated = loop_region_mutations(ctx, loop)
+    local_names: set[str] = set()
+    for node in ast.walk(expr):
+        if isinstance(node, (ast.Lambda, *COMPREHENSION_TYPES)):
+            return False
+        if isinstance(node, ast.NamedExpr):
+            return False
+        if isinstance(node, ast.Call):
+            if not _pure_call(ctx, node):
+                return False
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            p = dotted_name(node)
+            if p and ctx.imports.qualname(p.split(".")[0]) is None and _path_conflicts(p, mutated):
+                return False
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id in mutated or node.id in local_names:
+                return False
+            if _path_conflicts(node.id, mutated):
+                return False
+        elif isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+    return True
+
+
+def _pure_call(ctx, call: ast.Call) -> bool:
+    q = ctx.resolve_call(call)
+    if q is not None:
+        if any(q == p or q.startswith(p if p.endswith(".") else p + ".") or q == p.rstrip(".")
+               for p in _IMPURE_PREFIXES):
+            return False
+        if q.split(".")[0] in _PURE_LIBRARIES:
+            return not any(kw.arg == "out" for kw in call.keywords)
+        return False
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in _PURE_BUILTINS and ctx.scope_of(func).bindings.get(func.id) is None
+    if isinstance(func, ast.Attribute):
+        return func.attr in PURE_METHODS and func.attr not in MUTATING_METHODS
+    return False
+
+
+# -- statements ----------------------------------------------------------------
+
+def statements_between(ctx, stmt_a, stmt_b) -> list | None:
+    """Statements strictly between two statements of the same block, else None."""
+    la, ia = _block_of(ctx, stmt_a)
+    lb, ib = _block_of(ctx, stmt_b)
+    if la is None or la is not lb or ia >= ib:
+        return None
+    return la[ia + 1:ib]
+
+
+def next_statement(ctx, stmt):
+    lst, i = _block_of(ctx, stmt)
+    if lst is None or i + 1 >= len(lst):
+        return None
+    return lst[i + 1]
+
+
+def reads_path(node: ast.AST, path: str) -> bool:
+    """Does ``node`` read (or pass along) ``path`` or anything under it?"""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+            if sub.id == path or path.startswith(sub.id + ".") and _load_covers(sub, path):
+                return True
+        elif isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
+            d = dotted_name(sub)
+            if d == path:
+                return True
+    return False
+
+
+def _load_covers(name_node, path) -> bool:
+    # a bare `self` load (e.g. passed to a call) may read self.buf
+    return True
+
+
+def reads_between(ctx, name: str, stmt_a, stmt_b) -> bool:
+    """Is ``name`` (a name or dotted path) read by a statement strictly between a and b?
+
+    Unsure (different blocks) counts as read.
+    """
+    between = statements_between(ctx, stmt_a, stmt_b)
+    if between is None:
+        return True
+    return any(reads_path(s, name) for s in between)

@@ -1,0 +1,289 @@
+"""The ``check`` command: settings -> files -> findings -> output -> exit code.
+
+Glue between the CLI's parsed arguments and the engine. Kept apart from
+``cli.py`` so that argument parsing stays free of behaviour.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections import Counter
+
+from blaslint.config import ConfigError, Settings, load_settings
+from blaslint.diagnostics import INTERNAL_ERROR, UNUSED_NOQA, Diagnostic
+from blaslint.discover import discover
+from blaslint.report import ReportEnv, renderer
+from blaslint.runner import RunOptions, check_text, run
+from blaslint.source import SourceError, SourceText
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class CheckError(Exception):
+    """A usage or environment error (exit 2)."""
+
+
+def settings_for(args) -> Settings:
+    paths = args.paths or ["."]
+    start = args.stdin_filename or (paths[0] if paths[0] != "-" else ".")
+    try:
+        settings = load_settings(args.config, start if os.path.exists(start) else ".", args.isolated)
+        if args.select is not None:
+            settings.select = args.select
+        if args.ignore is not None:
+            settings.ignore = [*settings.ignore, *args.ignore]
+        if args.extend_select is not None:
+            settings.extend_select = [*settings.extend_select, *args.extend_select]
+        if args.per_file_ignores:
+            for item in args.per_file_ignores:
+                glob, sep, codes = item.rpartition(":")
+                if not sep or not glob:
+                    raise ConfigError(f"--per-file-ignores expects GLOB:CODES, got {item!r}")
+                settings.per_file_ignores[glob] = [c for c in codes.split(",") if c]
+        if args.exclude is not None:
+            settings.exclude = args.exclude
+        if args.extend_exclude is not None:
+            settings.extend_exclude = [*settings.extend_exclude, *args.extend_exclude]
+        if args.respect_gitignore is not None:
+            settings.respect_gitignore = args.respect_gitignore
+        if args.force_exclude is not None:
+            settings.force_exclude = args.force_exclude
+        if args.unsafe_fixes is not None:
+            settings.unsafe_fixes = args.unsafe_fixes
+        settings.selected_codes()  # validate selectors now
+        for codes in settings.per_file_ignores.values():
+            from blaslint.config import expand_codes
+            expand_codes(codes)
+    except ConfigError as exc:
+        raise CheckError(str(exc)) from None
+    return settings
+
+
+def check_command(args) -> int:
+    settings = settings_for(args)
+    report_unused = args.report_unused_noqa or UNUSED_NOQA in settings.selected_codes() and (
+        args.select and any(s.upper().startswith("BL9") for s in args.select)
+        or any(s.upper().startswith("BL9") for s in settings.extend_select))
+    options = RunOptions(
+        fix=bool(args.fix), unsafe_fixes=settings.unsafe_fixes, diff=args.diff,
+        report_unused_noqa=report_unused, jobs=args.jobs,
+        cache_dir=None if args.no_cache or args.diff or args.fix else (
+            args.cache_dir or os.environ.get("BLASLINT_CACHE_DIR") or os.path.join(settings.project_root, ".blaslint_cache")),
+    )
+    if args.jobs is not None and args.jobs < 1:
+        raise CheckError("--jobs must be at least 1")
+    paths = args.paths or ["."]
+    results = []
+    errors: list[str] = []
+    if paths == ["-"]:
+        results.append(_check_stdin(args, settings, options))
+    else:
+        if "-" in paths:
+            raise CheckError("'-' (stdin) cannot be combined with other paths")
+        found = discover(paths, settings)
+        if found.missing:
+            for m in found.missing:
+                print(f"blaslint: error: {m}: no such file or directory", file=sys.stderr)
+            return EXIT_ERROR
+        files = found.files
+        results = list(_run_with_progress(files, settings, options, args))
+    for r in results:
+        errors.extend(r.errors)
+    diags: list[Diagnostic] = [d for r in results for d in r.diagnostics]
+    diags.sort(key=Diagnostic.sort_key)
+    fixes_applied = sum(r.fixes_applied for r in results if r.fixed_text is not None)
+
+    # -- CI adoption filters -------------------------------------------------
+    if args.write_baseline:
+        from blaslint.baseline import write_baseline
+
+        write_baseline(args.write_baseline, diags, settings)
+        if not args.silent:
+            print(f"blaslint: wrote {len([d for d in diags if not d.code.startswith('BL9')])} findings "
+                  f"to {args.write_baseline}", file=sys.stderr)
+        return EXIT_CLEAN
+    stale = []
+    if args.baseline:
+        from blaslint.baseline import filter_baseline
+
+        diags, stale = filter_baseline(args.baseline, diags, settings, prune=args.baseline_prune)
+    if args.since:
+        from blaslint.since import filter_since
+
+        diags = filter_since(args.since, diags)
+
+    for e in errors:
+        print(e, file=sys.stderr)
+
+    # -- output -----------------------------------------------------------------
+    out_text = ""
+    if args.diff:
+        out_text = _diff_text(results)
+    elif not args.silent:
+        fmt = args.output_format or os.environ.get("BLASLINT_OUTPUT_FORMAT") or "full"
+        if args.statistics:
+            out_text = statistics_text(diags, args.output_format == "json")
+        else:
+            color = _use_color(args)
+            env = ReportEnv(color=color, show_fixes=args.show_fixes, unsafe_fixes=settings.unsafe_fixes,
+                            fixes_applied=fixes_applied, files_checked=len(results),
+                            sources={r.path: r.source for r in results if r.source is not None})
+            if fmt == "full" and not env.sources:
+                env.sources = _load_sources(diags)
+            out_text = renderer(fmt)(diags, env)
+            if args.quiet and fmt in ("full", "concise"):
+                out_text = _strip_summary(out_text)
+            if stale:
+                print(f"blaslint: {len(stale)} baselined finding(s) no longer occur (prune them with "
+                      f"--write-baseline)", file=sys.stderr)
+            if args.show_fixes and fixes_applied:
+                sys.stderr.write(_fixed_summary(results))
+    if out_text:
+        _emit(out_text, args.output_file)
+
+    if any(d.code == INTERNAL_ERROR for d in diags) and not args.exit_zero:
+        return EXIT_ERROR
+    if args.exit_non_zero_on_fix and fixes_applied:
+        return EXIT_FINDINGS
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if any(r.fixed_text is not None for r in results) else EXIT_CLEAN
+    return EXIT_FINDINGS if diags else EXIT_CLEAN
+
+
+def _run_with_progress(files, settings, options, args):
+    show = (not args.no_progress and not args.silent and sys.stderr.isatty() and len(files) > 200)
+    cache = None
+    if options.cache_dir:
+        try:
+            from blaslint.cache import Cache
+        except ImportError:  # pragma: no cover
+            Cache = None
+        if Cache is not None:
+            cache = Cache(options.cache_dir, settings, options)
+    gen = cache.run(files, run) if cache is not None else run(files, settings, options)
+    if not show:
+        yield from gen
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as progress:
+        task = progress.add_task("linting", total=len(files))
+        for r in gen:
+            progress.advance(task)
+            yield r
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(file=sys.stderr)
+
+
+def _check_stdin(args, settings: Settings, options: RunOptions):
+    data = sys.stdin.buffer.read()
+    path = args.stdin_filename or "-"
+    from blaslint.engine import FileResult, read_error_diagnostic
+
+    if path.endswith(".ipynb"):
+        from blaslint.notebook import process_notebook_bytes
+
+        result = process_notebook_bytes(path, data, settings, options)
+    else:
+        try:
+            source = SourceText.from_bytes(data)
+        except SourceError as exc:
+            return FileResult(path=path, diagnostics=[read_error_diagnostic(path, str(exc))])
+        result = check_text(source, path, settings, options)
+    if options.fix and not options.diff and result.fixed_text is not None:
+        # ruff's convention: with --fix on stdin, the fixed code goes to stdout.
+        sys.stdout.write(result.fixed_text if not path.endswith(".ipynb") else result.fixed_text)
+        args.silent = True
+    return result
+
+
+def _diff_text(results) -> str:
+    chunks = []
+    for r in results:
+        if r.fixed_text is None or r.source is None:
+            continue
+        old = r.source.text.splitlines(keepends=True)
+        new = r.fixed_text.splitlines(keepends=True)
+        chunks.extend(difflib.unified_diff(old, new, fromfile=f"a/{r.path}", tofile=f"b/{r.path}"))
+        if chunks and not chunks[-1].endswith("\n"):
+            chunks.append("\n\\ No newline at end of file\n")
+    n = sum(1 for r in results if r.fixed_text is not None)
+    if n:
+        fixes = sum(r.fixes_applied for r in results)
+        print(f"Would fix {fixes} error{'s' if fixes != 1 else ''} in {n} file{'s' if n != 1 else ''}.",
+              file=sys.stderr)
+    return "".join(chunks)
+
+
+def _fixed_summary(results) -> str:
+    lines = ["Fixed:"]
+    for r in results:
+        if r.fixed_text is not None:
+            lines.append(f"  {r.path}: {r.fixes_applied} fix{'es' if r.fixes_applied != 1 else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def statistics_text(diags: list[Diagnostic], as_json: bool = False) -> str:
+    counts = Counter(d.code for d in diags)
+    names = {d.code: d.name for d in diags}
+    fixable = Counter(d.code for d in diags if d.fix is not None)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if as_json:
+        import json
+
+        return json.dumps([{"code": c, "name": names[c], "count": n, "fixable": fixable[c] == n}
+                           for c, n in rows], indent=2) + "\n"
+    width = max((len(str(n)) for _, n in rows), default=1)
+    return "".join(f"{n:>{width}}\t{c}\t{'[*] ' if fixable[c] else ''}{names[c]}\n" for c, n in rows)
+
+
+def _use_color(args) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if args.output_file:
+        return False
+    return sys.stdout.isatty()
+
+
+def _load_sources(diags) -> dict:
+    out = {}
+    for path in {d.path for d in diags if d.cell is None}:
+        try:
+            with open(path, "rb") as fh:
+                out[path] = SourceText.from_bytes(fh.read())
+        except (OSError, SourceError):
+            pass
+    return out
+
+
+def _strip_summary(text: str) -> str:
+    keep = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith(("Found ", "All checks passed", "[*] ", "Fixed ")) or "hidden fix" in line:
+            continue
+        keep.append(line)
+    return "".join(keep)
+
+
+def _emit(text: str, output_file: str | None) -> None:
+    if output_file:
+        directory = os.path.dirname(os.path.abspath(output_file))
+        os.makedirs(directory, exist_ok=True)
+        with open(output_file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise

@@ -1,0 +1,215 @@
+"""Effective settings of a run: which rules, which files, which fixes.
+
+Read from ``[tool.blaslint]`` in the nearest ``pyproject.toml`` (or ``--config``)
+and overridden by command-line flags. Unknown keys and unknown rule codes are
+errors, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", "__pycache__", "__pypackages__", "_build", "build",
+    "dist", "node_modules", "site-packages", ".eggs", ".blaslint_cache", ".ipynb_checkpoints",
+)
+
+
+class ConfigError(Exception):
+    """A configuration mistake the user must fix (exit code 2)."""
+
+
+def all_codes() -> list[str]:
+    from blaslint.rule import rule_classes
+
+    return [cls.code for cls in rule_classes()]
+
+
+def expand_codes(selectors, known: list[str] | None = None) -> set[str]:
+    """Codes matched by selectors: exact codes, prefixes (``BL4``) or ``ALL``."""
+    known = known if known is not None else all_codes()
+    from blaslint.diagnostics import TOOL_CODES
+
+    universe = list(known) + list(TOOL_CODES)
+    out: set[str] = set()
+    for sel in selectors:
+        sel = sel.strip().upper()
+        if not sel:
+            continue
+        if sel == "ALL":
+            out.update(known)
+            continue
+        matched = [c for c in universe if c.startswith(sel)]
+        if not matched:
+            raise ConfigError(f"unknown rule selector {sel!r}")
+        out.update(matched)
+    return out
+
+
+@dataclass
+class Settings:
+    select: list[str] | None = None            # None: every rule
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    unsafe_fixes: bool = False
+    project_root: str = "."
+    config_path: str | None = None
+    force_exclude: bool = False
+
+    def __post_init__(self) -> None:
+        self._codes: set[str] | None = None
+        self._pfi: list[tuple[str, set[str]]] | None = None
+
+    def selected_codes(self) -> set[str]:
+        if self._codes is None:
+            known = all_codes()
+            codes = set(known) if self.select is None else expand_codes(self.select, known)
+            codes |= expand_codes(self.extend_select, known)
+            codes -= expand_codes(self.ignore, known)
+            self._codes = codes
+        return self._codes
+
+    def codes_for(self, path: str) -> set[str]:
+        codes = self.selected_codes()
+        if self.per_file_ignores:
+            if self._pfi is None:
+                known = all_codes()
+                self._pfi = [(pat, expand_codes(sel, known)) for pat, sel in self.per_file_ignores.items()]
+            rel = _relative(path, self.project_root)
+            base = os.path.basename(path)
+            for pat, ignored in self._pfi:
+                if _glob_match(rel, pat) or _glob_match(base, pat):
+                    codes = codes - ignored
+        return codes
+
+    def fingerprint(self) -> str:
+        """A hash of everything that changes a file's findings (for the cache)."""
+        data = json.dumps(
+            [sorted(self.selected_codes()), sorted((k, sorted(v)) for k, v in self.per_file_ignores.items()),
+             self.unsafe_fixes], sort_keys=True)
+        return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    except ValueError:  # pragma: no cover - different drives on Windows
+        return path
+    return rel.replace(os.sep, "/")
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    pattern = pattern.replace(os.sep, "/")
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    if pattern.endswith("/") or pattern.endswith("/**"):
+        prefix = pattern.rstrip("*").rstrip("/") + "/"
+        return path.startswith(prefix)
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in path.split("/"))
+    return path.startswith(pattern.rstrip("/") + "/")
+
+
+# -- loading -------------------------------------------------------------------
+
+_KEYS = {
+    "select": "select", "ignore": "ignore", "extend-select": "extend_select",
+    "per-file-ignores": "per_file_ignores", "exclude": "exclude", "extend-exclude": "extend_exclude",
+    "respect-gitignore": "respect_gitignore", "unsafe-fixes": "unsafe_fixes",
+    "force-exclude": "force_exclude",
+}
+_LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude"}
+_BOOL_KEYS = {"respect-gitignore", "unsafe-fixes", "force-exclude"}
+
+
+def _load_toml(path: str) -> dict:
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def find_config(start: str) -> str | None:
+    """The nearest pyproject.toml with a [tool.blaslint] table, searching upwards."""
+    directory = os.path.abspath(start)
+    if not os.path.isdir(directory):
+        directory = os.path.dirname(directory)
+    while True:
+        cand = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(cand):
+            try:
+                data = _load_toml(cand)
+            except ConfigError:
+                raise
+            if "blaslint" in data.get("tool", {}):
+                return cand
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def settings_from_table(table: dict, path: str) -> Settings:
+    """Validate a [tool.blaslint] table and turn it into Settings."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.blaslint] must be a table")
+    s = Settings(project_root=os.path.dirname(os.path.abspath(path)), config_path=path)
+    known = all_codes()
+    for key, value in table.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{path}: unknown key {key!r} in [tool.blaslint] "
+                              f"(known: {', '.join(sorted(_KEYS))})")
+        attr = _KEYS[key]
+        if key in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{path}: {key} must be a list of strings")
+            if key in ("select", "ignore", "extend-select"):
+                expand_codes(value, known)  # validates
+            if key == "exclude":
+                value = list(value)
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: {key} must be true or false")
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict) or not all(
+                    isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):
+                raise ConfigError(f"{path}: per-file-ignores must map globs to lists of codes")
+            for codes in value.values():
+                expand_codes(codes, known)
+            value = {k: list(v) for k, v in value.items()}
+        setattr(s, attr, value)
+    return s
+
+
+def load_settings(config_path: str | None, start: str, isolated: bool = False) -> Settings:
+    if isolated:
+        return Settings(project_root=os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or "."))
+    if config_path is None:
+        config_path = find_config(start)
+        if config_path is None:
+            root = start if os.path.isdir(start) else os.path.dirname(os.path.abspath(start))
+            return Settings(project_root=os.path.abspath(root))
+    if not os.path.isfile(config_path):
+        raise ConfigError(f"config file not found: {config_path}")
+    data = _load_toml(config_path)
+    if os.path.basename(config_path) == "pyproject.toml":
+        table = data.get("tool", {}).get("blaslint", {})
+    else:  # a blaslint.toml / .blaslint.toml holds the table at top level
+        table = data.get("tool", {}).get("blaslint", data)
+    return settings_from_table(table, config_path)

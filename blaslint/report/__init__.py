@@ -1,0 +1,73 @@
+"""Output formats. Each module renders a list of findings to text.
+
+A format is a function ``render(diagnostics, env) -> str`` registered in
+:data:`FORMATS`; the CLI only picks one by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from blaslint.diagnostics import Diagnostic
+
+
+@dataclass
+class ReportEnv:
+    """What a renderer may need besides the findings."""
+
+    color: bool = False
+    show_fixes: bool = False
+    unsafe_fixes: bool = False
+    fixes_applied: int = 0
+    # path -> decoded source text, for code frames (only kept for the full format)
+    sources: dict = field(default_factory=dict)
+    files_checked: int = 0
+    width: int | None = None
+
+
+Renderer = Callable[[list[Diagnostic], ReportEnv], str]
+FORMATS: dict[str, Renderer] = {}
+
+
+def register(name: str):
+    def deco(fn: Renderer) -> Renderer:
+        FORMATS[name] = fn
+        return fn
+    return deco
+
+
+def renderer(name: str) -> Renderer:
+    _load_all()
+    return FORMATS[name]
+
+
+def format_names() -> list[str]:
+    _load_all()
+    return sorted(FORMATS)
+
+
+def _load_all() -> None:
+    from blaslint.report import json_format, text  # noqa: F401
+    import importlib
+
+    for mod in ("sarif", "github", "junit", "gitlab"):
+        try:
+            importlib.import_module(f"blaslint.report.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"blaslint.report.{mod}":
+                raise
+
+
+def fix_available_note(diags: list[Diagnostic], env: ReportEnv) -> str:
+    safe = sum(1 for d in diags if d.fix is not None and d.fix.is_safe)
+    unsafe = sum(1 for d in diags if d.fix is not None and not d.fix.is_safe)
+    parts = []
+    if safe:
+        parts.append(f"[*] {safe} fixable with the `--fix` option.")
+    if unsafe and not env.unsafe_fixes:
+        parts.append(f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the "
+                     "`--unsafe-fixes` option.")
+    elif unsafe:
+        parts.append(f"[*] {unsafe} more fixable with `--fix --unsafe-fixes`.")
+    return " ".join(parts)

@@ -1,0 +1,121 @@
+"""Small helpers shared by rule modules (API name sets, operand access)."""
+
+from __future__ import annotations
+
+import ast
+
+INVERSE_APIS = {"numpy.linalg.inv", "scipy.linalg.inv", "torch.inverse", "torch.linalg.inv"}
+PINV_APIS = {"numpy.linalg.pinv", "scipy.linalg.pinv", "torch.pinverse", "torch.linalg.pinv"}
+MATMUL_FUNCS = {"numpy.dot", "numpy.matmul", "torch.matmul", "torch.mm", "torch.mv", "torch.dot"}
+ZERO_CREATORS = {"numpy.zeros", "numpy.zeros_like", "torch.zeros", "torch.zeros_like"}
+ALLOCATORS = {
+    "numpy.zeros", "numpy.empty", "numpy.ones", "numpy.full",
+    "numpy.zeros_like", "numpy.empty_like", "numpy.ones_like", "numpy.full_like",
+    "torch.zeros", "torch.empty", "torch.ones", "torch.full",
+    "torch.zeros_like", "torch.empty_like", "torch.ones_like", "torch.full_like",
+}
+
+# Operator precedence, for deciding when a substituted operand needs parentheses.
+_PRECEDENCE = {
+    ast.Lambda: 1, ast.IfExp: 2, ast.BoolOp: 4, ast.Compare: 6,
+    ast.NamedExpr: 0,
+}
+_BINOP_PRECEDENCE = {
+    ast.BitOr: 7, ast.BitXor: 8, ast.BitAnd: 9, ast.LShift: 10, ast.RShift: 10,
+    ast.Add: 11, ast.Sub: 11, ast.Mult: 12, ast.MatMult: 12, ast.Div: 12,
+    ast.FloorDiv: 12, ast.Mod: 12, ast.Pow: 14,
+}
+ATOM = 16
+POSTFIX = 15  # attribute, call, subscript
+
+
+def precedence(node: ast.AST) -> int:
+    if isinstance(node, ast.BinOp):
+        return _BINOP_PRECEDENCE[type(node.op)]
+    if isinstance(node, ast.UnaryOp):
+        return 5 if isinstance(node.op, ast.Not) else 13
+    if isinstance(node, ast.Await):
+        return 15
+    for t, p in _PRECEDENCE.items():
+        if isinstance(node, t):
+            return p
+    return ATOM
+
+
+def paren(ctx, node: ast.AST, min_precedence: int) -> str:
+    """Source of ``node``, parenthesised if it binds looser than ``min_precedence``.
+
+    Already-parenthesised source (the user's own parens) is left as it is.
+    """
+    text = ctx.text(node)
+    if precedence(node) < min_precedence and not _already_parenthesised(ctx, node):
+        return f"({text})"
+    if "\n" in text and not _already_parenthesised(ctx, node) and precedence(node) < ATOM:
+        return f"({text})"
+    return text
+
+
+def _already_parenthesised(ctx, node) -> bool:
+    start, end = ctx.span(node)
+    text = ctx.source.text
+    before = text[:start].rstrip()
+    after = text[end:].lstrip()
+    return before.endswith("(") and after.startswith(")")
+
+
+def kwarg(call: ast.Call, name: str) -> ast.AST | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def arg(call: ast.Call, index: int, name: str | None = None) -> ast.AST | None:
+    if name is not None:
+        v = kwarg(call, name)
+        if v is not None:
+            return v
+    if any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        return None
+    return call.args[index] if len(call.args) > index else None
+
+
+def has_star_args(call: ast.Call) -> bool:
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+
+
+def product_operands(ctx, node: ast.AST) -> tuple[ast.AST, ast.AST] | None:
+    """(left, right) of a matrix product: ``a @ b``, ``np.dot(a, b)``, ``np.matmul``, ``a.dot(b)``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        return node.left, node.right
+    if isinstance(node, ast.Call) and not has_star_args(node):
+        q = ctx.resolve_call(node)
+        if q in MATMUL_FUNCS and len(node.args) == 2 and not node.keywords:
+            return node.args[0], node.args[1]
+        if q is None and isinstance(node.func, ast.Attribute) and node.func.attr in ("dot", "matmul", "mm", "mv") \
+                and len(node.args) == 1 and not node.keywords:
+            return node.func.value, node.args[0]
+    return None
+
+
+def is_constant(node: ast.AST, value) -> bool:
+    if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
+        return node.value == value and isinstance(node.value, (int, float))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+        return -node.operand.value == value if isinstance(node.operand.value, (int, float)) else False
+    return False
+
+
+def numeric_value(ctx, node: ast.AST):
+    """The number a constant expression denotes (``0``, ``0.0``, ``T(0.0)``, ``np.float32(0)``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = numeric_value(ctx, node.operand)
+        return -v if v is not None else None
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        from blaslint.analysis.facts import dtype_name
+
+        if dtype_name(ctx, node.func) is not None:
+            return numeric_value(ctx, node.args[0])
+    return None

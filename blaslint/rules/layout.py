@@ -1,0 +1,4 @@
+"""Rules of this family (see rules/ pages)."""
+
+from __future__ import annotations
+
