@@ -1,0 +1,1 @@
+"""Benchmark cases, one module per rule family (see ../fix_speedups.py)."""
