@@ -25,13 +25,19 @@ class CheckError(Exception):
     """A usage or environment error (exit 2)."""
 
 
+def default_paths(args) -> list[str]:
+    """The paths to lint: as given, else stdin when --stdin-filename is given (like ruff), else '.'."""
+    return args.paths or (["-"] if args.stdin_filename else ["."])
+
+
 def settings_for(args) -> Settings:
-    paths = args.paths or ["."]
+    paths = default_paths(args)
     start = args.stdin_filename or (paths[0] if paths[0] != "-" else ".")
     try:
         settings = load_settings(args.config, start if os.path.exists(start) else ".", args.isolated)
-        if args.select is not None:
+        if args.select is not None:  # like ruff: a command-line selection starts over
             settings.select = args.select
+            settings.ignore, settings.extend_select = [], []
         if args.ignore is not None:
             settings.ignore = [*settings.ignore, *args.ignore]
         if args.extend_select is not None:
@@ -63,9 +69,8 @@ def settings_for(args) -> Settings:
 
 def check_command(args) -> int:
     settings = settings_for(args)
-    report_unused = args.report_unused_noqa or UNUSED_NOQA in settings.selected_codes() and (
-        args.select and any(s.upper().startswith("BL9") for s in args.select)
-        or any(s.upper().startswith("BL9") for s in settings.extend_select))
+    # BL902 is opt-in: only a selector naming BL9/BL90/BL902 (never ALL) selects it.
+    report_unused = args.report_unused_noqa or UNUSED_NOQA in settings.selected_codes()
     options = RunOptions(
         fix=bool(args.fix), unsafe_fixes=settings.unsafe_fixes, diff=args.diff,
         report_unused_noqa=report_unused, jobs=args.jobs,
@@ -74,18 +79,23 @@ def check_command(args) -> int:
     )
     if args.jobs is not None and args.jobs < 1:
         raise CheckError("--jobs must be at least 1")
-    paths = args.paths or ["."]
+    paths = default_paths(args)
     results = []
     errors: list[str] = []
+    missing: list[str] = []
     if paths == ["-"]:
         results.append(_check_stdin(args, settings, options))
     else:
         if "-" in paths:
             raise CheckError("'-' (stdin) cannot be combined with other paths")
         found = discover(paths, settings)
-        if found.missing:
-            for m in found.missing:
-                print(f"blaslint: error: {m}: no such file or directory", file=sys.stderr)
+        # A path that does not exist is a usage error (exit 2), reported once;
+        # the paths that do exist are still linted (not for a baseline: it
+        # would record a partial run).
+        missing = found.missing
+        for m in missing:
+            print(f"blaslint: error: {m}: no such file or directory", file=sys.stderr)
+        if missing and (args.write_baseline or not found.files):
             return EXIT_ERROR
         files = found.files
         results = list(_run_with_progress(files, settings, options, args))
@@ -97,22 +107,35 @@ def check_command(args) -> int:
 
     # -- CI adoption filters -------------------------------------------------
     if args.write_baseline:
-        from blaslint.baseline import write_baseline
+        from blaslint.baseline import BaselineError, write_baseline
 
-        write_baseline(args.write_baseline, diags, settings)
+        try:
+            recorded = write_baseline(args.write_baseline, diags, settings)
+        except BaselineError as exc:
+            raise CheckError(str(exc)) from None
         if not args.silent:
-            print(f"blaslint: wrote {len([d for d in diags if not d.code.startswith('BL9')])} findings "
-                  f"to {args.write_baseline}", file=sys.stderr)
+            print(f"blaslint: wrote {recorded} findings to {args.write_baseline}", file=sys.stderr)
         return EXIT_CLEAN
     stale = []
     if args.baseline:
-        from blaslint.baseline import filter_baseline
+        from blaslint.baseline import BaselineError, filter_baseline, stale_report
 
-        diags, stale = filter_baseline(args.baseline, diags, settings, prune=args.baseline_prune)
+        try:
+            diags, stale = filter_baseline(args.baseline, diags, settings, prune=args.baseline_prune,
+                                           checked=[r.path for r in results])
+        except BaselineError as exc:
+            raise CheckError(str(exc)) from None
+        if not args.silent:
+            sys.stderr.write(stale_report(stale, args.baseline, pruned=args.baseline_prune))
+    elif args.baseline_prune:
+        raise CheckError("--baseline-prune needs --baseline FILE")
     if args.since:
-        from blaslint.since import filter_since
+        from blaslint.since import SinceError, filter_since
 
-        diags = filter_since(args.since, diags)
+        try:
+            diags = filter_since(args.since, diags, paths)
+        except SinceError as exc:
+            raise CheckError(str(exc)) from None
 
     for e in errors:
         print(e, file=sys.stderr)
@@ -124,26 +147,27 @@ def check_command(args) -> int:
     elif not args.silent:
         fmt = args.output_format or os.environ.get("BLASLINT_OUTPUT_FORMAT") or "full"
         if args.statistics:
-            out_text = statistics_text(diags, args.output_format == "json")
+            out_text = statistics_text(diags, args.output_format == "json", settings.unsafe_fixes)
         else:
             color = _use_color(args)
             env = ReportEnv(color=color, show_fixes=args.show_fixes, unsafe_fixes=settings.unsafe_fixes,
                             fixes_applied=fixes_applied, files_checked=len(results),
-                            sources={r.path: r.source for r in results if r.source is not None})
+                            sources={r.path: r.source for r in results if r.source is not None},
+                            project_root=settings.project_root)
             if fmt == "full" and not env.sources:
                 env.sources = _load_sources(diags)
             out_text = renderer(fmt)(diags, env)
             if args.quiet and fmt in ("full", "concise"):
                 out_text = _strip_summary(out_text)
-            if stale:
-                print(f"blaslint: {len(stale)} baselined finding(s) no longer occur (prune them with "
-                      f"--write-baseline)", file=sys.stderr)
             if args.show_fixes and fixes_applied:
                 sys.stderr.write(_fixed_summary(results))
     if out_text:
-        _emit(out_text, args.output_file)
+        if getattr(args, "report_to_stderr", False) and not args.output_file:
+            sys.stderr.write(out_text)
+        else:
+            _emit(out_text, args.output_file)
 
-    if any(d.code == INTERNAL_ERROR for d in diags) and not args.exit_zero:
+    if missing or any(d.code == INTERNAL_ERROR for d in diags) and not args.exit_zero:
         return EXIT_ERROR
     if args.exit_non_zero_on_fix and fixes_applied:
         return EXIT_FINDINGS
@@ -155,7 +179,7 @@ def check_command(args) -> int:
 
 
 def _run_with_progress(files, settings, options, args):
-    show = (not args.no_progress and not args.silent and sys.stderr.isatty() and len(files) > 200)
+    show = not args.no_progress and not args.silent and sys.stderr.isatty() and len(files) > 1
     cache = None
     if options.cache_dir:
         try:
@@ -168,12 +192,11 @@ def _run_with_progress(files, settings, options, args):
     if not show:
         yield from gen
         return
-    from rich.progress import Progress
+    from blaslint.progress import LazyProgress
 
-    with Progress(transient=True, console=_stderr_console()) as progress:
-        task = progress.add_task("linting", total=len(files))
+    with LazyProgress(len(files), _stderr_console()) as progress:  # drawn only once the run takes long
         for r in gen:
-            progress.advance(task)
+            progress.advance()
             yield r
 
 
@@ -188,6 +211,14 @@ def _check_stdin(args, settings: Settings, options: RunOptions):
     path = args.stdin_filename or "-"
     from blaslint.engine import FileResult, read_error_diagnostic
 
+    if args.stdin_filename and settings.force_exclude:
+        from blaslint.discover import _is_excluded
+
+        if _is_excluded(args.stdin_filename, settings):  # like ruff: excluded, so nothing to report
+            if options.fix and not options.diff:
+                sys.stdout.buffer.write(data)
+            return FileResult(path=path)
+
     if path.endswith(".ipynb"):
         from blaslint.notebook import process_notebook_bytes
 
@@ -198,10 +229,15 @@ def _check_stdin(args, settings: Settings, options: RunOptions):
         except SourceError as exc:
             return FileResult(path=path, diagnostics=[read_error_diagnostic(path, str(exc))])
         result = check_text(source, path, settings, options)
-    if options.fix and not options.diff and result.fixed_text is not None:
-        # ruff's convention: with --fix on stdin, the fixed code goes to stdout.
-        sys.stdout.write(result.fixed_text if not path.endswith(".ipynb") else result.fixed_text)
-        args.silent = True
+    if options.fix and not options.diff:
+        # ruff's convention: with --fix on stdin, the (fixed or unchanged) code goes to
+        # stdout and the remaining findings to stderr.
+        if result.fixed_text is not None:
+            sys.stdout.write(result.fixed_text)
+        else:
+            sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        args.report_to_stderr = True
     return result
 
 
@@ -210,17 +246,31 @@ def _diff_text(results) -> str:
     for r in results:
         if r.fixed_text is None or r.source is None:
             continue
-        old = r.source.text.splitlines(keepends=True)
-        new = r.fixed_text.splitlines(keepends=True)
-        chunks.extend(difflib.unified_diff(old, new, fromfile=f"a/{r.path}", tofile=f"b/{r.path}"))
-        if chunks and not chunks[-1].endswith("\n"):
-            chunks.append("\n\\ No newline at end of file\n")
+        old = _diff_lines(r.source.text)
+        new = _diff_lines(r.fixed_text)
+        for line in difflib.unified_diff(old, new, fromfile=f"a/{r.path}", tofile=f"b/{r.path}"):
+            chunks.append(line)
+            if not line.endswith("\n"):  # the last line of a side without a final newline
+                chunks.append("\n\\ No newline at end of file\n")
     n = sum(1 for r in results if r.fixed_text is not None)
     if n:
         fixes = sum(r.fixes_applied for r in results)
         print(f"Would fix {fixes} error{'s' if fixes != 1 else ''} in {n} file{'s' if n != 1 else ''}.",
               file=sys.stderr)
     return "".join(chunks)
+
+
+def _diff_lines(text: str) -> list[str]:
+    """Lines as ``diff``/``patch`` see them: split at "\\n" only.
+
+    ``str.splitlines`` also splits at form feeds, "\\x1c", "\\u2028", ... which
+    would glue two diff lines together; a "\\r\\n" line keeps its "\\r".
+    """
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def _fixed_summary(results) -> str:
@@ -231,10 +281,11 @@ def _fixed_summary(results) -> str:
     return "\n".join(lines) + "\n"
 
 
-def statistics_text(diags: list[Diagnostic], as_json: bool = False) -> str:
+def statistics_text(diags: list[Diagnostic], as_json: bool = False, unsafe_fixes: bool = False) -> str:
     counts = Counter(d.code for d in diags)
     names = {d.code: d.name for d in diags}
-    fixable = Counter(d.code for d in diags if d.fix is not None)
+    # like ruff's [*]: fixable by --fix with the current settings
+    fixable = Counter(d.code for d in diags if d.fix is not None and (d.fix.is_safe or unsafe_fixes))
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if as_json:
         import json
@@ -257,7 +308,7 @@ def _use_color(args) -> bool:
 
 def _load_sources(diags) -> dict:
     out = {}
-    for path in {d.path for d in diags if d.cell is None}:
+    for path in {d.path for d in diags}:  # a notebook's raw JSON: frames read its cells
         try:
             with open(path, "rb") as fh:
                 out[path] = SourceText.from_bytes(fh.read())

@@ -115,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_CLEAN
+    except Exception:  # noqa: BLE001 - a crash is exit 2, never 1 ("findings")
+        import traceback
+
+        traceback.print_exc()
+        print("blaslint: internal error (a bug: please report it with the traceback above)", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _check(argv: list[str]) -> int:

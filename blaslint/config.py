@@ -7,10 +7,11 @@ errors, never silently ignored.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 DEFAULT_EXCLUDE = (
@@ -87,7 +88,9 @@ class Settings:
             rel = _relative(path, self.project_root)
             base = os.path.basename(path)
             for pat, ignored in self._pfi:
-                if _glob_match(rel, pat) or _glob_match(base, pat):
+                negated = pat.startswith("!")  # ruff: "!glob" applies to files NOT matching
+                pat = pat[1:] if negated else pat
+                if (_glob_match(rel, pat) or _glob_match(base, pat)) != negated:
                     codes = codes - ignored
         return codes
 
@@ -108,15 +111,55 @@ def _relative(path: str, root: str) -> str:
 
 
 def _glob_match(path: str, pattern: str) -> bool:
-    pattern = pattern.replace(os.sep, "/")
-    if fnmatch.fnmatchcase(path, pattern):
+    """ruff-like glob match of a '/'-separated relative path.
+
+    ``*`` and ``?`` may cross '/' (as in ruff's globset), ``**/`` matches any
+    number of folders including none (``tests/**/*.py`` matches
+    ``tests/test_a.py``). A pattern also matches the files under a folder it
+    matches, and a pattern without '/' matches any single path component
+    (``build`` excludes every folder named build).
+    """
+    regex = _glob_regex(pattern.replace(os.sep, "/").rstrip("/") or "/")
+    if regex.fullmatch(path):
         return True
-    if pattern.endswith("/") or pattern.endswith("/**"):
-        prefix = pattern.rstrip("*").rstrip("/") + "/"
-        return path.startswith(prefix)
-    if "/" not in pattern:
-        return any(fnmatch.fnmatchcase(part, pattern) for part in path.split("/"))
-    return path.startswith(pattern.rstrip("/") + "/")
+    parts = path.split("/")
+    if "/" not in pattern.rstrip("/"):
+        return any(regex.fullmatch(part) for part in parts)
+    return any(regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts)))
+
+
+@functools.lru_cache(maxsize=512)
+def _glob_regex(pattern: str) -> re.Pattern:
+    out, i, n = [], 0, len(pattern)
+    if pattern.startswith("./"):
+        pattern, n = pattern[2:], n - 2
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**", i):
+            at_start = i == 0 or pattern[i - 1] == "/"
+            if at_start and pattern.startswith("**/", i):
+                out.append("(?:.*/)?")
+                i += 3
+                continue
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append(".*")
+            i += 1
+        elif c == "?":
+            out.append(".")
+            i += 1
+        elif c == "[" and "]" in pattern[i + 2:]:
+            j = pattern.index("]", i + 2)
+            body = pattern[i + 1:j]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = j + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return re.compile("".join(out))
 
 
 # -- loading -------------------------------------------------------------------
@@ -145,19 +188,24 @@ def _load_toml(path: str) -> dict:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
+CONFIG_NAMES = (".blaslint.toml", "blaslint.toml", "pyproject.toml")
+
+
 def find_config(start: str) -> str | None:
-    """The nearest pyproject.toml with a [tool.blaslint] table, searching upwards."""
+    """The nearest configuration file, searching upwards from ``start``.
+
+    In each folder, like ruff: ``.blaslint.toml``, then ``blaslint.toml`` (both
+    always count), then a ``pyproject.toml`` that has a [tool.blaslint] table.
+    """
     directory = os.path.abspath(start)
     if not os.path.isdir(directory):
         directory = os.path.dirname(directory)
     while True:
-        cand = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(cand):
-            try:
-                data = _load_toml(cand)
-            except ConfigError:
-                raise
-            if "blaslint" in data.get("tool", {}):
+        for name in CONFIG_NAMES:
+            cand = os.path.join(directory, name)
+            if not os.path.isfile(cand):
+                continue
+            if name != "pyproject.toml" or "blaslint" in _load_toml(cand).get("tool", {}):
                 return cand
         parent = os.path.dirname(directory)
         if parent == directory:
@@ -180,7 +228,7 @@ def settings_from_table(table: dict, path: str) -> Settings:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{path}: {key} must be a list of strings")
             if key in ("select", "ignore", "extend-select"):
-                expand_codes(value, known)  # validates
+                _validate_codes(value, known, path, key)
             if key == "exclude":
                 value = list(value)
         elif key in _BOOL_KEYS:
@@ -190,11 +238,30 @@ def settings_from_table(table: dict, path: str) -> Settings:
             if not isinstance(value, dict) or not all(
                     isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):
                 raise ConfigError(f"{path}: per-file-ignores must map globs to lists of codes")
-            for codes in value.values():
-                expand_codes(codes, known)
+            for glob, codes in value.items():
+                _validate_codes(codes, known, path, f"per-file-ignores[{glob!r}]")
             value = {k: list(v) for k, v in value.items()}
         setattr(s, attr, value)
     return s
+
+
+def _validate_codes(codes: list[str], known: list[str], path: str, key: str) -> None:
+    try:
+        expand_codes(codes, known)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {key}: {exc} (see `blaslint rules`)") from None
+
+
+def _inline_config(text: str) -> dict:
+    """``--config "select=['BL4']"``: one TOML assignment (ruff accepts these too)."""
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"--config {text!r} is neither a file nor a valid TOML `key = value`: {exc}") from None
 
 
 def load_settings(config_path: str | None, start: str, isolated: bool = False) -> Settings:
@@ -206,10 +273,21 @@ def load_settings(config_path: str | None, start: str, isolated: bool = False) -
             root = start if os.path.isdir(start) else os.path.dirname(os.path.abspath(start))
             return Settings(project_root=os.path.abspath(root))
     if not os.path.isfile(config_path):
+        if "=" in config_path and not os.path.exists(config_path):
+            found = find_config(start)
+            base = settings_table(found) if found else {}
+            table = {**base, **_inline_config(config_path)}
+            return settings_from_table(table, found or os.path.join(os.path.abspath(
+                start if os.path.isdir(start) else os.path.dirname(start) or "."), "--config"))
         raise ConfigError(f"config file not found: {config_path}")
+    return settings_from_table(settings_table(config_path), config_path)
+
+
+def settings_table(config_path: str) -> dict:
+    """The blaslint table of a config file (``[tool.blaslint]`` or top level)."""
     data = _load_toml(config_path)
     if os.path.basename(config_path) == "pyproject.toml":
         table = data.get("tool", {}).get("blaslint", {})
     else:  # a blaslint.toml / .blaslint.toml holds the table at top level
         table = data.get("tool", {}).get("blaslint", data)
-    return settings_from_table(table, config_path)
+    return table

@@ -10,6 +10,7 @@ ruff, unless ``--force-exclude``. Symlink loops are not followed twice.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 from blaslint.config import Settings, _glob_match, _relative
@@ -37,11 +38,14 @@ class _GitIgnore:
 
     def __init__(self) -> None:
         try:
-            import pathspec  # noqa: F401
-            self.ok = True
+            import pathspec
+
+            self.ok = hasattr(pathspec.GitIgnoreSpec, "check_file")  # pathspec >= 0.12
+
         except ImportError:  # pragma: no cover - pathspec is optional
             self.ok = False
         self.specs: dict[str, object] = {}
+        self.tops: dict[str, str] = {}
 
     def load(self, directory: str):
         if not self.ok:
@@ -62,24 +66,49 @@ class _GitIgnore:
         return spec
 
     def ignored(self, path: str, is_dir: bool, roots: list[str]) -> bool:
+        """Whether git would ignore ``path`` (absolute).
+
+        The .gitignore files from the path's folder up to the repository root
+        (the folder holding ``.git``; without one, the walked root) are asked
+        deepest first, and the deepest one with a matching pattern decides, so
+        that a nested ``!pattern`` re-includes what a parent ignores.
+        """
         if not self.ok:
             return False
+        top = self._top(os.path.dirname(path), roots)
         directory = os.path.dirname(path)
         while True:
             spec = self.load(directory)
             if spec is not None:
                 rel = os.path.relpath(path, directory).replace(os.sep, "/")
-                if is_dir:
-                    rel += "/"
-                if spec.match_file(rel):
-                    return True
-            if directory in roots or os.path.isdir(os.path.join(directory, ".git")):
-                break
+                decision = spec.check_file(rel + "/" if is_dir else rel).include
+                if decision is not None:
+                    return bool(decision)
+            if directory == top:
+                return False
             parent = os.path.dirname(directory)
             if parent == directory:
-                break
+                return False
             directory = parent
-        return False
+
+    def _top(self, directory: str, roots: list[str]) -> str:
+        """The repository root above ``directory``, else the outermost given root."""
+        if directory in self.tops:
+            return self.tops[directory]
+        probe, top = directory, None
+        while True:
+            if os.path.exists(os.path.join(probe, ".git")):
+                top = probe
+                break
+            parent = os.path.dirname(probe)
+            if parent == probe:
+                break
+            probe = parent
+        if top is None:
+            top = next((r for r in roots if directory == r or directory.startswith(r.rstrip(os.sep) + os.sep)),
+                       directory)
+        self.tops[directory] = top
+        return top
 
 
 def discover(paths: list[str], settings: Settings) -> Discovered:
@@ -87,6 +116,11 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
     missing: list[str] = []
     seen_real: set[str] = set()
     gitignore = _GitIgnore() if settings.respect_gitignore else None
+    if gitignore is not None and not gitignore.ok and any(
+            os.path.isfile(os.path.join(p if os.path.isdir(p) else os.path.dirname(p) or ".", ".gitignore"))
+            for p in paths):
+        print("blaslint: warning: .gitignore files are not read without pathspec>=0.12 "
+              "(pip install 'blaslint[gitignore]')", file=sys.stderr)
     for given in paths:
         if not os.path.lexists(given):
             missing.append(given)
@@ -123,7 +157,7 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
                     continue
                 if os.path.isdir(full):
                     continue
-                files.append(full)
+                files.append(os.path.normpath(full))  # "./a.py" -> "a.py", as ruff prints it
     # stable, duplicate-free order
     out, seen = [], set()
     for f in sorted(files, key=lambda p: p.replace(os.sep, "/")):

@@ -15,12 +15,14 @@ losslessly (see :mod:`blaslint.fix`). The engine knows no rule.
 from __future__ import annotations
 
 import ast
+import gc
 import sys
 import traceback
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from blaslint.analysis.context import PARENT, FileContext
+from blaslint.analysis.context import FileContext
 from blaslint.diagnostics import (
     INTERNAL_ERROR,
     SYNTAX_ERROR,
@@ -31,6 +33,7 @@ from blaslint.diagnostics import (
 )
 from blaslint.rule import Rule, rule_classes
 from blaslint.source import SourceError, SourceText
+from blaslint.walk import link_and_collect
 
 MAX_NESTING_MESSAGE = "too deeply nested for Python's parser"
 
@@ -47,6 +50,8 @@ class FileResult:
     errors: list[str] = field(default_factory=list)
     original_bytes: bytes | None = None
     cached: bool = False
+    # Hash of the bytes linted (only for the cache): its entry then describes exactly them.
+    digest: str | None = None
 
 
 class RuleSet:
@@ -58,6 +63,11 @@ class RuleSet:
         self.classes: list[type[Rule]] = rule_classes(codes)
         self.triggers: tuple[str, ...] = tuple(sorted({t for c in self.classes for t in c.triggers}))
         self.any_without_triggers = any(not c.triggers for c in self.classes)
+        # rule class -> [(ast node class, method name)], from its visit_* methods
+        self.visits: dict[type[Rule], list[tuple[type, str]]] = {
+            c: [(getattr(ast, name), method) for name, method in c.node_types().items()
+                if isinstance(getattr(ast, name, None), type)]
+            for c in self.classes}
 
     @classmethod
     def for_codes(cls, codes) -> "RuleSet":
@@ -91,12 +101,47 @@ def syntax_diagnostic(path: str, exc: BaseException, source: SourceText | None) 
                       name="syntax-error", stmt_line=line)
 
 
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection while one file is parsed and linted.
+
+    A parsed tree is up to a million young objects, and the collector would
+    walk them again every few hundred allocations; parent links make the tree
+    cyclic, so only the collector frees it. Pausing, then collecting the
+    youngest generation once frees the file's tree in one pass (on numpy's
+    sources a serial run took 10.5 s before, 7.4 s after). A caller that
+    disabled the collector keeps it disabled.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
+
+
 def lint_source(source: SourceText, path: str, codes, errors: list[str] | None = None,
                 tree: ast.Module | None = None) -> list[Diagnostic]:
     """All findings of the selected rules in one decoded source text."""
+    with gc_paused():
+        return _lint_source(source, path, codes, errors, tree)
+
+
+def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
+                 tree: ast.Module | None) -> list[Diagnostic]:
     ruleset = RuleSet.for_codes(codes)
     classes = ruleset.wanted(source.text)
     if not classes:
+        # No selected rule can fire here, but a file that does not parse is
+        # still reported (BL900), as ruff does: the parse is the only cost.
+        if tree is None:
+            try:
+                parse(source.text, path)
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                return [syntax_diagnostic(path, exc, source)]
         return []
     if tree is None:
         try:
@@ -105,10 +150,10 @@ def lint_source(source: SourceText, path: str, codes, errors: list[str] | None =
             return [syntax_diagnostic(path, exc, source)]
     ctx = FileContext(source, tree, path)
     rules = [cls(ctx) for cls in classes]
-    dispatch: dict[str, list] = {}
+    dispatch: dict[type, list] = {}
     for rule in rules:
-        for node_name, method in rule.node_types().items():
-            dispatch.setdefault(node_name, []).append(getattr(rule, method))
+        for node_type, method in ruleset.visits[type(rule)]:
+            dispatch.setdefault(node_type, []).append(getattr(rule, method))
     failed: set[int] = set()
     diags: list[Diagnostic] = []
 
@@ -123,20 +168,9 @@ def lint_source(source: SourceText, path: str, codes, errors: list[str] | None =
     # One traversal links parents and collects the nodes some rule visits;
     # rules then run over those nodes, with the whole tree already linked
     # (a rule may look at any statement, before or after its node).
-    wanted: list = []
-    stack = [tree]
-    get = dispatch.get
-    iter_children = ast.iter_child_nodes
-    while stack:
-        node = stack.pop()
-        if get(type(node).__name__):
-            wanted.append(node)
-        for child in iter_children(node):
-            setattr(child, PARENT, node)
-            stack.append(child)
-    wanted.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+    wanted = link_and_collect(tree, dispatch)
     for node in wanted:
-        for h in dispatch[type(node).__name__]:
+        for h in dispatch[type(node)]:
             rule = h.__self__
             if id(rule) in failed:
                 continue

@@ -74,23 +74,77 @@ def _overlaps_self(edits) -> bool:
     return any(_overlaps(edits[i], edits[i + 1]) for i in range(len(edits) - 1))
 
 
-def check_parses(text: str, path: str = "<fixed>") -> None:
-    """Raise FixError unless ``text`` parses with ast and round-trips through libcst."""
+# libcst recurses once per nesting level, natively while parsing (a 10,000-term
+# `and` chain crashes the process) and in Python while printing (RecursionError
+# past ~300 levels). Code nested deeper than this is judged by ``ast`` alone.
+LIBCST_MAX_DEPTH = 150
+
+
+def nesting_depth(tree: ast.AST, limit: int | None = None) -> int:
+    """How deep libcst would nest ``tree`` (iterative; stops early past ``limit``).
+
+    An n-operand ``and``/``or`` is one flat node in ``ast`` but n - 1 nested
+    nodes in libcst, so it counts as that deep.
+    """
+    deepest = 0
+    stack = [(tree, 1)]
+    iter_children = ast.iter_child_nodes
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.BoolOp):
+            depth += len(node.values) - 1
+        if depth > deepest:
+            deepest = depth
+            if limit is not None and deepest > limit:
+                return deepest
+        for child in iter_children(node):
+            stack.append((child, depth + 1))
+    return deepest
+
+
+def check_parses(text: str, path: str = "<fixed>", original: str | None = None) -> None:
+    """Raise FixError unless ``text`` parses with ast and round-trips through libcst.
+
+    ``original`` (the text before the fix) tells a libcst limitation from a
+    broken fix: when libcst cannot parse the original either, ast's verdict stands.
+    """
     try:
-        ast.parse(text, filename=path)
+        tree = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise FixError(f"fixed code does not parse: {exc}") from None
+    if nesting_depth(tree, LIBCST_MAX_DEPTH) > LIBCST_MAX_DEPTH:
+        return
     try:
         import libcst
 
         module = libcst.parse_module(text)
+        code = module.code
+    except RecursionError:
+        return  # too deep for libcst's printer; the ast check passed
     except Exception as exc:  # noqa: BLE001 - libcst raises several error types
         # libcst cannot parse some valid Python (e.g. very new syntax); the ast check passed.
-        if "ParserSyntaxError" in type(exc).__name__:
+        if "ParserSyntaxError" in type(exc).__name__ and not (
+                original is not None and not _libcst_parses(original)):
             raise FixError(f"fixed code does not parse (libcst): {exc}") from None
         return
-    if module.code != text:
+    if code != text:
         raise FixError("fixed code does not round-trip through libcst")
+
+
+def _libcst_parses(text: str) -> bool:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if nesting_depth(tree, LIBCST_MAX_DEPTH) > LIBCST_MAX_DEPTH:
+        return False
+    try:
+        import libcst
+
+        libcst.parse_module(text)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
 
 
 def fix_to_fixpoint(text: str, lint, unsafe: bool, path: str = "<fixed>") -> FixOutcome:
@@ -101,7 +155,7 @@ def fix_to_fixpoint(text: str, lint, unsafe: bool, path: str = "<fixed>") -> Fix
         new_text, applied = splice(text, diags, unsafe)
         if not applied or new_text == text:
             break
-        check_parses(new_text, path)
+        check_parses(new_text, path, text)
         total += len(applied)
         text = new_text
         diags = lint(text)

@@ -8,9 +8,9 @@ path list, so output is stable whatever the scheduling.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from blaslint import fix as fixmod
@@ -81,6 +81,10 @@ def process_path(path: str, settings: Settings, options: RunOptions) -> FileResu
             return FileResult(path=path, diagnostics=[read_error_diagnostic(path, str(exc))])
         result = check_text(source, path, settings, options)
         result.original_bytes = data
+        if options.cache_dir:
+            from blaslint.cache import content_hash
+
+            result.digest = content_hash(data)
         if result.fixed_text is not None and options.fix and not options.diff:
             write_fixed(path, source, data, result)
         if not options.diff:
@@ -119,26 +123,116 @@ def write_fixed(path: str, source: SourceText, original: bytes, result: FileResu
         result.fixed_text = None
 
 
-def _worker(args):
-    path, settings, options = args
-    return process_path(path, settings, options)
+# -- parallel runs -----------------------------------------------------------
+
+CHUNK_BYTES = 256 * 1024   # a task is one big file or several small ones, about this many bytes
+_job: tuple[Settings, RunOptions] | None = None   # a worker's settings and options, set once
+
+
+def _init_worker(settings: Settings, options: RunOptions) -> None:
+    global _job
+    _job = (settings, options)
+    import blaslint.rules  # noqa: F401  (register the rules once, not in the first task)
+
+    # Everything inherited or imported so far lives as long as the worker: keep
+    # the collector from walking it again after every file (and, after a fork,
+    # from touching the parent's pages).
+    gc.freeze()
+
+
+def _worker(task: list[tuple[int, str]]) -> list[tuple[int, FileResult]]:
+    settings, options = _job
+    return [(i, process_path(p, settings, options)) for i, p in task]
+
+
+def make_tasks(paths: list[str], chunk_bytes: int = CHUNK_BYTES) -> list[list[tuple[int, str]]]:
+    """Group ``(index, path)`` into tasks of about ``chunk_bytes``, biggest files first.
+
+    Largest first keeps both workers busy to the end (a big file picked up last
+    would leave the other worker idle); grouping the many small files keeps the
+    per-task overhead (two pickles and a pipe round-trip) negligible.
+    """
+    sized = []
+    for i, p in enumerate(paths):
+        try:
+            size = os.stat(p).st_size
+        except OSError:
+            size = 0
+        sized.append((size, i, p))
+    sized.sort(key=lambda t: (-t[0], t[1]))
+    tasks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    filled = 0
+    for size, i, p in sized:
+        current.append((i, p))
+        filled += size
+        if filled >= chunk_bytes:
+            tasks.append(current)
+            current, filled = [], 0
+    if current:
+        tasks.append(current)
+    return tasks
 
 
 def run(paths: list[str], settings: Settings, options: RunOptions):
-    """Yield a FileResult per path, in the order of ``paths``."""
+    """Yield a FileResult per path, in the order of ``paths``.
+
+    With several jobs, a process pool works on tasks of :func:`make_tasks`
+    (biggest files first); finished results wait in a buffer until every
+    earlier path is done, so output order never depends on scheduling. The
+    buffer holds findings only (no sources, no trees).
+    """
     jobs = options.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
         for p in paths:
             yield process_path(p, settings, options)
         return
-    chunksize = max(1, min(16, len(paths) // (jobs * 8)))
-    ctx = None
-    if sys.platform != "win32":
-        import multiprocessing
+    pending: dict[int, FileResult] = {}
+    next_index = 0
+    for i, result in _pool_results(paths, make_tasks(paths), settings, options, jobs):
+        pending[i] = result
+        while next_index in pending:
+            yield pending.pop(next_index)
+            next_index += 1
 
-        try:
-            ctx = multiprocessing.get_context("forkserver" if "torch" in sys.modules else "fork")
-        except ValueError:  # pragma: no cover
-            ctx = None
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        yield from pool.map(_worker, ((p, settings, options) for p in paths), chunksize=chunksize)
+
+def _pool_results(paths, tasks, settings, options, jobs, retry: bool = True):
+    """(index, FileResult) as tasks finish, in any order.
+
+    A worker that dies (a crash in C code, the OOM killer) breaks the pool:
+    the files not finished are retried once, one file per task in a new pool;
+    a file that breaks it again is reported as an internal error.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    method = "fork" if sys.platform == "linux" and "torch" not in sys.modules else None
+    ctx = multiprocessing.get_context(method)  # None: the platform's default (spawn/forkserver)
+    unfinished = {i for task in tasks for i, _ in task}
+    broken = False
+    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx, initializer=_init_worker,
+                             initargs=(settings, options)) as pool:
+        futures = {pool.submit(_worker, task) for task in tasks}
+        while futures:
+            done, futures = wait(futures, return_when=FIRST_COMPLETED)
+            for fut in done:
+                try:
+                    results = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                for i, r in results:
+                    unfinished.discard(i)
+                    yield i, r
+    if not broken:
+        return
+    left = sorted(unfinished)
+    if retry:
+        yield from _pool_results(paths, [[(i, paths[i])] for i in left], settings, options, jobs, retry=False)
+        return
+    for i in left:
+        yield i, FileResult(path=paths[i], diagnostics=[Diagnostic(
+            INTERNAL_ERROR, "internal error: the worker process died while linting this file", paths[i],
+            1, 1, 1, 1, name="internal-error", stmt_line=1)],
+            errors=[f"{paths[i]}: internal error: the worker process died"])

@@ -41,6 +41,12 @@ class SourceText:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as exc:
+            # Without a coding line, the first two lines must be UTF-8: say where they are not.
+            if "invalid or missing encoding declaration" in str(exc):
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    raise SourceError(_decode_failure("utf-8", data, bad)) from None
             raise SourceError(f"cannot detect encoding: {exc}") from None
         bom = data.startswith(codecs.BOM_UTF8)
         if bom:
@@ -50,7 +56,9 @@ class SourceText:
             encoding = "utf-8"
         try:
             text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
+        except UnicodeDecodeError as exc:
+            raise SourceError(_decode_failure(encoding, data, exc)) from None
+        except LookupError as exc:
             raise SourceError(f"cannot decode as {encoding}: {exc}") from None
         return cls(text=text, encoding=encoding, bom=bom, newline=detect_newline(text))
 
@@ -118,6 +126,14 @@ class SourceText:
     def segment(self, node) -> str:
         start, end = self.node_span(node)
         return self.text[start:end]
+
+
+def _decode_failure(encoding: str, data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where and why ``data`` is not valid ``encoding``: one clear line."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    byte = data[exc.start:exc.start + 1].hex()
+    return f"invalid {encoding}: byte 0x{byte} at line {line}, column {col} ({exc.reason})"
 
 
 def _line_starts_with_cr(text: str) -> list[int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
+from blaslint.analysis import blas_api as _blas_api
 from blaslint.analysis import facts as _facts
 from blaslint.analysis import flow as _flow
 from blaslint.analysis.imports import ImportMap, canonical, dotted_name, library_of
@@ -24,8 +25,9 @@ from blaslint.analysis.scopes import (
     build_scope,
 )
 from blaslint.source import SourceText
+from blaslint.walk import PARENT  # the engine links parents in its single traversal
 
-PARENT = "_bl_parent"
+MAX_FACTS_DEPTH = 100  # nested array_facts queries; deeper is UNKNOWN (see array_facts)
 
 
 def parent(node: ast.AST) -> ast.AST | None:
@@ -46,6 +48,7 @@ class FileContext:
         self.path = path
         self._scopes: dict[int, Scope] = {}
         self._facts_cache: dict[int, object] = {}
+        self._facts_depth = 0
 
     # -- structure ----------------------------------------------------------
     @staticmethod
@@ -135,6 +138,10 @@ class FileContext:
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
+        if head not in self.imports.names and not self._may_get_routines:
+            # Neither imported nor a get_blas_funcs result: unknown, and no need
+            # to build the enclosing scope (most calls in a file end here).
+            return None
         # A local (non-import) binding shadows the import.
         if isinstance(expr, (ast.Name, ast.Attribute)):
             root = expr
@@ -149,6 +156,15 @@ class FileContext:
         if qual is None:
             return None
         return f"{qual}.{rest}" if rest else qual
+
+    @cached_property
+    def _may_get_routines(self) -> bool:
+        """Whether a local name may hold a get_blas_funcs/get_lapack_funcs result.
+
+        Such a getter resolves only through an import that spells its name.
+        """
+        text = self.source.text
+        return "get_blas_funcs" in text or "get_lapack_funcs" in text
 
     def _local_blas_binding(self, head, binds, rest):
         if rest or len(binds) != 1:
@@ -165,6 +181,13 @@ class FileContext:
         if not isinstance(node, ast.Call):
             return None
         return self.resolve(node.func)
+
+    def blas_call(self, node: ast.AST) -> "_blas_api.BoundCall | None":
+        """A scipy BLAS/LAPACK wrapper call, its arguments matched to the routine's parameters."""
+        if not isinstance(node, ast.Call):
+            return None
+        routine = _blas_api.lookup(self.resolve_call(node))
+        return _blas_api.bind(routine, node) if routine is not None else None
 
     def library(self, expr: ast.AST) -> str | None:
         q = self.qualname(expr.func if isinstance(expr, ast.Call) else expr)
@@ -213,8 +236,17 @@ class FileContext:
         key = id(expr)
         f = self._facts_cache.get(key)
         if f is None:
+            # Inference recurses through operands and assignment chains; past
+            # MAX_FACTS_DEPTH nested queries (deep but valid code: a 2,000-term
+            # `@` chain) the answer is "unknown" rather than a RecursionError.
+            if self._facts_depth >= MAX_FACTS_DEPTH:
+                return _facts.UNKNOWN
             self._facts_cache[key] = _facts.UNKNOWN  # guards against cycles
-            f = _facts.infer(self, expr)
+            self._facts_depth += 1
+            try:
+                f = _facts.infer(self, expr)
+            finally:
+                self._facts_depth -= 1
             self._facts_cache[key] = f
         return f
 

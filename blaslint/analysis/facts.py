@@ -51,6 +51,17 @@ class Facts:
 
 UNKNOWN = Facts()
 SCALAR = Facts(rank=0)
+SMALL_DIM = 32
+
+
+def known_small(f: Facts, limit: int = SMALL_DIM) -> bool:
+    """Every dimension known from the source and below ``limit`` (a 3x3 literal, say).
+
+    Products and reductions of such arrays cost microseconds whatever the
+    spelling; performance rules stay silent on them.
+    """
+    return f.shape is not None and len(f.shape) >= 1 and all(
+        isinstance(d, int) and not isinstance(d, bool) and d < limit for d in f.shape)
 
 FLOAT_DTYPES = {"float16", "float32", "float64", "longdouble", "bfloat16"}
 BLAS_DTYPES = {"float32", "float64", "complex64", "complex128"}
@@ -127,6 +138,10 @@ def _arg(call: ast.Call, index: int, name: str) -> ast.AST | None:
 def _dim(ctx, node) -> object:
     if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
+    if isinstance(node, ast.Name):  # `n = 1000` earlier: the number itself
+        value = ctx.value_of(node)
+        if isinstance(value, ast.Constant) and isinstance(value.value, int) and not isinstance(value.value, bool):
+            return value.value
     return ctx.text(node) if hasattr(node, "lineno") else None
 
 
@@ -144,8 +159,9 @@ def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
         value = ctx.value_of(node)
         if isinstance(value, (ast.Tuple, ast.List)):
             return shape_of(ctx, value)
-        if isinstance(value, ast.Constant) and isinstance(value.value, int):
-            return (node.id,)
+        if isinstance(value, ast.Constant) and isinstance(value.value, int) \
+                or isinstance(value, ast.BinOp) and _looks_scalar(ctx, value):
+            return (node.id,)  # N = 512 * 512: a size
         return None
     if isinstance(node, ast.Attribute) and node.attr == "shape":
         f = ctx.array_facts(node.value)
@@ -157,6 +173,46 @@ def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
         left, right = node.left, node.right
         if all(_looks_scalar(ctx, x) for x in (left, right)):
             return (ctx.text(node),)
+    return None
+
+
+def dimension_of(ctx: "FileContext", node: ast.AST | None) -> tuple[ast.AST, int, bool] | None:
+    """(array expr, axis, proves_array) when a size is an array dimension.
+
+    ``A.shape[1]`` -> (A, 1, True); ``len(A)`` -> (A, 0, False) (lists have a
+    len too); a name bound once to either, or unpacked from ``n, m = A.shape``,
+    resolves through its binding.
+    """
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+            and node.value.attr == "shape" and isinstance(node.slice, ast.Constant) \
+            and isinstance(node.slice.value, int) and not isinstance(node.slice.value, bool):
+        return node.value.value, node.slice.value, True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
+            and len(node.args) == 1 and not node.keywords and ctx.scope_of(node).bindings.get("len") is None:
+        return node.args[0], 0, False
+    if isinstance(node, ast.Name):
+        binding = ctx.reaching_binding(node)
+        if binding is None or binding.kind != "assign":
+            return None
+        if binding.value is not None:
+            return dimension_of(ctx, binding.value)
+        stmt = binding.stmt
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
+                and isinstance(stmt.value, ast.Attribute) and stmt.value.attr == "shape":
+            elts = stmt.targets[0].elts
+            if not any(isinstance(e, ast.Starred) for e in elts):
+                for axis, elt in enumerate(elts):
+                    if elt is binding.node:
+                        return stmt.value.value, axis, True
+    return None
+
+
+def int_value(ctx: "FileContext", node: ast.AST | None) -> int | None:
+    """The int a size expression certainly has: a literal, or a name bound once to one."""
+    if isinstance(node, ast.Name):
+        node = ctx.value_of(node)
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
     return None
 
 
@@ -212,6 +268,7 @@ def _literal_facts(node) -> Facts | None:
 def _list_facts(node) -> Facts | None:
     """np.array([[1., 2.], [3., 4.]]) -> rank 2 float64."""
     depth = 0
+    dims: list[int] = []
     kinds = set()
     cur = [node]
     while cur and all(isinstance(c, (ast.List, ast.Tuple)) for c in cur):
@@ -220,6 +277,7 @@ def _list_facts(node) -> Facts | None:
         lengths = {len(c.elts) for c in cur}
         if len(lengths) != 1 or 0 in lengths:
             return None
+        dims.append(lengths.pop())
         for c in cur:
             nxt.extend(c.elts)
         cur = nxt
@@ -233,14 +291,16 @@ def _list_facts(node) -> Facts | None:
         return None
     dtype = "complex128" if complex in kinds else "float64" if float in kinds else (
         "int64" if int in kinds else "bool")
-    return Facts(rank=depth, dtype=dtype, order="C", lib="numpy")
+    return Facts(rank=depth, dtype=dtype, order="C", shape=tuple(dims), lib="numpy")
 
 
 def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
     if isinstance(expr, ast.Name):
         value = ctx.value_of(expr)
         if value is None:
-            return UNKNOWN
+            from blaslint.analysis import shape_flow  # loop counters, tuple unpacking
+
+            return shape_flow.name_facts(ctx, expr)
         return ctx.array_facts(value)
     lit = _literal_facts(expr)
     if lit is not None:
@@ -254,7 +314,14 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
             return replace(base, order=None)
         return UNKNOWN
     if isinstance(expr, ast.Call):
-        return _call_facts(ctx, expr)
+        f = _call_facts(ctx, expr)
+        if f.rank is None:
+            from blaslint.analysis import shape_flow  # reductions, ufuncs, linalg results
+
+            more = shape_flow.call_facts(ctx, expr, ctx.resolve_call(expr))
+            if more.rank is not None:
+                return replace(more, dtype=more.dtype or f.dtype)
+        return f
     if isinstance(expr, ast.BinOp):
         left, right = ctx.array_facts(expr.left), ctx.array_facts(expr.right)
         if isinstance(expr.op, ast.MatMult):
@@ -269,9 +336,70 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
                      lib=left.lib or right.lib)
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
         return ctx.array_facts(expr.operand)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
+        base = ctx.array_facts(expr.operand)
+        return base if base.rank and base.dtype in INT_DTYPES | {"bool"} else UNKNOWN
+    if isinstance(expr, ast.Compare):
+        return _compare_facts(ctx, expr)
     if isinstance(expr, ast.Subscript):
-        return UNKNOWN
+        from blaslint.analysis import shape_flow  # integer counters, shapes, X.shape[k]
+
+        f = shape_flow.subscript_facts(ctx, expr)
+        return f if f.rank is not None else subscript_facts(ctx.array_facts(expr.value), expr.slice)
     return UNKNOWN
+
+
+def _compare_facts(ctx, expr: ast.Compare) -> Facts:
+    """``A > 0``, ``a == b``: a bool array shaped like the (broadcast) operands."""
+    if len(expr.ops) != 1 or isinstance(expr.ops[0], (ast.In, ast.NotIn, ast.Is, ast.IsNot)):
+        return UNKNOWN
+    left, right = ctx.array_facts(expr.left), ctx.array_facts(expr.comparators[0])
+    if left.rank is None or right.rank is None or max(left.rank, right.rank) == 0:
+        return UNKNOWN
+    if (left.lib or right.lib) not in ("numpy", "torch"):
+        return UNKNOWN
+    big = left if left.rank >= right.rank else right
+    shape = big.shape if min(left.rank, right.rank) in (0, big.rank) and big.shape is not None \
+        and (left.rank == 0 or right.rank == 0) else None
+    return Facts(rank=big.rank, dtype="bool", order="C", shape=shape, lib=left.lib or right.lib)
+
+
+def subscript_facts(base: Facts, index: ast.AST) -> Facts:
+    """Indexing keeps an array's dtype; the rank is known for ints, slices and None.
+
+    ``A[0]``, ``A[:, 1:]``, ``A[..., None]`` have a known rank; ``A[i]`` (``i``
+    could be an int or an index array) keeps only the dtype. A string index
+    (a record field) makes everything unknown.
+    """
+    if base.rank is None or base.rank == 0 or base.lib not in ("numpy", "torch"):
+        return UNKNOWN
+    items = index.elts if isinstance(index, ast.Tuple) else [index]
+    rank = base.rank
+    known = True
+    ellipsis = False
+    for item in items:
+        if isinstance(item, ast.Slice):
+            continue
+        if isinstance(item, ast.Constant):
+            if item.value is None:
+                rank += 1
+            elif item.value is Ellipsis:
+                ellipsis = True
+            elif isinstance(item.value, int) and not isinstance(item.value, bool):
+                rank -= 1
+            else:
+                return UNKNOWN
+        elif isinstance(item, ast.UnaryOp) and isinstance(item.operand, ast.Constant) \
+                and isinstance(item.operand.value, int):
+            rank -= 1
+        else:
+            known = False
+    if ellipsis and len(items) > base.rank + 1:
+        known = False
+    if not known or rank < 0 or (not ellipsis and len(items) > base.rank + sum(
+            isinstance(i, ast.Constant) and i.value is None for i in items)):
+        return Facts(dtype=base.dtype, lib=base.lib)
+    return Facts(rank=rank, dtype=base.dtype, lib=base.lib)  # order: a view may be strided
 
 
 def _binop_dtype(op, left: Facts, right: Facts) -> str | None:
@@ -289,7 +417,7 @@ def _binop_dtype(op, left: Facts, right: Facts) -> str | None:
 
 def transpose(base: Facts) -> Facts:
     if base.rank is None:
-        return UNKNOWN
+        return Facts(dtype=base.dtype, lib=base.lib) if base.dtype else UNKNOWN  # .T keeps the dtype
     if base.rank < 2:
         return base
     order = {"C": "F", "F": "C"}.get(base.order or "", None)
@@ -340,6 +468,12 @@ def _call_facts(ctx: "FileContext", call: ast.Call) -> Facts:
 
 
 def _numpy_facts(ctx, call, name) -> Facts:
+    if name in _DTYPE_NAMES and name not in ("float", "int", "bool", "complex", "object") \
+            and len(call.args) == 1 and not call.keywords:
+        # np.float64(x): a typed scalar (NEP 50: it promotes like an array), or a cast array
+        base = _literal_facts(call.args[0]) or ctx.array_facts(call.args[0])
+        return replace(base, dtype=_DTYPE_NAMES[name], lib=base.lib or "numpy") \
+            if base.rank is not None else Facts(dtype=_DTYPE_NAMES[name], lib="numpy")
     order_node = _kw(call, "order")
     order = "C"
     if isinstance(order_node, ast.Constant) and order_node.value in ("C", "F"):
@@ -377,9 +511,11 @@ def _numpy_facts(ctx, call, name) -> Facts:
             return UNKNOWN
         src = call.args[0]
         base = _list_facts(src) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
-        if base is None or base.rank is None:
-            return UNKNOWN
         dtype_node = _arg(call, 1, "dtype")
+        if base is None or base.rank is None:
+            # np.asarray(x, dtype=np.float32): the dtype is known even if x is not
+            dt = dtype_name(ctx, dtype_node) if dtype_node is not None else None
+            return Facts(dtype=dt, lib="numpy") if dt is not None and name != "require" else UNKNOWN
         dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else base.dtype
         if name == "ascontiguousarray":
             new_order = "C"
@@ -403,7 +539,17 @@ def _numpy_facts(ctx, call, name) -> Facts:
         else:
             dtype = "float64" if any(isinstance(a, ast.Constant) and isinstance(a.value, float)
                                      for a in call.args) else None
-        return Facts(rank=1, dtype=dtype, order="C", lib="numpy")
+        bounds = [int_value(ctx, a) for a in call.args]
+        shape = None
+        if all(k.arg == "dtype" for k in call.keywords) and 1 <= len(bounds) <= 3 and None not in bounds \
+                and (len(bounds) < 3 or bounds[2] != 0):
+            shape = (len(range(*bounds)),)  # np.arange(7): seven elements
+        return Facts(rank=1, dtype=dtype, order="C", shape=shape, lib="numpy")
+    if name == "ndarray" and call.args:
+        # np.ndarray((3, 0)): the raw constructor, float64 unless dtype=
+        dtype_node = _arg(call, 1, "dtype")
+        dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else "float64"
+        return _facts_from_shape(shape_of(ctx, call.args[0]), dtype, "C", "numpy")
     if name in ("linspace", "logspace"):
         return Facts(rank=1, dtype="float64", order="C", lib="numpy")
     if name in ("dot", "matmul") and len(call.args) == 2:
@@ -489,9 +635,10 @@ def _method_facts(ctx, call, func: ast.Attribute) -> Facts:
         return _numpy_random_facts(ctx, call, name, legacy=False)
     if name in ("astype", "type", "to") and call.args:
         base = ctx.array_facts(recv)
-        if base.rank is None:
-            return UNKNOWN
         dt = dtype_name(ctx, call.args[0])
+        if base.rank is None:
+            # x.astype(np.float32) on an unknown x: only the dtype is known (astype: a NumPy-API method)
+            return Facts(dtype=dt, lib="numpy") if dt is not None and name == "astype" else UNKNOWN
         if dt is None and name == "to":
             return UNKNOWN
         return replace(base, dtype=dt)
@@ -509,6 +656,9 @@ def _method_facts(ctx, call, func: ast.Attribute) -> Facts:
         return replace(base, order=order if base.rank >= 2 else "C")
     if name in ("transpose", "t") and not call.args:
         return transpose(ctx.array_facts(recv))
+    if name in ("ravel", "flatten") and not call.args:
+        base = ctx.array_facts(recv)
+        return Facts(rank=1, dtype=base.dtype, order="C", lib=base.lib) if base.rank else UNKNOWN
     if name in ("contiguous", "clone", "detach", "cpu") and not call.args:
         base = ctx.array_facts(recv)
         if name == "contiguous":
@@ -545,9 +695,59 @@ def _torch_facts(ctx, call, name) -> Facts:
         dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else (
             "float32" if base.dtype == "float64" and isinstance(src, (ast.List, ast.Tuple)) else base.dtype)
         return replace(base, dtype=dtype, lib="torch")
+    if name == "randint" and call.args:
+        # torch.randint(high, size) / torch.randint(low, high, size): int64 unless dtype=
+        size = _kw(call, "size")
+        if size is None and isinstance(call.args[-1], (ast.Tuple, ast.List)):
+            size = call.args[-1]
+        dtype_node = _kw(call, "dtype")
+        dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else "int64"
+        return _facts_from_shape(shape_of(ctx, size), dtype, "C", "torch")
     if name == "eye" and call.args:
         dtype_node = _kw(call, "dtype")
         return Facts(rank=2, dtype=dtype_name(ctx, dtype_node) if dtype_node else "float32", order="C", lib="torch")
     if name in ("mm", "matmul") and len(call.args) == 2:
         return matmul_facts(ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1]))
     return UNKNOWN
+
+
+def same_dim(d1, d2) -> bool:
+    """Are two dims (ints or source strings, as in ``Facts.shape``) provably equal?
+
+    ``512 * 512`` equals ``262144``; ``n`` equals ``n``; anything else is unsure.
+    """
+    if d1 is None or d2 is None:
+        return False
+    n1, n2 = _dim_key(d1), _dim_key(d2)
+    return n1 is not None and n1 == n2
+
+
+def _dim_key(d):
+    """An int for a constant dim (``512 * 512``), else a normalised dump of its expression."""
+    if isinstance(d, int):
+        return d
+    try:
+        tree = ast.parse(str(d).strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    value = _fold_int(tree)
+    return value if value is not None else ast.dump(tree)
+
+
+def _fold_int(node) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Pow)):
+        left, right = _fold_int(node.left), _fold_int(node.right)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.FloorDiv):
+            return left // right if right else None
+        return left ** right if 0 <= right <= 64 else None
+    return None

@@ -322,6 +322,22 @@ def mutated_names(ctx: "FileContext", region: ast.AST) -> set[str]:
                     p = target_path(node.args[0])
                     if p:
                         out.add(p)
+            if q and q.startswith("scipy.linalg.blas"):
+                # the output buffer, also when passed positionally (sgemv(1, A, x, 0, y))
+                from blaslint.analysis.blas_api import bind, lookup
+
+                routine = lookup(q)
+                bound = bind(routine, node) if routine is not None else None
+                for param in (bound.routine.written if bound is not None else ()):
+                    buf = bound.args.get(param)
+                    p = target_path(buf) if buf is not None else None
+                    if p:
+                        out.add(p)
+            if is_opaque_call(ctx, node):
+                # an unknown function may change the arrays handed to it (sgd(W, dW, lr))
+                for a in [*node.args, *(kw.value for kw in node.keywords)]:
+                    if not (isinstance(a, ast.Name) and _immutable_name(ctx, a)):
+                        out.update(passed_paths(a))
     try:
         region._bl_mutated = out
     except AttributeError:  # pragma: no cover
@@ -356,6 +372,11 @@ def _path_conflicts(path: str, mutated: set[str]) -> bool:
     return any(m.startswith(prefix) for m in mutated)
 
 
+def path_conflicts(path: str, changed: set[str]) -> bool:
+    """Does a change to any of ``changed`` (names or dotted paths) change ``path`` or what it hangs off?"""
+    return _path_conflicts(path, changed)
+
+
 def loop_region_mutations(ctx, loop) -> set[str]:
     if isinstance(loop, COMPREHENSION_TYPES):
         out = set()
@@ -372,6 +393,9 @@ def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST) -> bool:
     loop and every call in it is a known side-effect-free library function.
     """
     mutated = loop_region_mutations(ctx, loop)
+    # An unknown call in the loop (opt.step(), model.update()) may change any
+    # array reachable from elsewhere: attributes, and names that may alias them.
+    opaque = _loop_has_opaque_call(ctx, loop)
     local_names: set[str] = set()
     for node in ast.walk(expr):
         if isinstance(node, (ast.Lambda, *COMPREHENSION_TYPES)):
@@ -385,14 +409,29 @@ def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST) -> bool:
             p = dotted_name(node)
             if p and ctx.imports.qualname(p.split(".")[0]) is None and _path_conflicts(p, mutated):
                 return False
+            if opaque and p and ctx.imports.qualname(p.split(".")[0]) is None and node.attr not in _ARRAY_ATTRS \
+                    and not (isinstance(ctx.parent(node), ast.Call) and ctx.parent(node).func is node):
+                return False  # self.W, model.weight: held elsewhere too (W.T.copy(): a method, checked as a call)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if node.id in mutated or node.id in local_names:
                 return False
             if _path_conflicts(node.id, mutated):
                 return False
+            if opaque and not _private_value(ctx, node):
+                return False
         elif isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom)):
             return False
     return True
+
+
+def is_pure_call(ctx: "FileContext", call: ast.Call) -> bool:
+    """Does ``call`` return the same value for the same inputs and change nothing (no RNG, no ``out=``)?"""
+    return _pure_call(ctx, call)
+
+
+def path_conflicts(path: str, mutated: set[str]) -> bool:
+    """Is ``path`` (``W``, ``self.W``) or anything it contains or is contained in among ``mutated``?"""
+    return _path_conflicts(path, mutated)
 
 
 def _pure_call(ctx, call: ast.Call) -> bool:
@@ -409,6 +448,245 @@ def _pure_call(ctx, call: ast.Call) -> bool:
         return func.id in _PURE_BUILTINS and ctx.scope_of(func).bindings.get(func.id) is None
     if isinstance(func, ast.Attribute):
         return func.attr in PURE_METHODS and func.attr not in MUTATING_METHODS
+    return False
+
+
+# Builtins that neither change their arguments nor call back into user code.
+_INERT_BUILTINS = _PURE_BUILTINS | {
+    "print", "isinstance", "issubclass", "str", "repr", "list", "dict", "set", "frozenset", "sorted",
+    "reversed", "enumerate", "zip", "any", "all", "iter", "next", "format", "hasattr", "id", "type",
+    "hash", "bytes", "callable", "ord", "chr", "hex", "bin", "oct",
+}
+
+
+# Attributes of an array that are views or facts of it, not objects stored on it.
+_ARRAY_ATTRS = {"T", "mT", "H", "mH", "real", "imag", "shape", "dtype", "ndim", "size", "flat", "itemsize",
+                "nbytes", "strides", "device", "is_cuda"}
+
+
+def is_opaque_call(ctx: "FileContext", call: ast.Call) -> bool:
+    """A call that may run unknown code: a user function or a method we do not know.
+
+    Library functions (numpy, scipy, torch, math, ...), inert builtins and
+    methods that only read or only change their receiver (``.sum()``,
+    ``.append()``, torch's ``.add_()``) are not opaque: what they change is
+    already visible to :func:`mutated_names`.
+    """
+    q = ctx.resolve_call(call)
+    if q is not None:
+        return q.split(".")[0] not in (*_PURE_LIBRARIES, "random", "time")
+    func = call.func
+    if isinstance(func, ast.Name):
+        return not (func.id in _INERT_BUILTINS and ctx.scope_of(func).bindings.get(func.id) is None)
+    if isinstance(func, ast.Attribute):
+        from blaslint.analysis.facts import _is_generator
+
+        if _is_generator(ctx, func.value):
+            return False  # rng.random(...), rng.standard_normal(...): numpy's Generator
+        name = func.attr
+        if name in PURE_METHODS or name in MUTATING_METHODS or (name.endswith("_") and not name.startswith("_")):
+            return False
+        return True
+    return True
+
+
+def _immutable_name(ctx, name: ast.Name) -> bool:
+    """Is ``name`` only ever bound to a number, a string or a library object (N = 64 * 64, T = np.float32)?"""
+    scope = ctx.binding_scope(name)
+    if scope is None:
+        return False
+    binds = scope.bindings.get(name.id, [])
+    if not binds:
+        return False
+    for b in binds:
+        v = b.value
+        if b.kind != "assign" or v is None:
+            return False
+        if isinstance(v, (ast.Attribute, ast.Name)) and ctx.resolve(v) is not None:
+            continue
+        if not all(isinstance(n, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop))
+                   for n in ast.walk(v)):
+            return False
+    return True
+
+
+def passed_paths(arg: ast.AST) -> set[str]:
+    """Names/paths whose objects an argument hands over (``W``, ``self.W``, ``[W1, W2]``, ``W[0]``)."""
+    out: set[str] = set()
+    stack = [arg]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            stack.extend(node.elts)
+        elif isinstance(node, ast.Dict):
+            stack.extend(v for v in node.values if v is not None)
+        elif isinstance(node, (ast.Starred, ast.Subscript)):
+            stack.append(node.value)
+        else:
+            p = dotted_name(node)
+            if p:
+                out.add(p)
+    return out
+
+
+def _loop_has_opaque_call(ctx, loop) -> bool:
+    cache = getattr(loop, "_bl_opaque", None)
+    if cache is None:
+        cache = any(isinstance(n, ast.Call) and is_opaque_call(ctx, n) for n in _walk_no_defs(loop))
+        try:
+            loop._bl_opaque = cache
+        except AttributeError:  # pragma: no cover
+            pass
+    return cache
+
+
+def _changed_by_functions(ctx, name: str) -> bool:
+    """Does some function or method of the module change module-level ``name``?"""
+    cache = getattr(ctx.tree, "_bl_fn_changed", None)
+    if cache is None:
+        cache = set()
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                inner = ctx.scope(node)
+                changed = mutated_names(ctx, node) if not isinstance(node, ast.Lambda) else set()
+                for p in changed:
+                    root = p.split(".")[0]
+                    if not inner.is_local(root):
+                        cache.add(root)
+                cache.update(inner.globals)
+        ctx.tree._bl_fn_changed = cache
+    return name in cache
+
+
+def _private_value(ctx, name: ast.Name) -> bool:
+    """Is ``name`` an array only this code reaches (so an unknown call cannot change it)?
+
+    A parameter or a local bound to a library call / expression result counts;
+    a name bound to an attribute, an element or an unknown call's result may
+    alias an object held elsewhere (``W = model.weight``). A module-level name
+    counts unless some function of the module changes it.
+    """
+    scope = ctx.binding_scope(name)
+    if scope is None:
+        return True  # a builtin (or a name this file never binds)
+    if scope.node is ctx.tree and _changed_by_functions(ctx, name.id):
+        return False
+    binds = scope.bindings.get(name.id, [])
+    for b in binds:
+        if b.kind in ("import", "def", "param"):
+            continue
+        if b.kind != "assign" or b.value is None:
+            return False
+        v = b.value
+        if isinstance(v, (ast.Attribute, ast.Name)) and ctx.resolve(v) is not None:
+            continue  # T = np.float32: a library object, not data
+        if isinstance(v, (ast.Attribute, ast.Subscript, ast.Name)):
+            return False
+        if isinstance(v, ast.Call) and is_opaque_call(ctx, v) and ctx.array_facts(v).rank is None:
+            return False  # W = model.get_weight() may be held elsewhere; rng.random((n, n)) is fresh
+    return True
+
+
+def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: bool = False) -> bool:
+    """Does ``expr`` give the same *shape* (and dtype) on every iteration of ``loop``?
+
+    Like :func:`is_loop_invariant`, except that an array changed in place
+    (``W -= lr * g``, ``W[i] = ...``, ``out=W``) keeps its shape: only
+    rebinding a name changes it. Applies to ``X.shape``, ``X.shape[0]``,
+    ``X.ndim``, ``X.size``, ``X.dtype``, ``len(X)``, and with ``whole=True``
+    to ``expr`` itself (the template of ``np.zeros_like(X)``).
+    """
+    rebound = rebound_names(ctx, loop)
+
+    def shape_query(node) -> str | None:
+        if isinstance(node, ast.Attribute) and node.attr in ("shape", "ndim", "size", "dtype"):
+            return dotted_name(node.value)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
+                and len(node.args) == 1 and not node.keywords and ctx.scope_of(node.func).bindings.get("len") is None:
+            return dotted_name(node.args[0])
+        return None
+
+    if whole:
+        p = dotted_name(expr)
+        if p is not None and ctx.imports.qualname(p.split(".")[0]) is None:
+            return not _path_conflicts(p, rebound) and not _global_rebound(ctx, p)
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        p = shape_query(node)
+        if p is not None:
+            if _path_conflicts(p, rebound) or _global_rebound(ctx, p):
+                return False
+            continue
+        if isinstance(node, (ast.Name, ast.Attribute)) and dotted_name(node) is not None:
+            if not is_loop_invariant(ctx, node, loop):
+                return False
+            continue
+        if isinstance(node, ast.Call):
+            if not _pure_call(ctx, node):
+                return False
+            stack.extend(node.args)
+            stack.extend(kw.value for kw in node.keywords)
+            if isinstance(node.func, ast.Attribute):
+                stack.append(node.func.value)
+            continue
+        if isinstance(node, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, *COMPREHENSION_TYPES)):
+            return False
+        stack.extend(ast.iter_child_nodes(node))
+    return True
+
+
+def _global_rebound(ctx, path: str) -> bool:
+    """Could a function called in the loop rebind module-level ``path`` (``global X``)?"""
+    root = path.split(".")[0]
+    return any(root in ctx.scope(n).globals for n in ast.walk(ctx.tree)
+               if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))) if "global" in ctx.source.text else False
+
+
+def rebound_names(ctx: "FileContext", region: ast.AST) -> set[str]:
+    """Names and dotted paths *rebound* in ``region`` (not changed in place).
+
+    ``x = ...``, ``for x in``, ``with ... as x``, ``del x``, ``self.x = ...``; but
+    not ``x += ...`` on a name (an array is updated in place) nor ``x[i] = ...``.
+    For a comprehension, its targets count too.
+    """
+    cache = getattr(region, "_bl_rebound", None)
+    if cache is not None:
+        return cache
+    aug_targets = {id(n.target) for n in _walk_no_defs(region) if isinstance(n, ast.AugAssign)}
+    out: set[str] = set()
+    for node in _walk_no_defs(region):
+        if id(node) in aug_targets:
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        elif isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+            p = dotted_name(node)
+            if p:
+                out.add(p)
+    try:
+        region._bl_rebound = out
+    except AttributeError:  # pragma: no cover
+        pass
+    return out
+
+
+def runs_at_most_once(loop: ast.AST) -> bool:
+    """``for _ in range(1)``, ``for x in [a]``, ``while True: ... break`` at the end: one pass."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        it = loop.iter
+        if isinstance(it, (ast.List, ast.Tuple, ast.Set)) and len(it.elts) <= 1 \
+                and not any(isinstance(e, ast.Starred) for e in it.elts):
+            return True
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
+                and not it.keywords and 1 <= len(it.args) <= 2 and all(isinstance(a, ast.Constant) for a in it.args):
+            vals = [a.value for a in it.args]
+            if all(isinstance(v, int) for v in vals):
+                lo, hi = (0, vals[0]) if len(vals) == 1 else vals
+                return hi - lo <= 1
+    if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) and loop.body:
+        last = loop.body[-1]
+        return isinstance(last, (ast.Break, ast.Return, ast.Raise))
     return False
 
 
@@ -430,9 +708,17 @@ def next_statement(ctx, stmt):
     return lst[i + 1]
 
 
-def reads_path(node: ast.AST, path: str) -> bool:
-    """Does ``node`` read (or pass along) ``path`` or anything under it?"""
-    for sub in ast.walk(node):
+def reads_path(node: ast.AST, path: str, skip: ast.AST | None = None) -> bool:
+    """Does ``node`` read (or pass along) ``path`` or anything under it?
+
+    The subtree ``skip`` (e.g. the ``out=`` argument that writes ``path``) is not looked at.
+    """
+    stack = [node]
+    while stack:
+        sub = stack.pop()
+        if sub is skip:
+            continue
+        stack.extend(ast.iter_child_nodes(sub))
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
             if sub.id == path or path.startswith(sub.id + ".") and _load_covers(sub, path):
                 return True
@@ -444,7 +730,21 @@ def reads_path(node: ast.AST, path: str) -> bool:
 
 
 def _load_covers(name_node, path) -> bool:
-    # a bare `self` load (e.g. passed to a call) may read self.buf
+    """Does this load of ``path``'s root reach ``path``?
+
+    A bare ``self`` (passed to a call) or a method call on it (``self.reset()``)
+    may read ``self.buf``; ``self.W`` does not.
+    """
+    parts = path.split(".")[1:]
+    node = name_node
+    for part in parts:
+        par = getattr(node, "_bl_parent", None)
+        if not isinstance(par, ast.Attribute) or par.value is not node:
+            return True  # the object itself is used: anything under it may be read
+        if par.attr != part:
+            grand = getattr(par, "_bl_parent", None)
+            return isinstance(grand, ast.Call) and grand.func is par  # self.reset() may read self.buf
+        node = par
     return True
 
 
@@ -457,3 +757,76 @@ def reads_between(ctx, name: str, stmt_a, stmt_b) -> bool:
     if between is None:
         return True
     return any(reads_path(s, name) for s in between)
+
+
+# -- what the following statements of a block do with a buffer ------------------
+
+_LEAVES = (ast.Return, ast.Raise, ast.Break, ast.Continue, ast.Yield, ast.YieldFrom, ast.Await)
+
+
+def mentions(node: ast.AST, path: str) -> bool:
+    """Does ``node`` read, write, rebind or delete ``path`` (or the name it hangs off)?"""
+    if reads_path(node, path):
+        return True
+    root = path.split(".")[0]
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id == root and not isinstance(sub.ctx, ast.Load):
+            return True
+        if isinstance(sub, ast.Attribute) and not isinstance(sub.ctx, ast.Load) and dotted_name(sub) == path:
+            return True
+    return False
+
+
+def may_leave(stmt: ast.AST) -> bool:
+    """Can control leave the block (or the frame) from inside ``stmt``?"""
+    return any(isinstance(n, _LEAVES) for n in _walk_no_defs(stmt))
+
+
+def next_mention(ctx: "FileContext", stmt: ast.stmt, path: str):
+    """(statements skipped, next statement) for the first statement after ``stmt``
+    in its block that mentions ``path``; None when the block ends first or a
+    skipped statement may leave the block (return, break, raise, yield, ...).
+    """
+    lst, i = _block_of(ctx, stmt)
+    if lst is None:
+        return None
+    skipped = []
+    for s in lst[i + 1:]:
+        if mentions(s, path):
+            return skipped, s
+        if may_leave(s):
+            return None
+        skipped.append(s)
+    return None
+
+
+def may_read_unseen(ctx: "FileContext", path: str, stmts, scope_node: ast.AST) -> bool:
+    """Could a call in ``stmts`` read ``path`` without naming it?
+
+    A dotted path (``self.buf``) can be reached by any unknown call; a plain
+    name only by functions of its scope that read it (closures, or the
+    module's functions for a global).
+    """
+    calls = [n for s in stmts for n in _walk_no_defs(s) if isinstance(n, ast.Call) and is_opaque_call(ctx, n)]
+    if not calls:
+        return False
+    if "." in path:
+        return True
+    return path in _names_read_by_nested_scopes(ctx, scope_node)
+
+
+def _names_read_by_nested_scopes(ctx, scope_node) -> set[str]:
+    cache = getattr(scope_node, "_bl_nested_reads", None)
+    if cache is None:
+        cache = set()
+        for node in ast.walk(scope_node):
+            if node is scope_node or not isinstance(node, SCOPE_TYPES):
+                continue
+            inner = ctx.scope(node)
+            cache.update(name for name in inner.loads if not inner.is_local(name))
+            cache.update(inner.globals)
+        try:
+            scope_node._bl_nested_reads = cache
+        except AttributeError:  # pragma: no cover
+            pass
+    return cache

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from blaslint.walk import CHILD_FIELDS, child_fields
+
 SCOPE_TYPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
 COMPREHENSION_TYPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -37,6 +39,13 @@ class Scope:
         return name in self.bindings and name not in self.globals
 
 
+_NAME, _LOAD = ast.Name, ast.Load
+_STMT_TYPES = frozenset(c for c in CHILD_FIELDS if issubclass(c, ast.stmt))
+# Node types build_scope handles specially (everything else: just descend).
+_SPECIAL_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global,
+                            ast.Nonlocal, ast.Import, ast.ImportFrom, ast.ExceptHandler})
+
+
 def build_scope(scope_node: ast.AST, parent_of) -> Scope:
     """Collect bindings and loads of ``scope_node`` (not of nested scopes)."""
     scope = Scope(scope_node)
@@ -53,43 +62,59 @@ def build_scope(scope_node: ast.AST, parent_of) -> Scope:
     else:
         roots = scope_node.body
 
+    # Iterative pre-order walk, children in source order. The walk runs once
+    # per function a rule asks about (nearly all of them), so it is written
+    # for speed: plain names, the bulk of the nodes, are handled first, and
+    # children come from blaslint.walk's per-class field lists.
     stack = [(r, r if isinstance(r, ast.stmt) else None) for r in reversed(roots)]
+    pop = stack.pop
+    push = stack.append
+    loads = scope.loads
+    node_type = ast.AST
     while stack:
-        node, stmt = stack.pop()
-        if isinstance(node, ast.stmt):
-            stmt = node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bind(node.name, node, stmt, None, "def")
-            # decorators and defaults are evaluated in this scope
-            extra = list(node.decorator_list)
-            if not isinstance(node, ast.ClassDef):
-                extra += [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
-            else:
-                extra += node.bases + [k.value for k in node.keywords]
-            stack.extend((e, stmt) for e in reversed(extra))
-            continue
-        if isinstance(node, ast.Lambda):
-            stack.extend((d, stmt) for d in node.args.defaults if d is not None)
-            continue
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                scope.loads.setdefault(node.id, []).append(node)
+        node, stmt = pop()
+        cls = type(node)
+        if cls is _NAME:
+            if type(node.ctx) is _LOAD:
+                loads.setdefault(node.id, []).append(node)
             else:
                 bind(node.id, node, stmt, _assigned_value(node, stmt), _kind(stmt))
             continue
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
-            scope.globals.update(node.names)
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                local = alias.asname or alias.name.split(".", 1)[0]
-                if local != "*":
-                    bind(local, alias, stmt, None, "import")
-            continue
-        if isinstance(node, ast.ExceptHandler) and node.name:
-            bind(node.name, node, stmt, None, "other")
-        for child in reversed(list(ast.iter_child_nodes(node))):
-            stack.append((child, stmt))
+        if cls in _STMT_TYPES:
+            stmt = node
+        if cls in _SPECIAL_TYPES:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bind(node.name, node, stmt, None, "def")
+                # decorators and defaults are evaluated in this scope
+                extra = list(node.decorator_list)
+                if not isinstance(node, ast.ClassDef):
+                    extra += [d for d in node.args.defaults + node.args.kw_defaults if d is not None]
+                else:
+                    extra += node.bases + [k.value for k in node.keywords]
+                stack.extend((e, stmt) for e in reversed(extra))
+                continue
+            if isinstance(node, ast.Lambda):
+                stack.extend((d, stmt) for d in node.args.defaults if d is not None)
+                continue
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                scope.globals.update(node.names)
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    local = alias.asname or alias.name.split(".", 1)[0]
+                    if local != "*":
+                        bind(local, alias, stmt, None, "import")
+                continue
+            if isinstance(node, ast.ExceptHandler) and node.name:
+                bind(node.name, node, stmt, None, "other")
+        for field_name in child_fields(cls):  # last field first: popped in source order
+            value = getattr(node, field_name, None)
+            if value.__class__ is list:
+                for child in reversed(value):
+                    if isinstance(child, node_type):
+                        push((child, stmt))
+            elif isinstance(value, node_type):
+                push((value, stmt))
     return scope
 
 

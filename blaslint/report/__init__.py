@@ -24,6 +24,8 @@ class ReportEnv:
     sources: dict = field(default_factory=dict)
     files_checked: int = 0
     width: int | None = None
+    # Root that report paths and fingerprints are made relative to (the project's).
+    project_root: str = "."
 
 
 Renderer = Callable[[list[Diagnostic], ReportEnv], str]
@@ -60,14 +62,14 @@ def _load_all() -> None:
 
 
 def fix_available_note(diags: list[Diagnostic], env: ReportEnv) -> str:
+    """ruff's summary of fixes: what ``--fix`` would apply now, and the hidden unsafe ones."""
     safe = sum(1 for d in diags if d.fix is not None and d.fix.is_safe)
     unsafe = sum(1 for d in diags if d.fix is not None and not d.fix.is_safe)
+    fixable = safe + unsafe if env.unsafe_fixes else safe
     parts = []
-    if safe:
-        parts.append(f"[*] {safe} fixable with the `--fix` option.")
+    if fixable:
+        parts.append(f"[*] {fixable} fixable with the `--fix` option.")
     if unsafe and not env.unsafe_fixes:
         parts.append(f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the "
                      "`--unsafe-fixes` option.")
-    elif unsafe:
-        parts.append(f"[*] {unsafe} more fixable with `--fix --unsafe-fixes`.")
     return " ".join(parts)

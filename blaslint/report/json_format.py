@@ -33,9 +33,9 @@ def diagnostic_dict(d: Diagnostic) -> dict:
         "fix": fix,
         "noqa_row": d.stmt_line or d.line,
         "url": None,
+        # ruff's shape: the 1-based notebook cell (lines are then cell-relative), null for .py files
+        "cell": d.cell,
     }
-    if d.cell is not None:
-        out["cell"] = d.cell
     return out
 
 

@@ -14,8 +14,13 @@ def location(d: Diagnostic) -> str:
     return f"{d.path}:{d.line}:{d.col}"
 
 
-def concise_line(d: Diagnostic) -> str:
-    star = "[*] " if d.fix is not None and d.fix.is_safe else ""
+def fix_marker(d: Diagnostic, unsafe_fixes: bool = False) -> str:
+    """ruff's ``[*]``: a fix that ``--fix`` (with the current settings) would apply."""
+    return "[*] " if d.fix is not None and (d.fix.is_safe or unsafe_fixes) else ""
+
+
+def concise_line(d: Diagnostic, unsafe_fixes: bool = False) -> str:
+    star = fix_marker(d, unsafe_fixes)
     return f"{location(d)}: {d.code} {star}{d.message}"
 
 
@@ -37,7 +42,7 @@ def _summary(diags: list[Diagnostic], env: ReportEnv) -> str:
 
 @register("concise")
 def render_concise(diags: list[Diagnostic], env: ReportEnv) -> str:
-    body = "".join(concise_line(d) + "\n" for d in diags)
+    body = "".join(concise_line(d, env.unsafe_fixes) + "\n" for d in diags)
     return body + _summary(diags, env)
 
 
@@ -50,21 +55,34 @@ def render_full(diags: list[Diagnostic], env: ReportEnv) -> str:
     console = Console(file=buf, force_terminal=env.color, no_color=not env.color,
                       width=env.width or 100, highlight=False, soft_wrap=True)
     for d in diags:
-        star = "[*] " if d.fix is not None and d.fix.is_safe else ""
+        star = fix_marker(d, env.unsafe_fixes)
         head = Text()
         head.append(location(d), style="bold")
         head.append(": ")
         head.append(d.code, style="bold red")
         head.append(f" {star}{d.message}")
         console.print(head)
-        src = env.sources.get(d.path)
-        if src is not None and d.cell is None:
+        src = frame_source(d, env)
+        if src is not None:
             _frame(console, src, d)
-            if d.fix is not None and (env.show_fixes or True):
+        if d.fix is not None:
+            console.print(Text(f"  = help: {d.fix.message}", style="cyan"))
+            # Like ruff's hidden fixes: an unsafe fix is shown only when it would be applied.
+            if src is not None and (d.fix.is_safe or env.unsafe_fixes):
                 _fix_diff(console, src, d)
         console.print()
     out = buf.getvalue()
     return out + _summary(diags, env)
+
+
+def frame_source(d: Diagnostic, env: ReportEnv):
+    """The text the finding's lines index into: the file, or the notebook cell."""
+    src = env.sources.get(d.path)
+    if src is None or d.cell is None:
+        return src
+    from blaslint.notebook import cell_source
+
+    return cell_source(src, d.cell)
 
 
 def _frame(console, src, d: Diagnostic) -> None:
@@ -93,7 +111,6 @@ def _fix_diff(console, src, d: Diagnostic) -> None:
 
     fix = d.fix
     kind = "Safe fix" if fix.is_safe else "Unsafe fix"
-    console.print(Text(f"  = help: {fix.message}", style="cyan"))
     text = src.text
     out, pos = [], 0
     for e in sorted(fix.edits):

@@ -48,11 +48,39 @@ def paren(ctx, node: ast.AST, min_precedence: int) -> str:
     Already-parenthesised source (the user's own parens) is left as it is.
     """
     text = ctx.text(node)
-    if precedence(node) < min_precedence and not _already_parenthesised(ctx, node):
+    # (the user's own parentheses lie outside the node's span: moved text needs its own)
+    if precedence(node) < min_precedence:
         return f"({text})"
-    if "\n" in text and not _already_parenthesised(ctx, node) and precedence(node) < ATOM:
+    if "\n" in text and precedence(node) < ATOM:
         return f"({text})"
     return text
+
+
+def fits_in_place(ctx, node: ast.AST, prec: int) -> bool:
+    """Can text binding at precedence ``prec`` replace ``node`` without parentheses?"""
+    par = ctx.parent(node)
+    if _already_parenthesised(ctx, node):
+        return True
+    if isinstance(par, ast.BinOp):
+        p = precedence(par)
+        if isinstance(par.op, ast.Pow):
+            return prec > p if par.left is node else prec >= 13
+        return prec >= p if par.left is node else prec > p
+    if isinstance(par, ast.UnaryOp):
+        return prec >= precedence(par)
+    if isinstance(par, (ast.Attribute, ast.Subscript)) and par.value is node \
+            or isinstance(par, ast.Call) and par.func is node or isinstance(par, ast.Await):
+        return prec >= POSTFIX
+    if isinstance(par, ast.Compare):
+        return prec > 6
+    if isinstance(par, ast.BoolOp):
+        return prec > 4
+    return True
+
+
+def in_place(ctx, node: ast.AST, text: str, prec: int) -> str:
+    """``text`` (binding at ``prec``) ready to replace ``node``: parenthesised if its context needs it."""
+    return text if fits_in_place(ctx, node, prec) else f"({text})"
 
 
 def _already_parenthesised(ctx, node) -> bool:
@@ -60,7 +88,11 @@ def _already_parenthesised(ctx, node) -> bool:
     text = ctx.source.text
     before = text[:start].rstrip()
     after = text[end:].lstrip()
-    return before.endswith("(") and after.startswith(")")
+    if not (before.endswith("(") and after.startswith(")")):
+        return False
+    # `f(x)`, `g()(x)`, `a[0](x)`: call parentheses, not grouping ones
+    prev = before[:-1].rstrip()[-1:]
+    return not (prev.isalnum() or prev in ("_", ")", "]"))
 
 
 def kwarg(call: ast.Call, name: str) -> ast.AST | None:

@@ -1,4 +1,322 @@
-"""Rules of this family (see rules/ pages)."""
+"""BL3: work repeated every step of a loop.
+
+BL301: an array allocated inside a loop with the same shape on every
+iteration. BL302: a factorisation, inverse, transposed copy or product whose
+inputs do not change in the loop, recomputed on every iteration.
+"""
 
 from __future__ import annotations
 
+import ast
+
+from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
+from blaslint.analysis.scopes import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES
+from blaslint.rule import Invalid, Rule
+from blaslint.rules._common import ALLOCATORS, INVERSE_APIS, PINV_APIS, product_operands
+from blaslint.rules.layout import transposed_copy
+
+# Methods that put their argument into a container: the array must be fresh each time.
+_STORING_METHODS = {"append", "extend", "insert", "add", "put", "put_nowait", "appendleft", "push",
+                    "setdefault", "update", "__setitem__", "register_buffer", "save", "record"}
+# Nodes between a node and its loop that make it run only sometimes.
+_CONDITIONAL = (ast.If, ast.IfExp, ast.BoolOp, ast.ExceptHandler, ast.match_case) \
+    if hasattr(ast, "match_case") else (ast.If, ast.IfExp, ast.BoolOp, ast.ExceptHandler)
+
+_DECOMPOSITIONS = {
+    "cholesky", "qr", "svd", "lu", "lu_factor", "cho_factor", "eig", "eigh", "eigvals", "eigvalsh",
+    "det", "slogdet", "matrix_power", "expm", "sqrtm", "logm", "ldl", "schur", "hessenberg", "polar",
+}
+_LINALG_MODULES = ("numpy.linalg", "scipy.linalg", "torch.linalg")
+_BLAS_GETTERS = {"scipy.linalg.get_blas_funcs", "scipy.linalg.blas.get_blas_funcs",
+                 "scipy.linalg.get_lapack_funcs", "scipy.linalg.lapack.get_lapack_funcs"}
+_TORCH_DECOMPOSITIONS = {"torch.cholesky", "torch.svd", "torch.qr", "torch.det", "torch.logdet",
+                         "torch.slogdet", "torch.lu", "torch.matrix_power", "torch.matrix_exp"}
+
+
+def loops_around(ctx, node: ast.AST) -> list[ast.AST]:
+    """Loops (for/while/comprehension) around ``node`` in its scope, innermost first.
+
+    Stops at a conditional (``if``, ``and``/``or``, ``x if c else y``, an
+    ``except``): what it guards may run only once.
+    """
+    out = []
+    child = node
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, SCOPE_TYPES) or isinstance(anc, _CONDITIONAL):
+            break
+        if isinstance(anc, (ast.For, ast.AsyncFor)) and child is not anc.iter and child not in anc.orelse:
+            out.append(anc)
+        elif isinstance(anc, ast.While) and child not in anc.orelse and child is not anc.test:
+            out.append(anc)
+        elif isinstance(anc, COMPREHENSION_TYPES) and child is not anc.generators[0].iter:
+            out.append(anc)
+        elif isinstance(anc, ast.comprehension) and child in anc.ifs:
+            break
+        child = anc
+    return out
+
+
+def _loop_line(loop: ast.AST) -> str:
+    kind = {ast.While: "`while` loop"}.get(type(loop), "loop" if isinstance(loop, LOOP_TYPES) else "comprehension")
+    return f"the {kind} at line {loop.lineno}"
+
+
+# -- BL301 -------------------------------------------------------------------------
+
+class AllocationInLoop(Rule):
+    """An array allocated on every iteration of a loop with the same shape.
+
+    ``np.zeros/empty/ones/full`` (and ``_like``, and the torch versions) called
+    inside a loop body with arguments that do not change in the loop allocate
+    (and, for zeros/ones/full, write) a fresh buffer every step. Allocate it
+    once before the loop and reuse it (``out=``, ``x[:] = ...``, ``x.fill(0)``).
+    Not flagged when each iteration needs a new array: it is stored in a
+    container or on an attribute, appended, returned, yielded or aliased.
+    """
+
+    code = "BL301"
+    name = "allocation-in-loop"
+    summary = "Same-shape array allocated on every loop iteration"
+    fix_safety = "none"
+    triggers = ("zeros", "empty", "ones", "full")
+
+    VALID = [
+        # the shape changes every iteration
+        "import numpy as np\nfor xb in batches:\n    h = np.zeros((len(xb), 64))\n    h += xb @ W\n",
+        # stored: every iteration needs its own array
+        "import numpy as np\nout = []\nfor i in range(10):\n    out.append(np.zeros(5))\n",
+        "import numpy as np\ndef f(n, k):\n    bufs = {}\n    for i in range(k):\n        bufs[i] = np.zeros(n)\n    return bufs\n",
+        "import numpy as np\ndef gen(n):\n    while True:\n        yield np.zeros(n)\n",
+        # runs once
+        "import numpy as np\nfor _ in range(1):\n    a = np.zeros(10)\n    a[0] = 1\n",
+        # double buffering: the new array becomes the old one
+        "import numpy as np\ndef jacobi(A, b, x, it):\n    for _ in range(it):\n        x_new = np.zeros_like(x)\n"
+        "        x_new[:] = (b - A @ x) / 2\n        x = x_new\n    return x\n",
+        # lazy initialisation inside an if
+        "import numpy as np\ndef f(xs, n):\n    buf = None\n    for x in xs:\n        if buf is None:\n"
+        "            buf = np.zeros(n)\n        buf += x\n    return buf\n",
+        # allocation inside a comprehension builds its elements
+        "import numpy as np\nbufs = [np.zeros(8) for _ in range(4)]\n",
+        # template rebound in the loop
+        "import numpy as np\ndef f(xs):\n    for x in xs:\n        g = np.zeros_like(x)\n        g += x\n",
+    ]
+    INVALID = [
+        Invalid("import numpy as np\ndef train(W, X, epochs, lr):\n    for epoch in range(epochs):\n"
+                "        grad = np.zeros_like(W)\n        grad += X.T @ (X @ W)\n        W -= lr * grad\n    return W\n"),
+        Invalid("import numpy as np\nn = 100\nfor step in range(1000):\n    buf = np.empty((n, n), dtype=np.float32)\n"
+                "    np.matmul(A, B, out=buf)\n"),
+        Invalid("import torch\ndef f(model, loader, B):\n    for xb, yb in loader:\n"
+                "        target = torch.zeros(B, 10)\n        loss = model(xb, target)\n"),
+        Invalid("import numpy as np\ndef f(x, tol):\n    converged = False\n    while not converged:\n"
+                "        r = np.ones(x.shape)\n        x -= 0.1 * r\n        converged = abs(x).max() < tol\n"),
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        q = ctx.resolve_call(node)
+        if q not in ALLOCATORS:
+            return
+        loops = loops_around(ctx, node)
+        if not loops or not isinstance(loops[0], LOOP_TYPES) or runs_at_most_once(loops[0]):
+            return
+        loop = loops[0]
+        like = q.endswith("_like")
+        args = [*node.args, *(kw.value for kw in node.keywords)]
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return
+        for i, a in enumerate(args):
+            if not is_shape_invariant(ctx, a, loop, whole=like and i == 0 and a is node.args[0] if node.args else False):
+                return
+        if self._escapes(node):
+            return
+        func = ctx.text(node.func)
+        self.report(node, f"`{func}(...)` allocates a new array of the same shape on every iteration of "
+                          f"{_loop_line(loop)}: allocate it once before the loop and reuse it (write into it "
+                          f"with `out=` or `[:] =`); costs an allocation and fresh pages per step, "
+                          f"noticeable for large arrays")
+
+    # -- does the array have to be fresh every iteration? ---------------------------
+    def _escapes(self, call: ast.Call) -> bool:
+        ctx = self.ctx
+        holder, target = _holder(ctx, call)
+        if holder is None:
+            return True
+        if target is None:
+            return _stored_use(ctx, holder)
+        if not isinstance(target, ast.Name):
+            return True  # self.buf = np.zeros(...), out[i] = np.zeros(...): kept
+        binds = ctx.scope_of(target).bindings.get(target.id, [])
+        binding = next((b for b in binds if b.node is target), None)
+        if binding is None:
+            return True
+        loop = loops_around(ctx, call)[0]
+        for other in binds:
+            # rebound in the loop (h = np.tanh(W @ h)): the zeros are an initial value, not a
+            # reusable buffer; unless the rebinding writes into it (y = sgemv(..., y=y, overwrite_y=1))
+            if other is not binding and other.kind != "augassign" and _inside(ctx, other.node, loop) \
+                    and not _writes_into(other, target.id):
+                return True
+        return any(_stored_use(ctx, use) for use in ctx.uses(binding))
+
+
+def _inside(ctx, node, loop) -> bool:
+    return any(anc is loop for anc in ctx.ancestors(node))
+
+
+def _writes_into(binding, name: str) -> bool:
+    """``name = f(..., out=name)`` / ``name = sgemv(..., y=name)``: the same buffer, rebound to itself."""
+    value = binding.value
+    return isinstance(value, ast.Call) and any(
+        kw.arg in ("out", "y", "c", "a") and isinstance(kw.value, ast.Name) and kw.value.id == name
+        for kw in value.keywords)
+
+
+def _holder(ctx, call):
+    """(the expression whose use decides, the name it is bound to or None)."""
+    node = call
+    par = ctx.parent(node)
+    if isinstance(par, ast.Tuple) and isinstance(ctx.parent(par), ast.Assign):
+        assign = ctx.parent(par)
+        if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Tuple) \
+                and len(assign.targets[0].elts) == len(par.elts):
+            return node, assign.targets[0].elts[par.elts.index(node)]
+        return None, None
+    if isinstance(par, (ast.Assign, ast.AnnAssign)) and par.value is node:
+        targets = par.targets if isinstance(par, ast.Assign) else [par.target]
+        if len(targets) != 1:
+            return None, None
+        return node, targets[0]
+    return node, None
+
+
+def _stored_use(ctx, expr: ast.AST) -> bool:
+    """Is this use of an array one that keeps it beyond the iteration (or aliases it)?"""
+    par = ctx.parent(expr)
+    if isinstance(par, (ast.Return, ast.Yield, ast.YieldFrom, ast.List, ast.Tuple, ast.Set, ast.Dict,
+                        ast.Starred, ast.NamedExpr, ast.Lambda)):
+        return True
+    if isinstance(par, (ast.Assign, ast.AnnAssign)) and par.value is expr:
+        return True  # aliased or stored: x = buf, self.x = buf, d[k] = buf
+    if isinstance(par, ast.keyword):
+        par = ctx.parent(par)
+    if isinstance(par, ast.Call) and expr is not par.func:
+        func = par.func
+        if isinstance(func, ast.Attribute) and func.attr in _STORING_METHODS:
+            return True
+        if isinstance(func, ast.Name) and func.id[:1].isupper():
+            return True  # a constructor keeps it: State(np.zeros(n))
+    return False
+
+
+# -- BL302 -------------------------------------------------------------------------
+
+def _operation(ctx, node: ast.AST) -> str | None:
+    """What ``node`` computes, if it is an operation BL302 knows to be costly."""
+    if isinstance(node, ast.Call):
+        q = ctx.resolve_call(node)
+        if q is not None:
+            module, _, name = q.rpartition(".")
+            if q in INVERSE_APIS or q in PINV_APIS:
+                return "inverse"
+            if (module in _LINALG_MODULES and name in _DECOMPOSITIONS) or q in _TORCH_DECOMPOSITIONS:
+                return "factorisation" if name not in ("det", "slogdet", "expm", "sqrtm", "logm",
+                                                       "matrix_power", "matrix_exp") else "matrix function"
+            if q in _BLAS_GETTERS:
+                return "BLAS routine lookup"
+        if transposed_copy(ctx, node) is not None:
+            return "transposed copy"
+    if product_operands(ctx, node) is not None:
+        return "matrix product"
+    return None
+
+
+class LoopInvariantLinalg(Rule):
+    """A costly linear-algebra operation whose inputs do not change in the loop.
+
+    An inverse, factorisation (``cholesky``, ``qr``, ``svd``, ``lu_factor``,
+    ``eigh``, ...), ``get_blas_funcs`` lookup, transposed copy or matrix
+    product computed inside a loop from operands that the loop neither
+    reassigns nor changes in place gives the same result every iteration.
+    Hoist it out of the loop.
+    """
+
+    code = "BL302"
+    name = "loop-invariant-linalg"
+    summary = "Loop-invariant inverse, factorisation, transposed copy or product inside a loop"
+    fix_safety = "none"
+    triggers = ("inv", "cholesky", "qr", "svd", "lu", "cho_factor", "eig", "get_blas_funcs",
+                "get_lapack_funcs", "@", "dot", "matmul", "mm", "copy", "contiguous", "ascontiguousarray",
+                "det", "expm", "sqrtm", "schur", "polar", "hessenberg", "matrix_power", "matrix_exp")
+
+    VALID = [
+        # the operand is reassigned in the loop
+        "import numpy as np\ndef f(A, xs):\n    for x in xs:\n        Ai = np.linalg.inv(A)\n        A = A + np.outer(x, x)\n",
+        # the operand is changed in place
+        "import numpy as np\ndef f(W, xs, lr):\n    for x in xs:\n        Wt = W.T.copy()\n        W -= lr * np.outer(x, Wt @ x)\n",
+        "import numpy as np\ndef f(P, xs):\n    for x in xs:\n        L = np.linalg.cholesky(P)\n        P[...] = P @ P.T + np.outer(x, x)\n",
+        # random: a fresh value every time
+        "import numpy as np\nfor i in range(10):\n    Q, R = np.linalg.qr(np.random.randn(5, 5))\n",
+        # depends on the loop variable
+        "import numpy as np\ndef f(As, b):\n    for A in As:\n        x = np.linalg.inv(A) @ b\n",
+        # inside a function defined in the loop
+        "import numpy as np\ndef f(A, n):\n    for i in range(n):\n        def g():\n            return np.linalg.inv(A)\n        g()\n",
+        # an unknown call may update the weights (optimizer step)
+        "import torch\ndef f(model, opt, loader):\n    for xb in loader:\n        opt.step()\n"
+        "        Wt = model.weight.t().contiguous()\n",
+        # passed to a function that may change it in place
+        "import numpy as np\ndef f(W, xs, sgd):\n    for x in xs:\n        sgd(W, x)\n        G = W.T @ W\n",
+        # runs once
+        "import numpy as np\nfor _ in range(1):\n    Ai = np.linalg.inv(A)\n",
+    ]
+    INVALID = [
+        Invalid("import numpy as np\ndef f(A, bs):\n    out = []\n    for b in bs:\n"
+                "        Ai = np.linalg.inv(A)\n        out.append(Ai @ b)\n    return out\n"),
+        Invalid("import numpy as np\ndef f(X, y, w, lr, n):\n    for it in range(n):\n"
+                "        H = X.T @ X\n        w = w - lr * (H @ w - X.T @ y)\n    return w\n", count=2),
+        Invalid("from scipy.linalg import cho_factor, cho_solve\ndef f(K, ys):\n"
+                "    return [cho_solve(cho_factor(K), y) for y in ys]\n"),
+        Invalid("import numpy as np\nW = np.ones((4, 3))\nfor step in range(100):\n    Wt = W.T.copy()\n    print(Wt.sum())\n"),
+        Invalid("from scipy.linalg import get_blas_funcs\ndef f(A, xs):\n    for x in xs:\n"
+                "        gemv = get_blas_funcs('gemv', (A,))\n        print(gemv(1.0, A, x))\n"),
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._check(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.MatMult):
+            self._check(node)
+
+    def _check(self, node: ast.AST) -> None:
+        ctx = self.ctx
+        what = _operation(ctx, node)
+        if what is None:
+            return
+        loop = self._hoist_target(node)
+        if loop is None:
+            return
+        # report the largest invariant operation only (inv(A @ B): the inv)
+        for anc in ctx.ancestors(node):
+            if isinstance(anc, (ast.stmt, *SCOPE_TYPES)) or anc is loop:
+                break
+            if _operation(ctx, anc) is not None and self._hoist_target(anc) is not None:
+                return
+        self.report(node, f"the {what} `{_short(ctx.text(node))}` does not change in {_loop_line(loop)} but is "
+                          f"recomputed on every iteration: hoist it out of the loop (the whole operation is "
+                          f"repeated per step; the cost grows with the matrix size)")
+
+    def _hoist_target(self, node: ast.AST):
+        """The outermost loop in which ``node`` is invariant (and which repeats), or None."""
+        ctx = self.ctx
+        best = None
+        for loop in loops_around(ctx, node):
+            if not ctx.is_loop_invariant(node, loop):
+                break
+            if not runs_at_most_once(loop):
+                best = loop
+        return best
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

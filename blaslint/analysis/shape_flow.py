@@ -1,0 +1,463 @@
+"""Ranks and shapes that flow through indexing, reductions, ufuncs, decompositions.
+
+:mod:`blaslint.analysis.facts` knows arrays from their creation sites; this
+module follows them one step further through the operations numerical code
+applies next, each of which changes the rank predictably:
+
+- indexing: ``X[:, 0]`` drops an axis, ``d[:, None]`` adds one (only plain
+  integer, slice, ``None`` and ``...`` indices; a fancy index is unknown);
+- reductions with a literal axis: ``X.sum(axis=0)``, ``np.mean(X, 1)``,
+  ``np.linalg.norm(X, axis=1)`` (no axis: a scalar);
+- elementwise ufuncs (``np.maximum(s, eps)``, ``np.where(c, a, b)``);
+- reshaping and stacking (``x.ravel()``, ``X.reshape(n, k)``, ``np.vstack``);
+- linear-algebra results (``solve``, ``norm``, ``eigvalsh``, and the tuples of
+  ``U, s, Vt = svd(X)``, ``w, V = eigh(A)``, ``Q, R = qr(A)``);
+- integer loop counters (``for i in range(n)``) and sizes (``len(x)``,
+  ``X.shape[0]``), which are scalars.
+
+Everything else stays unknown; the rules stay silent on unknown.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from blaslint.analysis.facts import SCALAR, UNKNOWN, Facts, INT_DTYPES, promote
+
+if TYPE_CHECKING:  # pragma: no cover
+    from blaslint.analysis.context import FileContext
+
+INT_SCALAR = Facts(rank=0, dtype="int64")
+
+# -- integer scalars -----------------------------------------------------------
+
+_INT_BUILTINS = {"len", "int", "round"}
+
+
+def _builtin(ctx, func: ast.AST, names) -> bool:
+    """Is ``func`` an unshadowed builtin among ``names``?"""
+    if not isinstance(func, ast.Name) or func.id not in names:
+        return False
+    return ctx.scope_of(func).bindings.get(func.id) is None and ctx.imports.qualname(func.id) is None \
+        and ctx.scope(ctx.tree).bindings.get(func.id) is None
+
+
+def is_int_scalar(ctx: "FileContext", node: ast.AST, depth: int = 0) -> bool:
+    """Is ``node`` certainly a Python/NumPy integer scalar (an index, a size)?"""
+    if depth > 6:
+        return False
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return is_int_scalar(ctx, node.operand, depth + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return is_int_scalar(ctx, node.left, depth + 1) and is_int_scalar(ctx, node.right, depth + 1)
+    if isinstance(node, ast.Call):
+        return _builtin(ctx, node.func, _INT_BUILTINS) and len(node.args) == 1 and not node.keywords
+    if isinstance(node, ast.Attribute) and node.attr in ("size", "ndim"):
+        return ctx.array_facts(node.value).rank is not None
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+            and node.value.attr == "shape" and is_int_scalar(ctx, node.slice, depth + 1):
+        return ctx.array_facts(node.value.value).rank is not None
+    if isinstance(node, ast.Name):
+        f = ctx.array_facts(node)
+        return f.rank == 0 and f.dtype in INT_DTYPES
+    return False
+
+
+def _range_target(ctx, binding) -> bool:
+    """``for i in range(...)`` / ``for i, x in enumerate(...)``: is the binding the counter?"""
+    stmt = binding.stmt
+    if not isinstance(stmt, (ast.For, ast.AsyncFor)) or not isinstance(stmt.iter, ast.Call):
+        return False
+    if stmt.target is binding.node:
+        return _builtin(ctx, stmt.iter.func, {"range"})
+    if isinstance(stmt.target, ast.Tuple) and len(stmt.target.elts) == 2 and stmt.target.elts[0] is binding.node:
+        return _builtin(ctx, stmt.iter.func, {"enumerate"})
+    return False
+
+
+# -- names bound without a plain value ----------------------------------------
+
+# Decompositions whose result is a tuple: rank of each part from the input's rank r.
+_TUPLE_RESULTS = {
+    "svd": lambda r: (r, r - 1, r),
+    "eigh": lambda r: (r - 1, r),
+    "eig": lambda r: (r - 1, r),
+    "qr": lambda r: (r, r),
+}
+# scipy.linalg's decompositions accept 2-D arrays only.
+_SCIPY_2D = {"svd", "eigh", "eig", "qr", "svdvals", "eigvalsh", "eigvals", "cholesky", "solve", "lu_solve",
+             "cho_solve"}
+
+
+def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
+    """Facts of a name whose reaching binding has no simple value (loop counter, tuple unpacking)."""
+    counter = _comprehension_counter(ctx, name)
+    if counter is not None:
+        return counter
+    binding = ctx.reaching_binding(name)
+    if binding is None:
+        return UNKNOWN
+    if binding.kind == "for":
+        return INT_SCALAR if _range_target(ctx, binding) else UNKNOWN
+    if binding.kind == "param":
+        return shape_unpack_facts(ctx, name, binding)
+    stmt = binding.stmt
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.value, ast.Call):
+        return UNKNOWN
+    target = stmt.targets[0]
+    if not isinstance(target, (ast.Tuple, ast.List)) or any(isinstance(e, ast.Starred) for e in target.elts):
+        return UNKNOWN
+    index = next((i for i, e in enumerate(target.elts) if e is binding.node), None)
+    if index is None:
+        return UNKNOWN
+    parts = decomposition_parts(ctx, stmt.value)
+    if parts is None or len(parts) != len(target.elts):
+        return UNKNOWN
+    return parts[index]
+
+
+def _comprehension_counter(ctx, name: ast.Name) -> Facts | None:
+    """``[... i ... for i in range(n)]``: INT_SCALAR; another comprehension target: UNKNOWN; else None."""
+    for anc in ctx.ancestors(name):
+        if isinstance(anc, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            for gen in anc.generators:
+                if any(isinstance(t, ast.Name) and t.id == name.id for t in ast.walk(gen.target)):
+                    if gen.target.__class__ is ast.Name and isinstance(gen.iter, ast.Call) \
+                            and _builtin(ctx, gen.iter.func, {"range"}):
+                        return INT_SCALAR
+                    return UNKNOWN
+        if isinstance(anc, (ast.stmt, ast.Lambda)):
+            return None
+    return None
+
+
+def shape_unpack_facts(ctx: "FileContext", name: ast.Name, binding) -> Facts:
+    """Rank of a parameter from ``n, d = X.shape`` executed before ``name`` (unpacking proves the rank)."""
+    scope = ctx.binding_scope(name)
+    if scope is None:
+        return UNKNOWN
+    use_stmts = [a for a in [name, *ctx.ancestors(name)] if isinstance(a, ast.stmt)]
+    for load in scope.loads.get(name.id, []):
+        attr = ctx.parent(load)
+        stmt = ctx.parent(attr)
+        if not (isinstance(attr, ast.Attribute) and attr.attr == "shape" and isinstance(stmt, ast.Assign)
+                and stmt.value is attr and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple)):
+            continue
+        elts = stmt.targets[0].elts
+        if any(isinstance(e, ast.Starred) for e in elts) or ctx.reaching_binding(load) is not binding:
+            continue
+        if not any(ctx.statements_between(stmt, u) is not None for u in use_stmts):
+            continue  # it must run before the use, in the same or an enclosing block
+        dims = tuple(e.id if isinstance(e, ast.Name) else None for e in elts)
+        return Facts(rank=len(elts), shape=dims)
+    return UNKNOWN
+
+
+def decomposition_parts(ctx: "FileContext", call: ast.Call) -> tuple[Facts, ...] | None:
+    """Facts of each element of a decomposition's result tuple (``svd``, ``eigh``, ``eig``, ``qr``)."""
+    q = ctx.resolve_call(call)
+    if q is None or not call.args:
+        return None
+    lib, _, name = q.rpartition(".")
+    if lib not in ("numpy.linalg", "scipy.linalg", "torch.linalg") or name not in _TUPLE_RESULTS:
+        return None
+    if name == "svd" and any(k.arg == "compute_uv" for k in call.keywords):
+        return None
+    if name == "qr" and any(k.arg == "mode" for k in call.keywords) or name == "eigh" and lib == "scipy.linalg" \
+            and any(k.arg in ("eigvals_only", "subset_by_index", "subset_by_value") for k in call.keywords):
+        return None
+    base = ctx.array_facts(call.args[0])
+    rank = 2 if lib == "scipy.linalg" else base.rank
+    if rank is None or rank < 2:
+        return None
+    dtype = base.dtype if base.dtype in ("float32", "float64", "complex64", "complex128") else None
+    lib_name = "torch" if lib.startswith("torch") else base.lib or "numpy"
+    ranks = _TUPLE_RESULTS[name](rank)
+    if name == "eig":
+        dtypes = (None, None)  # a real matrix may have complex eigenpairs
+    elif name == "svd":
+        dtypes = (dtype, _real(dtype), dtype)
+    elif name == "eigh":
+        dtypes = (_real(dtype), dtype)
+    else:
+        dtypes = (dtype, dtype)
+    return tuple(Facts(rank=r, dtype=d, order=None, lib=lib_name) for r, d in zip(ranks, dtypes))
+
+
+def _real(dtype):
+    return {"complex64": "float32", "complex128": "float64"}.get(dtype, dtype)
+
+
+# -- indexing -------------------------------------------------------------------
+
+def subscript_facts(ctx: "FileContext", node: ast.Subscript) -> Facts:
+    """Rank (and shape where obvious) of ``x[...]`` with basic indices only."""
+    if isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
+        return INT_SCALAR if is_int_scalar(ctx, node.slice) else UNKNOWN
+    base = ctx.array_facts(node.value)
+    if base.rank is None or base.rank == 0 or base.lib not in ("numpy", "torch"):
+        return UNKNOWN
+    items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    if sum(1 for it in items if isinstance(it, ast.Constant) and it.value is Ellipsis) > 1:
+        return UNKNOWN
+    in_shape = list(base.shape) if base.shape is not None else [None] * base.rank
+    consumed = sum(1 for it in items if not _is_none(it) and not _is_ellipsis(it))
+    if consumed > base.rank:
+        return UNKNOWN
+    out: list = []
+    pos = 0
+    for it in items:
+        if _is_none(it):
+            out.append(1)
+        elif _is_ellipsis(it):
+            n_skip = base.rank - consumed
+            out.extend(in_shape[pos:pos + n_skip])
+            pos += n_skip
+        elif isinstance(it, ast.Slice):
+            full = it.lower is None and it.upper is None and it.step is None
+            out.append(in_shape[pos] if full else None)
+            pos += 1
+        elif is_int_scalar(ctx, it):
+            pos += 1
+        else:
+            return UNKNOWN  # an array or mask index: rank depends on it
+    out.extend(in_shape[pos:])
+    if not out:
+        return replace(SCALAR, dtype=base.dtype, lib=base.lib)
+    return Facts(rank=len(out), dtype=base.dtype, order=None, shape=tuple(out), lib=base.lib)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_ellipsis(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
+
+
+# -- calls ------------------------------------------------------------------------
+
+_REDUCTIONS = {"sum", "mean", "std", "var", "max", "min", "prod", "amax", "amin", "nansum", "nanmean",
+               "nanmax", "nanmin", "nanstd", "nanvar", "median", "nanmedian", "ptp", "average",
+               "argmax", "argmin", "any", "all", "count_nonzero"}
+_UNARY_UFUNCS = {"square", "log1p", "expm1", "log2", "log10", "exp2", "sign", "floor", "ceil", "rint",
+                 "reciprocal", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arctanh",
+                 "cbrt", "absolute", "fabs", "around", "round", "real", "imag", "tan", "positive",
+                 "sigmoid", "relu"}
+_BINARY_UFUNCS = {"maximum", "minimum", "fmax", "fmin", "add", "subtract", "multiply", "divide",
+                  "true_divide", "power", "hypot", "arctan2", "clip", "where", "mul", "div", "sub", "pow"}
+_ELEMENTWISE_METHODS = {"abs", "sqrt", "exp", "log", "clamp", "clip", "square", "neg", "sign", "conj",
+                        "round", "relu", "sigmoid", "tanh", "cumsum", "cumprod"}
+_STACKERS = {"concatenate", "hstack", "vstack", "stack", "column_stack", "cat"}
+
+
+def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Facts:
+    """Facts of library calls :mod:`facts` does not cover (see the module docstring)."""
+    if qualname is None:
+        if _builtin(ctx, call.func, _INT_BUILTINS) and len(call.args) == 1:
+            return INT_SCALAR if call.func.id == "len" else UNKNOWN
+        if isinstance(call.func, ast.Attribute):
+            return method_facts(ctx, call, call.func)
+        return UNKNOWN
+    lib, _, name = qualname.rpartition(".")
+    if lib in ("numpy", "torch"):
+        return _elementwise_facts(ctx, call, name, lib)
+    if lib in ("numpy.linalg", "scipy.linalg", "torch.linalg"):
+        return _linalg_facts(ctx, call, lib, name)
+    return UNKNOWN
+
+
+def _array_args(call):
+    return [a for a in call.args if not isinstance(a, ast.Starred)]
+
+
+def _elementwise_facts(ctx, call, name, lib) -> Facts:
+    if any(isinstance(a, ast.Starred) for a in call.args) or not call.args:
+        return UNKNOWN
+    first = ctx.array_facts(call.args[0])
+    if name in _REDUCTIONS:
+        return reduction_facts(ctx, call, first, _axis_arg(call, 1, lib), name)
+    if name in _UNARY_UFUNCS and len(call.args) == 1:
+        if first.rank is None:
+            return UNKNOWN
+        dtype = "float64" if first.dtype in INT_DTYPES and name not in ("sign", "absolute", "square") \
+            else first.dtype
+        return replace(first, dtype=dtype, order="C" if first.rank else None)
+    if name in _BINARY_UFUNCS:
+        args = _array_args(call)[:3]
+        facts = [ctx.array_facts(a) for a in args]
+        if any(f.rank is None for f in facts):
+            return UNKNOWN
+        rank = max(f.rank for f in facts)
+        shapes = {f.shape for f in facts if f.rank == rank}
+        dtype = None
+        for f in (facts[1:] if name == "where" else facts):
+            if f.rank or f.dtype is not None:
+                dtype = f.dtype if dtype is None else promote(dtype, f.dtype)
+        return Facts(rank=rank, dtype=dtype, order="C" if rank else None,
+                     shape=shapes.pop() if len(shapes) == 1 else None, lib=lib)
+    if name in _STACKERS and isinstance(call.args[0], (ast.List, ast.Tuple)) and call.args[0].elts:
+        ranks = {ctx.array_facts(e).rank for e in call.args[0].elts}
+        if len(ranks) != 1 or None in ranks:
+            return UNKNOWN
+        r = ranks.pop()
+        axis = _kwarg(call, "axis") or _kwarg(call, "dim")
+        if name in ("concatenate", "cat"):
+            rank = 1 if _is_none(axis) else r
+        elif name == "hstack":
+            rank = max(r, 1)
+        elif name in ("vstack", "column_stack"):
+            rank = max(r, 2)
+        else:
+            rank = r + 1
+        return Facts(rank=rank, order="C", lib=lib)
+    if name == "reshape" and len(call.args) == 2:
+        return _reshape_facts(ctx, ctx.array_facts(call.args[0]), [call.args[1]])
+    if name == "ravel" and len(call.args) == 1:
+        return Facts(rank=1, dtype=first.dtype, order="C", lib=lib)
+    if name == "cov" and first.rank == 2 and len(call.args) == 1:
+        return Facts(rank=2, dtype="float64", order="C", lib=lib)
+    if name == "kron" and len(call.args) == 2 and first.rank == 2 and ctx.array_facts(call.args[1]).rank == 2:
+        return Facts(rank=2, order="C", lib=lib)
+    if name == "diag" and lib == "torch" and len(call.args) == 1:
+        if first.rank == 1:
+            n = first.shape[0] if first.shape else None
+            return Facts(rank=2, dtype=first.dtype, order="C", shape=(n, n), lib=lib)
+        return Facts(rank=1, dtype=first.dtype, order=None, lib=lib) if first.rank == 2 else UNKNOWN
+    if name in ("diagonal", "trace") and first.rank == 2 and len(call.args) == 1:
+        return Facts(rank=1 if name == "diagonal" else 0, dtype=first.dtype, lib=lib)
+    if name in ("linspace", "logspace", "arange") and lib == "torch":
+        return Facts(rank=1, order="C", lib=lib)
+    if name in ("inverse", "pinverse") and lib == "torch":
+        return replace(first, order="C") if first.rank and first.rank >= 2 else UNKNOWN
+    return UNKNOWN
+
+
+def _kwarg(call, name):
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _axis_arg(call, index, lib):
+    """The axis argument node: ``axis=``/``dim=`` or positional; None when absent."""
+    for kw in call.keywords:
+        if kw.arg in ("axis", "dim"):
+            return kw.value
+    args = _array_args(call)
+    return args[index] if len(args) > index else None
+
+
+def reduction_facts(ctx, call, base: Facts, axis: ast.AST | None, name: str = "sum") -> Facts:
+    """Rank after reducing ``base`` over a literal axis (none: all axes; keepdims keeps the rank)."""
+    if base.rank is None or base.rank == 0:
+        return UNKNOWN
+    keep = _kwarg(call, "keepdims") or _kwarg(call, "keepdim")
+    if keep is not None and not (isinstance(keep, ast.Constant) and keep.value is False):
+        if isinstance(keep, ast.Constant) and keep.value is True:
+            return replace(base, order=None)
+        return UNKNOWN
+    dtype = "int64" if name in ("argmax", "argmin", "count_nonzero") else (
+        "bool" if name in ("any", "all") else base.dtype)
+    if name in ("mean", "std", "var", "average", "nanmean", "median") and base.dtype in INT_DTYPES:
+        dtype = "float64"
+    if axis is None or _is_none(axis):
+        return Facts(rank=0, dtype=dtype, lib=base.lib)
+    axes = axis.elts if isinstance(axis, ast.Tuple) else [axis]
+    values = []
+    for a in axes:
+        v = a.value if isinstance(a, ast.Constant) else (
+            -a.operand.value if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub)
+            and isinstance(a.operand, ast.Constant) else None)
+        if not isinstance(v, int) or isinstance(v, bool) or not -base.rank <= v < base.rank:
+            return UNKNOWN
+        values.append(v % base.rank)
+    if len(set(values)) != len(values):
+        return UNKNOWN
+    shape = tuple(d for i, d in enumerate(base.shape) if i not in values) if base.shape is not None else None
+    rank = base.rank - len(values)
+    return Facts(rank=rank, dtype=dtype, order="C" if rank else None, shape=shape, lib=base.lib)
+
+
+def _reshape_facts(ctx, base: Facts, args) -> Facts:
+    """``x.reshape(-1, 1)``: the rank is the number of sizes, whatever ``x`` was."""
+    if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
+        args = args[0].elts
+    elif len(args) == 1 and not is_int_scalar(ctx, args[0]):
+        return UNKNOWN
+    if not args or any(isinstance(a, ast.Starred) for a in args):
+        return UNKNOWN
+    if not all(is_int_scalar(ctx, a) for a in args):
+        return UNKNOWN
+    # literal sizes are kept (reshape(3, 3)); -1 and names stay unknown dims
+    shape = tuple(a.value if isinstance(a, ast.Constant) and isinstance(a.value, int) and a.value >= 0 else None
+                  for a in args)
+    return Facts(rank=len(args), dtype=base.dtype, order=None, shape=shape, lib=base.lib)
+
+
+def method_facts(ctx: "FileContext", call: ast.Call, func: ast.Attribute) -> Facts:
+    """Array methods that reduce, reshape or keep the receiver's rank."""
+    name = func.attr
+    base = ctx.array_facts(func.value)
+    if name in ("ravel", "flatten") and not call.args and not call.keywords:
+        # whatever it was called on, the result is 1-D (ndarray, tensor, pandas Series)
+        return Facts(rank=1, dtype=base.dtype, order="C", lib=base.lib or "numpy")
+    if name == "reshape" and call.args and not call.keywords:
+        return _reshape_facts(ctx, base, call.args)
+    if base.rank is None or any(isinstance(a, ast.Starred) for a in call.args):
+        return UNKNOWN
+    if name in _REDUCTIONS:
+        return reduction_facts(ctx, call, base, _axis_arg(call, 0, base.lib), name)
+    if name in ("reshape", "view") and call.args and (name == "reshape" or base.lib == "torch"):
+        return _reshape_facts(ctx, base, call.args)
+    if name in ("numpy",) and not call.args:
+        return replace(base, lib="numpy")
+    if name in ("inverse", "pinverse") and not call.args and base.lib == "torch" and base.rank >= 2:
+        return replace(base, order="C")
+    if name in ("diagonal",) and not call.args and base.rank == 2:
+        return Facts(rank=1, dtype=base.dtype, lib=base.lib)
+    if name in ("trace",) and not call.args and base.rank == 2:
+        return Facts(rank=0, dtype=base.dtype, lib=base.lib)
+    if name in _ELEMENTWISE_METHODS and (name not in ("cumsum", "cumprod") or call.args or call.keywords):
+        return replace(base, order="C")
+    return UNKNOWN
+
+
+def _linalg_facts(ctx, call, lib, name) -> Facts:
+    if not call.args or any(isinstance(a, ast.Starred) for a in call.args):
+        return UNKNOWN
+    first = ctx.array_facts(call.args[0])
+    out_lib = "torch" if lib.startswith("torch") else first.lib or "numpy"
+    if name in ("solve", "lstsq", "cho_solve", "lu_solve", "solve_triangular") and len(call.args) >= 2:
+        a, b = first, ctx.array_facts(call.args[1])
+        if name == "lstsq":
+            return UNKNOWN  # a tuple (or a named tuple in torch)
+        if name in ("cho_solve", "lu_solve"):
+            a = Facts(rank=2)
+        a_rank = 2 if lib == "scipy.linalg" else a.rank
+        if b.rank == 1 and a_rank == 2 or b.rank == 2 and a_rank == 2:
+            return Facts(rank=b.rank, dtype=promote(a.dtype, b.dtype), order=None, lib=out_lib)
+        return UNKNOWN
+    if name in ("norm", "vector_norm", "matrix_norm"):
+        axis = _kwarg(call, "axis") or _kwarg(call, "dim")
+        if axis is None and len(call.args) <= 2 and not _kwarg(call, "keepdims"):
+            return Facts(rank=0, lib=out_lib)
+        return reduction_facts(ctx, call, first, axis, "norm") if axis is not None else UNKNOWN
+    if name in ("eigvalsh", "eigvals", "svdvals") and len(call.args) == 1:
+        rank = 2 if lib == "scipy.linalg" else first.rank
+        return Facts(rank=rank - 1, order="C", lib=out_lib) if rank and rank >= 2 else UNKNOWN
+    if name == "svd" and any(k.arg == "compute_uv" and isinstance(k.value, ast.Constant)
+                             and k.value.value is False for k in call.keywords):
+        rank = 2 if lib == "scipy.linalg" else first.rank
+        return Facts(rank=rank - 1, order="C", lib=out_lib) if rank and rank >= 2 else UNKNOWN
+    if name in ("cholesky", "expm", "sqrtm", "matrix_power", "inv", "pinv") and first.rank is not None:
+        rank = 2 if lib == "scipy.linalg" and name != "matrix_power" else first.rank
+        return Facts(rank=rank, dtype=first.dtype, order=None, lib=out_lib) if rank >= 2 else UNKNOWN
+    if name in ("det", "slogdet", "matrix_rank", "cond") and first.rank == 2 and name != "slogdet":
+        return Facts(rank=0, lib=out_lib)
+    return UNKNOWN

@@ -1,0 +1,117 @@
+"""Lint an editor buffer: the in-memory text, the project's settings, suppressions.
+
+Independent of the LSP library so that it can be unit-tested directly. The
+text linted is always the buffer's (never the file on disk) and nothing of the
+user's code is imported. Unlike the command line, every buffer is parsed even
+when no rule's trigger occurs in it, so that a syntax error always shows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from blaslint.config import ConfigError, Settings, find_config, load_settings
+from blaslint.diagnostics import Diagnostic
+from blaslint.engine import lint_source, parse, syntax_diagnostic
+from blaslint.fix import FixError, check_parses, fix_to_fixpoint, splice
+from blaslint.source import SourceText
+from blaslint.suppress import apply_suppressions
+
+
+@dataclass
+class Linted:
+    """One buffer's text and findings, as last linted."""
+
+    path: str
+    source: SourceText
+    settings: Settings
+    diagnostics: list[Diagnostic]
+    version: int | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+
+class SettingsCache:
+    """Settings per configuration file, re-read when the file changes on disk."""
+
+    def __init__(self, fallback_root: str | None = None) -> None:
+        self.fallback_root = fallback_root or os.getcwd()
+        self._by_config: dict[str | None, tuple[float, Settings]] = {}
+        self.problems: list[str] = []   # configuration errors not yet shown to the user
+
+    def for_path(self, path: str | None) -> Settings:
+        start = os.path.dirname(os.path.abspath(path)) if path else self.fallback_root
+        try:
+            config = find_config(start) if os.path.isdir(start) else None
+            mtime = os.stat(config).st_mtime if config else 0.0
+            cached = self._by_config.get(config)
+            if cached is not None and cached[0] == mtime:
+                return cached[1]
+            settings = load_settings(config, start)
+            settings.selected_codes()
+        except (ConfigError, OSError) as exc:
+            self.problems.append(f"blaslint: configuration ignored: {exc}")
+            return Settings(project_root=start)
+        self._by_config[config] = (mtime, settings)
+        return settings
+
+
+def is_excluded(path: str | None, settings: Settings) -> bool:
+    """Whether the project's ``exclude`` globs leave this file out (never for unsaved buffers)."""
+    if not path:
+        return False
+    from blaslint.discover import _is_excluded
+
+    return _is_excluded(path, settings)
+
+
+def lint_buffer(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], list[str]]:
+    """Findings of one buffer after per-file-ignores and noqa comments; and internal errors."""
+    source = SourceText(text)
+    errors: list[str] = []
+    try:
+        tree = parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return [syntax_diagnostic(path, exc, source)], errors
+    codes = settings.codes_for(path)
+    diags = lint_source(source, path, codes, errors, tree=tree)
+    return apply_suppressions(diags, source, path, False, codes), errors
+
+
+def lint_document(text: str, path: str | None, settings: Settings, version: int | None = None) -> Linted:
+    lint_path = path or "untitled.py"
+    source = SourceText(text)
+    if is_excluded(path, settings):
+        return Linted(lint_path, source, settings, [], version)
+    diags, errors = lint_buffer(text, lint_path, settings)
+    return Linted(lint_path, source, settings, diags, version, errors)
+
+
+def relinter(linted: Linted):
+    """``text -> findings`` for the fixpoint loop, with this buffer's path and settings."""
+    return lambda text: lint_buffer(text, linted.path, linted.settings)[0]
+
+
+def fixed_by_one(linted: Linted, diag: Diagnostic) -> str | None:
+    """The text with only ``diag``'s fix applied, or None when the result would not parse."""
+    new_text, applied = splice(linted.text, [diag], unsafe=True)
+    if not applied:
+        return None
+    try:
+        check_parses(new_text, linted.path)
+    except FixError:
+        return None
+    return new_text
+
+
+def fixed_all(linted: Linted, unsafe: bool) -> str | None:
+    """The text with every applicable fix applied to a fixpoint (None: nothing to do or invalid)."""
+    try:
+        outcome = fix_to_fixpoint(linted.text, relinter(linted), unsafe, linted.path)
+    except FixError:
+        return None
+    return outcome.text if outcome.applied and outcome.text != linted.text else None

@@ -1,0 +1,297 @@
+"""BL401-BL405: every fix form executed against the original, plus the look-alikes that must stay silent."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from support import assert_fix_equivalent, fix, lint
+
+ALGEBRA = {"BL401", "BL402", "BL403", "BL404", "BL405"}
+TORCH_SEED = "import torch\ntorch.manual_seed(0)\n"  # bad and fixed code draw the same tensors
+
+
+def found(code, rule):
+    return [d for d in lint(code, {rule}) if d.code == rule]
+
+
+def fixed_with(code, rule):
+    return fix(textwrap.dedent(code), {rule}, unsafe=True)
+
+
+# -- BL401 inverse-times ----------------------------------------------------------------
+
+NP_SQUARE = "import numpy as np\nA = np.random.rand(6, 6) + 6 * np.eye(6)\nb = np.random.rand(6)\nB = np.random.rand(6, 3)\n"
+
+
+@pytest.mark.parametrize("code,expect", [
+    ("x = np.linalg.inv(A) @ b\n", "np.linalg.solve(A, b)"),
+    ("x = np.linalg.inv(A) @ B\n", "np.linalg.solve(A, B)"),
+    ("x = np.dot(np.linalg.inv(A), b)\n", "np.linalg.solve(A, b)"),
+    ("x = np.linalg.inv(A).dot(B)\n", "np.linalg.solve(A, B)"),
+    ("C = B.T\nx = C @ np.linalg.inv(A)\n", "np.linalg.solve(A.T, C.T).T"),
+    ("x = b @ np.linalg.inv(A) @ b\n", "b @ np.linalg.solve(A, b)"),
+    ("def f(A, b):\n    Ai = np.linalg.inv(A)\n    return Ai @ b\nx = f(A, b)\n", "np.linalg.solve(A, b)"),
+])
+def test_bl401_numpy_fixes_run_the_same(code, expect):
+    fixed = assert_fix_equivalent(NP_SQUARE + code, "", ["x"], codes={"BL401"})
+    assert expect in fixed and "inv(" not in fixed
+
+
+def test_bl401_scipy_fix_runs_the_same():
+    code = ("import numpy as np\nimport scipy.linalg as sla\nA = np.random.rand(5, 5) + 5 * np.eye(5)\n"
+            "B = np.random.rand(5, 2)\nx = sla.inv(A) @ B\n")
+    fixed = assert_fix_equivalent(code, "", ["x"], codes={"BL401"})
+    assert "sla.solve(A, B)" in fixed
+
+
+def test_bl401_from_import_spelling():
+    code = ("import numpy as np\nfrom numpy.linalg import inv, solve\nA = np.random.rand(5, 5) + 5 * np.eye(5)\n"
+            "b = np.random.rand(5)\nx = inv(A) @ b\n")
+    fixed = assert_fix_equivalent(code, "", ["x"], codes={"BL401"})
+    assert "solve(A, b)" in fixed
+
+
+def test_bl401_pinv_to_lstsq_runs_the_same():
+    code = "import numpy as np\nX = np.random.rand(8, 3)\ny = np.random.rand(8)\nw = np.linalg.pinv(X) @ y\n"
+    fixed = assert_fix_equivalent(code, "", ["w"], codes={"BL401"})
+    assert "np.linalg.lstsq(X, y, rcond=None)[0]" in fixed
+
+
+def test_bl401_torch_fixes_run_the_same():
+    code = ("import torch\nA = torch.rand(5, 5, dtype=torch.float64) + 5 * torch.eye(5, dtype=torch.float64)\n"
+            "b = torch.rand(5, dtype=torch.float64)\nB = torch.rand(3, 5, dtype=torch.float64)\n"
+            "x = torch.inverse(A) @ b\ny = A.inverse() @ b\nz = B @ torch.linalg.inv(A)\n")
+    fixed = assert_fix_equivalent(code, TORCH_SEED, ["x", "y", "z"], codes={"BL401"})
+    assert fixed.count("torch.linalg.solve") == 3 and "left=False" in fixed
+
+
+def test_bl401_torch_method_needs_a_known_tensor():
+    assert not found("def f(A, b):\n    return A.inverse() @ b\n", "BL401")
+
+
+@pytest.mark.parametrize("code", [
+    # stored and reused for many right-hand sides
+    "import numpy as np\ndef f(A, bs):\n    Ai = np.linalg.inv(A)\n    return [Ai @ b for b in bs]\n",
+    "import numpy as np\ndef f(A, b, c):\n    Ai = np.linalg.inv(A)\n    return Ai @ b, Ai @ c\n",
+    # returned, stored, passed on
+    "import numpy as np\ndef f(A, b):\n    Ai = np.linalg.inv(A)\n    x = Ai @ b\n    return x, Ai\n",
+    "import numpy as np\nclass M:\n    def fit(self, A):\n        self.P = np.linalg.inv(A)\n        return self.P @ A\n",
+    "import numpy as np\ndef f(A, b):\n    Ai = np.linalg.inv(A)\n    cache = {'inv': Ai}\n    return Ai @ b, cache\n",
+    # a reference value in a test
+    "import numpy as np\ndef test(A, b, x):\n    np.testing.assert_allclose(np.linalg.inv(A) @ b, x)\n",
+])
+def test_bl401_reused_inverse_is_silent(code):
+    assert not found(code, "BL401")
+
+
+def test_bl401_no_fix_when_the_matrix_changes_in_between():
+    code = "import numpy as np\ndef f(A, b):\n    Ai = np.linalg.inv(A)\n    A[0, 0] = 1.0\n    return Ai @ b\n"
+    (d,) = found(code, "BL401")
+    assert d.fix is None
+
+
+# -- BL402 diagonal-matmul ---------------------------------------------------------------
+
+DIAG_SETUP = "import numpy as np\nd = np.random.rand(5)\ne = np.random.rand(5)\nA = np.random.rand(5, 4)\nM = np.random.rand(3, 5)\nv = np.random.rand(5)\n"
+
+
+@pytest.mark.parametrize("code,expect", [
+    ("out = np.diag(d) @ A\n", "d[:, None] * A"),
+    ("out = M @ np.diag(d)\n", "M * d"),
+    ("out = np.diag(d) @ v\n", "d * v"),
+    ("out = v @ np.diag(d)\n", "v * d"),
+    ("out = np.dot(np.diag(d), A)\n", "d[:, None] * A"),
+    ("out = np.dot(M, np.diag(d))\n", "M * d"),
+    ("out = np.diag(d) @ np.diag(e)\n", "np.diag(d * e)"),
+    ("out = A.T @ np.diag(d) @ A\n", "A.T * d @ A"),
+    ("out = np.diag(1.0 / np.sqrt(d)) @ A\n", "(1.0 / np.sqrt(d))[:, None] * A"),
+    ("out = (np.diag(d) @ A).T\n", "(d[:, None] * A).T"),
+    ("out = np.dot(np.diag(d), A).T\n", "(d[:, None] * A).T"),
+    ("out = -np.dot(M, np.diag(d))\n", "-(M * d)"),
+])
+def test_bl402_fixes_run_the_same(code, expect):
+    fixed = assert_fix_equivalent(DIAG_SETUP + code, "", ["out"], codes={"BL402"})
+    assert expect in fixed
+
+
+def test_bl402_torch_fix_runs_the_same():
+    code = "import torch\nd = torch.rand(4)\nA = torch.rand(4, 3)\nM = torch.rand(2, 4)\nout = torch.diag(d) @ A\nout2 = M @ torch.diag(d)\n"
+    fixed = assert_fix_equivalent(code, TORCH_SEED, ["out", "out2"], codes={"BL402"})
+    assert "d[:, None] * A" in fixed and "M * d" in fixed
+
+
+@pytest.mark.parametrize("code", [
+    # extraction of a 2-D array's diagonal
+    "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nout = np.diag(A) @ B\n",
+    "import numpy as np\nA = np.random.rand(4, 4)\nd = np.diag(A)\nout = d @ A\n",
+    # unknown rank
+    "import numpy as np\ndef f(v, A):\n    return np.diag(v) @ A\n",
+    # the diagonal matrix also used on its own
+    "import numpy as np\ndef f(A):\n    W = np.diag(np.ones(4))\n    return W @ A, W.sum()\n",
+])
+def test_bl402_look_alikes_are_silent(code):
+    assert not found(code, "BL402")
+
+
+def test_bl402_unknown_other_factor_has_no_fix():
+    (d,) = found("import numpy as np\ndef f(A):\n    d = np.ones(3)\n    return np.diag(d) @ A\n", "BL402")
+    assert d.fix is None
+
+
+# -- BL403 partial-product ---------------------------------------------------------------
+
+PP_SETUP = "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nb = np.random.rand(5)\na = np.random.rand(5)\n"
+
+
+@pytest.mark.parametrize("code,expect", [
+    ("out = np.trace(A @ B)\n", "np.einsum('ij,ji->', A, B)"),
+    ("out = (A @ B).trace()\n", "np.einsum('ij,ji->', A, B)"),
+    ("out = np.trace(np.dot(A, B.T))\n", "np.einsum('ij,ji->', A, B.T)"),
+    ("out = np.diag(A @ B)\n", "np.einsum('ij,ji->i', A, B)"),
+    ("out = np.diagonal(A.dot(B))\n", "np.einsum('ij,ji->i', A, B)"),
+    ("out = (A @ B).diagonal()\n", "np.einsum('ij,ji->i', A, B)"),
+    ("out = (A @ B)[1, 3]\n", "A[1] @ B[:, 3]"),
+    ("out = (A @ B)[2]\n", "A[2] @ B"),
+    ("out = (A @ B)[2, :]\n", "A[2] @ B"),
+    ("out = (A @ B)[:, 4]\n", "A @ B[:, 4]"),
+    ("out = (A @ b)[-1]\n", "A[-1] @ b"),
+    ("out = (a @ B)[3]\n", "a @ B[:, 3]"),
+    ("out = (A @ B)[0].sum()\n", "(A[0] @ B).sum()"),
+    ("out = [(A @ B)[i, i] for i in range(5)]\n", "A[i] @ B[:, i]"),
+])
+def test_bl403_fixes_run_the_same(code, expect):
+    fixed = assert_fix_equivalent(PP_SETUP + code, "", ["out"], codes={"BL403"})
+    assert expect in fixed
+
+
+def test_bl403_torch_fix_runs_the_same():
+    code = "import torch\nA = torch.rand(4, 4)\nB = torch.rand(4, 4)\nt = torch.trace(A @ B)\nr = (A @ B)[1]\n"
+    fixed = assert_fix_equivalent(code, TORCH_SEED, ["t", "r"], codes={"BL403"}, rtol=1e-5, atol=1e-6)
+    assert "torch.einsum('ij,ji->', A, B)" in fixed and "A[1] @ B" in fixed
+
+
+@pytest.mark.parametrize("code", [
+    "import numpy as np\nA = np.random.rand(4, 4)\nd = np.diag(A)\n",
+    "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nd = np.einsum('ij,ij->i', A, B)\n",
+    # bound and reused whole
+    "import numpy as np\ndef f(A, B):\n    C = A @ B\n    t = np.trace(C)\n    return t, C\n",
+    # slices keep most of it
+    "import numpy as np\ndef f(A, B):\n    return (A @ B)[:-1], (A @ B)[1:, 2:]\n",
+    # one column of a one-column product is all of it
+    "import numpy as np\ndef f(R, p):\n    p = np.asarray(p).ravel()\n    return np.matmul(R, p[:, None])[:, 0]\n",
+    "import numpy as np\ndef f(R, p):\n    return (R @ p.reshape(-1, 1))[:, 0]\n",
+    # a product of unknown rank given to np.diag: maybe a vector, then np.diag builds
+    "import numpy as np\ndef f(A, x):\n    return np.diag(A @ x)\n",
+])
+def test_bl403_look_alikes_are_silent(code):
+    assert not found(code, "BL403")
+
+
+# -- BL404 matrix-chain-order ------------------------------------------------------------
+
+CH_SETUP = ("import numpy as np\nA = np.random.rand(6, 6)\nB = np.random.rand(6, 6)\nC = np.random.rand(6, 6)\n"
+            "x = np.random.rand(6)\n")
+
+
+@pytest.mark.parametrize("code,expect", [
+    ("out = A @ B @ x\n", "A @ (B @ x)"),
+    ("out = A @ B @ C @ x\n", "A @ (B @ (C @ x))"),
+    ("out = np.dot(np.dot(A, B), x)\n", "np.dot(A, np.dot(B, x))"),
+    ("out = A.dot(B).dot(x)\n", "A.dot(B.dot(x))"),
+    ("out = np.dot(A @ B, x)\n", "A @ (B @ x)"),
+    ("out = 3.0 * A @ B @ x\n", "3.0 * A @ (B @ x)"),
+    ("out = A @ B @ x * 2.0\n", "A @ (B @ x) * 2.0"),
+    ("out = (A @ B @ x).sum()\n", "(A @ (B @ x)).sum()"),
+    ("out = x @ (A @ B)\n", "x @ A @ B"),
+    ("out = A.T @ A @ x + x\n", "A.T @ (A @ x) + x"),
+])
+def test_bl404_vector_fixes_run_the_same(code, expect):
+    fixed = assert_fix_equivalent(CH_SETUP + code, "", ["out"], codes={"BL404"})
+    assert expect in fixed
+
+
+def test_bl404_matrix_chain_with_known_shapes_runs_the_same():
+    code = ("import numpy as np\nn, k = 300, 4\nA = np.random.rand(n, k)\nB = np.random.rand(k, n)\n"
+            "C = np.random.rand(n, k)\nout = A @ B @ C\n")
+    fixed = assert_fix_equivalent(code, "", ["out"], codes={"BL404"})
+    assert "A @ (B @ C)" in fixed
+
+
+def test_bl404_torch_chain_runs_the_same():
+    code = "import torch\nA = torch.rand(5, 5)\nB = torch.rand(5, 5)\nx = torch.rand(5)\nout = A @ B @ x\n"
+    fixed = assert_fix_equivalent(code, TORCH_SEED, ["out"], codes={"BL404"}, rtol=1e-5, atol=1e-6)
+    assert "A @ (B @ x)" in fixed
+
+
+def test_bl404_ranks_from_shape_unpacking():
+    code = ("import numpy as np\ndef grad(X, w):\n    n, d = X.shape\n    w = np.asarray(w).ravel()\n"
+            "    return X.T @ X @ w / n\n")
+    (d,) = found(code, "BL404")
+    assert "X.T @ (X @ w) / n" in fixed_with(code, "BL404")
+
+
+def test_bl404_one_finding_per_chain():
+    code = ("import numpy as np\nA = np.random.rand(6, 6)\nB = np.random.rand(6, 6)\nC = np.random.rand(6, 6)\n"
+            "x = np.random.rand(6)\nout = A.dot(B).dot(C).dot(x)\n")
+    assert len(found(code, "BL404")) == 1
+
+
+@pytest.mark.parametrize("code", [
+    CH_SETUP + "out = x @ A.T @ A @ x\n",
+    CH_SETUP + "out = x @ A @ B\n",
+    CH_SETUP + "out = A @ (B @ x)\n",
+    CH_SETUP + "out = A @ B\n",
+    "import numpy as np\ndef f(A, B, x):\n    return A @ B @ x\n",
+    "import numpy as np\ndef f(x):\n    A = np.ones((4, 4))\n    B = np.ones((4, 4))\n    return A @ B @ x\n",
+    # vector-first already: the chain ends in a scalar
+    CH_SETUP + "out = x @ A @ x\n",
+])
+def test_bl404_look_alikes_are_silent(code):
+    assert not found(code, "BL404")
+
+
+# -- BL405 repeated-product --------------------------------------------------------------
+
+@pytest.mark.parametrize("code", [
+    "import numpy as np\ndef f(X, w, y):\n    r = X @ w - y\n    return r, X.T @ (X @ w - y)\n",
+    "import numpy as np\ndef f(A, B):\n    return np.dot(A, B) + np.dot(A, B).T\n",
+    "import numpy as np\ndef f(A, B, c):\n    C = A @ B\n    if c:\n        C = C + A @ B\n    return C\n",
+    "import numpy as np\ndef f(A, B):\n    y = A @ B\n    for i in range(3):\n        print(i, A @ B)\n    return y\n",
+])
+def test_bl405_repeats_are_found(code):
+    assert len(found(code, "BL405")) == 1
+
+
+@pytest.mark.parametrize("code", [
+    "import numpy as np\ndef f(A, B):\n    C = A @ B\n    A = A * 2\n    return C, A @ B\n",
+    "import numpy as np\ndef f(A, B):\n    C = A @ B\n    A *= 2\n    return C, A @ B\n",
+    "import numpy as np\ndef f(A, B):\n    C = A @ B\n    np.multiply(A, 2, out=A)\n    return C, A @ B\n",
+    "import numpy as np\ndef f(A, B):\n    C = A @ B\n    A.fill(0)\n    return C, A @ B\n",
+    "import numpy as np\ndef f(A, B, opt):\n    C = A @ B\n    opt.step(A)\n    return C, A @ B\n",
+    "import numpy as np\ndef f(self, x):\n    a = self.W @ x\n    self.update()\n    return a, self.W @ x\n",
+    "import numpy as np\ndef f(A, B, c):\n    if c:\n        C = A @ B\n    else:\n        C = -(A @ B)\n    return C\n",
+    "import numpy as np\ndef f(A, xs):\n    y = A @ xs[0]\n    for x in xs:\n        y = y + A @ x\n    return y\n",
+    "import numpy as np\ndef f(A, B):\n    out = A @ B\n    for _ in range(3):\n        B = B + 1\n        out = out + A @ B\n    return out\n",
+    "import numpy as np\nx = np.random.rand(4)\nr = x @ x / (1.0 + x @ x)\n",
+    "import numpy as np\ndef test(A, B):\n    C = A @ B\n    np.testing.assert_allclose(A @ B, C)\n",
+    "import numpy as np\ndef f(A, B):\n    g = lambda: A @ B\n    return g() + A @ B\n",
+])
+def test_bl405_look_alikes_are_silent(code):
+    assert not found(code, "BL405")
+
+
+def test_bl405_has_no_fix():
+    (d,) = found("import numpy as np\ndef f(A, B):\n    return A @ B + (A @ B).T\n", "BL405")
+    assert d.fix is None and "line 3" in d.message
+
+
+# -- all five together ---------------------------------------------------------------------
+
+def test_fixes_of_several_rules_compose():
+    code = ("import numpy as np\nA = np.random.rand(6, 6) + 6 * np.eye(6)\nB = np.random.rand(6, 6)\n"
+            "d = np.random.rand(6)\nx = np.random.rand(6)\n"
+            "out = np.linalg.inv(A) @ B @ x + np.trace(A @ B) + np.diag(d) @ x\n")
+    fixed = assert_fix_equivalent(code, "", ["out"], codes=ALGEBRA)
+    assert "inv(" not in fixed and "np.diag(d)" not in fixed and "np.trace" not in fixed

@@ -1,0 +1,822 @@
+"""BL201 zero-fill-before-overwrite and BL204 fill-then-rank1: detection, silence, fixes run."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from support import assert_fix_equivalent, fix, lint
+
+
+def bl(code, rule):
+    return [d for d in lint(code, {rule}) if d.code == rule]
+
+
+def lines(code, rule):
+    return [d.line for d in bl(code, rule)]
+
+
+HEADER = "import numpy as np\nfrom scipy.linalg.blas import sgemv, sger, dgemv, dger, sgemm\n"
+
+# -- BL201: flagged ---------------------------------------------------------------------
+
+FLAGGED_201 = {
+    "fill then out=": """
+        import numpy as np
+        def f(A, x, y):
+            y.fill(0)
+            np.dot(A, x, out=y)
+        """,
+    "slice zero then slice write": """
+        import numpy as np
+        def f(a, b, buf):
+            buf[:] = 0.0
+            buf[:] = a + b
+        """,
+    "ellipsis zero then ufunc out": """
+        import numpy as np
+        def f(a, buf):
+            buf[...] = 0
+            np.exp(a, out=buf)
+        """,
+    "two-axis slice zero then copyto": """
+        import numpy as np
+        def f(a, buf):
+            buf[:, :] = 0
+            np.copyto(buf, a)
+        """,
+    "zeros then matmul out": """
+        import numpy as np
+        def f(A, B):
+            C = np.zeros((A.shape[0], B.shape[1]))
+            np.matmul(A, B, out=C)
+            return C
+        """,
+    "zeros_like rebound": """
+        import numpy as np
+        def backward(W, X, G):
+            dW = np.zeros_like(W)
+            dW = X.T @ G
+            return dW
+        """,
+    "zeros rebound after unrelated statements": """
+        import numpy as np
+        def f(X, G, lr):
+            grad = np.zeros(X.shape[1])
+            scale = lr / len(X)
+            grad = scale * (X.T @ G)
+            return grad
+        """,
+    "aliased import and keyword beta default": """
+        import numpy as np
+        import scipy.linalg.blas as B
+        W = np.ones((8, 4), dtype=np.float32)
+        h = np.zeros(8, dtype=np.float32)
+        def fwd(x):
+            h.fill(0)
+            B.sgemv(1.0, W, x, y=h, overwrite_y=1)
+            return h
+        """,
+    "positional beta and y, trans": """
+        import numpy as np
+        from scipy.linalg.blas import dgemv
+        W = np.ones((8, 4))
+        g = np.zeros(4)
+        def back(e):
+            g.fill(0.0)
+            dgemv(1.0, W, e, 0.0, g, trans=1, overwrite_y=True)
+            return g
+        """,
+    "zeros then gemv assigned back": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        W = np.ones((16, 4), dtype=np.float32)
+        def layer(x):
+            y = np.zeros(16, dtype=np.float64)
+            y = sgemv(1.0, W, x, beta=0.0, y=y)
+            return y
+        """,
+    "gemm beta 0 into F-ordered c": """
+        import numpy as np
+        from scipy.linalg.blas import sgemm
+        C = np.zeros((4, 5), dtype=np.float32, order="F")
+        def f(A, B):
+            C[:] = 0
+            sgemm(1.0, A, B, c=C, overwrite_c=1)
+        """,
+    "torch zero_ then out=": """
+        import torch
+        def f(a, b, out):
+            out.zero_()
+            torch.matmul(a, b, out=out)
+        """,
+    "torch zeros rebound": """
+        import torch
+        def f(x, W):
+            h = torch.zeros(x.shape[0], W.shape[1])
+            h = x @ W
+            return h
+        """,
+    "fill in a training loop": """
+        import numpy as np
+        def train(W, xs):
+            out = np.empty(W.shape[0])
+            for x in xs:
+                out.fill(0)
+                np.dot(W, x, out=out)
+                print(out.sum())
+        """,
+    "attribute buffer": """
+        import numpy as np
+        class Layer:
+            def forward(self, x):
+                self.out.fill(0)
+                np.dot(self.W, x, out=self.out)
+                return self.out
+        """,
+    "loop writes every element": """
+        import numpy as np
+        def f(xs, n):
+            r = np.zeros(n)
+            for i in range(n):
+                r[i] = xs[i] ** 2
+            return r
+        """,
+    "nested loops write every element": """
+        import numpy as np
+        def gram(X, n):
+            K = np.zeros((n, n))
+            for i in range(n):
+                for j in range(n):
+                    K[i, j] = X[i] @ X[j]
+            return K
+        """,
+    "loop writes every row": """
+        import numpy as np
+        def f(X, m, d):
+            Y = np.zeros((m, d))
+            for i in range(m):
+                Y[i] = X[i] * 2
+            return Y
+        """,
+    "zeros with module alias and dtype kw": """
+        import numpy
+        def f(a, b):
+            out = numpy.zeros(a.shape, dtype=numpy.float32)
+            numpy.add(a, b, out=out)
+            return out
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(FLAGGED_201))
+def test_bl201_flags(name):
+    assert len(bl(FLAGGED_201[name], "BL201")) == 1, name
+
+
+NOT_FLAGGED_201 = {
+    "fill before +=": """
+        import numpy as np
+        def f(A, x, y):
+            y.fill(0)
+            y += A @ x
+            return y
+        """,
+    "fill before np.add into itself": """
+        import numpy as np
+        def f(a, y):
+            y.fill(0)
+            np.add(y, a, out=y)
+        """,
+    "fill before ger": """
+        import numpy as np
+        from scipy.linalg.blas import sger
+        G = np.zeros((4, 3), dtype=np.float32, order="F")
+        def f(u, v):
+            G.fill(0)
+            sger(1.0, u, v, a=G, overwrite_a=1)
+            sger(1.0, v[:4], u[:3], a=G, overwrite_a=1)
+        """,
+    "fill before beta=1 gemv": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        W = np.ones((8, 4), dtype=np.float32)
+        h = np.zeros(8, dtype=np.float32)
+        def f(x):
+            h.fill(0)
+            sgemv(1.0, W, x, beta=1.0, y=h, overwrite_y=1)
+        """,
+    "beta unknown": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        W = np.ones((8, 4), dtype=np.float32)
+        h = np.zeros(8, dtype=np.float32)
+        def f(x, b):
+            h.fill(0)
+            sgemv(1.0, W, x, beta=b, y=h, overwrite_y=1)
+        """,
+    "gemv without overwrite flag": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        W = np.ones((8, 4), dtype=np.float32)
+        h = np.zeros(8, dtype=np.float32)
+        def f(x):
+            h.fill(0)
+            sgemv(1.0, W, x, beta=0.0, y=h)
+            return h
+        """,
+    "gemv into a longer buffer (tail keeps its zeros)": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        W = np.ones((8, 4), dtype=np.float32)
+        h = np.zeros(10, dtype=np.float32)
+        def f(x):
+            h.fill(0)
+            sgemv(1.0, W, x, beta=0.0, y=h, overwrite_y=1)
+            return h
+        """,
+    "zeros then gemv assigned back, length unknown": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        def layer(W, x, m):
+            y = np.zeros(m, dtype=np.float32)
+            y = sgemv(1.0, W, x, beta=0.0, y=y)
+            return y
+        """,
+    "gemv into a buffer of unknown length": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        def f(W, x, h):
+            h.fill(0)
+            sgemv(1.0, W, x, beta=0.0, y=h, overwrite_y=1)
+        """,
+    "gemv with offy": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        W = np.ones((8, 4), dtype=np.float32)
+        h = np.zeros(8, dtype=np.float32)
+        def f(x):
+            h.fill(0)
+            sgemv(1.0, W, x, beta=0.0, y=h, offy=2, overwrite_y=1)
+        """,
+    "gemm into a C-ordered buffer (lands in a copy)": """
+        import numpy as np
+        from scipy.linalg.blas import sgemm
+        C = np.zeros((4, 5), dtype=np.float32)
+        def f(A, B):
+            C.fill(0)
+            sgemm(1.0, A, B, c=C, overwrite_c=1)
+            return C
+        """,
+    "read in between": """
+        import numpy as np
+        def f(a, y):
+            y.fill(0)
+            s = y.sum()
+            y[:] = a
+            return s
+        """,
+    "escapes in between": """
+        import numpy as np
+        def f(a, y, hist):
+            y.fill(0)
+            hist.append(y)
+            y[:] = a
+        """,
+    "conditional overwrite": """
+        import numpy as np
+        def f(a, y, c):
+            y.fill(0)
+            if c:
+                y[:] = a
+            return y
+        """,
+    "overwrite in a loop that may not run": """
+        import numpy as np
+        def f(xs, y):
+            y.fill(0)
+            for x in xs:
+                y[:] = x
+            return y
+        """,
+    "return in between": """
+        import numpy as np
+        def f(a, y, c):
+            y.fill(0)
+            if c:
+                return y
+            y[:] = a
+        """,
+    "partial write": """
+        import numpy as np
+        def f(a, y):
+            y[:] = 0
+            y[1:] = a
+            return y
+        """,
+    "index write": """
+        import numpy as np
+        def f(a, y, idx):
+            y.fill(0)
+            y[idx] = a
+            return y
+        """,
+    "add.at": """
+        import numpy as np
+        def f(a, y, idx):
+            y.fill(0)
+            np.add.at(y, idx, a)
+            return y
+        """,
+    "where= leaves elements": """
+        import numpy as np
+        def f(a, y):
+            y.fill(0)
+            np.multiply(a, 2, out=y, where=a > 0)
+            return y
+        """,
+    "copyto with where": """
+        import numpy as np
+        def f(a, y, m):
+            y.fill(0)
+            np.copyto(y, a, where=m)
+            return y
+        """,
+    "right side reads the buffer": """
+        import numpy as np
+        def f(a, y):
+            y.fill(0)
+            y[:] = y + a
+            return y
+        """,
+    "zeros read before rebinding": """
+        import numpy as np
+        def f(W, X, G):
+            dW = np.zeros_like(W)
+            dW = dW + X.T @ G
+            return dW
+        """,
+    "zeros accumulated": """
+        import numpy as np
+        def f(xs, n):
+            acc = np.zeros(n)
+            for x in xs:
+                acc += x
+            return acc
+        """,
+    "zeros rebound only in a branch": """
+        import numpy as np
+        def f(X, G, c):
+            dW = np.zeros(3)
+            if c:
+                dW = X.T @ G
+            return dW
+        """,
+    "loop with a break": """
+        import numpy as np
+        def f(xs, n):
+            r = np.zeros(n)
+            for i in range(n):
+                if xs[i] < 0:
+                    break
+                r[i] = xs[i]
+            return r
+        """,
+    "loop over a shorter range": """
+        import numpy as np
+        def f(xs, n):
+            r = np.zeros(n)
+            for i in range(n - 1):
+                r[i] = xs[i]
+            return r
+        """,
+    "loop writing only a column of a matrix": """
+        import numpy as np
+        def f(xs, n, m):
+            r = np.zeros((n, m))
+            for i in range(n):
+                r[i, 0] = xs[i]
+            return r
+        """,
+    "loop with conditional write": """
+        import numpy as np
+        def f(xs, n):
+            r = np.zeros(n)
+            for i in range(n):
+                if xs[i] > 0:
+                    r[i] = xs[i]
+            return r
+        """,
+    "a function reads the global buffer in between": """
+        import numpy as np
+        buf = np.zeros(4)
+        def show():
+            print(buf)
+        def f(a):
+            buf.fill(0)
+            show()
+            buf[:] = a
+        """,
+    "a non-zero fill": """
+        import numpy as np
+        def f(a, y):
+            y.fill(np.nan)
+            y[:] = a
+        """,
+    "np.fill of another kind": """
+        import matplotlib.pyplot as plt
+        def f(x, y):
+            plt.fill(0)
+            plt.fill(x, y)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_FLAGGED_201))
+def test_bl201_silent(name):
+    assert bl(NOT_FLAGGED_201[name], "BL201") == [], name
+
+
+def test_bl201_message_names_the_overwriting_line():
+    (d,) = bl(FLAGGED_201["fill then out="], "BL201")
+    assert "line 5" in d.message and "`y`" in d.message
+    assert d.fix is not None and d.fix.is_safe
+
+
+# -- BL201: fixes run to the same results (exactly: the fix is safe) ----------------------
+
+def test_bl201_fill_deleted_before_out_is_exact():
+    assert_fix_equivalent(
+        """
+        import numpy as np
+        y = np.full(5, np.nan)
+        y.fill(0)
+        np.dot(A, x, out=y)
+        """,
+        "import numpy as np\nA = np.random.rand(5, 3)\nx = np.random.rand(3)\n",
+        ["y"], codes={"BL201"}, unsafe=False, exact=True)
+
+
+def test_bl201_blas_fill_deleted_is_exact_even_with_nan_garbage():
+    fixed = assert_fix_equivalent(
+        """
+        from scipy.linalg.blas import sgemv
+        import numpy as np
+        W = np.random.rand(8, 4).astype(np.float32)
+        out = np.full(8, np.nan, dtype=np.float32)
+        def forward(x):
+            out.fill(0)
+            sgemv(1.0, W, x, beta=0.0, y=out, overwrite_y=1)
+            return out
+        r = forward(x).copy()
+        """,
+        HEADER + "x = np.random.rand(4).astype(np.float32)\n",
+        ["r"], codes={"BL201"}, unsafe=False, exact=True)
+    assert "fill" not in fixed
+
+
+def test_bl201_transposed_gemv_fix_is_exact():
+    assert_fix_equivalent(
+        """
+        import numpy as np
+        from scipy.linalg.blas import dgemv
+        W = np.random.rand(8, 4)
+        g = np.full(4, np.inf, dtype=np.float64)
+        g.fill(0.0)
+        dgemv(1.0, W, e, 0.0, g, trans=1, overwrite_y=True)
+        """,
+        HEADER + "e = np.random.rand(8)\n",
+        ["g"], codes={"BL201"}, unsafe=False, exact=True)
+
+
+def test_bl201_zeros_to_empty_is_exact():
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        def f(a, b):
+            out = np.zeros(a.shape, dtype=np.float32)
+            np.add(a, b, out=out)
+            return out
+        r = f(a, b)
+        """,
+        "import numpy as np\na = np.random.rand(6, 5)\nb = np.random.rand(6, 5)\n",
+        ["r"], codes={"BL201"}, unsafe=False, exact=True)
+    assert "np.empty(a.shape, dtype=np.float32)" in fixed
+
+
+def test_bl201_zeros_like_rebound_is_exact():
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        dW = np.zeros_like(W)
+        dW = X.T @ G
+        """,
+        "import numpy as np\nW = np.random.rand(3, 2)\nX = np.random.rand(5, 3)\nG = np.random.rand(5, 2)\n",
+        ["dW"], codes={"BL201"}, unsafe=False, exact=True)
+    assert "np.empty_like(W)" in fixed
+
+
+def test_bl201_loop_fill_is_exact():
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        K = np.zeros((n, n))
+        for i in range(n):
+            for j in range(n):
+                K[i, j] = np.exp(-np.sum((X[i] - X[j]) ** 2))
+        """,
+        "import numpy as np\nn = 6\nX = np.random.rand(n, 2)\n",
+        ["K"], codes={"BL201"}, unsafe=False, exact=True)
+    assert "np.empty((n, n))" in fixed
+
+
+def test_bl201_slice_write_from_import_alias():
+    fixed = fix("""
+        from numpy import zeros, empty
+        def f(a):
+            out = zeros(a.shape)
+            out[:] = a * 2
+            return out
+        """, {"BL201"}, unsafe=False)
+    assert "out = empty(a.shape)" in fixed
+
+
+def test_bl201_no_fix_without_an_empty_spelling():
+    code = """
+        from numpy import zeros
+        def f(a):
+            out = zeros(a.shape)
+            out[:] = a * 2
+            return out
+        """
+    (d,) = bl(code, "BL201")
+    # `empty` is not imported: spell it through numpy only if numpy is imported
+    assert d.fix is None or "empty" in d.fix.edits[0].content
+
+
+def test_bl201_torch_fill_fix_text():
+    fixed = fix(FLAGGED_201["torch zero_ then out="], {"BL201"}, unsafe=False)
+    assert "zero_" not in fixed and "torch.matmul(a, b, out=out)" in fixed
+
+
+def test_bl201_fill_only_statement_in_block_becomes_pass():
+    code = textwrap.dedent("""
+        import numpy as np
+        def f(A, x, y, c):
+            if c:
+                y.fill(0)
+            np.dot(A, x, out=y)
+        """)
+    assert bl(code, "BL201") == []  # different blocks: the fill is conditional, silent
+
+
+# -- BL204 -------------------------------------------------------------------------------
+
+FLAGGED_204 = {
+    "fill then += outer": """
+        import numpy as np
+        def f(G, u, v):
+            G.fill(0)
+            G += np.outer(u, v)
+        """,
+    "slice zero then scaled outer": """
+        import numpy as np
+        def f(G, u, v, lr):
+            G[:] = 0
+            G[:] += 0.5 * np.outer(u, v)
+        """,
+    "fill then -= outer": """
+        import numpy as np
+        def f(G, u, v):
+            G.fill(0)
+            G -= np.outer(u, v)
+        """,
+    "zeros then += outer": """
+        import numpy as np
+        def f(u, v):
+            G = np.zeros((u.size, v.size))
+            G += np.outer(u, v)
+            return G
+        """,
+    "fill then sger in place": """
+        import numpy as np
+        from scipy.linalg.blas import sger
+        dW = np.zeros((4, 3), dtype=np.float32, order="F")
+        def f(e, h):
+            dW.fill(0)
+            sger(1.0, e, h, a=dW, overwrite_a=1)
+        """,
+    "fill then ger assigned to a slice": """
+        import numpy as np
+        from scipy.linalg.blas import dger
+        def f(G, u, v):
+            G.fill(0)
+            G[:] = dger(2.0, u, v, a=G)
+        """,
+    "fill then dger assigned back, positional a": """
+        import numpy as np
+        from scipy.linalg.blas import dger
+        def f(u, v):
+            G = np.zeros((3, 4), order="F")
+            G = dger(1.0, u, v, 1, 1, G, 0, 0, 1)
+            return G
+        """,
+    "torch zero_ then outer": """
+        import torch
+        def f(G, u, v):
+            G.zero_()
+            G += torch.outer(u, v)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(FLAGGED_204))
+def test_bl204_flags(name):
+    assert len(bl(FLAGGED_204[name], "BL204")) == 1, name
+
+
+NOT_FLAGGED_204 = {
+    "two accumulating outers": """
+        import numpy as np
+        def f(G, u, v, p, q):
+            G.fill(0)
+            G += np.outer(u, v)
+            G += np.outer(p, q)
+        """,
+    "a loop of ger calls": """
+        import numpy as np
+        from scipy.linalg.blas import dger
+        def f(G, us, vs):
+            G.fill(0)
+            for u, v in zip(us, vs):
+                dger(1.0, u, v, a=G, overwrite_a=1)
+        """,
+    "outer then ger": """
+        import numpy as np
+        from scipy.linalg.blas import dger
+        def f(G, u, v):
+            G.fill(0)
+            G += np.outer(u, v)
+            dger(1.0, v, u, a=G, overwrite_a=1)
+        """,
+    "read before the update": """
+        import numpy as np
+        def f(G, u, v):
+            G.fill(0)
+            n = np.linalg.norm(G)
+            G += np.outer(u, v)
+            return n
+        """,
+    "non-zero fill": """
+        import numpy as np
+        def f(G, u, v):
+            G.fill(1.0)
+            G += np.outer(u, v)
+        """,
+    "ger into a C-ordered buffer, result dropped": """
+        import numpy as np
+        from scipy.linalg.blas import sger
+        dW = np.zeros((4, 3), dtype=np.float32)
+        def f(e, h):
+            dW.fill(0)
+            sger(1.0, e, h, a=dW, overwrite_a=1)
+        """,
+    "ger with strides": """
+        import numpy as np
+        from scipy.linalg.blas import dger
+        def f(G, u, v):
+            G.fill(0)
+            G[:] = dger(1.0, u, v, incx=2, a=G)
+        """,
+    "elementwise product, not outer": """
+        import numpy as np
+        def f(G, u, v):
+            G.fill(0)
+            G += u * v
+        """,
+    "update conditional": """
+        import numpy as np
+        def f(G, u, v, c):
+            G.fill(0)
+            if c:
+                G += np.outer(u, v)
+        """,
+    "outer reads the buffer": """
+        import numpy as np
+        def f(G, u):
+            G.fill(0)
+            G += np.outer(G[0], u)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_FLAGGED_204))
+def test_bl204_silent(name):
+    assert bl(NOT_FLAGGED_204[name], "BL204") == [], name
+
+
+def test_bl204_fill_and_outer_fix_runs_the_same():
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        G = np.full((5, 4), np.nan)
+        G.fill(0)
+        G += np.outer(u, v)
+        """,
+        "import numpy as np\nu = np.random.rand(5)\nv = np.random.rand(4)\n",
+        ["G"], codes={"BL204"}, unsafe=True)
+    assert "np.outer(u, v, out=G)" in fixed and "fill" not in fixed
+
+
+def test_bl204_scaled_subtracted_outer_fix_runs_the_same():
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        G = np.empty((5, 4))
+        G[:] = 0
+        G[:] -= 0.5 * np.outer(u + 1, v)
+        """,
+        "import numpy as np\nu = np.random.rand(5)\nv = np.random.rand(4)\n",
+        ["G"], codes={"BL204"}, unsafe=True)
+    assert "np.outer(-(0.5 * (u + 1)), v, out=G)" in fixed
+
+
+def test_bl204_zeros_then_outer_fix_keeps_dtype():
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        G = np.zeros((5, 4), dtype=np.float32)
+        G += np.outer(u, v)
+        is32 = G.dtype == np.float32
+        """,
+        "import numpy as np\nu = np.random.rand(5)\nv = np.random.rand(4)\n",
+        ["G", "is32"], codes={"BL204"}, unsafe=True)
+    assert "np.empty((5, 4), dtype=np.float32)" in fixed and "np.outer(u, v, out=G)" in fixed
+
+
+def test_bl204_sger_fix_runs_the_same():
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        from scipy.linalg.blas import sger
+        dW = np.zeros((6, 3), dtype=np.float32, order="F")
+        dW[:] = 7
+        def step(e, h):
+            dW.fill(0)
+            sger(0.5, e, h, a=dW, overwrite_a=1)
+        step(e, h)
+        """,
+        HEADER + "e = np.random.rand(6).astype(np.float32)\nh = np.random.rand(3).astype(np.float32)\n",
+        ["dW"], codes={"BL204"}, unsafe=True, rtol=1e-6)
+    assert "np.outer(0.5 * e, h, out=dW)" in fixed
+
+
+def test_bl204_ger_slice_assign_fix_runs_the_same():
+    assert_fix_equivalent(
+        """
+        import numpy as np
+        from scipy.linalg.blas import dger
+        G = np.ones((6, 3))
+        G.fill(0)
+        G[:] = dger(2.0, u, v, a=G)
+        """,
+        HEADER + "u = np.random.rand(6)\nv = np.random.rand(3)\n",
+        ["G"], codes={"BL204"}, unsafe=True)
+
+
+def test_bl204_fix_is_unsafe_only():
+    (d,) = bl(FLAGGED_204["fill then += outer"], "BL204")
+    assert d.fix is not None and not d.fix.is_safe
+
+
+def test_bl204_no_fix_for_unknown_scale_or_torch():
+    (d,) = bl("""
+        import numpy as np
+        def f(G, u, v, lr):
+            G.fill(0)
+            G += lr * np.outer(u, v)
+        """, "BL204")
+    assert d.fix is None  # lr may be an array: alpha * u would broadcast differently
+    (d,) = bl(FLAGGED_204["torch zero_ then outer"], "BL204")
+    assert d.fix is None
+
+
+def test_bl204_ger_assigned_back_to_a_copy_has_no_fix():
+    (d,) = bl(FLAGGED_204["fill then dger assigned back, positional a"], "BL204")
+    assert d.fix is not None  # F-ordered float64 G: in place
+    (d,) = bl("""
+        import numpy as np
+        from scipy.linalg.blas import dger
+        def f(u, v):
+            G = np.zeros((3, 4))
+            G = dger(1.0, u, v, a=G, overwrite_a=1)
+            return G
+        """, "BL204")
+    assert d.fix is None  # C-ordered: G is rebound to the copy f2py made
+
+
+def test_bl201_and_bl204_never_both_on_one_fill():
+    for code in [*FLAGGED_201.values(), *FLAGGED_204.values()]:
+        found = lint(code, {"BL201", "BL204"})
+        assert len({(d.line, d.col) for d in found}) == len(found)

@@ -1,0 +1,527 @@
+"""BL301 allocation-in-loop and BL302 loop-invariant-linalg: real loop shapes, look-alikes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support import lint
+
+SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seed" / "mlp_naive.py"
+
+
+def bl(code, rule):
+    return [d for d in lint(code, {rule}) if d.code == rule]
+
+
+# -- BL301 -------------------------------------------------------------------------------
+
+FLAGGED_301 = {
+    "epoch loop zeros_like of an in-place-updated weight": """
+        import numpy as np
+        def train(W, X, y, epochs, lr):
+            for epoch in range(epochs):
+                grad = np.zeros_like(W)
+                grad += X.T @ (X @ W - y)
+                W -= lr * grad
+            return W
+        """,
+    "nested epoch/batch loops, shape from a constant": """
+        import numpy as np
+        H = 128
+        def train(batches, epochs):
+            for epoch in range(epochs):
+                for xb in batches:
+                    h = np.empty(H, dtype=np.float32)
+                    np.dot(xb, xb, out=h)
+        """,
+    "while not converged": """
+        import numpy as np
+        def solve(A, b, x, tol):
+            converged = False
+            while not converged:
+                r = np.zeros(b.shape)
+                np.subtract(b, A @ x, out=r)
+                x += 0.1 * r
+                converged = np.linalg.norm(r) < tol
+            return x
+        """,
+    "torch target in the batch loop": """
+        import torch
+        def fit(model, loader, opt, B):
+            for xb, yb in loader:
+                target = torch.zeros(B, 10)
+                loss = ((model(xb) - target) ** 2).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        """,
+    "np.full with an invariant value": """
+        import numpy as np
+        def f(xs, n):
+            for x in xs:
+                best = np.full(n, np.inf)
+                np.minimum(best, x, out=best)
+                print(best.min())
+        """,
+    "rebound to itself through a BLAS output": """
+        import numpy as np
+        from scipy.linalg.blas import sgemv
+        def f(W, xs, m):
+            for x in xs:
+                y = np.zeros(m, dtype=np.float32)
+                y = sgemv(1.0, W, x, beta=0.0, y=y, overwrite_y=1)
+                print(y)
+        """,
+    "module-level script loop": """
+        import numpy as np
+        N = 64 * 64
+        for step in range(100):
+            buf = np.ones((N,), dtype=np.float32)
+            print(buf.sum())
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(FLAGGED_301))
+def test_bl301_flags(name):
+    found = bl(FLAGGED_301[name], "BL301")
+    assert len(found) == 1, name
+    assert "allocate it once before the loop" in found[0].message
+    assert found[0].fix is None
+
+
+NOT_FLAGGED_301 = {
+    "shape from the batch": """
+        import numpy as np
+        def f(batches, W):
+            for xb in batches:
+                h = np.zeros((xb.shape[0], W.shape[1]))
+                np.dot(xb, W, out=h)
+        """,
+    "len of the loop variable": """
+        import numpy as np
+        def f(seqs):
+            for s in seqs:
+                mask = np.ones(len(s), dtype=bool)
+                print(mask.sum())
+        """,
+    "size depends on the counter": """
+        import numpy as np
+        for i in range(1, 10):
+            a = np.zeros(i)
+            print(a)
+        """,
+    "appended": """
+        import numpy as np
+        def f(n, k):
+            out = []
+            for _ in range(k):
+                buf = np.zeros(n)
+                out.append(buf)
+            return out
+        """,
+    "stored by index": """
+        import numpy as np
+        def f(n, k):
+            grads = [None] * k
+            for i in range(k):
+                grads[i] = np.zeros(n)
+            return grads
+        """,
+    "stored on an attribute": """
+        import numpy as np
+        class RNN:
+            def reset(self, epochs):
+                for e in range(epochs):
+                    self.h = np.zeros(self.n)
+        """,
+    "yielded": """
+        import numpy as np
+        def batches(n, k):
+            for _ in range(k):
+                yield np.zeros(n)
+        """,
+    "returned from the loop": """
+        import numpy as np
+        def f(n, xs):
+            for x in xs:
+                out = np.zeros(n)
+                out += x
+                return out
+        """,
+    "kept in a tuple": """
+        import numpy as np
+        def f(n, xs):
+            pairs = []
+            for x in xs:
+                pairs.append((x, np.zeros(n)))
+            return pairs
+        """,
+    "aliased to survive the iteration": """
+        import numpy as np
+        def power(A, x, k):
+            for _ in range(k):
+                y = np.zeros_like(x)
+                np.dot(A, x, out=y)
+                x = y
+            return x
+        """,
+    "handed to a constructor": """
+        import numpy as np
+        def f(n, k):
+            states = []
+            for _ in range(k):
+                s = State(np.zeros(n))
+                states.append(s)
+        """,
+    "runs once": """
+        import numpy as np
+        for _ in range(1):
+            a = np.zeros(10)
+            print(a)
+        """,
+    "one-element literal loop": """
+        import numpy as np
+        for n in [10]:
+            a = np.zeros(n)
+            print(a)
+        """,
+    "conditional lazy init": """
+        import numpy as np
+        def f(xs, n):
+            acc = None
+            for x in xs:
+                if acc is None:
+                    acc = np.zeros(n)
+                acc += x
+            return acc
+        """,
+    "template rebound in the loop": """
+        import numpy as np
+        def f(x, n):
+            for i in range(n):
+                m = np.ones_like(x)
+                x = x * m
+            return x
+        """,
+    "comprehension builds a list of arrays": """
+        import numpy as np
+        bufs = [np.zeros(8) for _ in range(4)]
+        """,
+    "allocation in the loop's iterable": """
+        import numpy as np
+        for v in np.zeros(5):
+            print(v)
+        """,
+    "nested function in a loop": """
+        import numpy as np
+        def f(n, k):
+            fs = []
+            for i in range(k):
+                def g():
+                    return np.zeros(n)
+                fs.append(g)
+        """,
+    "shape read from a batch rebound each step": """
+        import numpy as np
+        def f(loader):
+            for X in loader:
+                Z = np.empty(X.shape)
+                np.tanh(X, out=Z)
+        """,
+    "initial value of a recurrence, rebound in the loop": """
+        import numpy as np
+        def rnn(seqs, Wx, Wh, H):
+            for seq in seqs:
+                h = np.zeros(H)
+                for x in seq:
+                    h = np.tanh(Wx @ x + Wh @ h)
+                print(h)
+        """,
+    "not numpy": """
+        def zeros(n):
+            return [0] * n
+        for i in range(3):
+            a = zeros(4)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_FLAGGED_301))
+def test_bl301_silent(name):
+    assert bl(NOT_FLAGGED_301[name], "BL301") == [], name
+
+
+def test_bl301_names_the_innermost_loop():
+    (d,) = bl(FLAGGED_301["nested epoch/batch loops, shape from a constant"], "BL301")
+    assert "loop at line 6" in d.message
+
+
+# -- BL302 -------------------------------------------------------------------------------
+
+FLAGGED_302 = {
+    "inverse of a parameter in a loop": ("""
+        import numpy as np
+        def predict(A, bs):
+            out = []
+            for b in bs:
+                Ai = np.linalg.inv(A)
+                out.append(Ai @ b)
+            return out
+        """, 1),
+    "cholesky with scipy alias": ("""
+        import scipy.linalg as sla
+        def f(K, ys):
+            for y in ys:
+                L = sla.cholesky(K, lower=True)
+                print(sla.solve_triangular(L, y, lower=True))
+        """, 1),
+    "gram matrix in gradient descent": ("""
+        import numpy as np
+        def gd(X, y, w, lr, n):
+            for it in range(n):
+                grad = X.T @ X @ w - X.T @ y
+                w = w - lr * grad
+            return w
+        """, 2),
+    "transposed copy in a training loop (module level)": ("""
+        import numpy as np
+        W = np.ones((4, 3))
+        for step in range(100):
+            Wt = W.T.copy()
+            print(Wt.sum())
+        """, 1),
+    "torch contiguous transpose": ("""
+        import torch
+        def f(W, xs):
+            for x in xs:
+                Wt = W.t().contiguous()
+                print(Wt @ x)
+        """, 1),
+    "get_blas_funcs inside the loop": ("""
+        from scipy.linalg import get_blas_funcs
+        def f(A, xs):
+            for x in xs:
+                gemv, = get_blas_funcs(('gemv',), (A,))
+                print(gemv(1.0, A, x))
+        """, 1),
+    "lu_factor in a comprehension": ("""
+        from scipy.linalg import lu_factor, lu_solve
+        def f(A, bs):
+            return [lu_solve(lu_factor(A), b) for b in bs]
+        """, 1),
+    "svd in a while loop": ("""
+        import numpy as np
+        def f(M, x, tol):
+            while np.linalg.norm(x) > tol:
+                U, s, Vt = np.linalg.svd(M)
+                x = x * s[0]
+            return x
+        """, 1),
+    "eigh of an outer-loop-invariant matrix": ("""
+        import numpy as np
+        def f(H, psis, steps):
+            for psi in psis:
+                for t in range(steps):
+                    w, V = np.linalg.eigh(H)
+                    psi = V @ (np.exp(-1j * w * t) * (V.conj().T @ psi))
+        """, 1),
+    "np.dot of invariant operands": ("""
+        import numpy as np
+        def f(A, B, xs):
+            total = 0
+            for x in xs:
+                total = total + np.dot(A, B).sum() * x
+            return total
+        """, 1),
+}
+
+
+@pytest.mark.parametrize("name", list(FLAGGED_302))
+def test_bl302_flags(name):
+    code, count = FLAGGED_302[name]
+    found = bl(code, "BL302")
+    assert len(found) == count, (name, [d.message for d in found])
+    assert all("hoist it out of the loop" in d.message for d in found)
+
+
+def test_bl302_reports_the_largest_invariant_operation_only():
+    (d,) = bl("""
+        import numpy as np
+        def f(A, B, xs):
+            for x in xs:
+                y = np.linalg.inv(A @ B.T) @ x
+        """, "BL302")
+    assert d.message.startswith("the inverse `np.linalg.inv(A @ B.T)`")
+
+
+def test_bl302_names_the_outermost_loop_it_can_leave():
+    (d,) = bl(FLAGGED_302["eigh of an outer-loop-invariant matrix"][0], "BL302")
+    assert "loop at line 4" in d.message  # the outer loop: H never changes
+
+
+def test_bl302_stops_at_the_loop_that_changes_the_operand():
+    (d,) = bl("""
+        import numpy as np
+        def f(W, epochs, batches):
+            for epoch in range(epochs):
+                for xb in batches:
+                    Wt = W.T.copy()
+                    print(Wt @ xb)
+                W *= 0.9
+        """, "BL302")
+    assert "loop at line 5" in d.message  # hoist out of the batch loop only
+
+
+NOT_FLAGGED_302 = {
+    "operand reassigned": """
+        import numpy as np
+        def f(A, xs):
+            for x in xs:
+                Ai = np.linalg.inv(A)
+                A = A + np.outer(x, x)
+        """,
+    "operand changed with +=": """
+        import numpy as np
+        def f(W, xs, lr):
+            for x in xs:
+                Wt = W.T.copy()
+                W += lr * np.outer(x, x)
+        """,
+    "operand changed by index": """
+        import numpy as np
+        def f(P, xs):
+            for x in xs:
+                L = np.linalg.cholesky(P)
+                P[...] = P + np.outer(x, x)
+        """,
+    "operand changed through out=": """
+        import numpy as np
+        def f(A, B, xs):
+            for x in xs:
+                C = A @ B
+                np.add(A, x, out=A)
+        """,
+    "operand filled": """
+        import numpy as np
+        def f(A, B, xs):
+            for x in xs:
+                C = A @ B
+                A.fill(x)
+        """,
+    "operand updated by BLAS in place": """
+        import numpy as np
+        from scipy.linalg.blas import dger
+        def f(W, us, vs):
+            for u, v in zip(us, vs):
+                Q = np.linalg.qr(W)
+                dger(-0.1, u, v, a=W, overwrite_a=1)
+        """,
+    "operand updated by torch in-place method": """
+        import torch
+        def f(W, xs):
+            for x in xs:
+                Wi = torch.linalg.inv(W)
+                W.add_(x)
+        """,
+    "optimizer step may change the weights": """
+        import torch
+        def f(model, opt, loader):
+            for xb in loader:
+                opt.step()
+                Wt = model.weight.t().contiguous()
+        """,
+    "weights passed to a user update function": """
+        import numpy as np
+        def f(W, xs, sgd):
+            for x in xs:
+                G = W.T @ W
+                sgd([W], [G])
+        """,
+    "method on self may change the attribute": """
+        import numpy as np
+        class K:
+            def run(self, xs):
+                for x in xs:
+                    Ki = np.linalg.inv(self.K)
+                    self.update(x)
+        """,
+    "random": """
+        import numpy as np
+        for i in range(10):
+            Q, R = np.linalg.qr(np.random.randn(5, 5))
+        """,
+    "depends on the loop variable": """
+        import numpy as np
+        def f(As, b):
+            for A in As:
+                x = np.linalg.inv(A) @ b
+        """,
+    "nested function defined in the loop": """
+        import numpy as np
+        def f(A, n):
+            for i in range(n):
+                def g():
+                    return np.linalg.inv(A)
+                g()
+        """,
+    "runs once": """
+        import numpy as np
+        for _ in range(1):
+            Ai = np.linalg.inv(A)
+        """,
+    "lazy cache under if": """
+        import numpy as np
+        def f(A, xs):
+            Ai = None
+            for x in xs:
+                if Ai is None:
+                    Ai = np.linalg.inv(A)
+                print(Ai @ x)
+        """,
+    "in the loop's iterable": """
+        import numpy as np
+        def f(A):
+            for row in np.linalg.inv(A):
+                print(row)
+        """,
+    "module global changed by a function called in the loop": """
+        import numpy as np
+        W = np.ones((3, 3))
+        def step():
+            W[...] *= 0.5
+        for i in range(10):
+            step()
+            Wi = np.linalg.inv(W)
+        """,
+    "product with the loop variable": """
+        import numpy as np
+        def f(W, xs):
+            for x in xs:
+                print(W @ x)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_FLAGGED_302))
+def test_bl302_silent(name):
+    assert bl(NOT_FLAGGED_302[name], "BL302") == [], name
+
+
+# -- the seed port ---------------------------------------------------------------------------
+
+def test_seed_allocations_and_invariant_copies_are_flagged():
+    code = SEED.read_text(encoding="utf-8")
+    found = lint(code, {"BL301", "BL302", "BL201", "BL204"})
+    expected = set()
+    for lineno, line in enumerate(code.splitlines(), 1):
+        if "#" in line:
+            comment = line.split("#", 1)[1]
+            for rule in ("BL201", "BL204", "BL301", "BL302"):
+                if rule in comment:
+                    expected.add((rule, lineno))
+    got = {(d.code, d.line) for d in found}
+    assert expected and expected <= got, sorted(expected - got)
+    assert got <= expected, sorted(got - expected)

@@ -1,0 +1,354 @@
+"""BL501 loop-of-dots, BL502 einsum-without-blas, BL503 reduction-as-blas:
+realistic spellings that must be found, look-alikes that must stay silent,
+and every fix executed on random inputs."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from support import assert_fix_equivalent, fix, lint
+
+
+def codes(code: str, rule: str) -> list:
+    return [d for d in lint(textwrap.dedent(code), {rule}) if d.code == rule]
+
+
+NP = "import numpy as np\n"
+MAT = NP + "n, m = 300, 40\nA = np.random.randn(n, m)\nB = np.random.randn(m, 200)\nx = np.random.randn(m)\n"
+
+# -- BL501 -------------------------------------------------------------------------
+
+BL501_FOUND = {
+    "comprehension np.dot row": MAT + "y = np.array([np.dot(A[i, :], x) for i in range(n)])\n",
+    "comprehension method dot": MAT + "y = np.array([A[i].dot(x) for i in range(A.shape[0])])\n",
+    "iterate rows, bare list": MAT + "y = [row @ x for row in A]\n",
+    "loop sum of product": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = np.sum(A[i] * x)\n",
+    "enumerate rows": MAT + "y = np.empty(n)\nfor i, row in enumerate(A):\n    y[i] = row.dot(x)\n",
+    "nested C[i][j]": MAT + "C = np.zeros((n, 200))\nfor i in range(n):\n    for j in range(200):\n"
+                            "        C[i][j] = np.dot(A[i], B[:, j])\n",
+    "gram matrix comprehension": MAT + "G = np.array([[np.dot(A[i], A[j]) for j in range(n)] for i in range(n)])\n",
+    "scalar dot accumulation": NP + "a = np.random.rand(5000)\nb = np.random.rand(5000)\ns = 0.0\n"
+                               "for i in range(len(a)):\n    s += a[i] * b[i]\n",
+    "predict over samples (param)": NP + "def predict(X, w):\n    return np.array([np.dot(x, w) for x in X])\n",
+    "column dots": MAT + "z = np.zeros(m)\nv = np.random.randn(n)\nfor j in range(m):\n    z[j] = v @ A[:, j]\n",
+    "reduction inside comprehension": MAT + "y = np.array([sum(A[i, k] * x[k] for k in range(m)) for i in range(n)])\n",
+    "double loop accumulate": MAT + "y = np.zeros(n)\nfor i in range(n):\n    for k in range(m):\n"
+                              "        y[i] += A[i, k] * x[k]\n",
+    "triple loop s = s + ...": NP + "def mm(A, B, C, n):\n    for i in range(n):\n        for j in range(n):\n"
+                               "            for k in range(n):\n                C[i, j] = C[i, j] + A[i, k] * B[k, j]\n",
+    "torch stack": "import torch\nW = torch.randn(256, 128)\nh = torch.randn(128)\n"
+                   "out = torch.stack([W[i] @ h for i in range(256)])\n",
+    "matmul function": MAT + "y = np.array([np.matmul(A[i], x) for i in range(n)])\n",
+    "zip scalar dot": NP + "u = np.random.rand(1000)\nv = np.random.rand(1000)\nd = sum(p * q for p, q in zip(u, v))\n",
+}
+
+BL501_SILENT = {
+    "row-wise dot with a per-row vector": MAT + "X = np.random.randn(n, m)\n"
+                                          "r = np.array([A[i] @ X[i] for i in range(n)])\n",
+    "zip of two matrices, row-wise": MAT + "X = np.random.randn(n, m)\nr = [a @ b for a, b in zip(A, X)]\n",
+    "consecutive rows": MAT + "d = [A[i] @ A[i + 1] for i in range(n - 1)]\n",
+    "conditional on the row": MAT + "y = np.zeros(n)\nfor i in range(n):\n    if A[i, 0] > 0:\n"
+                               "        y[i] = A[i] @ x\n",
+    "comprehension filter": MAT + "y = [A[i] @ x for i in range(n) if A[i, 0] > 0]\n",
+    "extra work in the body": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\n    print(i)\n",
+    "dot plus a term": MAT + "b = np.ones(n)\ny = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x + b[i]\n",
+    "recurrence": NP + "T = np.random.rand(100, 100)\nv = np.zeros(100)\nfor i in range(1, 100):\n"
+                       "    v[i] = T[i] @ v\n",
+    "state carried": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\n    x = 0.9 * x\n",
+    "small fixed count": NP + "R = np.random.rand(3, 3)\np = np.ones(3)\nq = [R[i] @ p for i in range(3)]\n",
+    "literal tuple of vectors": NP + "e = np.ones(3)\nr = [v @ e for v in (np.ones(3), np.zeros(3))]\n",
+    "layers of different shapes": NP + "def forward(layers, h):\n    outs = []\n    for W in layers:\n"
+                                  "        outs.append(W @ h)\n    return outs\n",
+    "per-layer loop with reassign": NP + "def forward(Ws, h):\n    for W in Ws:\n        h = np.tanh(W @ h)\n"
+                                    "    return h\n",
+    "max over dots": MAT + "best = max(A[i] @ x for i in range(n))\n",
+    "summed over rows": MAT + "t = sum(A[i] @ x for i in range(n))\n",
+    "pure python lists": "def dot(a, b):\n    return sum(x * y for x, y in zip(a, b))\n",
+    "list-of-lists matvec params": "def mv(M, v):\n    return [sum(M[i][k] * v[k] for k in range(len(v))) for i in range(len(M))]\n",
+    "shifted target index": MAT + "y = np.zeros(n + 1)\nfor i in range(n):\n    y[i + 1] = A[i] @ x\n",
+    "strided range": MAT + "y = np.zeros(n)\nfor i in range(0, n, 2):\n    y[i] = A[i] @ x\n",
+    "outer product accumulation": MAT + "S = np.zeros((m, m))\nfor i in range(n):\n    S += np.outer(A[i], A[i])\n",
+    "loop with else": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\nelse:\n    pass\n",
+    "matrix per row (3-D) times scalar": MAT + "y = np.array([A[i] * 2.0 for i in range(n)])\n",
+    "scalar second operand": MAT + "s = 3.0\ny = np.array([np.dot(A[i], s) for i in range(n)])\n",
+}
+
+
+@pytest.mark.parametrize("name", list(BL501_FOUND))
+def test_bl501_found(name):
+    assert len(codes(BL501_FOUND[name], "BL501")) == 1, BL501_FOUND[name]
+
+
+@pytest.mark.parametrize("name", list(BL501_SILENT))
+def test_bl501_silent(name):
+    assert codes(BL501_SILENT[name], "BL501") == [], BL501_SILENT[name]
+
+
+def test_bl501_message_names_the_product():
+    (d,) = codes(BL501_FOUND["nested C[i][j]"], "BL501")
+    assert "`A @ B`" in d.message and "matrix-matrix" in d.message
+    (d,) = codes(BL501_FOUND["column dots"], "BL501")
+    assert "`A.T @ v`" in d.message
+
+
+def test_bl501_nested_loop_reported_once():
+    diags = codes(BL501_FOUND["double loop accumulate"], "BL501")
+    assert len(diags) == 1 and diags[0].line == 7
+
+
+SETUP_MV = "import numpy as np\nA = np.random.randn(120, 30)\nx = np.random.randn(30)\n"
+
+
+def test_bl501_fix_comprehension_rows():
+    code = "import numpy as np\nA = np.random.randn(120, 30)\nx = np.random.randn(30)\n" \
+           "y = np.array([np.dot(A[i], x) for i in range(A.shape[0])])\n"
+    fixed = assert_fix_equivalent(code, "", "y", codes={"BL501"})
+    assert "y = A @ x" in fixed
+
+
+def test_bl501_fix_iterated_rows_asarray():
+    code = "import numpy as np\nA = np.random.randn(120, 30)\nx = np.random.randn(30)\n" \
+           "y = np.asarray([row @ x for row in A])\n"
+    assert "y = A @ x" in assert_fix_equivalent(code, "", "y", codes={"BL501"})
+
+
+def test_bl501_fix_columns():
+    code = "import numpy as np\nA = np.random.randn(120, 30)\nv = np.random.randn(120)\n" \
+           "z = np.array([A[:, j] @ v for j in range(A.shape[1])])\n"
+    assert "z = A.T @ v" in assert_fix_equivalent(code, "", "z", codes={"BL501"})
+
+
+def test_bl501_fix_mulsum_form():
+    code = "import numpy as np\nA = np.random.randn(120, 30)\nx = np.random.randn(30)\n" \
+           "y = np.array([(A[i] * x).sum() for i in range(len(A))])\n"
+    assert "y = A @ x" in assert_fix_equivalent(code, "", "y", codes={"BL501"})
+
+
+def test_bl501_fix_loop_whole_target():
+    code = "import numpy as np\nn = 200\nA = np.random.rand(n, n)\nx = np.random.rand(n)\n" \
+           "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\n"
+    assert "y[:] = A @ x" in assert_fix_equivalent(code, "", "y", codes={"BL501"})
+
+
+def test_bl501_fix_loop_partial_target():
+    code = "import numpy as np\nA = np.random.rand(50, 20)\nx = np.random.rand(20)\n" \
+           "y = np.full(80, 7.0)\nfor i in range(len(A)):\n    y[i] = np.dot(A[i], x)\n"
+    fixed = assert_fix_equivalent(code, "", "y", codes={"BL501"})
+    assert "y[:len(A)] = A @ x" in fixed
+
+
+def test_bl501_fix_scalar_dot():
+    code = "import numpy as np\na = np.random.rand(500)\nb = np.random.rand(500)\n" \
+           "s = sum(a[i] * b[i] for i in range(len(a)))\n"
+    assert "s = a @ b" in assert_fix_equivalent(code, "", "s", codes={"BL501"})
+
+
+def test_bl501_fix_torch_stack():
+    code = "import torch\nW = torch.randn(64, 16, dtype=torch.float64)\nh = torch.randn(16, dtype=torch.float64)\n" \
+           "out = torch.stack([W[i] @ h for i in range(W.shape[0])])\n"
+    assert "out = W @ h" in assert_fix_equivalent(code, "import torch\ntorch.manual_seed(0)", "out",
+                                                  codes={"BL501"})
+
+
+@pytest.mark.parametrize("code", [
+    # the loop variable is read after the loop: replacing the loop would lose it
+    MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\nprint(i)\n",
+    # the range is not known to cover the rows
+    MAT + "k = 10 * n\ny = np.array([A[i] @ x for i in range(k // 10)])\n",
+    # inner(): same numbers, but leave the spelling to the user
+    MAT + "y = np.array([np.inner(A[i], x) for i in range(n)])\n",
+])
+def test_bl501_no_fix_when_not_exact(code):
+    (d,) = codes(code, "BL501")
+    assert d.fix is None
+
+
+# -- BL502 -------------------------------------------------------------------------
+
+BL502_FOUND = {
+    "matmul": "ij,jk->ik", "implicit matmul": "ij,jk", "A.T @ B": "ij,ik->jk", "A @ B.T": "ij,kj->ik",
+    "pairwise distances": "nd,md->nm", "batched": "bij,bjk->bik", "dot": "i,i->", "implicit dot": "i,i",
+    "matvec": "ij,j->i", "vecmat": "i,ij->j", "outer": "i,j->ij", "broadcast matvec": "i,...i->...",
+    "tensordot-like": "ijk,jil->kl",
+}
+BL502_SILENT = {
+    "row-wise dot": "ij,ij->i", "diagonal": "ii->i", "trace": "ii", "trace explicit": "ii->",
+    "hadamard": "ij,ij->ij", "batched matvec": "bij,bj->bi", "scale columns": "ij,j->ij",
+    "frobenius": "ij,ij->", "transpose": "ij->ji", "sum": "ij->", "per-row outer": "ni,nj->nij",
+    "diag of product": "ij,ji->i",
+}
+
+
+@pytest.mark.parametrize("name", list(BL502_FOUND))
+def test_bl502_found(name):
+    subs = BL502_FOUND[name]
+    nops = subs.split("->")[0].count(",") + 1
+    args = ", ".join("ABC"[:nops])
+    assert len(codes(NP + f"R = np.einsum('{subs}', {args})\n", "BL502")) == 1, subs
+
+
+@pytest.mark.parametrize("name", list(BL502_SILENT))
+def test_bl502_silent(name):
+    subs = BL502_SILENT[name]
+    nops = subs.split("->")[0].count(",") + 1
+    args = ", ".join("ABC"[:nops])
+    assert codes(NP + f"R = np.einsum('{subs}', {args})\n", "BL502") == [], subs
+
+
+@pytest.mark.parametrize("code", [
+    NP + "R = np.einsum('ij,jk->ik', A, B, optimize=True)\n",
+    NP + "R = np.einsum('ij,jk->ik', A, B, optimize='optimal')\n",
+    NP + "R = np.einsum('ij,jk,kl->il', A, B, C, optimize=path)\n",
+    NP + "R = np.einsum(spec, A, B)\n",
+    NP + "SPEC = 'ij,jk->ik'\nR = np.einsum(SPEC, A, B)\n",
+    NP + "R = np.einsum('ij,jk->ik', A, B, out=C)\n",
+    "import torch\nR = torch.einsum('ij,jk->ik', A, B)\n",
+    "import jax.numpy as jnp\nR = jnp.einsum('ij,jk->ik', A, B)\n",
+    "import opt_einsum\nR = opt_einsum.contract('ij,jk->ik', A, B)\n",
+    NP + "R = np.einsum('i,i,i->', a, b, c)\n",
+    NP + "R = np.einsum('ij,ij,ij->i', A, B, C)\n",
+    NP + "R = np.einsum('i,j', [1, 2], [3, 4])\n",
+    NP + "R3 = np.eye(3)\nv3 = np.ones(3)\nr = np.einsum('ij,j->i', R3, v3)\n",
+    NP + "def einsum(s, *a):\n    return a\nR = einsum('ij,jk->ik', A, B)\n",
+])
+def test_bl502_silent_calls(code):
+    assert codes(code, "BL502") == []
+
+
+def test_bl502_three_operands_and_from_import():
+    assert len(codes(NP + "R = np.einsum('i,ij,j->', x, A, y)\n", "BL502")) == 1
+    assert len(codes("from numpy import einsum\nR = einsum('ij,jk,kl->il', A, B, C)\n", "BL502")) == 1
+
+
+def test_bl502_summed_einsum_is_a_product():
+    assert len(codes(NP + "C = np.einsum('ij,jk->ijk', A, B).sum(axis=1)\n", "BL502")) == 1
+    assert codes(NP + "C = np.einsum('ij,jk->ijk', A, B).sum(axis=0)\n", "BL502") == []
+
+
+E_SETUP = ("import numpy as np\nA = np.random.rand(60, 40)\nB = np.random.rand(40, 50)\nAA = np.random.rand(60, 50)\n"
+           "a = np.random.rand(60)\nb = np.random.rand(60)\nx = np.random.rand(40)\n"
+           "S = np.random.rand(6, 60, 40)\nT = np.random.rand(6, 40, 50)\nD = np.random.rand(50, 70)\n")
+
+
+@pytest.mark.parametrize("stmt,expected", [
+    ("R = np.einsum('ij,jk->ik', A, B)", "R = A @ B"),
+    ("R = np.einsum('ij,jk', A, B)", "R = A @ B"),
+    ("R = np.einsum('ij,ik->jk', A, AA)", "R = A.T @ AA"),
+    ("R = np.einsum('ij,kj->ik', B.T, A)", "R = B.T @ A.T"),
+    ("R = np.einsum('ij,j->i', A, x)", "R = A @ x"),
+    ("R = np.einsum('i,ij->j', a, A)", "R = a @ A"),
+    ("R = np.einsum('i,i->', a, b)", "np.dot(a, b)"),
+    ("R = np.einsum('i,i', a, b)", "np.dot(a, b)"),
+    ("R = np.einsum('i,j->ij', a, x)", "np.outer(a, x)"),
+    ("R = np.einsum('bij,bjk->bik', S, T)", "R = S @ T"),
+    ("R = np.einsum('...ij,...jk->...ik', S, T)", "R = S @ T"),
+    ("R = np.einsum('ij,jk,kl->il', A, B, D)", "optimize=True"),
+])
+def test_bl502_fixes_execute(stmt, expected):
+    fixed = assert_fix_equivalent(E_SETUP + stmt + "\n", "", "R", codes={"BL502"}, rtol=1e-10)
+    assert expected in fixed
+
+
+def test_bl502_fix_uses_operator_for_known_arrays():
+    code = E_SETUP + "R = np.einsum('ij,jk->ik', A, B)\n"
+    assert fix(code, {"BL502"}).endswith("R = A @ B\n")
+
+
+def test_bl502_unknown_operands_fix_with_matmul_function():
+    fixed = assert_fix_equivalent(NP + "R = np.einsum('ij,jk->ik', P, Q)\n",
+                                  "import numpy as np\nP = np.random.rand(40, 50)\nQ = np.random.rand(50, 45)\n",
+                                  "R", codes={"BL502"})
+    assert "R = np.matmul(P, Q)" in fixed
+
+
+def test_bl502_transposed_output_has_no_fix():
+    (d,) = codes(NP + "R = np.einsum('ij,jk->ki', A, B)\n", "BL502")
+    assert d.fix is None
+
+
+# -- BL503 -------------------------------------------------------------------------
+
+VEC = NP + "a = np.random.randn(1000)\nb = np.random.randn(1000)\n"
+
+BL503_FOUND = [
+    VEC + "s = np.sum(a * b)\n",
+    VEC + "s = (a * b).sum()\n",
+    VEC + "s = np.sum(a * b, axis=0)\n",
+    VEC + "r = np.sqrt(np.sum(a ** 2))\n",
+    VEC + "r = np.sqrt((a ** 2).sum())\n",
+    VEC + "r = np.sqrt(np.sum(a * a))\n",
+    VEC + "r = np.sqrt((a * a).sum())\n",
+    "import math\n" + VEC + "r = math.sqrt(np.sum(a ** 2))\n",
+    "from math import sqrt\n" + VEC + "r = sqrt(np.sum(a ** 2))\n",
+    VEC + "r = np.sum(a ** 2) ** 0.5\n",
+    VEC + "r = (a ** 2).sum() ** 0.5\n",
+    VEC + "d = np.sqrt(np.sum((a - b) ** 2))\n",
+    VEC + "r = np.sqrt(np.sum(np.square(a)))\n",
+    NP + "X = np.random.rand(300, 300)\nfro = np.sqrt(np.sum(X ** 2))\n",
+    NP + "def f(data):\n    x = np.asarray(data, dtype=np.float64)\n    return np.sqrt(np.sum(x ** 2))\n",
+    NP + "rng = np.random.default_rng(0)\nu = rng.standard_normal(400, dtype=np.float32)\n"
+         "v = rng.standard_normal(400, dtype=np.float32)\ns = np.sum(u * v)\n",
+    "import torch\nt = torch.randn(500)\nr = torch.sqrt(torch.sum(t ** 2))\n",
+]
+
+BL503_SILENT = [
+    NP + "def f(a, b):\n    return np.sum(a * b)\n",
+    NP + "def f(x):\n    return np.sqrt(np.sum(x ** 2))\n",
+    NP + "A = np.random.rand(50, 50)\nB = np.random.rand(50, 50)\ns = np.sum(A * B)\n",
+    NP + "a = np.arange(100)\nb = np.arange(100)\ns = np.sum(a * b)\n",
+    NP + "z = np.ones(100, dtype=complex)\nr = np.sqrt(np.sum(z ** 2))\n",
+    NP + "X = np.random.rand(100, 3)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",
+    NP + "X = np.random.rand(100, 3)\nr = np.sqrt((X ** 2).sum(axis=-1))\n",
+    VEC + "t = np.sum(a ** 2)\nu = np.sum(a) * np.sum(b)\n",
+    VEC + "r = np.sqrt(a @ a)\n",
+    VEC + "r = np.sqrt(np.sum(np.abs(a)))\n",
+    VEC + "r = np.sum(a ** 2) ** 0.25\n",
+    VEC + "w = np.sum(a * b, keepdims=True)\n",
+    VEC + "w = np.sum(a * b, dtype=np.float32)\n",
+    NP + "w = np.array([1.0, 1.0, 0.0])\nv = np.array([0.5, 0.75, 1.0])\ns = np.sum(w * v) / np.sum(w)\n",
+    NP + "a = np.random.rand(100)\nc = np.random.rand(1)\ns = np.sum(a * c)\n",
+    "import torch\na = torch.randn(100)\nb = torch.randn(100, dtype=torch.float64)\ns = torch.sum(a * b)\n",
+    VEC + "m = np.sum(a * b > 0)\n",
+]
+
+
+@pytest.mark.parametrize("code", BL503_FOUND)
+def test_bl503_found(code):
+    assert len(codes(code, "BL503")) == 1, code
+
+
+@pytest.mark.parametrize("code", BL503_SILENT)
+def test_bl503_silent(code):
+    assert codes(code, "BL503") == [], code
+
+
+R_SETUP = ("import numpy as np\nimport math\na = np.random.randn(400)\nb = np.random.randn(400)\n"
+           "X = np.random.randn(40, 30)\nf = np.random.randn(400).astype(np.float32)\n"
+           "z = np.random.randn(400) + 1j * np.random.randn(400)\n")
+
+
+@pytest.mark.parametrize("stmt,expected", [
+    ("s = np.sum(a * b)", "np.dot(a, b)"),
+    ("s = (a * b).sum()", "a @ b"),
+    ("s = sum(a * b)", "np.dot(a, b)"),
+    ("s = np.sqrt(np.sum(a ** 2))", "np.linalg.norm(a)"),
+    ("s = np.sqrt((a * a).sum())", "np.linalg.norm(a)"),
+    ("s = math.sqrt(np.sum(a ** 2))", "float(np.linalg.norm(a))"),
+    ("s = np.sum(a ** 2) ** 0.5", "np.linalg.norm(a)"),
+    ("s = np.sqrt(np.sum((a - b) ** 2))", "np.linalg.norm(a - b)"),
+    ("s = np.sqrt(np.sum(X ** 2))", "np.linalg.norm(X)"),
+    ("s = np.sqrt(np.sum(np.square(f)))", "np.linalg.norm(f)"),
+    ("s = np.sqrt(np.sum(np.abs(z) ** 2))", "np.linalg.norm(z)"),
+])
+def test_bl503_fixes_execute(stmt, expected):
+    fixed = assert_fix_equivalent(R_SETUP + stmt + "\n", "", "s", codes={"BL503"}, rtol=1e-5)
+    assert expected in fixed
+
+
+def test_bl503_torch_fixes_execute():
+    code = ("import torch\na = torch.randn(300, dtype=torch.float64)\nb = torch.randn(300, dtype=torch.float64)\n"
+            "s = torch.sum(a * b)\nr = torch.sqrt(torch.sum(a ** 2))\n")
+    fixed = assert_fix_equivalent(code, "import torch\ntorch.manual_seed(0)", ["s", "r"], codes={"BL503"})
+    assert "torch.dot(a, b)" in fixed and "torch.linalg.norm(a)" in fixed
