@@ -98,6 +98,8 @@ def check_command(args) -> int:
         if missing and (args.write_baseline or not found.files):
             return EXIT_ERROR
         files = found.files
+        if options.fix and not options.diff:
+            options.extra["write_roots"] = write_roots(paths)
         results = list(_run_with_progress(files, settings, options, args))
     for r in results:
         errors.extend(r.errors)
@@ -176,6 +178,16 @@ def check_command(args) -> int:
     if args.diff:
         return EXIT_FINDINGS if any(r.fixed_text is not None for r in results) else EXIT_CLEAN
     return EXIT_FINDINGS if diags else EXIT_CLEAN
+
+
+def write_roots(paths: list[str]) -> list[str]:
+    """Real paths under which ``--fix`` may write: the directories given, and
+    the folders of the files given (a symlink out of them is never written)."""
+    roots = []
+    for p in paths:
+        if os.path.lexists(p):
+            roots.append(os.path.realpath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))))
+    return roots
 
 
 def _run_with_progress(files, settings, options, args):

@@ -52,6 +52,8 @@ class FileResult:
     cached: bool = False
     # Hash of the bytes linted (only for the cache): its entry then describes exactly them.
     digest: str | None = None
+    # With fixing: the findings before any fix, reported instead when the fix is not written.
+    unfixed: list[Diagnostic] | None = None
 
 
 class RuleSet:

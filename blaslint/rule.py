@@ -90,10 +90,13 @@ class Rule:
         src = self.ctx.source
         start, end = self.ctx.span(stmt)
         text = src.text
-        line_start = text.rfind("\n", 0, start) + 1
+        starts = src.line_starts
+        first_line = src.position(start)[0]
+        last_line = src.position(end)[0]
+        line_start = starts[first_line - 1]
+        next_line_start = starts[last_line] if last_line < len(starts) else len(text)
         only_ws_before = text[line_start:start].strip() == ""
-        nl = text.find("\n", end)
-        rest = text[end: nl if nl >= 0 else len(text)]
+        rest = text[end:next_line_start].strip()
         parent = self.ctx.parent(stmt)
         siblings = None
         for fld in ("body", "orelse", "finalbody"):
@@ -102,16 +105,16 @@ class Rule:
                 siblings = lst
         if siblings is not None and len(siblings) == 1:
             return Edit(start, end, "pass")
-        if only_ws_before and rest.strip() in ("", ";") or rest.strip().startswith("#") and only_ws_before:
-            if rest.strip().startswith("#"):
-                return Edit(start, end, "pass")
-            stop = nl + 1 if nl >= 0 else len(text)
-            return Edit(line_start, stop, "")
-        # `a; b` on one line: remove the statement and its separator
-        after = text[end:]
+        if only_ws_before and (rest in ("", ";") or rest.startswith("#")):
+            # the whole line goes, with the comment that describes the deleted statement
+            return Edit(line_start, next_line_start, "")
+        # `a; b` on one line: remove the statement, its separator and the blanks after it
+        after = text[end:next_line_start]
         stripped = after.lstrip(" \t")
         if stripped.startswith(";"):
-            return Edit(start, end + (len(after) - len(stripped)) + 1, "")
+            tail = stripped[1:]
+            skip = len(after) - len(stripped) + 1 + (len(tail) - len(tail.lstrip(" \t")))
+            return Edit(start, end + skip, "")
         return Edit(start, end, "pass")
 
     def make_fix(self, message: str, *edits: Edit, safe: bool = True) -> Fix:

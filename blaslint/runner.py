@@ -62,6 +62,7 @@ def check_text(source: SourceText, path: str, settings: Settings, options: RunOp
             if outcome.applied:
                 result.fixed_text = outcome.text
                 result.fixes_applied = outcome.applied
+                result.unfixed = diags
                 diags = outcome.remaining
     result.diagnostics = diags
     result.errors = errors
@@ -86,7 +87,8 @@ def process_path(path: str, settings: Settings, options: RunOptions) -> FileResu
 
             result.digest = content_hash(data)
         if result.fixed_text is not None and options.fix and not options.diff:
-            write_fixed(path, source, data, result)
+            write_fixed(path, source, data, result, options.extra.get("write_roots"))
+        result.unfixed = None
         if not options.diff:
             result.source = None  # not needed by reports; keep what crosses processes small
             result.original_bytes = None
@@ -100,27 +102,48 @@ def process_path(path: str, settings: Settings, options: RunOptions) -> FileResu
             name="internal-error", stmt_line=1)], errors=[f"{path}: internal error:\n{tb}"])
 
 
-def write_fixed(path: str, source: SourceText, original: bytes, result: FileResult) -> None:
-    """Write the fixed text atomically, unless the file changed since it was read."""
+def write_fixed(path: str, source: SourceText, original: bytes, result: FileResult,
+                write_roots: list[str] | None = None) -> None:
+    """Write the fixed text atomically, unless that could lose or misplace code.
+
+    Not written, and reported (BL901, one line on stderr): a symbolic link (its
+    target is fixed when linted under its own name), a file whose real path
+    lies outside ``write_roots`` (the real paths of the roots given on the
+    command line), a file that changed since it was read, a failed write.
+    """
+    def refuse(reason: str) -> None:
+        result.errors.append(f"{path}: not written: {reason}")
+        if result.unfixed is not None:  # nothing was fixed: report what still is there
+            result.diagnostics = list(result.unfixed)
+        result.fixes_applied = 0
+        result.diagnostics.append(Diagnostic(
+            "BL901", f"fixes not written: {reason}", path, 1, 1, 1, 1,
+            name="unreadable-file", stmt_line=1))
+        result.fixed_text = None
+
+    if os.path.islink(path):
+        return refuse(f"a symbolic link to {os.path.realpath(path)} (fix the target itself)")
+    if write_roots is not None and not _inside(os.path.realpath(path), write_roots):
+        return refuse(f"its real path {os.path.realpath(path)} is outside the paths given")
     try:
         with open(path, "rb") as fh:
             current = fh.read()
     except OSError as exc:
-        result.errors.append(f"{path}: not written: cannot re-read before writing ({exc})")
-        result.fixed_text = None
-        return
+        return refuse(f"cannot re-read before writing ({exc.strerror or exc})")
     if current != original:
-        result.errors.append(f"{path}: not written: the file changed while blaslint was fixing it")
-        result.diagnostics.append(Diagnostic(
-            "BL901", "file changed during the run; fixes not written", path, 1, 1, 1, 1,
-            name="unreadable-file", stmt_line=1))
-        result.fixed_text = None
-        return
+        return refuse("the file changed while blaslint was fixing it")
     try:
-        write_atomic(path, source.to_bytes(result.fixed_text))
+        data = source.to_bytes(result.fixed_text)
+    except UnicodeEncodeError as exc:
+        return refuse(f"the fixed text cannot be encoded as {source.encoding} ({exc.reason})")
+    try:
+        write_atomic(path, data)
     except OSError as exc:
-        result.errors.append(f"{path}: not written: {exc}")
-        result.fixed_text = None
+        refuse(f"write failed ({exc.strerror or exc}); the original is intact")
+
+
+def _inside(real: str, roots: list[str]) -> bool:
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
 # -- parallel runs -----------------------------------------------------------
@@ -196,22 +219,26 @@ def run(paths: list[str], settings: Settings, options: RunOptions):
             next_index += 1
 
 
-def _pool_results(paths, tasks, settings, options, jobs, retry: bool = True):
+def _pool_context():
+    import multiprocessing
+
+    method = "fork" if sys.platform == "linux" and "torch" not in sys.modules else None
+    return multiprocessing.get_context(method)  # None: the platform's default (spawn/forkserver)
+
+
+def _pool_results(paths, tasks, settings, options, jobs):
     """(index, FileResult) as tasks finish, in any order.
 
-    A worker that dies (a crash in C code, the OOM killer) breaks the pool:
-    the files not finished are retried once, one file per task in a new pool;
-    a file that breaks it again is reported as an internal error.
+    A worker that dies (a crash in C code, the OOM killer) breaks the pool and
+    every task in flight with it: the files not finished are then linted one
+    at a time in a one-worker pool, so that only a file that kills its worker
+    again is reported as an internal error.
     """
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    method = "fork" if sys.platform == "linux" and "torch" not in sys.modules else None
-    ctx = multiprocessing.get_context(method)  # None: the platform's default (spawn/forkserver)
     unfinished = {i for task in tasks for i, _ in task}
-    broken = False
-    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=ctx, initializer=_init_worker,
+    with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=_pool_context(), initializer=_init_worker,
                              initargs=(settings, options)) as pool:
         futures = {pool.submit(_worker, task) for task in tasks}
         while futures:
@@ -220,19 +247,25 @@ def _pool_results(paths, tasks, settings, options, jobs, retry: bool = True):
                 try:
                     results = fut.result()
                 except BrokenProcessPool:
-                    broken = True
                     continue
                 for i, r in results:
                     unfinished.discard(i)
                     yield i, r
-    if not broken:
-        return
     left = sorted(unfinished)
-    if retry:
-        yield from _pool_results(paths, [[(i, paths[i])] for i in left], settings, options, jobs, retry=False)
-        return
-    for i in left:
-        yield i, FileResult(path=paths[i], diagnostics=[Diagnostic(
-            INTERNAL_ERROR, "internal error: the worker process died while linting this file", paths[i],
-            1, 1, 1, 1, name="internal-error", stmt_line=1)],
-            errors=[f"{paths[i]}: internal error: the worker process died"])
+    while left:
+        with ProcessPoolExecutor(1, mp_context=_pool_context(), initializer=_init_worker,
+                                 initargs=(settings, options)) as pool:
+            while left:
+                i = left[0]
+                try:
+                    (_, result), = pool.submit(_worker, [(i, paths[i])]).result()
+                except BrokenProcessPool:
+                    result = FileResult(path=paths[i], diagnostics=[Diagnostic(
+                        INTERNAL_ERROR, "internal error: the worker process died while linting this file",
+                        paths[i], 1, 1, 1, 1, name="internal-error", stmt_line=1)],
+                        errors=[f"{paths[i]}: internal error: the worker process died"])
+                    left.pop(0)
+                    yield i, result
+                    break  # this pool is broken: start another for the rest
+                left.pop(0)
+                yield i, result

@@ -141,3 +141,17 @@ def test_comprehension_counter_is_an_int():
     sub = ctx.tree.body[-1].value.elt
     assert is_int_scalar(ctx, sub.slice.elts[0])
     assert ctx.array_facts(sub).rank == 0
+
+
+@pytest.mark.parametrize("code,rank", [
+    ("import numpy as np\ndef f(X):\n    n, d = X.shape\n    w = np.zeros(d)\n    return w\n", 1),
+    ("import numpy as np\ndef f(n: int):\n    x = np.ones(n)\n    return x\n", 1),
+    ("import numpy as np\ndef f(n=100):\n    x = np.ones(n)\n    return x\n", 1),
+    ("import numpy as np\ndef f(x):\n    y = np.zeros(len(x))\n    return y\n", 1),
+    ("import numpy as np\ndef f(rng, k=8):\n    return rng.standard_normal(k)\n", None),  # rng unknown
+    ("import numpy as np\ndef f(k=8):\n    rng = np.random.default_rng(0)\n    return rng.standard_normal(k)\n", 1),
+    # a parameter of unknown type may be a shape tuple
+    ("import numpy as np\ndef f(shape):\n    x = np.zeros(shape)\n    return x\n", None),
+])
+def test_sizes_from_flow(code, rank):
+    assert rank_of(code) == rank

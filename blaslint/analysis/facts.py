@@ -162,7 +162,9 @@ def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
         if isinstance(value, ast.Constant) and isinstance(value.value, int) \
                 or isinstance(value, ast.BinOp) and _looks_scalar(ctx, value):
             return (node.id,)  # N = 512 * 512: a size
-        return None
+        from blaslint.analysis.shape_flow import is_int_scalar  # n, d = X.shape; len(x); n: int
+
+        return (node.id,) if is_int_scalar(ctx, node) else None
     if isinstance(node, ast.Attribute) and node.attr == "shape":
         f = ctx.array_facts(node.value)
         return f.shape if f.shape is not None else (
@@ -172,6 +174,11 @@ def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
         # `n * m`, `n + 1`: a scalar size
         left, right = node.left, node.right
         if all(_looks_scalar(ctx, x) for x in (left, right)):
+            return (ctx.text(node),)
+    if isinstance(node, (ast.BinOp, ast.Call, ast.Subscript)):
+        from blaslint.analysis.shape_flow import is_int_scalar  # len(x), X.shape[0], n + 1
+
+        if is_int_scalar(ctx, node):
             return (ctx.text(node),)
     return None
 

@@ -104,8 +104,12 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
     if binding.kind == "for":
         return INT_SCALAR if _range_target(ctx, binding) else UNKNOWN
     if binding.kind == "param":
-        return shape_unpack_facts(ctx, name, binding)
+        return INT_SCALAR if _int_param(ctx, binding) else shape_unpack_facts(ctx, name, binding)
     stmt = binding.stmt
+    if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute) and stmt.value.attr == "shape" \
+            and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
+            and any(e is binding.node for e in stmt.targets[0].elts):
+        return INT_SCALAR  # n, d = X.shape
     if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.value, ast.Call):
         return UNKNOWN
     target = stmt.targets[0]
@@ -133,6 +137,27 @@ def _comprehension_counter(ctx, name: ast.Name) -> Facts | None:
         if isinstance(anc, (ast.stmt, ast.Lambda)):
             return None
     return None
+
+
+def _int_param(ctx, binding) -> bool:
+    """A parameter annotated ``int`` or defaulting to an int literal (``def f(n: int)``, ``def f(n=100)``)."""
+    arg = binding.node
+    if not isinstance(arg, ast.arg):
+        return False
+    if isinstance(arg.annotation, ast.Name) and arg.annotation.id == "int":
+        return True
+    func = ctx.parent(ctx.parent(arg))  # arg -> arguments -> def
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return False
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    for a, default in pairs:
+        if a is arg:
+            return isinstance(default, ast.Constant) and isinstance(default.value, int) \
+                and not isinstance(default.value, bool)
+    return False
 
 
 def shape_unpack_facts(ctx: "FileContext", name: ast.Name, binding) -> Facts:
