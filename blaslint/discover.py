@@ -24,11 +24,22 @@ class Discovered:
     missing: list[str]          # paths given that do not exist
 
 
-def _is_excluded(path: str, settings: Settings) -> bool:
+def _is_excluded(path: str, settings: Settings, walked: bool = False) -> bool:
+    """Does an exclude pattern match ``path``?
+
+    For entries met while walking a directory given on the command line
+    (``walked``), a bare-name pattern (``build``, ``site-packages``) is tested
+    against the entry's own name only: its parents below the root were tested
+    when the walk entered them, and the folders above the root the user named
+    must not exclude it (``blaslint .../site-packages/numpy`` lints numpy).
+    """
     rel = _relative(path, settings.project_root)
     base = os.path.basename(path.rstrip("/"))
     for pat in [*settings.exclude, *settings.extend_exclude]:
-        if base == pat or _glob_match(rel, pat) or _glob_match(base, pat):
+        if "/" not in pat.rstrip("/"):
+            if base == pat or _glob_match(base, pat) or (not walked and _glob_match(rel, pat)):
+                return True
+        elif _glob_match(rel, pat):
             return True
     return False
 
@@ -65,7 +76,7 @@ class _GitIgnore:
         self.specs[directory] = spec
         return spec
 
-    def ignored(self, path: str, is_dir: bool, roots: list[str]) -> bool:
+    def ignored(self, path: str, is_dir: bool, roots: list[str], ceiling: str | None = None) -> bool:
         """Whether git would ignore ``path`` (absolute).
 
         The .gitignore files from the path's folder up to the repository root
@@ -76,6 +87,8 @@ class _GitIgnore:
         if not self.ok:
             return False
         top = self._top(os.path.dirname(path), roots)
+        if ceiling is not None and (top == ceiling or ceiling.startswith(top.rstrip(os.sep) + os.sep)):
+            top = ceiling  # .gitignore files above an explicitly given, ignored root do not apply
         directory = os.path.dirname(path)
         while True:
             spec = self.load(directory)
@@ -132,6 +145,9 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
             continue
         root = os.path.normpath(given)
         abs_root = os.path.abspath(root)
+        # A directory the user names is linted even if an enclosing repository ignores it
+        # (e.g. site-packages inside a pyenv checkout); .gitignore files inside it still apply.
+        ceiling = abs_root if gitignore is not None and gitignore.ignored(abs_root, True, [abs_root]) else None
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
             real = os.path.realpath(dirpath)
             if real in seen_real:
@@ -141,9 +157,9 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
             keep = []
             for d in sorted(dirnames):
                 full = os.path.join(dirpath, d)
-                if _is_excluded(full, settings):
+                if _is_excluded(full, settings, walked=True):
                     continue
-                if gitignore is not None and gitignore.ignored(os.path.abspath(full), True, [abs_root]):
+                if gitignore is not None and gitignore.ignored(os.path.abspath(full), True, [abs_root], ceiling):
                     continue
                 keep.append(d)
             dirnames[:] = keep
@@ -151,9 +167,9 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
                 if not f.endswith(SOURCE_SUFFIXES):
                     continue
                 full = os.path.join(dirpath, f)
-                if _is_excluded(full, settings):
+                if _is_excluded(full, settings, walked=True):
                     continue
-                if gitignore is not None and gitignore.ignored(os.path.abspath(full), False, [abs_root]):
+                if gitignore is not None and gitignore.ignored(os.path.abspath(full), False, [abs_root], ceiling):
                     continue
                 if os.path.isdir(full):
                     continue

@@ -37,7 +37,7 @@ def codes_of(code: str, codes=None) -> list[str]:
 def fix(code: str, codes=None, unsafe: bool = True) -> str:
     code = textwrap.dedent(code)
     outcome = fix_to_fixpoint(code, lambda t: lint(t, codes), unsafe)
-    check_parses(outcome.text)
+    check_parses(outcome.text, original=code)
     return outcome.text
 
 

@@ -65,8 +65,10 @@ def rank_of(code: str):
     ("import numpy as np\nA = np.random.rand(4, 4)\nw, V = np.linalg.eigh(A)\nw\n", 1),
     ("import scipy.linalg as sla\ndef f(A):\n    U, s, Vt = sla.svd(A)\n    return s\n", 1),
     ("import numpy as np\nA = np.random.rand(4, 4)\nnp.linalg.eigvalsh(A)\n", 1),
-    # numpy.linalg works on stacks: the input's rank decides
-    ("import numpy as np\ndef f(A):\n    U, s, Vt = np.linalg.svd(A)\n    return s\n", None),
+    # numpy.linalg works on stacks: one matrix is assumed for the spectrum only
+    ("import numpy as np\ndef f(A):\n    U, s, Vt = np.linalg.svd(A)\n    return s\n", 1),
+    ("import numpy as np\ndef f(A):\n    U, s, Vt = np.linalg.svd(A)\n    return U\n", None),
+    ("import torch\ndef f(A):\n    U, s, Vt = torch.linalg.svd(A)\n    return s\n", None),
     # reshaping, stacking, torch
     ("import numpy as np\nX = np.random.rand(3, 4)\nX.reshape(-1)\n", 1),
     ("import numpy as np\nx = np.random.rand(12)\nx.reshape(3, 4)\n", 2),

@@ -190,3 +190,25 @@ def test_unsafe_fixes_setting(tmp_path):
     proc = run_cli("--fix", "m.py", cwd=tmp_path)
     assert proc.returncode == 0, proc.out + proc.err
     assert "np.linalg.solve(K, y)" in open(m).read()
+
+
+def test_explicit_directory_ignored_by_an_enclosing_repo_is_still_linted(tmp_path):
+    """`blaslint .../site-packages/numpy` inside a checkout that ignores it (pyenv does) lints it."""
+    from blaslint.config import Settings
+    from blaslint.discover import discover
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("/versions\n")
+    pkg = tmp_path / "versions" / "site-packages" / "pkg"
+    (pkg / "build").mkdir(parents=True)
+    (pkg / "a.py").write_text("x = 1\n")
+    (pkg / "skipped.py").write_text("x = 1\n")
+    (pkg / ".gitignore").write_text("skipped.py\n")
+    (pkg / "build" / "b.py").write_text("x = 1\n")
+    found = discover([str(pkg)], Settings(project_root=str(tmp_path)))
+    names = sorted(p.rsplit("/", 1)[-1] for p in found.files)
+    # the enclosing /versions rule and the `site-packages` default exclude (above the root)
+    # do not apply; the package's own .gitignore and the default `build` exclude still do
+    assert names == ["a.py"]
+    # walking the repository itself still honours its .gitignore
+    assert discover([str(tmp_path)], Settings(project_root=str(tmp_path))).files == []

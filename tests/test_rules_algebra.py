@@ -166,6 +166,18 @@ def test_bl403_fixes_run_the_same(code, expect):
     assert expect in fixed
 
 
+@pytest.mark.parametrize("code", [
+    # a Gram product is 2-D whenever the code runs: its diagonal is partial
+    "import numpy as np\ndef sq_norms(X):\n    return np.diag(X @ X.T)\n",
+    "import numpy as np\ndef sq_norms(X):\n    return np.diag(np.dot(X.T, X))\n",
+    # entries picked with unknown indices: still only entries
+    "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
+])
+def test_bl403_found_without_ranks(code):
+    (d,) = found(code, "BL403")
+    assert d.fix is None
+
+
 def test_bl403_torch_fix_runs_the_same():
     code = "import torch\nA = torch.rand(4, 4)\nB = torch.rand(4, 4)\nt = torch.trace(A @ B)\nr = (A @ B)[1]\n"
     fixed = assert_fix_equivalent(code, TORCH_SEED, ["t", "r"], codes={"BL403"}, rtol=1e-5, atol=1e-6)

@@ -317,3 +317,18 @@ def test_bl102_real_wrapper_no_longer_copies_after_the_fix():
     W = np.random.default_rng(0).random((60, 40), dtype=np.float32)
     x = np.ones(40, np.float32)
     np.testing.assert_allclose(sgemv(1.0, W.T, x, trans=1), W @ x, rtol=1e-5)
+
+
+@pytest.mark.parametrize("code", [
+    "y = torch.mm(W.t().contiguous(), B)\n",
+    "y = W.T.contiguous() @ x\n",
+    "y = F.linear(B.T, W.t().contiguous())\n",
+])
+def test_bl101_torch_fix_keeps_results(code):
+    pytest.importorskip("torch")  # the test extra installs torch only where its CPU wheel exists
+    setup = ("import numpy as np\nimport torch\nW = torch.from_numpy(np.random.rand(70, 50).astype(np.float32))\n"
+             "x = torch.from_numpy(np.random.rand(70).astype(np.float32))\n"
+             "B = torch.from_numpy(np.random.rand(70, 30).astype(np.float32))\n")
+    fixed = assert_fix_equivalent("import torch\nimport torch.nn.functional as F\n" + code, setup, ["y"],
+                                  codes={"BL101"}, unsafe=True, rtol=1e-5, atol=1e-5)
+    assert "contiguous" not in fixed

@@ -48,6 +48,7 @@ class FileContext:
         self.path = path
         self._scopes: dict[int, Scope] = {}
         self._facts_cache: dict[int, object] = {}
+        self._qualnames: dict[int, str | None] = {}
         self._facts_depth = 0
 
     # -- structure ----------------------------------------------------------
@@ -133,7 +134,22 @@ class FileContext:
         return imap
 
     def qualname(self, expr: ast.AST) -> str | None:
-        """Qualified name of a Name/Attribute chain through imports, as written."""
+        """Qualified name of a Name/Attribute chain through imports, as written.
+
+        Memoised per node of this file's tree (a dozen rules ask about every
+        call); a node outside the linked tree (made by a rule) is not memoised,
+        as its id may be reused once it is freed.
+        """
+        if not hasattr(expr, PARENT):
+            return self._qualname(expr)
+        key = id(expr)
+        try:
+            return self._qualnames[key]
+        except KeyError:
+            q = self._qualnames[key] = self._qualname(expr)
+            return q
+
+    def _qualname(self, expr: ast.AST) -> str | None:
         dotted = dotted_name(expr)
         if dotted is None:
             return None

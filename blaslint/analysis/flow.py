@@ -638,9 +638,16 @@ def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: 
 
 def _global_rebound(ctx, path: str) -> bool:
     """Could a function called in the loop rebind module-level ``path`` (``global X``)?"""
-    root = path.split(".")[0]
-    return any(root in ctx.scope(n).globals for n in ast.walk(ctx.tree)
-               if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))) if "global" in ctx.source.text else False
+    if "global" not in ctx.source.text:
+        return False
+    declared = getattr(ctx.tree, "_bl_global_names", None)
+    if declared is None:  # once per file: the names some function declares global
+        declared = set()
+        for n in ast.walk(ctx.tree):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                declared |= ctx.scope(n).globals
+        ctx.tree._bl_global_names = declared
+    return path.split(".")[0] in declared
 
 
 def rebound_names(ctx: "FileContext", region: ast.AST) -> set[str]:

@@ -197,6 +197,12 @@ def decomposition_parts(ctx: "FileContext", call: ast.Call) -> tuple[Facts, ...]
         return None
     base = ctx.array_facts(call.args[0])
     rank = 2 if lib == "scipy.linalg" else base.rank
+    if rank is None and lib == "numpy.linalg" and name in ("svd", "eigh"):
+        # One matrix assumed for the spectrum only (s of svd, w of eigh): stacked
+        # decompositions are rare in NumPy code; the factors' ranks stay unknown.
+        spectrum = 1 if name == "svd" else 0
+        return tuple(Facts(rank=1, lib="numpy") if i == spectrum else UNKNOWN
+                     for i in range(len(_TUPLE_RESULTS[name](2))))
     if rank is None or rank < 2:
         return None
     dtype = base.dtype if base.dtype in ("float32", "float64", "complex64", "complex128") else None

@@ -19,6 +19,7 @@ import ast
 from dataclasses import dataclass, field
 
 from blaslint.analysis.facts import dimension_of, int_value
+from blaslint.analysis.structure import same_structure
 from blaslint.rules._common import product_operands
 
 # Below this many iterations (a literal trip count) the loop is not worth a finding.
@@ -295,7 +296,7 @@ def same_expr(ctx, a, b) -> bool:
     """Same expression, whether loaded or stored (``C[i, j] = C[i, j] + ...``)."""
     if a is None or b is None:
         return False
-    return ast.dump(a).replace("Store()", "Load()") == ast.dump(b).replace("Store()", "Load()")
+    return same_structure(a, b, ignore_ctx=True)
 
 
 def base_is_array(ctx, op: Operand, levels: list[Level]) -> bool:

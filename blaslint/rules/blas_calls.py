@@ -175,7 +175,7 @@ class IneffectiveOverwrite(Rule):
     name = "ineffective-overwrite"
     summary = "overwrite_*=1 on a buffer f2py must copy: the update is lost"
     fix_safety = "none"
-    triggers = ("overwrite_",)
+    triggers = ("blas", "lapack")
 
     VALID = [
         # F-ordered float64 buffer: updated in place

@@ -100,8 +100,11 @@ class NonBlasDtype(Rule):
         pair = product_pair(ctx, node)
         if pair is None:
             return
-        fa, fb = ctx.array_facts(pair[0]), ctx.array_facts(pair[1])
-        if fa.dtype not in NON_BLAS or fb.dtype not in NON_BLAS or not _numpy_pair(fa, fb):
+        fa = ctx.array_facts(pair[0])
+        if fa.dtype not in NON_BLAS:
+            return  # (the common case: no need for the other operand's facts)
+        fb = ctx.array_facts(pair[1])
+        if fb.dtype not in NON_BLAS or not _numpy_pair(fa, fb):
             return
         op = _is_operator(node) or ctx.resolve_call(node) == "numpy.matmul"
         if not (_rank_ok(fa, op) and _rank_ok(fb, op)):
@@ -170,7 +173,10 @@ class MixedPrecisionProduct(Rule):
         if pair is None:
             return
         a, b = pair
-        fa, fb = ctx.array_facts(a), ctx.array_facts(b)
+        fa = ctx.array_facts(a)
+        if fa.dtype not in SINGLE and fa.dtype not in DOUBLE:
+            return
+        fb = ctx.array_facts(b)
         if fa.lib == "torch" or fb.lib == "torch" or not ({fa.lib, fb.lib} - {None}) <= {"numpy"}:
             return
         if fa.dtype in SINGLE and fb.dtype in DOUBLE:
