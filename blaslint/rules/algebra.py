@@ -81,6 +81,11 @@ class InverseTimes(Rule):
         "def inv(a):\n    return a\nx = inv(A) @ b\n",
         # inverse on its own
         "import numpy as np\nC = np.linalg.inv(A)\n",
+        # a test checking inv itself (scipy's test_basic): the product is the point
+        "import numpy as np\nfrom numpy.testing import assert_allclose\ndef test_inv(a):\n"
+        "    a_inv = np.linalg.inv(a)\n    assert_allclose(np.dot(a, a_inv), np.eye(len(a)))\n",
+        # torch's method on something not known to be a tensor
+        "def f(A, b):\n    return A.inverse() @ b\n",
     ]
     INVALID = [
         Invalid("import numpy as np\nx = np.linalg.inv(A) @ b\n",
@@ -424,6 +429,8 @@ class DiagonalMatmul(Rule):
         "import numpy as np\nd = np.ones(4)\nA = np.random.rand(5, 5)\ny = np.diag(d, k=1) @ A\n",
         # not numpy's diag
         "def diag(v):\n    return v\nd = [1.0, 2.0]\ny = diag(d) @ A\n",
+        # the reference value of a test (scipy's test_spfuncs)
+        "import numpy as np\ndef test(A, op):\n    v = np.ones(3)\n    np.testing.assert_allclose(op(v), np.diag(v) @ A)\n",
     ]
     INVALID = [
         Invalid("import numpy as np\nd = np.random.rand(4)\nA = np.random.rand(4, 3)\ny = np.diag(d) @ A\n",
@@ -581,6 +588,10 @@ class PartialProduct(Rule):
         "import numpy as np\ndef f(A, b):\n    return np.diag(A @ b)\n",
         # bound once, but used in a loop: reused
         "import numpy as np\ndef f(A, B):\n    C = A @ B\n    for i in range(3):\n        print(C[i, i])\n",
+        # the one column of a one-column product is all of it (scipy.stats._multivariate)
+        "import numpy as np\ndef rotate(R, p):\n    p = np.asarray(p).ravel()\n    return np.matmul(R, p[:, None])[:, 0]\n",
+        # a test of the product itself (numpy's test_blas64_dot)
+        "import numpy as np\ndef test(a, b):\n    c = np.dot(b, a)\n    np.testing.assert_equal(c[0, -1], 1)\n",
     ]
     INVALID = [
         Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = np.trace(A @ B)\n",
@@ -837,6 +848,9 @@ class MatrixChainOrder(Rule):
         # symbolic shapes: which order is cheaper depends on n and k
         "import numpy as np\ndef f(n, k):\n    A = np.zeros((n, k))\n    B = np.zeros((k, n))\n"
         "    C = np.zeros((n, k))\n    return A @ B @ C\n",
+        # the reference of a test of multi_dot (numpy's test_linalg)
+        "import numpy as np\nA = np.random.random((6, 2))\nB = np.random.random((2, 6))\nC = np.random.random((6, 2))\n"
+        "np.testing.assert_almost_equal(np.linalg.multi_dot([A, B, C]), A.dot(B).dot(C))\n",
     ]
     INVALID = [
         Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
@@ -866,6 +880,11 @@ class MatrixChainOrder(Rule):
                 "x = torch.randn(5)\ny = A @ B @ C @ x\n",
                 "import torch\nA = torch.randn(5, 5)\nB = torch.randn(5, 5)\nC = torch.randn(5, 5)\n"
                 "x = torch.randn(5)\ny = A @ (B @ (C @ x))\n", unsafe=True),
+        # one finding for the whole method chain, not one per link
+        Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nC = np.random.rand(5, 5)\n"
+                "x = np.random.rand(5)\ny = A.dot(B).dot(C).dot(x)\n",
+                "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nC = np.random.rand(5, 5)\n"
+                "x = np.random.rand(5)\ny = A.dot(B.dot(C.dot(x)))\n", unsafe=True),
     ]
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
@@ -1075,7 +1094,9 @@ class RepeatedProduct(Rule):
         # a dot product of two vectors is cheap
         "import numpy as np\nx = np.random.rand(5)\nr = (x @ x) / (1 + x @ x)\n",
         # different spellings compared on purpose (a test of np.dot against @)
-        "import numpy as np\ndef test(a, b):\n    assert np.allclose(np.dot(a, b), a @ b)\n",
+        "import numpy as np\ndef f(a, b):\n    return np.dot(a, b), a @ b\n",
+        # a test re-deriving a value it checks (scipy's test_procrustes)
+        "import numpy as np\ndef test(A, Q, xp_assert_close):\n    B = A @ Q\n    xp_assert_close(A @ Q, B)\n",
     ]
     INVALID = [
         Invalid("import numpy as np\ndef loss(X, w, y):\n    r = X @ w - y\n    g = X.T @ (X @ w - y)\n"
