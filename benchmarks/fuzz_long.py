@@ -1,5 +1,5 @@
 """The long fuzz run, by hand: tests/test_fuzz.py under the ``long`` hypothesis profile
-(20,000 mutated examples/fixtures, 3,000 grammar programs, 3,000 libcst-node programs),
+(3,000 mutated examples/fixtures, 600 grammar programs, 600 libcst-node programs),
 with hypothesis's statistics (examples run, how many were rejected as invalid mutations).
 
     python benchmarks/fuzz_long.py [extra pytest args]

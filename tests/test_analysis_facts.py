@@ -157,3 +157,24 @@ def test_comprehension_counter_is_an_int():
 ])
 def test_sizes_from_flow(code, rank):
     assert rank_of(code) == rank
+
+
+@pytest.mark.parametrize("code,rank", [
+    # a parameter that is also a shape element or a range bound is an int
+    ("import numpy as np\ndef f(m, n):\n    A = np.random.default_rng(0).standard_normal((m, n))\n"
+     "    x = np.zeros(n)\n    return x\n", 1),
+    ("import numpy as np\ndef f(n):\n    for i in range(n):\n        pass\n    x = np.ones(n)\n    return x\n", 1),
+    # used only as np.zeros(n): could be a tuple
+    ("import numpy as np\ndef f(n):\n    x = np.ones(n)\n    return x\n", None),
+])
+def test_parameters_used_as_sizes(code, rank):
+    assert rank_of(code) == rank
+
+
+def test_parameter_given_to_arange_is_a_scalar():
+    code = ("import numpy as np\ndef f(n, fs):\n    t = np.arange(n) / fs\n    k = np.fft.fftfreq(n, 1.0 / fs)\n"
+            "    F = np.ones((3, 3)) / n\n    return F\n")
+    assert rank_of(code) == 2
+    ctx = ctx_for(code)
+    ret = ctx.tree.body[-1].body[1].value  # np.fft.fftfreq(...)
+    assert ctx.array_facts(ret).rank == 1

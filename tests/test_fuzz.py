@@ -32,19 +32,19 @@ def _examples(ci: int, long: int):
 PREFIXES = st.sampled_from(["", "import numpy as np\n", "import numpy as np\nimport scipy.linalg as la\nimport torch\n"])
 
 
-@_examples(ci=150, long=20_000)
+@_examples(ci=150, long=3_000)
 @given(mutated_programs())
 def test_mutated_examples_and_fixtures(code):
     assert_never_crashes(code)
 
 
-@_examples(ci=25, long=3_000)
+@_examples(ci=25, long=600)
 @given(PREFIXES, hypothesmith.from_grammar())
 def test_programs_from_the_grammar(prefix, code):
     assert_never_crashes(prefix + code)
 
 
-@_examples(ci=25, long=3_000)
+@_examples(ci=25, long=600)
 @given(PREFIXES, hypothesmith.from_node())
 def test_programs_from_libcst_nodes(prefix, code):
     assert_never_crashes(prefix + code)

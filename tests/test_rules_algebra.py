@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from support import assert_fix_equivalent, fix, lint
 
 ALGEBRA = {"BL401", "BL402", "BL403", "BL404", "BL405"}
@@ -33,6 +32,8 @@ NP_SQUARE = "import numpy as np\nA = np.random.rand(6, 6) + 6 * np.eye(6)\nb = n
     ("C = B.T\nx = C @ np.linalg.inv(A)\n", "np.linalg.solve(A.T, C.T).T"),
     ("x = b @ np.linalg.inv(A) @ b\n", "b @ np.linalg.solve(A, b)"),
     ("def f(A, b):\n    Ai = np.linalg.inv(A)\n    return Ai @ b\nx = f(A, b)\n", "np.linalg.solve(A, b)"),
+    ("x = 0.15 * np.linalg.inv(A) @ b\n", "0.15 * np.linalg.solve(A, b)"),
+    ("x = (0.5 * np.linalg.inv(A) @ B).T\n", "(0.5 * np.linalg.solve(A, B)).T"),
 ])
 def test_bl401_numpy_fixes_run_the_same(code, expect):
     fixed = assert_fix_equivalent(NP_SQUARE + code, "", ["x"], codes={"BL401"})
@@ -51,6 +52,13 @@ def test_bl401_from_import_spelling():
             "b = np.random.rand(5)\nx = inv(A) @ b\n")
     fixed = assert_fix_equivalent(code, "", ["x"], codes={"BL401"})
     assert "solve(A, b)" in fixed
+
+
+def test_bl401_scaled_pinv_with_a_known_matrix_is_fixed():
+    code = ("import numpy as np\nJ = np.random.rand(3, 6)\nerr = np.random.rand(3)\nq = np.zeros(6)\n"
+            "q += 0.5 * np.linalg.pinv(J) @ err\n")
+    fixed = assert_fix_equivalent(code, "", ["q"], codes={"BL401"})
+    assert "0.5 * np.linalg.lstsq(J, err, rcond=None)[0]" in fixed
 
 
 def test_bl401_pinv_to_lstsq_runs_the_same():
@@ -170,6 +178,7 @@ def test_bl403_fixes_run_the_same(code, expect):
     # a Gram product is 2-D whenever the code runs: its diagonal is partial
     "import numpy as np\ndef sq_norms(X):\n    return np.diag(X @ X.T)\n",
     "import numpy as np\ndef sq_norms(X):\n    return np.diag(np.dot(X.T, X))\n",
+    "import numpy as np\ndef leverage(X, S):\n    return np.diag(X @ S @ X.T)\n",
     # entries picked with unknown indices: still only entries
     "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
 ])
@@ -240,7 +249,7 @@ def test_bl404_torch_chain_runs_the_same():
 def test_bl404_ranks_from_shape_unpacking():
     code = ("import numpy as np\ndef grad(X, w):\n    n, d = X.shape\n    w = np.asarray(w).ravel()\n"
             "    return X.T @ X @ w / n\n")
-    (d,) = found(code, "BL404")
+    assert len(found(code, "BL404")) == 1
     assert "X.T @ (X @ w) / n" in fixed_with(code, "BL404")
 
 

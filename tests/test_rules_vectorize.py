@@ -291,11 +291,12 @@ BL503_FOUND = [
     NP + "rng = np.random.default_rng(0)\nu = rng.standard_normal(400, dtype=np.float32)\n"
          "v = rng.standard_normal(400, dtype=np.float32)\ns = np.sum(u * v)\n",
     "import torch\nt = torch.randn(500)\nr = torch.sqrt(torch.sum(t ** 2))\n",
+    # the norm form holds for any real array: an unknown operand is flagged (without a fix)
+    NP + "def f(x):\n    return np.sqrt(np.sum(x ** 2))\n",
 ]
 
 BL503_SILENT = [
     NP + "def f(a, b):\n    return np.sum(a * b)\n",
-    NP + "def f(x):\n    return np.sqrt(np.sum(x ** 2))\n",
     NP + "A = np.random.rand(50, 50)\nB = np.random.rand(50, 50)\ns = np.sum(A * B)\n",
     NP + "a = np.arange(100)\nb = np.arange(100)\ns = np.sum(a * b)\n",
     NP + "z = np.ones(100, dtype=complex)\nr = np.sqrt(np.sum(z ** 2))\n",
@@ -345,6 +346,12 @@ R_SETUP = ("import numpy as np\nimport math\na = np.random.randn(400)\nb = np.ra
 def test_bl503_fixes_execute(stmt, expected):
     fixed = assert_fix_equivalent(R_SETUP + stmt + "\n", "", "s", codes={"BL503"}, rtol=1e-5)
     assert expected in fixed
+
+
+def test_bl503_unknown_operand_reported_without_fix():
+    code = NP + "def f(x):\n    return np.sqrt(np.sum(x ** 2))\n"
+    (d,) = lint(code, {"BL503"})
+    assert d.fix is None and "known to be real" in d.message
 
 
 def test_bl503_torch_fixes_execute():

@@ -50,6 +50,10 @@ class FileContext:
         self._facts_cache: dict[int, object] = {}
         self._qualnames: dict[int, str | None] = {}
         self._facts_depth = 0
+        # names rebound in loops (analysis/shape_flow.rebound_name_facts): the
+        # fixpoint's current assumptions and its results, keyed by (scope id, name)
+        self._assumed_facts: dict[tuple, object] = {}
+        self._rebound_facts: dict[tuple, object] = {}
 
     # -- structure ----------------------------------------------------------
     @staticmethod

@@ -27,6 +27,9 @@ class Facts:
     order: str | None = None      # "C", "F" or None (unknown / not contiguous)
     shape: tuple | None = None    # tuple of Dim when rank is known from the source
     lib: str | None = None        # "numpy", "torch", ... the library that made it
+    # A Python scalar (``len(x)``, ``float(t)``, ``2.0``): under NEP 50 it takes the
+    # other operand's dtype instead of promoting it (``x32 / len(x)`` stays float32).
+    weak: bool = False
 
     @property
     def known(self) -> bool:
@@ -51,6 +54,8 @@ class Facts:
 
 UNKNOWN = Facts()
 SCALAR = Facts(rank=0)
+PY_FLOAT = Facts(rank=0, dtype="float64", weak=True)   # float(x), a float literal
+PY_INT = Facts(rank=0, dtype="int64", weak=True)       # int(x), len(x), X.shape[0], a loop counter
 SMALL_DIM = 32
 
 
@@ -159,12 +164,14 @@ def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
         value = ctx.value_of(node)
         if isinstance(value, (ast.Tuple, ast.List)):
             return shape_of(ctx, value)
-        if isinstance(value, ast.Constant) and isinstance(value.value, int) \
-                or isinstance(value, ast.BinOp) and _looks_scalar(ctx, value):
+        if isinstance(value, ast.Constant) and isinstance(value.value, int) and not isinstance(value.value, bool):
+            return (value.value,)  # N = 256: the number, as in a (N, M) tuple (see _dim)
+        if isinstance(value, ast.BinOp) and _looks_scalar(ctx, value):
             return (node.id,)  # N = 512 * 512: a size
         from blaslint.analysis.shape_flow import is_int_scalar  # n, d = X.shape; len(x); n: int
 
-        return (node.id,) if is_int_scalar(ctx, node) else None
+        # (any scalar used as a size is an int in a running program: a float size raises)
+        return (node.id,) if is_int_scalar(ctx, node) or ctx.array_facts(node).rank == 0 else None
     if isinstance(node, ast.Attribute) and node.attr == "shape":
         f = ctx.array_facts(node.value)
         return f.shape if f.shape is not None else (
@@ -264,9 +271,13 @@ def _literal_facts(node) -> Facts | None:
     """Facts of a Python literal: numbers are scalars (weak dtype), lists nest."""
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool):
-            return Facts(rank=0, dtype="bool")
-        if isinstance(node.value, (int, float, complex)):
-            return Facts(rank=0, dtype=None)
+            return Facts(rank=0, dtype="bool", weak=True)
+        if isinstance(node.value, int):
+            return PY_INT
+        if isinstance(node.value, float):
+            return PY_FLOAT
+        if isinstance(node.value, complex):
+            return Facts(rank=0, dtype="complex128", weak=True)
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
         return _literal_facts(node.operand)
     return None
@@ -319,6 +330,8 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         if expr.attr in ("real", "imag"):
             base = ctx.array_facts(expr.value)
             return replace(base, order=None)
+        if expr.attr in ("pi", "e", "inf", "nan", "tau", "euler_gamma") and ctx.resolve(expr) in _FLOAT_CONSTANTS:
+            return PY_FLOAT
         return UNKNOWN
     if isinstance(expr, ast.Call):
         f = _call_facts(ctx, expr)
@@ -330,17 +343,7 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
                 return replace(more, dtype=more.dtype or f.dtype)
         return f
     if isinstance(expr, ast.BinOp):
-        left, right = ctx.array_facts(expr.left), ctx.array_facts(expr.right)
-        if isinstance(expr.op, ast.MatMult):
-            return matmul_facts(left, right)
-        if left.rank is None or right.rank is None:
-            return UNKNOWN
-        dtype = _binop_dtype(expr.op, left, right)
-        rank = max(left.rank, right.rank)
-        shape = left.shape if left.rank == rank and left.shape is not None and right.rank in (0, rank) \
-            else right.shape if right.rank == rank and left.rank == 0 else None
-        return Facts(rank=rank, dtype=dtype, order="C" if rank else None, shape=shape,
-                     lib=left.lib or right.lib)
+        return binop_facts(expr.op, ctx.array_facts(expr.left), ctx.array_facts(expr.right))
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
         return ctx.array_facts(expr.operand)
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
@@ -354,6 +357,25 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         f = shape_flow.subscript_facts(ctx, expr)
         return f if f.rank is not None else subscript_facts(ctx.array_facts(expr.value), expr.slice)
     return UNKNOWN
+
+
+def binop_facts(op: ast.operator, left: Facts, right: Facts) -> Facts:
+    """Facts of ``left <op> right`` (``@``, or elementwise with broadcasting)."""
+    if isinstance(op, ast.MatMult):
+        return matmul_facts(left, right)
+    if left.rank is None or right.rank is None:
+        return UNKNOWN
+    dtype = _binop_dtype(op, left, right)
+    rank = max(left.rank, right.rank)
+    shape = left.shape if left.rank == rank and left.shape is not None and right.rank in (0, rank) \
+        else right.shape if right.rank == rank and left.rank == 0 else None
+    return Facts(rank=rank, dtype=dtype, order="C" if rank else None, shape=shape,
+                 lib=left.lib or right.lib, weak=rank == 0 and _is_weak(left) and _is_weak(right))
+
+
+# Library constants that are Python floats.
+_FLOAT_CONSTANTS = {"numpy.pi", "numpy.e", "numpy.inf", "numpy.nan", "numpy.euler_gamma", "math.pi", "math.e",
+                    "math.tau", "math.inf", "math.nan"}
 
 
 def _compare_facts(ctx, expr: ast.Compare) -> Facts:
@@ -410,16 +432,45 @@ def subscript_facts(base: Facts, index: ast.AST) -> Facts:
 
 
 def _binop_dtype(op, left: Facts, right: Facts) -> str | None:
-    # A Python scalar (rank 0, dtype None) does not change an array's dtype.
-    if left.rank == 0 and left.dtype is None:
-        d = right.dtype
-    elif right.rank == 0 and right.dtype is None:
-        d = left.dtype
-    else:
-        d = promote(left.dtype, right.dtype)
+    d = combine_dtypes(left, right)
     if isinstance(op, ast.Div) and d in INT_DTYPES | {"bool"}:
         return "float64"
     return d
+
+
+def _is_weak(f: Facts) -> bool:
+    return f.rank == 0 and (f.weak or f.dtype is None)
+
+
+_KIND = {"bool": 0, **{d: 1 for d in INT_DTYPES}, "float16": 2, "bfloat16": 2, "float32": 2, "float64": 2,
+         "longdouble": 2, "complex64": 3, "complex128": 3}
+
+
+def combine_dtypes(a: Facts, b: Facts) -> str | None:
+    """Result dtype of an elementwise operation on ``a`` and ``b`` (NEP 50).
+
+    A Python scalar (weak) takes the array's dtype unless it is of a higher kind:
+    ``x_int * 2.0`` is float64, ``x32 * 2.0`` float32, ``x32 * 1j`` complex64.
+    A weak scalar of unknown kind (dtype None) keeps the other dtype.
+    """
+    wa, wb = _is_weak(a), _is_weak(b)
+    if wa and wb:
+        if a.dtype is None or b.dtype is None:
+            return None
+        return max(a.dtype, b.dtype, key=lambda d: _KIND.get(d, 9))
+    if wa or wb:
+        weak, strong = (a, b) if wa else (b, a)
+        if weak.dtype is None or strong.dtype is None:
+            return strong.dtype
+        kw, ks = _KIND.get(weak.dtype), _KIND.get(strong.dtype)
+        if kw is None or ks is None:
+            return None
+        if kw <= ks:
+            return strong.dtype
+        if kw == 3:
+            return "complex64" if strong.dtype in ("float32", "float16") else "complex128"
+        return "float64" if kw == 2 else weak.dtype
+    return promote(a.dtype, b.dtype)
 
 
 def transpose(base: Facts) -> Facts:
@@ -479,7 +530,7 @@ def _numpy_facts(ctx, call, name) -> Facts:
             and len(call.args) == 1 and not call.keywords:
         # np.float64(x): a typed scalar (NEP 50: it promotes like an array), or a cast array
         base = _literal_facts(call.args[0]) or ctx.array_facts(call.args[0])
-        return replace(base, dtype=_DTYPE_NAMES[name], lib=base.lib or "numpy") \
+        return replace(base, dtype=_DTYPE_NAMES[name], lib=base.lib or "numpy", weak=False) \
             if base.rank is not None else Facts(dtype=_DTYPE_NAMES[name], lib="numpy")
     order_node = _kw(call, "order")
     order = "C"

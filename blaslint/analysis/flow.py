@@ -582,19 +582,98 @@ def _private_value(ctx, name: ast.Name) -> bool:
             continue  # T = np.float32: a library object, not data
         if isinstance(v, (ast.Attribute, ast.Subscript, ast.Name)):
             return False
-        if isinstance(v, ast.Call) and is_opaque_call(ctx, v) and ctx.array_facts(v).rank is None:
+        if isinstance(v, ast.Call) and is_opaque_call(ctx, v) and ctx.array_facts(v).rank is None \
+                and not fresh_function_result(ctx, v):
             return False  # W = model.get_weight() may be held elsewhere; rng.random((n, n)) is fresh
     return True
 
 
-def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: bool = False) -> bool:
+# Library functions that may return a view of (or the very object passed as) their argument.
+_VIEW_FUNCTIONS = {"asarray", "asanyarray", "asarray_chkfinite", "reshape", "transpose", "ravel", "squeeze",
+                   "diagonal", "swapaxes", "moveaxis", "rollaxis", "atleast_1d", "atleast_2d", "atleast_3d",
+                   "broadcast_to", "expand_dims", "real", "imag", "ascontiguousarray", "asfortranarray",
+                   "require", "view", "as_tensor", "from_numpy", "flip", "fliplr", "flipud", "permute"}
+
+
+def fresh_function_result(ctx: "FileContext", call: ast.Call) -> bool:
+    """Is ``f(args)`` a new array that nothing else holds (``J0 = jac(x)``, ``K = rbf(X, X)``)?
+
+    True for a call of a plain function name (not a method: objects hold state,
+    ``model.get_weight()`` may return their own array) when either the function
+    is defined in this file and every ``return`` builds a new value (arithmetic,
+    a library call that copies), or every argument is a known array or number
+    (a function of arrays returns a fresh array; aliasing an argument is rare).
+    """
+    func = call.func
+    if not isinstance(func, ast.Name) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    scope = ctx.binding_scope(func)
+    binds = scope.bindings.get(func.id, []) if scope is not None else []
+    if len(binds) == 1 and binds[0].kind == "def" and isinstance(binds[0].node, ast.FunctionDef) \
+            and not binds[0].node.decorator_list:
+        returns = [n.value for n in _walk_no_defs(binds[0].node) if isinstance(n, ast.Return)]
+        if returns and all(r is not None and _builds_new(ctx, r) for r in returns):
+            return True
+    args = [*call.args, *(kw.value for kw in call.keywords)]
+    return all(isinstance(a, ast.Constant) or (ctx.array_facts(a).rank is not None
+                                               or ctx.array_facts(a).dtype is not None) for a in args)
+
+
+def _builds_new(ctx, expr: ast.AST) -> bool:
+    if isinstance(expr, (ast.BinOp, ast.Constant)) or isinstance(expr, ast.UnaryOp) \
+            and isinstance(expr.op, (ast.USub, ast.Invert)):
+        return True
+    if isinstance(expr, ast.Call):
+        q = ctx.resolve_call(expr)
+        return q is not None and q.split(".")[0] in ("numpy", "scipy", "torch") \
+            and q.rpartition(".")[2] not in _VIEW_FUNCTIONS and not q.startswith("scipy.linalg.blas")
+    return False
+
+
+def size_not_rebound(ctx: "FileContext", node: ast.AST, loop: ast.AST) -> bool:
+    """Does the size ``node`` (``d``, ``self.vocab``) hold the same value on every iteration?
+
+    A size is an int (or a tuple of them): nothing changes it in place, so only
+    a rebinding counts: ``d = ...``, ``d += 1``, ``self.vocab = ...`` in the loop,
+    ``global d`` in some function, or, for an attribute, unknown code that gets
+    hold of the object it hangs off (``self.reset()``, ``update(self)``).
+    """
+    p = dotted_name(node)
+    if p is None or ctx.imports.qualname(p.split(".")[0]) is not None:
+        return False
+    changed = rebound_names(ctx, loop) | {
+        dotted_name(n.target) for n in _walk_no_defs(loop) if isinstance(n, ast.AugAssign)} - {None}
+    if isinstance(loop, COMPREHENSION_TYPES):
+        for gen in loop.generators:
+            changed |= mutated_names(ctx, gen.target)
+    if _path_conflicts(p, changed) or _global_rebound(ctx, p):
+        return False
+    if "." not in p:
+        return True
+    owners = {".".join(p.split(".")[:i]) for i in range(1, p.count(".") + 1)}  # self, self.cfg
+    for call in _walk_no_defs(loop):
+        if not isinstance(call, ast.Call) or not is_opaque_call(ctx, call):
+            continue
+        func = call.func
+        if isinstance(func, ast.Attribute) and target_path(func.value) in owners:
+            return False  # self.reset() may rebind self.vocab
+        for a in [*call.args, *(kw.value for kw in call.keywords)]:
+            if passed_paths(a) & owners:
+                return False  # update(self) too
+    return True
+
+
+def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: bool = False,
+                       sizes: bool = False) -> bool:
     """Does ``expr`` give the same *shape* (and dtype) on every iteration of ``loop``?
 
     Like :func:`is_loop_invariant`, except that an array changed in place
     (``W -= lr * g``, ``W[i] = ...``, ``out=W``) keeps its shape: only
     rebinding a name changes it. Applies to ``X.shape``, ``X.shape[0]``,
     ``X.ndim``, ``X.size``, ``X.dtype``, ``len(X)``, and with ``whole=True``
-    to ``expr`` itself (the template of ``np.zeros_like(X)``).
+    to ``expr`` itself (the template of ``np.zeros_like(X)``). With ``sizes=True``
+    ``expr`` is a size or a tuple of sizes, whose names only a rebinding changes
+    (see :func:`size_not_rebound`).
     """
     rebound = rebound_names(ctx, loop)
 
@@ -610,6 +689,10 @@ def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: 
         p = dotted_name(expr)
         if p is not None and ctx.imports.qualname(p.split(".")[0]) is None:
             return not _path_conflicts(p, rebound) and not _global_rebound(ctx, p)
+    if sizes:
+        elts = expr.elts if isinstance(expr, (ast.Tuple, ast.List)) else [expr]
+        if all(dotted_name(e) is not None and size_not_rebound(ctx, e, loop) for e in elts):
+            return True
     stack = [expr]
     while stack:
         node = stack.pop()

@@ -24,12 +24,22 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from blaslint.analysis.facts import SCALAR, UNKNOWN, Facts, INT_DTYPES, promote
+from blaslint.analysis.facts import (
+    INT_DTYPES,
+    PY_FLOAT,
+    PY_INT,
+    SCALAR,
+    UNKNOWN,
+    Facts,
+    binop_facts,
+    combine_dtypes,
+    promote,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from blaslint.analysis.context import FileContext
 
-INT_SCALAR = Facts(rank=0, dtype="int64")
+INT_SCALAR = PY_INT  # a Python int: len(x), X.shape[0], a range counter (weak under NEP 50)
 
 # -- integer scalars -----------------------------------------------------------
 
@@ -99,12 +109,16 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
     if counter is not None:
         return counter
     binding = ctx.reaching_binding(name)
-    if binding is None:
-        return UNKNOWN
+    if binding is None or binding.kind == "augassign":
+        return rebound_name_facts(ctx, name)
     if binding.kind == "for":
         return INT_SCALAR if _range_target(ctx, binding) else UNKNOWN
     if binding.kind == "param":
-        return INT_SCALAR if _int_param(ctx, binding) else shape_unpack_facts(ctx, name, binding)
+        if _int_param(ctx, binding):
+            return INT_SCALAR
+        if _used_as_scalar(ctx, binding):
+            return SCALAR
+        return shape_unpack_facts(ctx, name, binding)
     stmt = binding.stmt
     if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute) and stmt.value.attr == "shape" \
             and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
@@ -122,6 +136,109 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
     if parts is None or len(parts) != len(target.elts):
         return UNKNOWN
     return parts[index]
+
+
+# -- names rebound in loops (x = x - lr * g) ----------------------------------------
+
+_MAX_ASSUMPTIONS = 3  # nested fixpoints (x's update reads y, whose update reads z, ...)
+
+
+def rebound_name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
+    """Facts of a name with several bindings (``x = x - lr * g`` in a loop).
+
+    A small fixpoint over *every* binding of the name in its scope: assume the
+    name has the facts of its bindings that do not read it, evaluate each
+    binding under that assumption, and keep what all of them agree on (the
+    rank must agree, else unknown; dtype, shape, order and library are kept
+    only when equal). Any binding that is not ``name = value`` or
+    ``name op= value`` (a parameter, a for-target, tuple unpacking without a
+    tuple value, ``with``, ``del``, ``global``/``nonlocal``) makes it unknown.
+    An in-place update of an array (``x += g`` on a rank >= 1 array) keeps its facts.
+    """
+    scope = ctx.binding_scope(name)
+    if scope is None or scope.node is not ctx.scope_node_of(name) or name.id in scope.globals:
+        return UNKNOWN
+    key = (id(scope.node), name.id)
+    assumed = ctx._assumed_facts.get(key)
+    if assumed is not None:
+        return assumed
+    cached = ctx._rebound_facts.get(key)
+    if cached is not None:
+        return cached
+    result = _rebound_fixpoint(ctx, scope, name.id, key)
+    ctx._rebound_facts[key] = result
+    return result
+
+
+def _rebound_fixpoint(ctx, scope, name: str, key) -> Facts:
+    binds = scope.bindings.get(name, [])
+    if not binds or len(ctx._assumed_facts) >= _MAX_ASSUMPTIONS or _rebound_by_nested_scope(ctx, scope, name):
+        return UNKNOWN
+    for b in binds:
+        stmt = b.stmt
+        if b.kind == "assign" and b.value is not None:
+            continue
+        if b.kind == "augassign" and isinstance(stmt, ast.AugAssign) and stmt.target is b.node:
+            continue
+        return UNKNOWN
+    seeds = [b for b in binds if b.kind == "assign" and not _reads_name(b.value, name)]
+    if not seeds:
+        return UNKNOWN
+    guess = _join([_evaluate(ctx, key, None, b) for b in seeds])
+    for _ in range(2):  # a dtype guess that fails is retried without the dtype
+        if guess.rank is None:
+            return UNKNOWN
+        got = _join([guess, *(_evaluate(ctx, key, guess, b) for b in binds)])
+        if got == guess:
+            return guess
+        guess = got
+    return UNKNOWN
+
+
+def _evaluate(ctx, key, assumption: Facts | None, binding) -> Facts:
+    """Facts of one binding's value with the name assumed to have ``assumption``.
+
+    Runs on a fresh facts cache (and restores it): facts computed under an
+    assumption must not leak into the file's cache.
+    """
+    saved = ctx._facts_cache, ctx._rebound_facts
+    ctx._facts_cache, ctx._rebound_facts = {}, {}
+    if assumption is not None:
+        ctx._assumed_facts[key] = assumption
+    try:
+        if binding.kind == "augassign":
+            if assumption is not None and assumption.rank and assumption.lib in ("numpy", "torch"):
+                return assumption  # an in-place update keeps the array's dtype and shape
+            return binop_facts(binding.stmt.op, assumption or UNKNOWN, ctx.array_facts(binding.stmt.value))
+        return ctx.array_facts(binding.value)
+    finally:
+        ctx._assumed_facts.pop(key, None)
+        ctx._facts_cache, ctx._rebound_facts = saved
+
+
+def _join(facts: list[Facts]) -> Facts:
+    """What every one of ``facts`` agrees on (the rank must agree)."""
+    first = facts[0]
+    if first.rank is None or any(f.rank != first.rank for f in facts):
+        return UNKNOWN
+
+    def common(attr):
+        values = {getattr(f, attr) for f in facts}
+        return values.pop() if len(values) == 1 else None
+
+    return Facts(rank=first.rank, dtype=common("dtype"), order=common("order"), shape=common("shape"),
+                 lib=common("lib"), weak=all(f.weak for f in facts))
+
+
+def _reads_name(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def _rebound_by_nested_scope(ctx, scope, name: str) -> bool:
+    """Could a nested function rebind ``name`` (``nonlocal name``)?"""
+    if "nonlocal" not in ctx.source.text:
+        return False
+    return any(isinstance(n, ast.Nonlocal) and name in n.names for n in ast.walk(scope.node))
 
 
 def _comprehension_counter(ctx, name: ast.Name) -> Facts | None:
@@ -154,10 +271,66 @@ def _int_param(ctx, binding) -> bool:
     pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
     pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
     for a, default in pairs:
-        if a is arg:
-            return isinstance(default, ast.Constant) and isinstance(default.value, int) \
-                and not isinstance(default.value, bool)
+        if a is arg and isinstance(default, ast.Constant) and isinstance(default.value, int) \
+                and not isinstance(default.value, bool):
+            return True
+    return _used_as_size(ctx, binding)
+
+
+_SIZED_BY_ARGS = {"numpy.random.rand", "numpy.random.randn", "numpy.eye", "numpy.identity", "torch.eye"}
+
+
+def _used_as_size(ctx, binding) -> bool:
+    """Does the parameter also serve as a size (``range(n)``, ``np.zeros((m, n))``, ``randn(n, n)``)?
+
+    Those calls accept integers only, so the parameter is an int wherever it holds this binding.
+    """
+    scope = ctx.scope(ctx.parent(ctx.parent(binding.node)))
+    for load in scope.loads.get(binding.name, []):
+        par = ctx.parent(load)
+        if isinstance(par, (ast.Tuple, ast.List)) and isinstance(ctx.parent(par), ast.Call) \
+                and ctx.parent(par) in _shape_taking_calls(ctx, par):
+            pass
+        elif isinstance(par, ast.Call) and load in par.args and (
+                _builtin(ctx, par.func, {"range"}) or ctx.resolve_call(par) in _SIZED_BY_ARGS):
+            pass
+        else:
+            continue
+        if ctx.reaching_binding(load) is binding:
+            return True
     return False
+
+
+_SCALAR_ARGS = {"numpy.arange", "numpy.linspace", "numpy.logspace", "numpy.fft.fftfreq", "numpy.fft.rfftfreq"}
+
+
+def _used_as_scalar(ctx, binding) -> bool:
+    """A parameter given to ``np.arange``/``np.linspace``/``fftfreq``: a scalar (int or float)."""
+    scope = ctx.scope(ctx.parent(ctx.parent(binding.node)))
+    for load in scope.loads.get(binding.name, []):
+        par = ctx.parent(load)
+        if isinstance(par, ast.Call) and load in par.args and ctx.resolve_call(par) in _SCALAR_ARGS \
+                and ctx.reaching_binding(load) is binding:
+            return True
+    return False
+
+
+def _shape_taking_calls(ctx, shape_node) -> tuple:
+    """The call whose shape argument ``shape_node`` is, if it is one (np.zeros((m, n)), rng.normal(size=(m, n)))."""
+    call = ctx.parent(shape_node)
+    q = ctx.resolve_call(call) or ""
+    lib, _, name = q.rpartition(".")
+    first = call.args[0] if call.args else None
+    size_kw = next((k.value for k in call.keywords if k.arg in ("size", "shape")), None)
+    if lib in ("numpy", "torch") and name in ("zeros", "ones", "empty", "full", "rand", "randn") \
+            and first is shape_node:
+        return (call,)
+    if size_kw is shape_node:
+        return (call,)  # rng.normal(0, 1, size=(m, n)), np.random.uniform(size=(m, n))
+    if isinstance(call.func, ast.Attribute) and call.func.attr in ("standard_normal", "random", "rand", "randn") \
+            and first is shape_node:
+        return (call,)  # rng.standard_normal((m, n))
+    return ()
 
 
 def shape_unpack_facts(ctx: "FileContext", name: ast.Name, binding) -> Facts:
@@ -289,17 +462,61 @@ _STACKERS = {"concatenate", "hstack", "vstack", "stack", "column_stack", "cat"}
 def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Facts:
     """Facts of library calls :mod:`facts` does not cover (see the module docstring)."""
     if qualname is None:
-        if _builtin(ctx, call.func, _INT_BUILTINS) and len(call.args) == 1:
-            return INT_SCALAR if call.func.id == "len" else UNKNOWN
+        if _builtin(ctx, call.func, _INT_BUILTINS) and len(call.args) == 1 and not call.keywords:
+            return INT_SCALAR  # len(x), int(x), round(x): a Python int
+        if _builtin(ctx, call.func, {"float"}) and len(call.args) <= 1 and not call.keywords:
+            return PY_FLOAT  # float(t): a Python float (an array of size > 1 raises)
         if isinstance(call.func, ast.Attribute):
             return method_facts(ctx, call, call.func)
+        if isinstance(call.func, ast.Name):
+            return _local_function_result(ctx, call.func)
         return UNKNOWN
     lib, _, name = qualname.rpartition(".")
+    if lib == "numpy.fft" and name in ("fftfreq", "rfftfreq"):
+        return Facts(rank=1, dtype="float64", order="C", lib="numpy")
     if lib in ("numpy", "torch"):
         return _elementwise_facts(ctx, call, name, lib)
     if lib in ("numpy.linalg", "scipy.linalg", "torch.linalg"):
         return _linalg_facts(ctx, call, lib, name)
+    if qualname in ("numpy.fft.fftfreq", "numpy.fft.rfftfreq"):
+        return Facts(rank=1, dtype="float64", order="C", lib="numpy")
     return UNKNOWN
+
+
+def _local_function_result(ctx, func: ast.Name) -> Facts:
+    """Facts every ``return`` of a plain function of this file agrees on (``counts = count_matrix(docs)``).
+
+    Only an undecorated ``def`` bound once in its scope, whose body ends in a
+    ``return``/``raise`` (no falling off the end) and whose returns all have a
+    value; not a generator. Facts that hold whatever the arguments are (inside
+    the function its parameters are unknown); symbolic shapes name the
+    callee's variables, so only the rank, dtype and library are kept.
+    """
+    scope = ctx.binding_scope(func)
+    if scope is None or func.id in scope.globals:
+        return UNKNOWN
+    binds = scope.bindings.get(func.id, [])
+    if len(binds) != 1 or binds[0].kind != "def" or not isinstance(binds[0].node, ast.FunctionDef):
+        return UNKNOWN
+    fdef = binds[0].node
+    if fdef.decorator_list or not fdef.body or not isinstance(fdef.body[-1], (ast.Return, ast.Raise)):
+        return UNKNOWN
+    from blaslint.analysis.flow import _walk_no_defs
+
+    returns = []
+    for node in _walk_no_defs(fdef):
+        if node is not fdef and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return UNKNOWN
+        if isinstance(node, ast.Return):
+            if node.value is None:
+                return UNKNOWN
+            returns.append(node.value)
+    if not returns:
+        return UNKNOWN
+    joined = _join([ctx.array_facts(r) for r in returns])
+    return replace(joined, shape=None, weak=False) if joined.rank is not None else UNKNOWN
 
 
 def _array_args(call):
@@ -325,10 +542,12 @@ def _elementwise_facts(ctx, call, name, lib) -> Facts:
             return UNKNOWN
         rank = max(f.rank for f in facts)
         shapes = {f.shape for f in facts if f.rank == rank}
-        dtype = None
-        for f in (facts[1:] if name == "where" else facts):
-            if f.rank or f.dtype is not None:
-                dtype = f.dtype if dtype is None else promote(dtype, f.dtype)
+        operands = facts[1:] if name == "where" else facts
+        acc = operands[0]
+        for f in operands[1:]:
+            acc = Facts(rank=max(acc.rank, f.rank), dtype=combine_dtypes(acc, f),
+                        weak=acc.rank == 0 and f.rank == 0 and acc.weak and f.weak)
+        dtype = acc.dtype
         return Facts(rank=rank, dtype=dtype, order="C" if rank else None,
                      shape=shapes.pop() if len(shapes) == 1 else None, lib=lib)
     if name in _STACKERS and isinstance(call.args[0], (ast.List, ast.Tuple)) and call.args[0].elts:

@@ -125,7 +125,8 @@ class AllocationInLoop(Rule):
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return
         for i, a in enumerate(args):
-            if not is_shape_invariant(ctx, a, loop, whole=like and i == 0 and a is node.args[0] if node.args else False):
+            first = bool(node.args) and i == 0 and a is node.args[0]
+            if not is_shape_invariant(ctx, a, loop, whole=like and first, sizes=not like and first):
                 return
         if self._escapes(node):
             return
@@ -310,11 +311,28 @@ class LoopInvariantLinalg(Rule):
         ctx = self.ctx
         best = None
         for loop in loops_around(ctx, node):
-            if not ctx.is_loop_invariant(node, loop):
+            if not (ctx.is_loop_invariant(node, loop) or _lookup_invariant(ctx, node, loop)):
                 break
             if not runs_at_most_once(loop):
                 best = loop
         return best
+
+
+def _lookup_invariant(ctx, node: ast.AST, loop: ast.AST) -> bool:
+    """``get_blas_funcs(names, (A, x))`` reads only the arrays' dtypes (and layout flags),
+    which an in-place update of them (``ger(..., a=A, overwrite_a=1)``) does not change."""
+    if not isinstance(node, ast.Call) or ctx.resolve_call(node) not in _BLAS_GETTERS \
+            or any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return False
+    for i, a in enumerate([*node.args, *(k.value for k in node.keywords)]):
+        arrays = a is node.args[1] if len(node.args) > 1 else any(k.arg == "arrays" and k.value is a
+                                                                  for k in node.keywords)
+        if arrays and isinstance(a, (ast.Tuple, ast.List)):
+            if not all(is_shape_invariant(ctx, e, loop, whole=True) for e in a.elts):
+                return False
+        elif not ctx.is_loop_invariant(a, loop):
+            return False
+    return True
 
 
 def _short(text: str, limit: int = 60) -> str:

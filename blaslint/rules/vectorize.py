@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from blaslint.analysis.facts import dimension_of, int_value, known_small
+from blaslint.analysis.facts import INT_DTYPES, dimension_of, int_value, known_small
 from blaslint.rule import Invalid, Rule
 from blaslint.rules import _einsum as es
 from blaslint.rules import _loopdots as ld
@@ -113,6 +113,7 @@ class LoopOfDots(Rule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._claimed: set[int] = set()
+        self._bias_tail: set[int] = set()  # loop statements `out[i] = row_dot + b`
 
     # -- loops ------------------------------------------------------------------
     def visit_For(self, node: ast.For) -> None:
@@ -140,6 +141,10 @@ class LoopOfDots(Rule):
             return
         for sub in ast.walk(node):
             self._claimed.add(id(sub))
+        if id(cur.body[0]) in self._bias_tail:
+            self.report(node, self._message(match, "loop") + " (plus the bias added to every row)",
+                        None, span=self._header_span(node))
+            return
         fix = self._loop_fix(node, match, target)
         self.report(node, self._message(match, "loop"), fix, span=self._header_span(node))
 
@@ -169,6 +174,15 @@ class LoopOfDots(Rule):
         m = an.match_dot(value)
         if m is None and not augmented:
             m = an.match_reduction(value)
+        if m is None and not augmented and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+            # out[i] = feats[i] @ W + b: the rows of feats @ W + b (reported without a fix)
+            loop_vars = {lv.var for lv in levels}
+            for dot, bias in ((value.left, value.right), (value.right, value.left)):
+                if _plain_operand(bias) and not (ld._names(bias) & loop_vars):
+                    m = an.match_dot(dot)
+                    if m is not None:
+                        self._bias_tail.add(id(stmt))
+                        break
         if m is None and augmented:
             for k in all_vars:
                 m = an.match_product(value, k)
@@ -446,6 +460,13 @@ class LoopOfDots(Rule):
         return self.make_fix(f"Replace with `{new}`", self.replace(call, new), safe=False)
 
 
+def _plain_operand(node) -> bool:
+    """A bias term: names, attributes, subscripts and numbers only (no calls, no side effects)."""
+    return all(isinstance(n, (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Load, ast.Slice,
+                              ast.Tuple, ast.UnaryOp, ast.unaryop, ast.expr_context))
+               for n in ast.walk(node))
+
+
 def _outer_names(levels) -> set:
     """Names bound by the outer levels (their iterables must not use them)."""
     names = set()
@@ -650,9 +671,8 @@ class ReductionAsBlas(Rule):
     triggers = ("sum",)
 
     VALID = [
-        # unknown arrays: could be integer or complex
+        # unknown arrays: could be integer or complex (a dot needs the rank and dtype)
         "import numpy as np\ndef f(a, b):\n    return np.sum(a * b)\n",
-        "import numpy as np\ndef f(x):\n    return np.sqrt(np.sum(x ** 2))\n",
         # 2-D: an element-wise product summed is not a dot
         "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\ns = np.sum(A * B)\n",
         # integers: np.dot has no BLAS kernel
@@ -836,32 +856,36 @@ class ReductionAsBlas(Rule):
             return
         x, via_abs = sq
         f = ctx.array_facts(x)
-        # rank unknown is fine for NumPy (norm flattens like the sum does), once the dtype is known
-        if f.lib not in ("numpy", "torch") or (f.rank is not None and f.rank < 1) \
-                or (f.rank is None and f.lib != "numpy"):
+        # sqrt(sum(x**2)) == norm(x) for a real array of any rank (norm flattens like the
+        # sum does): flag unless x is known to break it (a scalar, integers whose squares may
+        # wrap, complex x**2) or to be tiny; the fix needs the dtype known real.
+        if (f.rank is not None and f.rank < 1) or f.dtype in INT_DTYPES | {"bool", "object"} \
+                or (f.dtype in ("complex64", "complex128") and not via_abs) or known_small(f):
             return
-        ok = f.dtype in ("float32", "float64") or (via_abs and f.dtype in ("complex64", "complex128"))
-        if not ok or known_small(f) or (self._builtin_sum(radicand) and (f.rank != 1 or f.lib != "numpy")):
-            return
+        if self._builtin_sum(radicand) and (f.rank != 1 or f.lib != "numpy"):
+            return  # builtin sum over a 2-D array sums rows; over an unknown: a Python loop
         sqrt_api = ctx.resolve_call(node) if isinstance(node, ast.Call) else None
-        lib = f.lib
-        if lib == "torch":
-            if sqrt_api not in ("torch.sqrt", None) or ctx.resolve_call(radicand) not in ("torch.sum", None):
-                return
-            fn = ctx.spell("torch.linalg.norm")
-        else:
-            if sqrt_api == "torch.sqrt" or ctx.resolve_call(radicand) == "torch.sum":
-                return
-            fn = ctx.spell("numpy.linalg.norm")
+        sum_api = ctx.resolve_call(radicand)
+        torch_spelled = sqrt_api == "torch.sqrt" or sum_api == "torch.sum"
+        numpy_spelled = sqrt_api == "numpy.sqrt" or sum_api == "numpy.sum"
+        lib = f.lib if f.lib in ("numpy", "torch") else None
+        if torch_spelled and (numpy_spelled or lib == "numpy") or lib == "torch" and numpy_spelled:
+            return  # mixed libraries: leave alone
+        lib = lib or ("torch" if torch_spelled else "numpy")
+        fixable = f.lib == lib and (f.dtype in ("float32", "float64")
+                                    or via_abs and f.dtype in ("complex64", "complex128")) \
+            and (f.rank is not None or lib == "numpy")
+        fn = ctx.spell("torch.linalg.norm" if lib == "torch" else "numpy.linalg.norm")
         fix = None
-        new = None
-        if fn is not None:
-            new = f"{fn}({ctx.text(x)})"
-            if sqrt_api == "math.sqrt":
-                new = f"float({new})"
+        new = f"{fn}({ctx.text(x)})" if fn is not None else None
+        if new is not None and sqrt_api == "math.sqrt":
+            new = f"float({new})"
+        if new is not None and fixable:
             fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
-        self.report(node, f"`{ctx.text(node)}` is a 2-norm: `{new or 'np.linalg.norm(x)'}` computes it in one "
-                    "BLAS pass without the temporary array of squares", fix)
+        shown = new or ("torch.linalg.norm(x)" if lib == "torch" else "np.linalg.norm(x)")
+        note = "" if fixable else " (a fix is offered when the array is known to be real floating)"
+        self.report(node, f"`{ctx.text(node)}` is a 2-norm: `{shown}` computes it in one "
+                    f"BLAS pass without the temporary array of squares{note}", fix)
 
 
 def _is_int(node, values) -> bool:
