@@ -226,7 +226,7 @@ def test_fix_run_killed_mid_write_leaves_the_original_intact(tmp_path):
     temporary file (fsync is made to hang) but before the rename: the original is intact;
     only the named temporary file (``.blaslint-*.tmp``) remains, as after any crash."""
     path = tmp_path / "m.py"
-    original = ("import numpy as np\nx = np.linalg.inv(a) @ b\n" + "# padding\n" * 200_000).encode()
+    original = ("import numpy as np\nx = np.linalg.inv(a) @ b\n" + "# padding\n" * 20_000).encode()
     path.write_bytes(original)
     script = ("import os, sys, time\n"
               "os.fsync = lambda fd: time.sleep(120)\n"

@@ -12,10 +12,19 @@ from __future__ import annotations
 import os
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz_strategies import assert_never_crashes, insert, insertion_points, mutated_programs, nest, rename
+from fuzz_strategies import (
+    assert_never_crashes,
+    insert,
+    insertion_points,
+    mutated_programs,
+    nest,
+    rename,
+    seed_programs,
+)
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=_QUIET,
@@ -30,6 +39,12 @@ def _examples(ci: int, long: int):
 
 
 PREFIXES = st.sampled_from(["", "import numpy as np\n", "import numpy as np\nimport scipy.linalg as la\nimport torch\n"])
+
+
+@pytest.mark.parametrize("index", range(len(seed_programs())))
+def test_every_seed_program_as_is(index):
+    """Each rule example and fixture unmutated: the fuzzers' starting points pass too."""
+    assert_never_crashes(seed_programs()[index])
 
 
 @_examples(ci=150, long=3_000)

@@ -27,7 +27,7 @@ from blaslint.analysis.scopes import (
 from blaslint.source import SourceText
 from blaslint.walk import PARENT  # the engine links parents in its single traversal
 
-MAX_FACTS_DEPTH = 100  # nested array_facts queries; deeper is UNKNOWN (see array_facts)
+MAX_FACTS_DEPTH = 40  # nested array_facts queries; deeper is UNKNOWN (see array_facts)
 
 
 def parent(node: ast.AST) -> ast.AST | None:

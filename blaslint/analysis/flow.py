@@ -652,11 +652,13 @@ def size_not_rebound(ctx: "FileContext", node: ast.AST, loop: ast.AST) -> bool:
         return True
     owners = {".".join(p.split(".")[:i]) for i in range(1, p.count(".") + 1)}  # self, self.cfg
     for call in _walk_no_defs(loop):
-        if not isinstance(call, ast.Call) or not is_opaque_call(ctx, call):
+        if not isinstance(call, ast.Call):
             continue
         func = call.func
-        if isinstance(func, ast.Attribute) and target_path(func.value) in owners:
-            return False  # self.reset() may rebind self.vocab
+        if isinstance(func, ast.Attribute) and target_path(func.value) in owners and func.attr not in PURE_METHODS:
+            return False  # self.reset(), self.resize() may rebind self.vocab
+        if not is_opaque_call(ctx, call):
+            continue
         for a in [*call.args, *(kw.value for kw in call.keywords)]:
             if passed_paths(a) & owners:
                 return False  # update(self) too

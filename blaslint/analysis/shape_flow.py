@@ -114,11 +114,8 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
     if binding.kind == "for":
         return INT_SCALAR if _range_target(ctx, binding) else UNKNOWN
     if binding.kind == "param":
-        if _int_param(ctx, binding):
-            return INT_SCALAR
-        if _used_as_scalar(ctx, binding):
-            return SCALAR
-        return shape_unpack_facts(ctx, name, binding)
+        kind = _param_kind(ctx, binding)
+        return INT_SCALAR if kind == "int" else SCALAR if kind == "scalar" else shape_unpack_facts(ctx, name, binding)
     stmt = binding.stmt
     if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute) and stmt.value.attr == "shape" \
             and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
@@ -141,6 +138,11 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
 # -- names rebound in loops (x = x - lr * g) ----------------------------------------
 
 _MAX_ASSUMPTIONS = 3  # nested fixpoints (x's update reads y, whose update reads z, ...)
+# Evaluations of bindings per file. Each evaluation starts from an empty facts
+# cache, so nested fixpoints can multiply (scipy/optimize/_zeros_py.py took
+# minutes); past the budget a rebound name is unknown (silent), so a finding
+# may be lost in such a file but none is invented.
+_MAX_EVALUATIONS = 5000
 
 
 def rebound_name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
@@ -165,14 +167,24 @@ def rebound_name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
     cached = ctx._rebound_facts.get(key)
     if cached is not None:
         return cached
+    # Under assumptions (a nested fixpoint) the answer depends on them: memoised per
+    # assumption set, so the same nested fixpoint is not recomputed for every binding.
+    memo_key = (key, frozenset(ctx._assumed_facts.items())) if ctx._assumed_facts else None
+    memo = ctx.__dict__.setdefault("_rebound_memo", {})
+    if memo_key is not None and memo_key in memo:
+        return memo[memo_key]
     result = _rebound_fixpoint(ctx, scope, name.id, key)
     ctx._rebound_facts[key] = result
+    if memo_key is not None:
+        memo[memo_key] = result
     return result
 
 
 def _rebound_fixpoint(ctx, scope, name: str, key) -> Facts:
     binds = scope.bindings.get(name, [])
     if not binds or len(ctx._assumed_facts) >= _MAX_ASSUMPTIONS or _rebound_by_nested_scope(ctx, scope, name):
+        return UNKNOWN
+    if getattr(ctx, "_shape_flow_evaluations", 0) > _MAX_EVALUATIONS:
         return UNKNOWN
     for b in binds:
         stmt = b.stmt
@@ -203,6 +215,7 @@ def _evaluate(ctx, key, assumption: Facts | None, binding) -> Facts:
     """
     saved = ctx._facts_cache, ctx._rebound_facts
     ctx._facts_cache, ctx._rebound_facts = {}, {}
+    ctx._shape_flow_evaluations = getattr(ctx, "_shape_flow_evaluations", 0) + 1
     if assumption is not None:
         ctx._assumed_facts[key] = assumption
     try:
@@ -254,6 +267,16 @@ def _comprehension_counter(ctx, name: ast.Name) -> Facts | None:
         if isinstance(anc, (ast.stmt, ast.Lambda)):
             return None
     return None
+
+
+def _param_kind(ctx, binding) -> str | None:
+    """"int", "scalar" or None for a parameter, computed once per parameter (its loads are scanned)."""
+    cache = ctx.__dict__.setdefault("_bl_param_kinds", {})
+    key = id(binding.node)
+    if key not in cache:
+        cache[key] = None  # guards the recursion through reaching_binding
+        cache[key] = "int" if _int_param(ctx, binding) else "scalar" if _used_as_scalar(ctx, binding) else None
+    return cache[key]
 
 
 def _int_param(ctx, binding) -> bool:
@@ -543,6 +566,8 @@ def _elementwise_facts(ctx, call, name, lib) -> Facts:
         rank = max(f.rank for f in facts)
         shapes = {f.shape for f in facts if f.rank == rank}
         operands = facts[1:] if name == "where" else facts
+        if not operands or name == "where" and len(facts) != 3:
+            return UNKNOWN  # np.where(c): a tuple of index arrays
         acc = operands[0]
         for f in operands[1:]:
             acc = Facts(rank=max(acc.rank, f.rank), dtype=combine_dtypes(acc, f),
@@ -642,8 +667,8 @@ def _reshape_facts(ctx, base: Facts, args) -> Facts:
         return UNKNOWN
     if not args or any(isinstance(a, ast.Starred) for a in args):
         return UNKNOWN
-    if not all(is_int_scalar(ctx, a) for a in args):
-        return UNKNOWN
+    if len(args) == 1 and not all(is_int_scalar(ctx, a) for a in args):
+        return UNKNOWN  # (two or more sizes: each must be an int, or reshape raises)
     # literal sizes are kept (reshape(3, 3)); -1 and names stay unknown dims
     shape = tuple(a.value if isinstance(a, ast.Constant) and isinstance(a.value, int) and a.value >= 0 else None
                   for a in args)

@@ -289,6 +289,13 @@ class ZeroFillBeforeOverwrite(Rule):
     triggers = ("fill", "zero", "[:", "[...")
 
     VALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        'import numpy as np\nfrom scipy.linalg.blas import dgemv\nN, M = 64, 32\nA = np.asfortranarray(np.ones((N, M)))\ny = np.zeros(M)\ndef f(x):\n    y.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=y, overwrite_y=1)\n    return y\n',
+        "import numpy as np\nfrom scipy.linalg.blas import dgemv\nN = 64\nA = np.ones((N, N), order='F')\ny = np.zeros(N)\ndef f(x):\n    y.fill(0.0)\n    dgemv(1.0, A, x, beta=1.0, y=y, overwrite_y=1)\n    return y\n",
+        "import numpy as np\nfrom scipy.linalg.blas import dgemv\nN = 64\nA = np.ones((N, N), order='F')\ny = np.zeros(N + 1)\ndef f(x):\n    y.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=y, overwrite_y=1)\n    return y\n",
+        "import numpy as np\nfrom scipy.linalg.blas import dgemv\nN = 64\nA = np.ones((N, N), order='F')\ny = np.zeros(N)\ndef f(x):\n    y.fill(0.0)\n    s = y.sum()\n    dgemv(1.0, A, x, beta=0.0, y=y, overwrite_y=1)\n    return y, s\n",
+        "import numpy as np\nfrom scipy.linalg.blas import dgemv\nN = 64\nA = np.ones((N, N), order='F')\ny = np.zeros(N, dtype=np.float32)\ndef f(x):\n    y.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=y, overwrite_y=1)\n    return y\n",
+        "import numpy as np\nfrom scipy.linalg.blas import dgemv\nN = 64\nA = np.ones((N, N), order='F')\ny = np.zeros(N)\ndef f(x):\n    y.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=y, offy=1, overwrite_y=1)\n    return y\n",
         # accumulating write: the zeros are read
         "import numpy as np\ndef f(A, x, y):\n    y.fill(0)\n    y += A @ x\n    return y\n",
         # BLAS with beta != 0 reads y
@@ -314,6 +321,13 @@ class ZeroFillBeforeOverwrite(Rule):
         "y = np.empty(4)\ny.fill(0)\nsgemv(1.0, A, np.ones(3, dtype=np.float32), beta=0.0, y=y, overwrite_y=1)\n",
     ]
     INVALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        Invalid('import numpy as np\nfrom scipy.linalg.blas import dgemv\nN, M = 64, 32\nA = np.asfortranarray(np.ones((N, M)))\ny = np.zeros(N)\ndef f(x):\n    y.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=y, overwrite_y=1)\n    return y\n'),
+        Invalid("import numpy as np\nfrom scipy.linalg import blas\nN_OUT = 10\nN_H = 256\nW = np.ones((N_OUT, N_H), dtype=np.float32, order='F')\ng = np.zeros(N_H, dtype=np.float32)\ndef back(e):\n    g.fill(0.0)\n    blas.sgemv(1.0, W, e, beta=0.0, y=g, trans=1, overwrite_y=1)\n    return g\n"),
+        Invalid("import numpy as np\nfrom scipy.linalg.blas import dgemv\nK = 128\nA = np.ones((K, K), order='F')\ndef f(x):\n    out = np.zeros(K)\n    dgemv(1.0, A, x, beta=0.0, y=out, overwrite_y=1)\n    return out\n"),
+        Invalid("import numpy as np\nfrom scipy.linalg.blas import sgemv\nR, C = 40, 30\nA = np.zeros((R, C), dtype=np.float32, order='F')\nbuf = np.empty(C, dtype=np.float32)\ndef f(v):\n    buf[:] = 0\n    sgemv(2.0, A, v, beta=0.0, y=buf, trans=1, overwrite_y=1)\n    return buf\n"),
+        Invalid("import numpy as np\nfrom scipy.linalg.blas import dgemv\nD = 100\nA = np.ones((D, D), order='F')\nz = np.zeros(D)\ndef g1(x):\n    z.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=z, overwrite_y=1)\n    return z\ndef g2(x):\n    z.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=z, overwrite_y=1)\n    return z\n", count=2),
+        Invalid("import numpy as np\nfrom scipy.linalg.blas import dgemv\nN = 50\nA = np.ones((N, N), order='F')\ndef f(x):\n    y = np.zeros(N)\n    y = dgemv(1.0, A, x, beta=0.0, y=y, overwrite_y=1)\n    return y\n"),
         Invalid("import numpy as np\ndef f(A, x, y):\n    y.fill(0)\n    np.dot(A, x, out=y)\n",
                 "import numpy as np\ndef f(A, x, y):\n    np.dot(A, x, out=y)\n"),
         Invalid("import numpy as np\ndef f(a, b):\n    out = np.zeros((3, 3))\n    out[:] = a * b\n    return out\n",

@@ -63,6 +63,13 @@ class NonBlasDtype(Rule):
     triggers = ("@", "dot", "matmul", "tensordot", "inner")
 
     VALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        'import numpy as np\ndef f(adj, k):\n    P = np.eye(len(adj), dtype=int)\n    for _ in range(k):\n        P = P @ adj\n    return P @ P\n',
+        'import numpy as np\ndef f(n, k):\n    M = np.ones((n, n), dtype=np.int64)\n    for _ in range(k):\n        M = M * 0.5\n    return M @ M\n',
+        'import numpy as np\ndef f(n, k):\n    M = np.ones((n, n), dtype=np.int64)\n    for _ in range(k):\n        M = M / 2\n    return M @ M\n',
+        'import numpy as np\ndef make(m):\n    if m:\n        return np.zeros((3, 3), dtype=int)\n    return np.zeros((3, 3))\ndef f(m, B):\n    A = make(m)\n    return A @ A\n',
+        'import numpy as np\ndef f(n, k, g):\n    M = np.ones((n, n), dtype=np.int64)\n    for x in g:\n        M = x\n    return M @ M\n',
+        'import numpy as np\ndef f(n, pairs):\n    M = np.ones((n, n), dtype=np.int64)\n    for M, _ in pairs:\n        pass\n    return M @ M\n',
         # unknown dtypes
         "import numpy as np\ndef f(A, B):\n    return A @ B\n",
         # int times float: NumPy casts and uses BLAS
@@ -79,6 +86,13 @@ class NonBlasDtype(Rule):
         "import numpy as np\nA = np.random.rand(500, 500)\nC = A @ A\n",
     ]
     INVALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        Invalid('import numpy as np\ndef paths(adj, k):\n    P = np.eye(len(adj), dtype=int)\n    A = np.zeros((len(adj), len(adj)), dtype=np.int64)\n    for _ in range(k):\n        P = P @ A\n    return P\n'),
+        Invalid('import numpy as np\ndef incidence(m):\n    return np.zeros((len(m), 10), dtype=np.int32)\ndef co(m):\n    C = incidence(m)\n    return C.T @ C\n'),
+        Invalid('import numpy as np\ndef counts_of(docs):\n    C = np.zeros((len(docs), 50), dtype=np.int64)\n    return C\ndef jac(docs):\n    B = np.zeros(counts_of(docs).shape, dtype=bool)\n    return np.dot(B, B.T)\n'),
+        Invalid('import numpy as np\ndef f(n, k):\n    M = np.ones((n, n), dtype=np.int64)\n    for _ in range(k):\n        M = M * 2\n    return M @ M\n'),
+        Invalid('import numpy as np\ndef f(n):\n    A = np.zeros((n, n), dtype=np.int16)\n    A += 1\n    return np.matmul(A, A)\n'),
+        Invalid('import numpy as np\ndef f(n, k):\n    C = np.zeros((n, n), dtype=np.int64)\n    for i in range(k):\n        C = C + i\n    return C @ C\n'),
         Invalid("import numpy as np\nrng = np.random.default_rng(0)\nA = rng.integers(0, 10, size=(500, 500))\n"
                 "B = rng.integers(0, 10, size=(500, 500))\nC = A @ B\n"),
         Invalid("import numpy as np\nA = np.random.randint(0, 2, (n, n))\nC = np.dot(A, A.T)\n"),
@@ -139,6 +153,13 @@ class MixedPrecisionProduct(Rule):
     triggers = ("@", "dot", "matmul", "tensordot", "inner")
 
     VALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        'import numpy as np\ndef f(n):\n    A = np.ones((n, n), dtype=np.float32)\n    W = np.ones((n, n), dtype=np.float32)\n    return (A / len(A)) @ W\n',
+        'import numpy as np\ndef f(n, t):\n    t = float(t)\n    A = np.ones((n, n), dtype=np.float32)\n    W = np.ones((n, n), dtype=np.float32)\n    return (A * t) @ W\n',
+        'import numpy as np\ndef f(n, k):\n    A = np.ones((n, n), dtype=np.float32)\n    W = A.copy()\n    for _ in range(k):\n        A = A * 0.5 + np.pi\n    return A @ W\n',
+        'import numpy as np\ndef f(n, k, X):\n    A = np.ones((n, n), dtype=np.float32)\n    for _ in range(k):\n        A = A @ X\n    return A @ np.eye(n)\n',
+        'import numpy as np\ndef f(n):\n    A = np.ones((n, n), dtype=np.float32)\n    W = np.ones((n, n), dtype=np.float32)\n    return np.maximum(A, 0.0) @ W\n',
+        'import numpy as np\ndef f(n, shape):\n    A = np.ones((n, n), dtype=np.float32)\n    A = A.reshape(shape)\n    W = np.ones((n, n), dtype=np.float32)\n    return A @ W\n',
         "import numpy as np\nA = np.random.rand(64, 64).astype(np.float32)\nx = np.ones(64, dtype=np.float32)\ny = A @ x\n",
         "import numpy as np\nA = np.random.rand(64, 64)\nx = np.random.rand(64)\ny = A @ x\n",
         # a Python scalar keeps float32 (NEP 50)
@@ -151,6 +172,13 @@ class MixedPrecisionProduct(Rule):
         "import numpy as np\nA = np.zeros((64, 64), dtype=np.float32)\nx = np.random.rand(64)\ny = A @ x.astype(np.float32)\n",
     ]
     INVALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        Invalid('import numpy as np\ndef f(X, W, k):\n    A = np.asarray(X, dtype=np.float32).reshape(k, -1)\n    for _ in range(k):\n        A = A * 0.5\n    return A @ W.astype(np.float64)\n'),
+        Invalid('import numpy as np\ndef f(n, k):\n    h = np.zeros((n, n), dtype=np.float32)\n    P = np.eye(n)\n    for _ in range(k):\n        h = np.tanh(h + 1.0)\n    return h @ P\n'),
+        Invalid('import numpy as np\ndef weights(n):\n    return np.ones((n, n), dtype=np.float32)\ndef f(n):\n    W = weights(n)\n    return W @ np.eye(n)\n'),
+        Invalid('import numpy as np\ndef f(n, t):\n    A = np.ones((n, n), dtype=np.float32)\n    B = np.ones((n, n))\n    return (A * np.pi) @ B\n'),
+        Invalid('import numpy as np\ndef f(n):\n    A = np.ones((n, n), dtype=np.float32)\n    B = A / len(A)\n    return B @ np.eye(n)\n'),
+        Invalid('import numpy as np\ndef f(n, k):\n    A = np.ones((n, n), dtype=np.float32)\n    A *= 2.0\n    return A @ np.zeros((n, n))\n'),
         Invalid("import numpy as np\nA = np.random.rand(512, 512).astype(np.float32)\nx = np.random.rand(512)\ny = A @ x\n"),
         Invalid("import numpy as np\nW = np.zeros((n, m), dtype=np.float32)\nX = np.random.randn(m, k)\nY = np.dot(W, X)\n"),
         Invalid("import numpy as np\nA = np.asarray(data, dtype=np.float32)\nB = np.eye(64)\nC = A @ B\n"),

@@ -81,6 +81,13 @@ class AllocationInLoop(Rule):
     triggers = ("zeros", "empty", "ones", "full")
 
     VALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        'import numpy as np\ndef f(X, iters):\n    n, d = X.shape\n    for _ in range(iters):\n        acc = np.zeros((n, d))\n        acc += X\n        d = d + 1\n',
+        'import numpy as np\ndef f(xs, n):\n    for x in xs:\n        buf = np.zeros(n)\n        buf += x\n        n += 1\n',
+        'import numpy as np\nclass M:\n    def run(self, xs):\n        for x in xs:\n            v = np.zeros(self.dim)\n            v += x\n            self.grow()\n',
+        'import numpy as np\nclass M:\n    def run(self, xs, hook):\n        for x in xs:\n            v = np.zeros(self.dim)\n            v += x\n            hook(self)\n',
+        'import numpy as np\ndef f(xs, sizes):\n    for x in xs:\n        h = np.zeros(len(x))\n        h += x\n',
+        'import numpy as np\ndef f(X, n_iter):\n    n, d = X.shape\n    hist = []\n    for _ in range(n_iter):\n        hist.append(np.zeros(d))\n    return hist\n',
         # the shape changes every iteration
         "import numpy as np\nfor xb in batches:\n    h = np.zeros((len(xb), 64))\n    h += xb @ W\n",
         # stored: every iteration needs its own array
@@ -101,6 +108,13 @@ class AllocationInLoop(Rule):
         "import numpy as np\ndef f(xs):\n    for x in xs:\n        g = np.zeros_like(x)\n        g += x\n",
     ]
     INVALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        Invalid('import numpy as np\ndef fit(X, k, iters, step):\n    n, d = X.shape\n    for _ in range(iters):\n        acc = np.zeros((k, d))\n        step(acc)\n'),
+        Invalid('import numpy as np\nclass Sampler:\n    def draw(self, n, rng):\n        out = []\n        for _ in range(n):\n            v = np.zeros(self.dim)\n            v[rng.integers(self.dim)] = 1.0\n            out.append(int(v.argmax()))\n        return out\n'),
+        Invalid('import numpy as np\ndef run(batches, width, update):\n    for xb in batches:\n        g = np.empty((width, width))\n        np.matmul(xb.T, xb, out=g)\n        update(g)\n'),
+        Invalid('import torch\ndef loop(model, loader, hidden):\n    for xb in loader:\n        h0 = torch.zeros(1, hidden)\n        model(xb, h0)\n'),
+        Invalid('import numpy as np\nN = 256\ndef f(xs):\n    for x in xs:\n        buf = np.ones(N)\n        buf *= x\n'),
+        Invalid('import numpy as np\ndef f(A, steps, callback):\n    m = A.shape[0]\n    t = 0\n    while t < steps:\n        r = np.full(m, 0.5)\n        callback(r)\n        t += 1\n'),
         Invalid("import numpy as np\ndef train(W, X, epochs, lr):\n    for epoch in range(epochs):\n"
                 "        grad = np.zeros_like(W)\n        grad += X.T @ (X @ W)\n        W -= lr * grad\n    return W\n"),
         Invalid("import numpy as np\nn = 100\nfor step in range(1000):\n    buf = np.empty((n, n), dtype=np.float32)\n"
@@ -250,6 +264,13 @@ class LoopInvariantLinalg(Rule):
                 "det", "expm", "sqrtm", "schur", "polar", "hessenberg", "matrix_power", "matrix_exp")
 
     VALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        'import numpy as np\ndef f(model, xs):\n    W = model.get_weight()\n    for x in xs:\n        model.step(x)\n        Wi = np.linalg.inv(W)\n',
+        'import numpy as np\ndef f(jac, x, n):\n    J = jac(x)\n    for _ in range(n):\n        J = J + 1.0\n        L = np.linalg.cholesky(J)\n',
+        'import numpy as np\ndef f(params, xs, opt):\n    W = pick(params)\n    for x in xs:\n        opt(params)\n        Wi = np.linalg.inv(W)\n',
+        "import numpy as np\nfrom scipy.linalg import get_blas_funcs\ndef f(A, xs):\n    for x in xs:\n        gemv, = get_blas_funcs(('gemv',), (A,))\n        A = A.astype(np.float32)\n",
+        'import numpy as np\ndef f(K, ts):\n    for t in ts:\n        K[np.diag_indices_from(K)] += t\n        L = np.linalg.cholesky(K)\n',
+        'import numpy as np\ndef f(jac, x, n):\n    J = jac(x)\n    for _ in range(n):\n        J[0, 0] += 1.0\n        Ji = np.linalg.inv(J)\n',
         # the operand is reassigned in the loop
         "import numpy as np\ndef f(A, xs):\n    for x in xs:\n        Ai = np.linalg.inv(A)\n        A = A + np.outer(x, x)\n",
         # the operand is changed in place
@@ -270,6 +291,13 @@ class LoopInvariantLinalg(Rule):
         "import numpy as np\nfor _ in range(1):\n    Ai = np.linalg.inv(A)\n",
     ]
     INVALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        Invalid('import numpy as np\ndef solve_all(f, jac, x, n):\n    x = np.asarray(x, dtype=float)\n    J = jac(x)\n    for _ in range(n):\n        x = x - np.linalg.solve(J.T @ J, J.T @ f(x))\n    return x\n'),
+        Invalid('import numpy as np\ndef kernel(A, B):\n    return np.exp(-(A @ B.T))\ndef predict(X, tests):\n    K = kernel(X, X)\n    K[np.diag_indices_from(K)] += 1e-6\n    out = []\n    for T in tests:\n        L = np.linalg.cholesky(K)\n        out.append(kernel(T, X) @ L)\n    return out\n'),
+        Invalid("import numpy as np\nfrom scipy.linalg import get_blas_funcs\ndef f(A, xs):\n    for x in xs:\n        gemv, ger = get_blas_funcs(('gemv', 'ger'), (A,))\n        ger(1.0, x, x, a=A, overwrite_a=1)\n"),
+        Invalid("import numpy as np\nfrom scipy.linalg import get_lapack_funcs\ndef f(A, bs):\n    for b in bs:\n        (getrs,) = get_lapack_funcs(('getrs',), (A,))\n        A *= 0.5\n"),
+        Invalid('import numpy as np\ndef f(make, xs):\n    M = make(3.0)\n    for x in xs:\n        y = x @ np.linalg.inv(M)\n        print(y)\n'),
+        Invalid('import numpy as np\ndef gram(X):\n    return X.T @ X\ndef f(X, ys, report):\n    G = gram(X)\n    for y in ys:\n        Q, R = np.linalg.qr(G)\n        report(Q, y)\n'),
         Invalid("import numpy as np\ndef f(A, bs):\n    out = []\n    for b in bs:\n"
                 "        Ai = np.linalg.inv(A)\n        out.append(Ai @ b)\n    return out\n"),
         Invalid("import numpy as np\ndef f(X, y, w, lr, n):\n    for it in range(n):\n"

@@ -36,6 +36,13 @@ class LoopOfDots(Rule):
     triggers = ("dot", "@", "sum", "matmul", "inner", "+")  # `+=`: accumulating loops
 
     VALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        'import numpy as np\ndef f(X, W, b):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W + b[i]\n    return out\n',
+        'import numpy as np\ndef f(X, W, bias):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W + bias(i)\n    return out\n',
+        'import numpy as np\ndef f(X, W, b):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W - out[i - 1]\n    return out\n',
+        'import numpy as np\ndef f(X, W, b):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W * b\n    return out\n',
+        'import numpy as np\ndef f(A, x):\n    y = np.empty(A.shape[0])\n    for i in range(A.shape[0]):\n        y[i] = A[i] @ x + y[i - 1]\n    return y\n',
+        'import numpy as np\ndef f(Ws, x, b):\n    out = []\n    for i in range(len(Ws)):\n        out.append(Ws[i] @ x + b)\n    return out\n',
         # a different vector per row: that is einsum("ij,ij->i"), not a product
         "import numpy as np\nA = np.random.rand(100, 5)\nX = np.random.rand(100, 5)\n"
         "y = np.array([A[i] @ X[i] for i in range(100)])\n",
@@ -70,6 +77,13 @@ class LoopOfDots(Rule):
         "for i in range(100):\n    y[i + 1] = A[i] @ x\n",
     ]
     INVALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        Invalid('import numpy as np\ndef dense(X, W, b):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W + b\n    return out\n'),
+        Invalid('import numpy as np\ndef affine(A, x, c):\n    y = np.empty(A.shape[0])\n    for i in range(A.shape[0]):\n        y[i] = c + A[i] @ x\n    return y\n'),
+        Invalid('import numpy as np\ndef head(H, w, self_b):\n    s = np.zeros(H.shape[0])\n    for t in range(H.shape[0]):\n        s[t] = np.dot(H[t], w) + self_b\n    return s\n'),
+        Invalid('import numpy as np\ndef f(X, W, b):\n    n = X.shape[0]\n    out = np.empty((n, W.shape[1]))\n    for r in range(n):\n        out[r] = b + np.dot(X[r], W)\n    return out\n'),
+        Invalid('import numpy as np\ndef f(X, W, b):\n    out = np.zeros((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i].dot(W) + b[0]\n    return out\n'),
+        Invalid('import numpy as np\ndef f(A, x):\n    y = np.empty(A.shape[0])\n    for i in range(A.shape[0]):\n        y[i] = A[i] @ x + 1.0\n    return y\n'),
         Invalid("import numpy as np\nA = np.random.rand(200, 50)\nx = np.random.rand(50)\n"
                 "y = np.array([np.dot(A[i], x) for i in range(A.shape[0])])\n",
                 "import numpy as np\nA = np.random.rand(200, 50)\nx = np.random.rand(50)\n"
@@ -671,6 +685,13 @@ class ReductionAsBlas(Rule):
     triggers = ("sum",)
 
     VALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        'import numpy as np\ndef f(n):\n    k = np.arange(n, dtype=np.int64)\n    return np.sqrt(np.sum(k ** 2))\n',
+        'import numpy as np\ndef f(a):\n    z = np.asarray(a, dtype=np.complex64)\n    return np.sqrt(np.sum(z ** 2))\n',
+        'import numpy as np\ndef f(x):\n    d = float(x)\n    return np.sqrt(np.sum(d ** 2))\n',
+        'import numpy as np\nv = np.array([3.0, 4.0])\nr = np.sqrt(np.sum(v ** 2))\n',
+        'import numpy as np\ndef f(x, w):\n    return np.sqrt(np.sum(w * x ** 2))\n',
+        'import numpy as np\ndef f(M):\n    return np.sqrt(np.sum(M ** 2, axis=0))\n',
         # unknown arrays: could be integer or complex (a dot needs the rank and dtype)
         "import numpy as np\ndef f(a, b):\n    return np.sum(a * b)\n",
         # 2-D: an element-wise product summed is not a dot
@@ -693,6 +714,13 @@ class ReductionAsBlas(Rule):
         "import numpy as np\nx = np.random.rand(10)\nr = np.sqrt(np.sum(x ** 3))\n",
     ]
     INVALID = [
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        Invalid('import numpy as np\ndef dist(p, q):\n    return np.sqrt(np.sum((p - q) ** 2))\n'),
+        Invalid('import numpy as np\ndef unit(v):\n    return v / np.sqrt((v * v).sum())\n'),
+        Invalid('import math\nimport numpy as np\ndef rms_norm(res):\n    return math.sqrt(np.sum(res ** 2))\n'),
+        Invalid('import numpy as np\ndef converged(r, tol):\n    return np.sqrt(np.sum(np.square(r))) < tol\n'),
+        Invalid('import torch\ndef grad_norm(g):\n    return torch.sqrt(torch.sum(g ** 2))\n'),
+        Invalid('import numpy as np\ndef step_size(s):\n    return np.sum(s * s) ** 0.5\n'),
         Invalid("import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\ns = np.sum(a * b)\n",
                 "import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\ns = np.dot(a, b)\n",
                 unsafe=True),
