@@ -65,6 +65,8 @@ def known_small(f: Facts, limit: int = SMALL_DIM) -> bool:
     Products and reductions of such arrays cost microseconds whatever the
     spelling; performance rules stay silent on them.
     """
+    if f.rank == 0 and f.shape == ():
+        return True  # a 0-d array
     return f.shape is not None and len(f.shape) >= 1 and all(
         isinstance(d, int) and not isinstance(d, bool) and d < limit for d in f.shape)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis.scopes import SCOPE_TYPES as _SCOPE_TYPES
+
 INVERSE_APIS = {"numpy.linalg.inv", "scipy.linalg.inv", "torch.inverse", "torch.linalg.inv"}
 PINV_APIS = {"numpy.linalg.pinv", "scipy.linalg.pinv", "torch.pinverse", "torch.linalg.pinv"}
 MATMUL_FUNCS = {"numpy.dot", "numpy.matmul", "torch.matmul", "torch.mm", "torch.mv", "torch.dot"}
@@ -151,3 +153,40 @@ def numeric_value(ctx, node: ast.AST):
         if dtype_name(ctx, node.func) is not None:
             return numeric_value(ctx, node.args[0])
     return None
+
+
+def in_assertion(ctx, node) -> bool:
+    """Is ``node`` part of an assertion (``assert``, ``assert_allclose(...)``, ``self.assertEqual(...)``)?
+
+    Tests compute products the slow, obvious way on purpose, as the reference
+    a faster code path is checked against; rules leave such reference computations alone.
+    """
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, ast.Assert):
+            return True
+        if isinstance(anc, ast.Call):
+            func = anc.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if "assert" in name.lower():  # assert_allclose, xp_assert_close, self.assertEqual
+                return True
+        if isinstance(anc, (ast.stmt, *_SCOPE_TYPES)):
+            return False
+    return False
+
+
+def in_raises_block(ctx, node) -> bool:
+    """Is ``node`` inside ``with pytest.raises(...)`` / ``with assert_raises(...)``?
+
+    There a call is expected to fail: its result (or its writes) never matter.
+    """
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, (ast.With, ast.AsyncWith)):
+            for item in anc.items:
+                call = item.context_expr
+                func = call.func if isinstance(call, ast.Call) else call
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if "raises" in name.lower() or "assert" in name.lower():
+                    return True
+        if isinstance(anc, _SCOPE_TYPES):
+            return False
+    return False

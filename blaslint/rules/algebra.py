@@ -13,6 +13,7 @@ from blaslint.analysis.shape_flow import is_int_scalar
 from blaslint.analysis.structure import same_structure, structure_key
 from blaslint.rule import Invalid, Rule
 from blaslint.rules._common import (
+    in_assertion,
     INVERSE_APIS,
     PINV_APIS,
     POSTFIX,
@@ -344,25 +345,6 @@ def _is_direct_operand(ctx, node) -> bool:
         par = ctx.parent(par)  # the receiver of `A.dot(B)`
     ops = product_operands(ctx, par) if par is not None else None
     return ops is not None and any(op is node for op in ops)
-
-
-def in_assertion(ctx, node) -> bool:
-    """Is ``node`` part of an assertion (``assert``, ``assert_allclose(...)``, ``self.assertEqual(...)``)?
-
-    Tests compute products the slow, obvious way on purpose, as the reference
-    a faster code path is checked against; the algebra rules leave them alone.
-    """
-    for anc in ctx.ancestors(node):
-        if isinstance(anc, ast.Assert):
-            return True
-        if isinstance(anc, ast.Call):
-            func = anc.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-            if "assert" in name.lower():  # assert_allclose, xp_assert_close, self.assertEqual
-                return True
-        if isinstance(anc, (ast.stmt, *SCOPE_TYPES)):
-            return False
-    return False
 
 
 def _untransposed(node) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis.blas_api import f2py_copies, f2py_keeps
+from blaslint.rules._common import in_raises_block
 from blaslint.rule import Invalid, Rule
 
 _REASONS = {"dtype": "its dtype is not the routine's", "order": "it is C-ordered"}
@@ -51,6 +52,9 @@ class BlasResultDiscarded(Rule):
 
     _F32 = "import numpy as np\nfrom scipy.linalg.blas import sgemv\ny = np.zeros(4, dtype=np.float32)\n"
     VALID = [
+        # expected to fail: the result never exists
+        "import pytest\nfrom scipy.linalg.lapack import dgttrf\ndef test(dl, d, du):\n"
+        "    with pytest.raises(ValueError):\n        dgttrf(dl[:-1], d, du)\n",
         # the result is used
         _F32 + "y = sgemv(1.0, W, x, y=y)\n",
         _F32 + "out = sgemv(1.0, W, x)\n",
@@ -99,8 +103,8 @@ class BlasResultDiscarded(Rule):
         ctx = self.ctx
         call = node.value
         bound = ctx.blas_call(call)
-        if bound is None:
-            return
+        if bound is None or in_raises_block(ctx, node):
+            return  # inside `with pytest.raises(...)` the call is meant to fail
         routine = bound.routine
         in_place = [p for p, d in routine.written.items() if d in (-1, 1)]
         if in_place:

@@ -12,7 +12,8 @@ import ast
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES
 from blaslint.rule import Invalid, Rule
-from blaslint.rules._common import ALLOCATORS, INVERSE_APIS, PINV_APIS, product_operands
+from blaslint.analysis.facts import known_small
+from blaslint.rules._common import ALLOCATORS, INVERSE_APIS, PINV_APIS, in_assertion, product_operands
 from blaslint.rules.layout import transposed_copy
 
 # Methods that put their argument into a container: the array must be fresh each time.
@@ -81,6 +82,18 @@ class AllocationInLoop(Rule):
     triggers = ("zeros", "empty", "ones", "full")
 
     VALID = [
+        # the callee keeps the array (a frozen distribution, an estimator's sample weights)
+        "import numpy as np\nfrom scipy.stats import multivariate_normal\ndef f(n, covs):\n    out = []\n"
+        "    for C in covs:\n        d = multivariate_normal(np.zeros(n), C)\n        out.append(d.logpdf(C[0]))\n"
+        "    return out\n",
+        "import numpy as np\ndef f(clf, X, y, k):\n    for _ in range(k):\n"
+        "        clf.fit(X, y, sample_weight=np.ones(len(X)))\n",
+        # a test's expected value, built fresh for each comparison
+        "import numpy as np\nfrom numpy.testing import assert_equal\ndef test(a, axes):\n    for ax in axes:\n"
+        "        assert_equal(np.argsort(a, axis=ax), np.zeros_like(a, dtype=np.intp))\n",
+        # a handful of elements: the allocation costs nothing worth hoisting
+        "import numpy as np\ndef f(k):\n    for o in range(k):\n        a = np.zeros((18,), dtype=bool)[o + 1:]\n"
+        "        a[:o] = True\n        print(a.sum())\n",
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         'import numpy as np\ndef f(X, iters):\n    n, d = X.shape\n    for _ in range(iters):\n        acc = np.zeros((n, d))\n        acc += X\n        d = d + 1\n',
         'import numpy as np\ndef f(xs, n):\n    for x in xs:\n        buf = np.zeros(n)\n        buf += x\n        n += 1\n',
@@ -144,6 +157,9 @@ class AllocationInLoop(Rule):
                 return
         if self._escapes(node):
             return
+        # a test's expected value, or an array of a few dozen elements: nothing to gain
+        if in_assertion(ctx, node) or known_small(ctx.array_facts(node)):
+            return
         func = ctx.text(node.func)
         self.report(node, f"`{func}(...)` allocates a new array of the same shape on every iteration of "
                           f"{_loop_line(loop)}: allocate it once before the loop and reuse it (write into it "
@@ -157,6 +173,12 @@ class AllocationInLoop(Rule):
         if holder is None:
             return True
         if target is None:
+            # an allocation handed straight to a call that may keep it (a constructor, fit(...))
+            par = ctx.parent(holder)
+            if isinstance(par, ast.keyword):
+                par = ctx.parent(par)
+            if isinstance(par, ast.Call) and holder is not par.func and not _consumes_only(ctx, par):
+                return True
             return _stored_use(ctx, holder)
         if not isinstance(target, ast.Name):
             return True  # self.buf = np.zeros(...), out[i] = np.zeros(...): kept
@@ -221,6 +243,25 @@ def _stored_use(ctx, expr: ast.AST) -> bool:
         if isinstance(func, ast.Name) and func.id[:1].isupper():
             return True  # a constructor keeps it: State(np.zeros(n))
     return False
+
+
+def _consumes_only(ctx, call: ast.Call) -> bool:
+    """Does ``call`` only read its arguments (a numpy/torch/scipy.linalg computation)?
+
+    Anything else may keep the array: ``multivariate_normal(np.zeros(n), C)``,
+    ``masked_array(np.ones(()))``, ``clf.fit(X, y, sample_weight=np.ones(n))``.
+    """
+    q = ctx.resolve_call(call)
+    if q is None:
+        func = call.func
+        return isinstance(func, ast.Attribute) and func.attr in _ARRAY_READERS
+    if q.startswith(("numpy.ma", "numpy.testing", "numpy.random", "numpy.lib.", "numpy.memmap")):
+        return False
+    return q.startswith(("numpy.", "torch.", "scipy.linalg.", "scipy.special.", "math."))
+
+
+# array methods that read their argument and keep nothing of it
+_ARRAY_READERS = {"dot", "matmul", "__matmul__", "mm", "mv", "sum", "add", "sub", "mul", "outer"}
 
 
 # -- BL302 -------------------------------------------------------------------------
