@@ -9,7 +9,7 @@ from blaslint.analysis.facts import INT_DTYPES, dimension_of, int_value, known_s
 from blaslint.rule import Invalid, Rule
 from blaslint.rules import _einsum as es
 from blaslint.rules import _loopdots as ld
-from blaslint.rules._common import kwarg, paren
+from blaslint.rules._common import in_assertion, kwarg, paren
 
 _LOOP_KIND = {
     "matvec": "one matrix-vector product",
@@ -685,6 +685,8 @@ class ReductionAsBlas(Rule):
     triggers = ("sum",)
 
     VALID = [
+        # a test's tolerance check
+        "import numpy as np\ndef test(code, V, X):\n    assert np.sqrt(np.sum((np.dot(code, V) - X) ** 2)) < 0.1\n",
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         'import numpy as np\ndef f(n):\n    k = np.arange(n, dtype=np.int64)\n    return np.sqrt(np.sum(k ** 2))\n',
         'import numpy as np\ndef f(a):\n    z = np.asarray(a, dtype=np.complex64)\n    return np.sqrt(np.sum(z ** 2))\n',
@@ -762,11 +764,13 @@ class ReductionAsBlas(Rule):
 
     # -- dots -------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
+        if in_assertion(self.ctx, node):
+            return  # a test's reference value, written the obvious way on purpose
         self._check_dot(node)
         self._check_norm(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
-        if isinstance(node.op, ast.Pow):
+        if isinstance(node.op, ast.Pow) and not in_assertion(self.ctx, node):
             self._check_norm(node)  # np.sum(x ** 2) ** 0.5
 
     def _sum_arg(self, node, axis_ok: bool = False) -> ast.AST | None:
