@@ -57,6 +57,10 @@ SCALAR = Facts(rank=0)
 PY_FLOAT = Facts(rank=0, dtype="float64", weak=True)   # float(x), a float literal
 PY_INT = Facts(rank=0, dtype="int64", weak=True)       # int(x), len(x), X.shape[0], a loop counter
 SMALL_DIM = 32
+_FLOAT_CONSTANTS = {
+    name: {f"numpy.{name}", f"math.{name}", f"torch.{name}"}
+    for name in ("pi", "e", "inf", "nan", "tau", "euler_gamma")
+}
 
 
 def known_small(f: Facts, limit: int = SMALL_DIM) -> bool:
@@ -325,6 +329,9 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
     lit = _literal_facts(expr)
     if lit is not None:
         return lit
+    if isinstance(expr, ast.Attribute) and expr.attr in _FLOAT_CONSTANTS \
+            and ctx.resolve(expr) in _FLOAT_CONSTANTS[expr.attr]:
+        return PY_FLOAT  # np.pi, math.e, np.inf: plain Python floats
     if isinstance(expr, ast.Attribute):
         if expr.attr in ("T", "mT", "H") and expr.attr != "mT":
             base = ctx.array_facts(expr.value)
@@ -600,6 +607,8 @@ def _numpy_facts(ctx, call, name) -> Facts:
             dtype = "float64" if any(isinstance(a, ast.Constant) and isinstance(a.value, float)
                                      for a in call.args) else None
         bounds = [int_value(ctx, a) for a in call.args]
+        if dtype is None and call.args and None not in bounds:
+            dtype = "int64"  # np.arange(100): integer bounds give an integer array
         shape = None
         if all(k.arg == "dtype" for k in call.keywords) and 1 <= len(bounds) <= 3 and None not in bounds \
                 and (len(bounds) < 3 or bounds[2] != 0):

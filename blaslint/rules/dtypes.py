@@ -172,6 +172,8 @@ class MixedPrecisionProduct(Rule):
         "import numpy as np\nA = np.zeros((64, 64), dtype=np.float32)\nx = np.random.rand(64)\ny = A @ x.astype(np.float32)\n",
     ]
     INVALID = [
+        Invalid("import numpy as np\ndef calibrate(x, k):\n    T = np.eye(k)\n    z = np.asarray(x, dtype=np.float32)\n"
+                "    return np.dot(z, T)\n"),
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         Invalid('import numpy as np\ndef f(X, W, k):\n    A = np.asarray(X, dtype=np.float32).reshape(k, -1)\n    for _ in range(k):\n        A = A * 0.5\n    return A @ W.astype(np.float64)\n'),
         Invalid('import numpy as np\ndef f(n, k):\n    h = np.zeros((n, n), dtype=np.float32)\n    P = np.eye(n)\n    for _ in range(k):\n        h = np.tanh(h + 1.0)\n    return h @ P\n'),
@@ -214,6 +216,10 @@ class MixedPrecisionProduct(Rule):
         else:
             return
         op = _is_operator(node) or ctx.resolve_call(node) == "numpy.matmul"
+        if not op and ctx.resolve_call(node) == "numpy.dot":
+            # np.dot of an operand of unknown rank with a known matrix: a product unless the
+            # unknown one is a 0-d scalar, and a float32 scalar is never worth reporting anyway
+            op = (fa.rank or 0) >= 2 or (fb.rank or 0) >= 2
         if not (_rank_ok(fa, op) and _rank_ok(fb, op)):
             return
         if known_small(fs):

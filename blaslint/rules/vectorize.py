@@ -716,6 +716,9 @@ class ReductionAsBlas(Rule):
         "import numpy as np\nx = np.random.rand(10)\nr = np.sqrt(np.sum(x ** 3))\n",
     ]
     INVALID = [
+        # 1-D from arange (dtype depends on n): reported, no fix
+        Invalid("import numpy as np\ndef corr(n, fs):\n    t = np.arange(n) / float(fs)\n    x = np.sin(t)\n"
+                "    y = np.cos(t)\n    return np.sum(x * y)\n"),
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         Invalid('import numpy as np\ndef dist(p, q):\n    return np.sqrt(np.sum((p - q) ** 2))\n'),
         Invalid('import numpy as np\ndef unit(v):\n    return v / np.sqrt((v * v).sum())\n'),
@@ -812,8 +815,10 @@ class ReductionAsBlas(Rule):
             return  # reported as a norm
         a, b = inner.left, inner.right
         fa, fb = ctx.array_facts(a), ctx.array_facts(b)
-        if fa.rank != 1 or fb.rank != 1 or not (fa.is_blas_dtype and fb.is_blas_dtype):
+        # an unknown dtype is reported (a 1-D dot of any real or complex dtype), fixed only when known
+        if fa.rank != 1 or fb.rank != 1 or not all(f.is_blas_dtype or f.dtype is None for f in (fa, fb)):
             return
+        dtypes_known = fa.is_blas_dtype and fb.is_blas_dtype
         if self._builtin_sum(node) and {fa.lib, fb.lib} != {"numpy"}:
             return
         lib = fa.lib if fa.lib == fb.lib else None
@@ -834,7 +839,7 @@ class ReductionAsBlas(Rule):
         else:
             fn = ctx.spell_like(node.func, "dot", "numpy.dot")
             new = f"{fn}({paren(ctx, a, 1)}, {paren(ctx, b, 1)})" if fn else None
-        if new is not None:
+        if new is not None and dtypes_known:
             fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
         self.report(node, f"`{ctx.text(node)}` on 1-D arrays is a dot product: `{new or 'a @ b'}` runs in BLAS "
                     "without the temporary product array", fix)
