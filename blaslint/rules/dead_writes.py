@@ -275,7 +275,32 @@ def _empty_edit(rule: Rule, call: ast.Call):
 
 # -- BL201 -------------------------------------------------------------------------
 
-class ZeroFillBeforeOverwrite(Rule):
+class _AfterZeroFill(Rule):
+    """Shared front of BL201 and BL204: find a zero-fill statement and the next
+    statement that writes the same buffer, then let the rule judge that write."""
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self._check(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._check(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._check(node)
+
+    def _check(self, stmt: ast.stmt) -> None:
+        fill = zero_fill(self.ctx, stmt)
+        if fill is None:
+            return
+        found = _next_write(self.ctx, fill)
+        if found is not None:
+            self.after_fill(stmt, fill, found[1])
+
+    def after_fill(self, stmt: ast.stmt, fill: "ZeroFill", write: ast.stmt) -> None:
+        raise NotImplementedError
+
+
+class ZeroFillBeforeOverwrite(_AfterZeroFill):
     """A zero-fill that the next write to the buffer replaces entirely.
 
     ``x.fill(0)`` (or ``x[:] = 0``, ``x.zero_()``, ``x = np.zeros(...)``)
@@ -354,24 +379,8 @@ class ZeroFillBeforeOverwrite(Rule):
                 "import numpy as np\ndef f(n, g):\n    r = np.empty(n)\n    for i in range(n):\n        r[i] = g(i)\n    return r\n"),
     ]
 
-    def visit_Expr(self, node: ast.Expr) -> None:
-        self._check(node)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        self._check(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self._check(node)
-
-    def _check(self, stmt: ast.stmt) -> None:
+    def after_fill(self, stmt: ast.stmt, fill: ZeroFill, write: ast.stmt) -> None:
         ctx = self.ctx
-        fill = zero_fill(ctx, stmt)
-        if fill is None:
-            return
-        found = _next_write(ctx, fill)
-        if found is None:
-            return
-        _, write = found
         how = full_overwrite(ctx, write, fill.path, fill.kind)
         if how is None and fill.kind == "alloc" and rebinds(ctx, write, fill.path):
             how = f"rebinding `{fill.path}`"
@@ -519,7 +528,7 @@ def accumulates_into(ctx, stmt: ast.stmt, path: str) -> bool:
     return False
 
 
-class FillThenRank1(Rule):
+class FillThenRank1(_AfterZeroFill):
     """A zero-fill whose only use is to start a single rank-1 update.
 
     ``x.fill(0)`` then ``sger(alpha, u, v, a=x, overwrite_a=1)`` (or
@@ -563,24 +572,8 @@ class FillThenRank1(Rule):
         Invalid("import torch\ndef f(G, u, v):\n    G.zero_()\n    G += torch.outer(u, v)\n"),
     ]
 
-    def visit_Expr(self, node: ast.Expr) -> None:
-        self._check(node)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        self._check(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self._check(node)
-
-    def _check(self, stmt: ast.stmt) -> None:
+    def after_fill(self, stmt: ast.stmt, fill: ZeroFill, update_stmt: ast.stmt) -> None:
         ctx = self.ctx
-        fill = zero_fill(ctx, stmt)
-        if fill is None:
-            return
-        found = _next_write(ctx, fill)
-        if found is None:
-            return
-        _, update_stmt = found
         upd = rank1_update(ctx, update_stmt, fill.path)
         if upd is None:
             return
