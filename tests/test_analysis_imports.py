@@ -168,3 +168,14 @@ def test_loop_invariance():
     assert not ctx.is_loop_invariant(values["c"], loop)     # random
     assert not ctx.is_loop_invariant(values["e"], loop)     # D changes in place
     assert not ctx.is_loop_invariant(values["f"], loop)     # self.step() may change self.W
+
+
+def test_self_referential_local_binding_does_not_recurse():
+    """Found by the long fuzz run: a local rebound from a call of itself."""
+    code = """
+    from scipy.linalg.blas import A
+    def f(A, W, x):
+        def g(*args, **kwargs):
+            A = A(1.0, W.T.copy(), x)
+    """
+    assert resolved(code) == ["None", "None"]

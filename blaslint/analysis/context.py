@@ -150,6 +150,8 @@ class FileContext:
         try:
             return self._qualnames[key]
         except KeyError:
+            # unknown while being computed: `A = A(...)` in a function asks about itself
+            self._qualnames[key] = None
             q = self._qualnames[key] = self._qualname(expr)
             return q
 
