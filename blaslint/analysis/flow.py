@@ -361,7 +361,8 @@ def _walk_no_defs(region):
             stack.append(child)
 
 
-def _path_conflicts(path: str, mutated: set[str]) -> bool:
+def path_conflicts(path: str, mutated: set[str]) -> bool:
+    """Is ``path`` (``W``, ``self.W``) or anything it contains or is contained in among ``mutated``?"""
     if path in mutated:
         return True
     parts = path.split(".")
@@ -370,11 +371,6 @@ def _path_conflicts(path: str, mutated: set[str]) -> bool:
             return True
     prefix = path + "."
     return any(m.startswith(prefix) for m in mutated)
-
-
-def path_conflicts(path: str, changed: set[str]) -> bool:
-    """Does a change to any of ``changed`` (names or dotted paths) change ``path`` or what it hangs off?"""
-    return _path_conflicts(path, changed)
 
 
 def loop_region_mutations(ctx, loop) -> set[str]:
@@ -407,7 +403,7 @@ def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST) -> bool:
                 return False
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             p = dotted_name(node)
-            if p and ctx.imports.qualname(p.split(".")[0]) is None and _path_conflicts(p, mutated):
+            if p and ctx.imports.qualname(p.split(".")[0]) is None and path_conflicts(p, mutated):
                 return False
             if opaque and p and ctx.imports.qualname(p.split(".")[0]) is None and node.attr not in _ARRAY_ATTRS \
                     and not (isinstance(ctx.parent(node), ast.Call) and ctx.parent(node).func is node):
@@ -415,7 +411,7 @@ def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST) -> bool:
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if node.id in mutated or node.id in local_names:
                 return False
-            if _path_conflicts(node.id, mutated):
+            if path_conflicts(node.id, mutated):
                 return False
             if opaque and not _private_value(ctx, node):
                 return False
@@ -427,11 +423,6 @@ def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST) -> bool:
 def is_pure_call(ctx: "FileContext", call: ast.Call) -> bool:
     """Does ``call`` return the same value for the same inputs and change nothing (no RNG, no ``out=``)?"""
     return _pure_call(ctx, call)
-
-
-def path_conflicts(path: str, mutated: set[str]) -> bool:
-    """Is ``path`` (``W``, ``self.W``) or anything it contains or is contained in among ``mutated``?"""
-    return _path_conflicts(path, mutated)
 
 
 def _pure_call(ctx, call: ast.Call) -> bool:
@@ -646,7 +637,7 @@ def size_not_rebound(ctx: "FileContext", node: ast.AST, loop: ast.AST) -> bool:
     if isinstance(loop, COMPREHENSION_TYPES):
         for gen in loop.generators:
             changed |= mutated_names(ctx, gen.target)
-    if _path_conflicts(p, changed) or _global_rebound(ctx, p):
+    if path_conflicts(p, changed) or _global_rebound(ctx, p):
         return False
     if "." not in p:
         return True
@@ -690,7 +681,7 @@ def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: 
     if whole:
         p = dotted_name(expr)
         if p is not None and ctx.imports.qualname(p.split(".")[0]) is None:
-            return not _path_conflicts(p, rebound) and not _global_rebound(ctx, p)
+            return not path_conflicts(p, rebound) and not _global_rebound(ctx, p)
     if sizes:
         elts = expr.elts if isinstance(expr, (ast.Tuple, ast.List)) else [expr]
         if all(dotted_name(e) is not None and size_not_rebound(ctx, e, loop) for e in elts):
@@ -700,7 +691,7 @@ def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: 
         node = stack.pop()
         p = shape_query(node)
         if p is not None:
-            if _path_conflicts(p, rebound) or _global_rebound(ctx, p):
+            if path_conflicts(p, rebound) or _global_rebound(ctx, p):
                 return False
             continue
         if isinstance(node, (ast.Name, ast.Attribute)) and dotted_name(node) is not None:
