@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from blaslint.diagnostics import TOOL_CODES
 
@@ -63,21 +64,25 @@ def find_rule(query: str) -> RuleInfo | None:
     return None
 
 
-def page_text(code: str) -> str | None:
-    """The Markdown page of a rule, from the installed package or the source tree."""
+def page_path(code: str) -> Path | None:
+    """The page file: packaged as ``blaslint/_pages`` in wheels, ``rules/`` in a source tree."""
+    name = f"{code}.md"
     try:
         from importlib.resources import files
 
-        res = files("blaslint").joinpath("_pages", f"{code}.md")
-        if res.is_file():
-            return res.read_text(encoding="utf-8")
+        packaged = files("blaslint") / "_pages" / name
+        if packaged.is_file():
+            return Path(str(packaged))
     except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError, OSError):  # pragma: no cover
         pass
-    path = os.path.join(_SOURCE_PAGES, f"{code}.md")
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    return None
+    in_tree = Path(_SOURCE_PAGES) / name
+    return in_tree if in_tree.is_file() else None
+
+
+def page_text(code: str) -> str | None:
+    """The Markdown page of a rule, from the installed package or the source tree."""
+    path = page_path(code)
+    return path.read_text(encoding="utf-8") if path is not None else None
 
 
 def rule_page(info: RuleInfo) -> str:

@@ -1,36 +1,21 @@
 """Rule pages for the editor: where a page is (its URI) and what hover shows.
 
 Page text, sections and rule names come from :mod:`blaslint.ruledocs`, the
-loader of ``blaslint rule``; only the page's location (for
-``codeDescription.href``) is computed here.
+loader of ``blaslint rule``, which also says where a page lies; here it
+becomes a URI for ``codeDescription.href`` and the hover text.
 """
 
 from __future__ import annotations
 
 import functools
-from importlib import resources
-from pathlib import Path
 
 from blaslint import ruledocs
-
-
-def _page_path(code: str) -> Path | None:
-    """The page file: packaged as ``blaslint/_pages`` in wheels, ``rules/`` in a source tree."""
-    name = f"{code}.md"
-    try:
-        packaged = resources.files("blaslint") / "_pages" / name
-        if packaged.is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, OSError):  # pragma: no cover
-        pass
-    in_tree = Path(ruledocs._SOURCE_PAGES) / name
-    return in_tree if in_tree.is_file() else None
 
 
 @functools.lru_cache(maxsize=None)
 def page_uri(code: str) -> str | None:
     """A ``file://`` URI of the rule's page, for ``codeDescription.href`` (None: no page)."""
-    path = _page_path(code)
+    path = ruledocs.page_path(code)
     return path.as_uri() if path is not None else None
 
 
