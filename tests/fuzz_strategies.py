@@ -22,11 +22,11 @@ from functools import lru_cache
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from blaslint.config import Settings
-from blaslint.fix import check_parses
-from blaslint.rule import rule_classes
-from blaslint.runner import RunOptions, check_text
-from blaslint.source import SourceText
+from blaslint.project.config import Settings
+from blaslint.core.fix import check_parses
+from blaslint.rules import all_rules as rule_classes
+from blaslint.core.runner import RunOptions, check_text
+from blaslint.core.source import SourceText
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETTINGS = Settings()

@@ -11,10 +11,11 @@ import textwrap
 
 import numpy as np
 
-from blaslint.config import Settings
-from blaslint.engine import lint_source
-from blaslint.fix import check_parses, fix_to_fixpoint
-from blaslint.source import SourceText
+from blaslint.project.config import Settings
+import blaslint.rules  # noqa: F401  (registers the rules the engine runs)
+from blaslint.core.engine import lint_source
+from blaslint.core.fix import check_parses, fix_to_fixpoint
+from blaslint.core.source import SourceText
 
 
 def lint(code: str, codes=None, path: str = "example.py"):

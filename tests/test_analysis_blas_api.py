@@ -14,7 +14,7 @@ import scipy.linalg.lapack as flapack
 
 from blaslint.analysis import blas_api
 from blaslint.analysis.context import FileContext, set_parents
-from blaslint.source import SourceText
+from blaslint.core.source import SourceText
 
 
 def _wrappers(module):

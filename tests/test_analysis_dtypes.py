@@ -8,7 +8,7 @@ import pytest
 
 from blaslint.analysis.context import FileContext, set_parents
 from blaslint.analysis.facts import dimension_of, int_value, known_small
-from blaslint.source import SourceText
+from blaslint.core.source import SourceText
 
 
 def facts_of(code: str):

@@ -10,7 +10,7 @@ import pytest
 
 from blaslint.analysis.context import FileContext, set_parents
 from blaslint.analysis.shape_flow import is_int_scalar
-from blaslint.source import SourceText
+from blaslint.core.source import SourceText
 
 
 def ctx_for(code: str) -> FileContext:

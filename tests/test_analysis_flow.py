@@ -13,7 +13,7 @@ from scipy.linalg.blas import dgemv, sgemm, sgemv, sger
 from blaslint.analysis import blas_writes, flow
 from blaslint.analysis.context import FileContext, set_parents
 from blaslint.analysis.facts import same_dim
-from blaslint.source import SourceText
+from blaslint.core.source import SourceText
 
 
 def ctx_for(code: str) -> FileContext:

@@ -15,7 +15,7 @@ import pytest
 
 from blaslint.analysis.context import FileContext, set_parents
 from blaslint.analysis.flow import is_loop_invariant, is_shape_invariant
-from blaslint.source import SourceText
+from blaslint.core.source import SourceText
 
 
 def _ctx(code: str):

@@ -9,7 +9,7 @@ import pytest
 
 from blaslint.analysis.context import FileContext, set_parents
 from blaslint.analysis.imports import blas_routine, canonical
-from blaslint.source import SourceText
+from blaslint.core.source import SourceText
 
 
 def ctx_for(code: str) -> FileContext:

@@ -8,10 +8,10 @@ import threading
 import pytest
 from cli_support import BAD, CLEAN, run_cli, write
 
-from blaslint import cache as cachemod
-from blaslint.cache import Cache, decode_entry, encode_entry
-from blaslint.config import Settings
-from blaslint.runner import RunOptions, run
+from blaslint.project import cache as cachemod
+from blaslint.project.cache import Cache, decode_entry, encode_entry
+from blaslint.project.config import Settings
+from blaslint.core.runner import RunOptions, run
 
 FIXABLE = "import numpy as np\nx = np.linalg.inv(A) @ b\ny = np.linalg.inv(C) @ d  # noqa: BL401\n"
 SYNTAX_ERROR = "def f(:\n    pass\n"
@@ -153,7 +153,7 @@ def test_an_entry_of_other_bytes_or_another_path_is_never_served():
 
 def test_internal_errors_are_not_cached(tree, monkeypatch):
     root, files = tree
-    from blaslint.rules.algebra import InverseTimes
+    from blaslint.rules.algebra.inverse_times import InverseTimes
 
     def boom(self, node):
         raise RuntimeError("boom")

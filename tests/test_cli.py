@@ -12,7 +12,7 @@ import pytest
 from cli_support import BAD, CLEAN, ROOT, run_cli, write
 
 from blaslint import __version__
-from blaslint.progress import LazyProgress
+from blaslint.cli.progress import LazyProgress
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_exit_2_on_config_error(project):
 
 def test_exit_2_on_internal_error(project):
     # A rule that crashes: the file is reported (BL999), the run exits 2, not 1.
-    code = ("import sys\nimport blaslint.rule as r\n"
+    code = ("import sys\nimport blaslint.core.rule as r\n"
             "def boom(self):\n    raise RuntimeError('boom')\n"
             "r.Rule.finish = boom\nfrom blaslint.cli import main\nsys.exit(main(sys.argv[1:]))\n")
     env = {**os.environ, "PYTHONPATH": ROOT}

@@ -7,8 +7,8 @@ import os
 import pytest
 from cli_support import BAD, CLEAN, run_cli, write
 
-from blaslint.config import ConfigError, Settings, _glob_match, find_config, load_settings, settings_from_table
-from blaslint.discover import discover
+from blaslint.project.config import ConfigError, Settings, _glob_match, find_config, load_settings, settings_from_table
+from blaslint.project.discover import discover
 
 
 @pytest.mark.parametrize("path, pattern, expected", [
@@ -194,8 +194,8 @@ def test_unsafe_fixes_setting(tmp_path):
 
 def test_explicit_directory_ignored_by_an_enclosing_repo_is_still_linted(tmp_path):
     """`blaslint .../site-packages/numpy` inside a checkout that ignores it (pyenv does) lints it."""
-    from blaslint.config import Settings
-    from blaslint.discover import discover
+    from blaslint.project.config import Settings
+    from blaslint.project.discover import discover
 
     (tmp_path / ".git").mkdir()
     (tmp_path / ".gitignore").write_text("/versions\n")

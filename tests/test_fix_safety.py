@@ -22,12 +22,12 @@ import time
 
 import pytest
 
-from blaslint import fix as fixmod
-from blaslint import source as sourcemod
-from blaslint.config import Settings
-from blaslint.diagnostics import Applicability, Diagnostic, Edit, Fix
-from blaslint.rule import rule_classes
-from blaslint.runner import RunOptions, process_path
+from blaslint.core import fix as fixmod
+from blaslint.core import source as sourcemod
+from blaslint.project.config import Settings
+from blaslint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
+from blaslint.rules import all_rules as rule_classes
+from blaslint.core.runner import RunOptions, process_path
 from cli_support import ROOT
 from support import fix, lint
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from blaslint.baseline import fingerprint
+from blaslint.project.baseline import fingerprint
 from blaslint.cli import main
-from blaslint.diagnostics import Diagnostic
+from blaslint.core.diagnostics import Diagnostic
 from blaslint.report import ReportEnv, renderer
 
 CODE = """\

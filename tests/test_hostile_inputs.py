@@ -19,11 +19,12 @@ import sys
 
 import pytest
 
-from blaslint import runner
-from blaslint.config import Settings
-from blaslint.engine import lint_source
-from blaslint.runner import RunOptions, process_path
-from blaslint.source import SourceText
+from blaslint.core import runner
+from blaslint.project.config import Settings
+import blaslint.rules  # noqa: F401  (registers the rules the engine runs)
+from blaslint.core.engine import lint_source
+from blaslint.core.runner import RunOptions, process_path
+from blaslint.core.source import SourceText
 from cli_support import ROOT, run_cli
 
 BAD = "import numpy as np\nx = np.linalg.inv(a) @ b\n"

@@ -17,13 +17,13 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from blaslint.config import Settings
-from blaslint.diagnostics import Diagnostic
-from blaslint.lsp.linting import lint_document
-from blaslint.lsp.pages import hover_markdown, page_uri
-from blaslint.lsp.positions import UTF8, UTF16, UTF32, LineIndex, char_index, units
-from blaslint.lsp.suppression import noqa_edit
-from blaslint.source import SourceText
+from blaslint.project.config import Settings
+from blaslint.core.diagnostics import Diagnostic
+from blaslint.integrations.lsp.linting import lint_document
+from blaslint.integrations.lsp.pages import hover_markdown, page_uri
+from blaslint.integrations.lsp.positions import UTF8, UTF16, UTF32, LineIndex, char_index, units
+from blaslint.integrations.lsp.suppression import noqa_edit
+from blaslint.core.source import SourceText
 
 INV = "import numpy as np\n\n\ndef f(A, b):\n    return np.linalg.inv(A) @ b\n"
 SOLVED = "import numpy as np\n\n\ndef f(A, b):\n    return np.linalg.solve(A, b)\n"
@@ -325,11 +325,11 @@ async def test_untitled_document_and_notebook_are_handled(client: LanguageClient
 
 
 def test_server_without_pygls_explains_the_extra(monkeypatch, capsys):
-    from blaslint import lsp
+    from blaslint.integrations import lsp
 
     monkeypatch.setitem(sys.modules, "pygls", None)
     monkeypatch.setitem(sys.modules, "pygls.lsp.server", None)
-    monkeypatch.delitem(sys.modules, "blaslint.lsp.server", raising=False)
+    monkeypatch.delitem(sys.modules, "blaslint.integrations.lsp.server", raising=False)
     assert lsp.main_server([]) == 2
     assert "blaslint[lsp]" in capsys.readouterr().err
 

@@ -9,9 +9,9 @@ import shutil
 import pytest
 from cli_support import ROOT, run_cli
 
-from blaslint.config import Settings
-from blaslint.notebook import JsonFormat, json_format, mask_magics, parse_notebook, process_notebook_bytes
-from blaslint.runner import RunOptions
+from blaslint.project.config import Settings
+from blaslint.integrations.notebook import JsonFormat, json_format, mask_magics, parse_notebook
+from blaslint.core.runner import RunOptions, process_notebook_bytes
 
 EXAMPLE = os.path.join(ROOT, "fixtures", "notebooks", "example.ipynb")
 

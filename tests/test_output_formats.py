@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from cli_support import BAD, run_cli, write
 
-from blaslint.diagnostics import Diagnostic
+from blaslint.core.diagnostics import Diagnostic
 from blaslint.report import ReportEnv, format_names, renderer
 from blaslint.report.github import annotation, escape_data, escape_property
 

@@ -7,9 +7,9 @@ import os
 import pytest
 from cli_support import BAD, CLEAN, run_cli, write
 
-from blaslint import runner
-from blaslint.config import Settings
-from blaslint.runner import PARALLEL_THRESHOLD, RunOptions, make_tasks, run
+from blaslint.core import runner
+from blaslint.project.config import Settings
+from blaslint.core.runner import PARALLEL_THRESHOLD, RunOptions, make_tasks, run
 
 FIXABLE = "import numpy as np\nx = np.linalg.inv(A) @ b\n"
 

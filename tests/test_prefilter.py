@@ -10,15 +10,15 @@ import textwrap
 
 import pytest
 
-from blaslint import engine
-from blaslint.engine import RuleSet, lint_source
-from blaslint.rule import rule_classes
-from blaslint.source import SourceText
-from blaslint.walk import CHILD_FIELDS, PARENT, link_and_collect
+from blaslint.core import engine
+from blaslint.core.engine import RuleSet, lint_source
+from blaslint.rules import all_rules as rule_classes
+from blaslint.core.source import SourceText
+from blaslint.core.walk import CHILD_FIELDS, PARENT, link_and_collect
 
 RULES = rule_classes()
 ALL_CODES = frozenset(cls.code for cls in RULES)
-PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(engine.__file__)))
+PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(engine.__file__))))
 
 
 def _invalid_examples():

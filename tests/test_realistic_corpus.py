@@ -31,9 +31,10 @@ from pathlib import Path
 
 import pytest
 
-from blaslint.config import Settings
-from blaslint.engine import lint_source
-from blaslint.source import SourceText
+from blaslint.project.config import Settings
+import blaslint.rules  # noqa: F401  (registers the rules the engine runs)
+from blaslint.core.engine import lint_source
+from blaslint.core.source import SourceText
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "realistic"
 FILES = sorted(CORPUS.glob("*.py"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from blaslint.rule import rule_classes
+from blaslint.rules import all_rules as rule_classes
 from support import fix, lint
 
 RULES = rule_classes()

@@ -12,7 +12,7 @@ import zipfile
 
 from cli_support import ROOT, run_cli
 
-from blaslint.ruledocs import all_rules, markdown_table, page_text
+from blaslint.report.ruledocs import all_rules, markdown_table, page_text
 
 PAGES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, "rules", "BL*.md")))
 
@@ -112,7 +112,7 @@ def test_pages_are_packaged_in_the_wheel(tmp_path):
         names = set(zf.namelist())
         zf.extractall(tmp_path / "site")
     assert {f"blaslint/_pages/{code}.md" for code in PAGES} <= names
-    assert "blaslint/ruledocs.py" in names
+    assert "blaslint/report/ruledocs.py" in names
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     run = subprocess.run([sys.executable, "-m", "blaslint", "rule", "BL401"], capture_output=True, text=True,
                          cwd=tmp_path, env=env, timeout=60)

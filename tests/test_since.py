@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from blaslint.cli import main
-from blaslint.since import changed_lines
+from blaslint.project.since import changed_lines
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from blaslint.source import SourceError, SourceText, detect_newline, read_source, write_atomic
+from blaslint.core.source import SourceError, SourceText, detect_newline, read_source, write_atomic
 
 
 # -- decoding ------------------------------------------------------------------

@@ -6,10 +6,10 @@ import textwrap
 
 from cli_support import BAD, run_cli, write
 
-from blaslint.config import Settings
-from blaslint.runner import RunOptions, check_text
-from blaslint.source import SourceText
-from blaslint.suppress import find_noqa, skip_file
+from blaslint.project.config import Settings
+from blaslint.core.runner import RunOptions, check_text
+from blaslint.core.source import SourceText
+from blaslint.core.suppress import find_noqa, skip_file
 
 HEADER = "import numpy as np\n"
 

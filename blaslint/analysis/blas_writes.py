@@ -18,7 +18,7 @@ from blaslint.analysis import blas_api
 from blaslint.analysis.facts import same_dim
 
 if TYPE_CHECKING:  # pragma: no cover
-    from blaslint.analysis.context import FileContext
+    from blaslint.analysis.base import Context as FileContext  # never the facade itself
 
 # base routine -> its output buffer parameter
 BETA_PRODUCTS = {"gemv": "y", "symv": "y", "hemv": "y", "gemm": "c", "symm": "c", "hemm": "c"}
@@ -44,7 +44,7 @@ def output_param(bound: "blas_api.BoundCall") -> str | None:
 
 def number(ctx: "FileContext", bound: "blas_api.BoundCall", param: str):
     """The literal number passed for ``param`` (its default when absent), or None."""
-    from blaslint.rules._common import numeric_value  # the shared literal reader
+    from blaslint.analysis.literals import numeric_value  # the shared literal reader
 
     node = bound.args.get(param)
     if node is None:

@@ -15,6 +15,7 @@ from functools import cached_property
 from blaslint.analysis import blas_api as _blas_api
 from blaslint.analysis import facts as _facts
 from blaslint.analysis import flow as _flow
+from blaslint.analysis import shape_flow as _shape_flow
 from blaslint.analysis.imports import ImportMap, canonical, dotted_name, library_of
 from blaslint.analysis.scopes import (
     COMPREHENSION_TYPES,
@@ -24,8 +25,8 @@ from blaslint.analysis.scopes import (
     Scope,
     build_scope,
 )
-from blaslint.source import SourceText
-from blaslint.walk import PARENT  # the engine links parents in its single traversal
+from blaslint.core.source import SourceText
+from blaslint.core.walk import PARENT  # the engine links parents in its single traversal
 
 MAX_FACTS_DEPTH = 40  # nested array_facts queries; deeper is UNKNOWN (see array_facts)
 
@@ -42,6 +43,9 @@ def set_parents(tree: ast.AST) -> None:
 
 
 class FileContext:
+    # facts.py reaches shape_flow through the facade instead of importing it (no import cycle)
+    shape_flow = _shape_flow
+
     def __init__(self, source: SourceText, tree: ast.Module, path: str = "<string>") -> None:
         self.source = source
         self.tree = tree

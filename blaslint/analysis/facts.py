@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from blaslint.analysis.context import FileContext
+    from blaslint.analysis.base import Context as FileContext  # never the facade itself
 
 Dim = object  # an int, a source string for a symbolic size, or None
 
@@ -174,7 +174,7 @@ def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
             return (value.value,)  # N = 256: the number, as in a (N, M) tuple (see _dim)
         if isinstance(value, ast.BinOp) and _looks_scalar(ctx, value):
             return (node.id,)  # N = 512 * 512: a size
-        from blaslint.analysis.shape_flow import is_int_scalar  # n, d = X.shape; len(x); n: int
+        is_int_scalar = ctx.shape_flow.is_int_scalar  # n, d = X.shape; len(x); n: int
 
         # (any scalar used as a size is an int in a running program: a float size raises)
         return (node.id,) if is_int_scalar(ctx, node) or ctx.array_facts(node).rank == 0 else None
@@ -189,7 +189,7 @@ def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
         if all(_looks_scalar(ctx, x) for x in (left, right)):
             return (ctx.text(node),)
     if isinstance(node, (ast.BinOp, ast.Call, ast.Subscript)):
-        from blaslint.analysis.shape_flow import is_int_scalar  # len(x), X.shape[0], n + 1
+        is_int_scalar = ctx.shape_flow.is_int_scalar  # len(x), X.shape[0], n + 1
 
         if is_int_scalar(ctx, node):
             return (ctx.text(node),)
@@ -322,7 +322,7 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
     if isinstance(expr, ast.Name):
         value = ctx.value_of(expr)
         if value is None:
-            from blaslint.analysis import shape_flow  # loop counters, tuple unpacking
+            shape_flow = ctx.shape_flow  # loop counters, tuple unpacking
 
             return shape_flow.name_facts(ctx, expr)
         return ctx.array_facts(value)
@@ -345,7 +345,7 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
     if isinstance(expr, ast.Call):
         f = _call_facts(ctx, expr)
         if f.rank is None:
-            from blaslint.analysis import shape_flow  # reductions, ufuncs, linalg results
+            shape_flow = ctx.shape_flow  # reductions, ufuncs, linalg results
 
             more = shape_flow.call_facts(ctx, expr, ctx.resolve_call(expr))
             if more.rank is not None:
@@ -361,7 +361,7 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
     if isinstance(expr, ast.Compare):
         return _compare_facts(ctx, expr)
     if isinstance(expr, ast.Subscript):
-        from blaslint.analysis import shape_flow  # integer counters, shapes, X.shape[k]
+        shape_flow = ctx.shape_flow  # integer counters, shapes, X.shape[k]
 
         f = shape_flow.subscript_facts(ctx, expr)
         return f if f.rank is not None else subscript_facts(ctx.array_facts(expr.value), expr.slice)

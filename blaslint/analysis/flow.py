@@ -15,7 +15,7 @@ from blaslint.analysis.imports import dotted_name
 from blaslint.analysis.scopes import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES, Binding
 
 if TYPE_CHECKING:  # pragma: no cover
-    from blaslint.analysis.context import FileContext
+    from blaslint.analysis.base import Context as FileContext  # never the facade itself
 
 BLAS_GETTERS = {
     "scipy.linalg.get_blas_funcs": "scipy.linalg.blas",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from blaslint.walk import CHILD_FIELDS, child_fields
+from blaslint.core.walk import CHILD_FIELDS, child_fields
 
 SCOPE_TYPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
@@ -65,7 +65,7 @@ def build_scope(scope_node: ast.AST, parent_of) -> Scope:
     # Iterative pre-order walk, children in source order. The walk runs once
     # per function a rule asks about (nearly all of them), so it is written
     # for speed: plain names, the bulk of the nodes, are handled first, and
-    # children come from blaslint.walk's per-class field lists.
+    # children come from blaslint.core.walk's per-class field lists.
     stack = [(r, r if isinstance(r, ast.stmt) else None) for r in reversed(roots)]
     pop = stack.pop
     push = stack.append

@@ -37,7 +37,7 @@ from blaslint.analysis.facts import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from blaslint.analysis.context import FileContext
+    from blaslint.analysis.base import Context as FileContext  # never the facade itself
 
 INT_SCALAR = PY_INT  # a Python int: len(x), X.shape[0], a range counter (weak under NEP 50)
 

@@ -11,12 +11,12 @@ import os
 import sys
 from collections import Counter
 
-from blaslint.config import ConfigError, Settings, load_settings
-from blaslint.diagnostics import INTERNAL_ERROR, UNUSED_NOQA, Diagnostic
-from blaslint.discover import discover
+from blaslint.project.config import ConfigError, Settings, load_settings
+from blaslint.core.diagnostics import INTERNAL_ERROR, UNUSED_NOQA, Diagnostic
+from blaslint.project.discover import discover
 from blaslint.report import ReportEnv, renderer
-from blaslint.runner import RunOptions, check_text, run
-from blaslint.source import SourceError, SourceText
+from blaslint.core.runner import RunOptions, check_text, run
+from blaslint.core.source import SourceError, SourceText
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -60,7 +60,7 @@ def settings_for(args) -> Settings:
             settings.unsafe_fixes = args.unsafe_fixes
         settings.selected_codes()  # validate selectors now
         for codes in settings.per_file_ignores.values():
-            from blaslint.config import expand_codes
+            from blaslint.project.config import expand_codes
             expand_codes(codes)
     except ConfigError as exc:
         raise CheckError(str(exc)) from None
@@ -109,7 +109,7 @@ def check_command(args) -> int:
 
     # -- CI adoption filters -------------------------------------------------
     if args.write_baseline:
-        from blaslint.baseline import BaselineError, write_baseline
+        from blaslint.project.baseline import BaselineError, write_baseline
 
         try:
             recorded = write_baseline(args.write_baseline, diags, settings)
@@ -120,7 +120,7 @@ def check_command(args) -> int:
         return EXIT_CLEAN
     stale = []
     if args.baseline:
-        from blaslint.baseline import BaselineError, filter_baseline, stale_report
+        from blaslint.project.baseline import BaselineError, filter_baseline, stale_report
 
         try:
             diags, stale = filter_baseline(args.baseline, diags, settings, prune=args.baseline_prune,
@@ -132,7 +132,7 @@ def check_command(args) -> int:
     elif args.baseline_prune:
         raise CheckError("--baseline-prune needs --baseline FILE")
     if args.since:
-        from blaslint.since import SinceError, filter_since
+        from blaslint.project.since import SinceError, filter_since
 
         try:
             diags = filter_since(args.since, diags, paths)
@@ -195,7 +195,7 @@ def _run_with_progress(files, settings, options, args):
     cache = None
     if options.cache_dir:
         try:
-            from blaslint.cache import Cache
+            from blaslint.project.cache import Cache
         except ImportError:  # pragma: no cover
             Cache = None
         if Cache is not None:
@@ -204,7 +204,7 @@ def _run_with_progress(files, settings, options, args):
     if not show:
         yield from gen
         return
-    from blaslint.progress import LazyProgress
+    from blaslint.cli.progress import LazyProgress
 
     with LazyProgress(len(files), _stderr_console()) as progress:  # drawn only once the run takes long
         for r in gen:
@@ -221,10 +221,10 @@ def _stderr_console():
 def _check_stdin(args, settings: Settings, options: RunOptions):
     data = sys.stdin.buffer.read()
     path = args.stdin_filename or "-"
-    from blaslint.engine import FileResult, read_error_diagnostic
+    from blaslint.core.engine import FileResult, read_error_diagnostic
 
     if args.stdin_filename and settings.force_exclude:
-        from blaslint.discover import _is_excluded
+        from blaslint.project.discover import _is_excluded
 
         if _is_excluded(args.stdin_filename, settings):  # like ruff: excluded, so nothing to report
             if options.fix and not options.diff:
@@ -232,7 +232,7 @@ def _check_stdin(args, settings: Settings, options: RunOptions):
             return FileResult(path=path)
 
     if path.endswith(".ipynb"):
-        from blaslint.notebook import process_notebook_bytes
+        from blaslint.core.runner import process_notebook_bytes
 
         result = process_notebook_bytes(path, data, settings, options)
     else:

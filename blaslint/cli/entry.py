@@ -96,11 +96,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"blaslint {__version__}")
                 return EXIT_CLEAN
             if cmd in ("rule", "rules"):
-                from blaslint.ruledocs import main_rule, main_rules
+                from blaslint.report.ruledocs import main_rule, main_rules
 
                 return main_rule(rest) if cmd == "rule" else main_rules(rest)
             if cmd == "server":
-                from blaslint.lsp import main_server
+                from blaslint.integrations.lsp import main_server
 
                 return main_server(rest)
         return _check(argv)
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(argv: list[str]) -> int:
-    from blaslint.checker import CheckError, check_command
+    from blaslint.cli.checker import CheckError, check_command
 
     args = build_check_parser().parse_args(argv)
     try:

@@ -9,7 +9,7 @@ Why ``ast`` and not libcst for detection: libcst parses ~10k lines/s here and
 the generic metadata providers cost 8x more; ``ast`` parses ~130k lines/s and
 gives exact end positions, which is all the rules need. libcst remains the
 judge of every fix: a fixed file must round-trip through libcst's parser
-losslessly (see :mod:`blaslint.fix`). The engine knows no rule.
+losslessly (see :mod:`blaslint.core.fix`). The engine knows no rule.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from blaslint.analysis.context import FileContext
-from blaslint.diagnostics import (
+from blaslint.core.diagnostics import (
     INTERNAL_ERROR,
     SYNTAX_ERROR,
     UNREADABLE_FILE,
@@ -31,9 +31,9 @@ from blaslint.diagnostics import (
     Edit,
     Fix,
 )
-from blaslint.rule import Rule, rule_classes
-from blaslint.source import SourceError, SourceText
-from blaslint.walk import link_and_collect
+from blaslint.core.rule import Rule, rule_classes
+from blaslint.core.source import SourceError, SourceText
+from blaslint.core.walk import link_and_collect
 
 MAX_NESTING_MESSAGE = "too deeply nested for Python's parser"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from blaslint.diagnostics import Diagnostic, Edit
+from blaslint.core.diagnostics import Diagnostic, Edit
 
 MAX_PASSES = 10
 

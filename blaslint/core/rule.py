@@ -3,7 +3,8 @@
 Like Fixit's rules, a blaslint rule is a class whose docstring is its summary,
 whose ``VALID`` and ``INVALID`` examples are its tests, and whose ``visit_<Node>``
 methods (stdlib ``ast`` node names) call :meth:`Rule.report`. The engine knows
-no rule; it finds them through :data:`REGISTRY`, filled by subclassing.
+no rule; it finds them through :data:`REGISTRY`, filled by subclassing when
+:mod:`blaslint.rules` is imported.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from blaslint.analysis.context import FileContext
-from blaslint.diagnostics import Applicability, Edit, Fix
+from blaslint.core.diagnostics import Applicability, Edit, Fix
 
 REGISTRY: dict[str, type["Rule"]] = {}
 
@@ -127,7 +128,13 @@ class Rule:
 
 
 def rule_classes(codes=None) -> list[type[Rule]]:
-    import blaslint.rules  # noqa: F401  (fills the registry)
+    """The registered rule classes (of ``codes``, or all), by code.
 
+    The registry fills when :mod:`blaslint.rules` is imported, by whoever calls
+    the engine (runner, language server, ``blaslint.rules.all_rules``); this
+    module never imports the catalogue.
+    """
+    if not REGISTRY:
+        raise RuntimeError("no rule is registered: import blaslint.rules before linting")
     items = sorted(REGISTRY.items())
     return [cls for code, cls in items if codes is None or code in codes]

@@ -13,12 +13,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from blaslint import fix as fixmod
-from blaslint.config import Settings
-from blaslint.diagnostics import INTERNAL_ERROR, Diagnostic
-from blaslint.engine import FileResult, lint_source, read_error_diagnostic
-from blaslint.source import SourceError, SourceText, read_source, write_atomic
-from blaslint.suppress import apply_suppressions
+import blaslint.rules  # noqa: F401  (the engine's caller registers the rule catalogue)
+from blaslint.core import fix as fixmod
+from blaslint.project.config import Settings
+from blaslint.core.diagnostics import INTERNAL_ERROR, Diagnostic
+from blaslint.core.engine import FileResult, lint_source, read_error_diagnostic
+from blaslint.core.source import SourceError, SourceText, read_source, write_atomic
+from blaslint.core.suppress import apply_suppressions
 
 PARALLEL_THRESHOLD = 16   # below this many files, a process pool costs more than it saves
 
@@ -73,8 +74,6 @@ def process_path(path: str, settings: Settings, options: RunOptions) -> FileResu
     """Everything for one file; exceptions become findings, never escape."""
     try:
         if path.endswith(".ipynb"):
-            from blaslint.notebook import process_notebook
-
             return process_notebook(path, settings, options)
         try:
             source, data = read_source(path)
@@ -83,7 +82,7 @@ def process_path(path: str, settings: Settings, options: RunOptions) -> FileResu
         result = check_text(source, path, settings, options)
         result.original_bytes = data
         if options.cache_dir:
-            from blaslint.cache import content_hash
+            from blaslint.project.cache import content_hash
 
             result.digest = content_hash(data)
         if result.fixed_text is not None and options.fix and not options.diff:
@@ -142,6 +141,73 @@ def write_fixed(path: str, source: SourceText, original: bytes, result: FileResu
         refuse(f"write failed ({exc.strerror or exc}); the original is intact")
 
 
+# -- notebooks ----------------------------------------------------------------
+
+def process_notebook(path: str, settings: Settings, options) -> FileResult:
+    """Read, lint, and (with --fix) fix and write one notebook file."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return FileResult(path=path, diagnostics=[read_error_diagnostic(path, exc.strerror or str(exc))])
+    result = process_notebook_bytes(path, data, settings, options)
+    if result.fixed_text is not None and options.fix and not options.diff:
+        write_fixed(path, result.source, data, result)
+    if not options.diff:
+        result.source = None
+    return result
+
+
+def process_notebook_bytes(path: str, data: bytes, settings: Settings, options) -> FileResult:
+    """Lint (and fix, when asked) a notebook given as bytes; never writes.
+
+    The notebook module turns cells into one text and fixed text back into cells;
+    linting and the fix loop's re-lint happen here.
+    """
+    from blaslint.integrations.notebook import (
+        Joined, NotebookError, dump_notebook, fix_cells, join_cells, json_format, masked_texts, parse_notebook,
+        to_cell_diagnostic)
+
+    try:
+        raw = SourceText.from_bytes(data)
+        nb = parse_notebook(raw.text, path)
+    except (SourceError, NotebookError) as exc:
+        return FileResult(path=path, diagnostics=[read_error_diagnostic(path, f"notebook: {exc}")])
+    result = FileResult(path=path, source=raw)
+    if not nb.is_python:
+        return result
+    errors: list[str] = []
+    texts = {c.number: c.text for c in nb.cells if c.masked is not None}
+
+    def lint(texts_now: dict[int, str]) -> tuple[Joined, list[Diagnostic]]:
+        joined = join_cells(nb.cells, masked_texts(nb, texts_now))
+        return joined, lint_text(SourceText(joined.text), path, settings, options, errors)
+
+    joined, diags = lint(texts)
+    wants_fix = (options.fix or options.diff) and any(fixmod.applicable(d, options.unsafe_fixes) for d in diags)
+    if wants_fix:
+        fmt = json_format(raw.text)
+        if fmt is None:
+            errors.append(f"{path}: fixes not applied: blaslint cannot reproduce this notebook's JSON "
+                          "formatting exactly, and will not reformat it")
+        else:
+            try:
+                texts, applied, joined, diags = fix_cells(nb, texts, joined, diags, lint, options.unsafe_fixes, path)
+            except fixmod.FixError as exc:
+                errors.append(f"{path}: fix aborted, file left untouched: {exc}")
+                diags = diags + [Diagnostic(INTERNAL_ERROR, f"a fix produced invalid code; file left untouched "
+                                            f"({exc})", path, 1, 1, 1, 1, name="internal-error", stmt_line=1)]
+            else:
+                if applied:
+                    result.fixed_text = dump_notebook(nb, texts, fmt)
+                    result.fixes_applied = applied
+    cell_diags = [to_cell_diagnostic(d, joined) for d in diags]
+    cell_diags += [c.syntax_error for c in nb.cells if c.syntax_error is not None]
+    result.diagnostics = sorted(cell_diags, key=Diagnostic.sort_key)
+    result.errors = errors
+    return result
+
+
 def _inside(real: str, roots: list[str]) -> bool:
     return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
@@ -155,8 +221,6 @@ _job: tuple[Settings, RunOptions] | None = None   # a worker's settings and opti
 def _init_worker(settings: Settings, options: RunOptions) -> None:
     global _job
     _job = (settings, options)
-    import blaslint.rules  # noqa: F401  (register the rules once, not in the first task)
-
     # Everything inherited or imported so far lives as long as the worker: keep
     # the collector from walking it again after every file (and, after a fork,
     # from touching the parent's pages).

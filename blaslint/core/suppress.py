@@ -12,8 +12,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from blaslint.diagnostics import UNUSED_NOQA, Applicability, Diagnostic, Edit, Fix
-from blaslint.source import SourceText
+from blaslint.core.diagnostics import UNUSED_NOQA, Applicability, Diagnostic, Edit, Fix
+from blaslint.core.source import SourceText
 
 NOQA_RE = re.compile(
     r"#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:\s*[,\s]\s*[A-Za-z]+[0-9]+)*))?",

@@ -14,6 +14,12 @@ as a reader counts them. ``--fix`` splices each fix into its cell's source and
 writes the notebook back with the JSON formatting it had (indent, key order,
 non-ASCII escaping, trailing newline): when that formatting cannot be
 reproduced exactly, fixes are not written and the run says why.
+
+This module is a source adapter below the runner: cells -> one text with a
+position map (:func:`join_cells`, :func:`to_cell_diagnostic`), and fixed cell
+texts -> notebook JSON (:func:`fix_cells`, :func:`dump_notebook`). The runner
+(:func:`blaslint.core.runner.process_notebook_bytes`) reads, lints and writes;
+this module never calls it.
 """
 
 from __future__ import annotations
@@ -26,11 +32,9 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from blaslint import fix as fixmod
-from blaslint.config import Settings
-from blaslint.diagnostics import INTERNAL_ERROR, SYNTAX_ERROR, Diagnostic, Edit, Fix
-from blaslint.engine import FileResult, read_error_diagnostic
-from blaslint.source import SourceError, SourceText
+from blaslint.core import fix as fixmod
+from blaslint.core.diagnostics import SYNTAX_ERROR, Diagnostic, Edit, Fix
+from blaslint.core.source import SourceText
 
 # Cell magics whose body is Python (ruff's list).
 PYTHON_CELL_MAGICS = {"capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"}
@@ -218,70 +222,9 @@ def _cell_of_line(joined: Joined, line: int) -> int:
     return max(0, bisect.bisect_right(joined.first_lines, line) - 1)
 
 
-# -- linting and fixing ------------------------------------------------------------
+# -- fixing ------------------------------------------------------------------------
 
-def process_notebook(path: str, settings: Settings, options) -> FileResult:
-    """Read, lint, and (with --fix) fix and write one notebook file."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return FileResult(path=path, diagnostics=[read_error_diagnostic(path, exc.strerror or str(exc))])
-    result = process_notebook_bytes(path, data, settings, options)
-    if result.fixed_text is not None and options.fix and not options.diff:
-        from blaslint.runner import write_fixed
-
-        write_fixed(path, result.source, data, result)
-    if not options.diff:
-        result.source = None
-    return result
-
-
-def process_notebook_bytes(path: str, data: bytes, settings: Settings, options) -> FileResult:
-    """Lint (and fix, when asked) a notebook given as bytes; never writes."""
-    from blaslint.runner import lint_text
-
-    try:
-        raw = SourceText.from_bytes(data)
-        nb = parse_notebook(raw.text, path)
-    except (SourceError, NotebookError) as exc:
-        return FileResult(path=path, diagnostics=[read_error_diagnostic(path, f"notebook: {exc}")])
-    result = FileResult(path=path, source=raw)
-    if not nb.is_python:
-        return result
-    errors: list[str] = []
-    texts = {c.number: c.text for c in nb.cells if c.masked is not None}
-
-    def lint(texts_now: dict[int, str]) -> tuple[Joined, list[Diagnostic]]:
-        joined = join_cells(nb.cells, _masked(nb, texts_now))
-        return joined, lint_text(SourceText(joined.text), path, settings, options, errors)
-
-    joined, diags = lint(texts)
-    wants_fix = (options.fix or options.diff) and any(fixmod.applicable(d, options.unsafe_fixes) for d in diags)
-    if wants_fix:
-        fmt = json_format(raw.text)
-        if fmt is None:
-            errors.append(f"{path}: fixes not applied: blaslint cannot reproduce this notebook's JSON "
-                          "formatting exactly, and will not reformat it")
-        else:
-            try:
-                texts, applied, joined, diags = _fix_cells(nb, texts, joined, diags, lint, options.unsafe_fixes, path)
-            except fixmod.FixError as exc:
-                errors.append(f"{path}: fix aborted, file left untouched: {exc}")
-                diags = diags + [Diagnostic(INTERNAL_ERROR, f"a fix produced invalid code; file left untouched "
-                                            f"({exc})", path, 1, 1, 1, 1, name="internal-error", stmt_line=1)]
-            else:
-                if applied:
-                    result.fixed_text = dump_notebook(nb, texts, fmt)
-                    result.fixes_applied = applied
-    cell_diags = [to_cell_diagnostic(d, joined) for d in diags]
-    cell_diags += [c.syntax_error for c in nb.cells if c.syntax_error is not None]
-    result.diagnostics = sorted(cell_diags, key=Diagnostic.sort_key)
-    result.errors = errors
-    return result
-
-
-def _masked(nb: Notebook, texts: dict[int, str]) -> dict[int, str]:
+def masked_texts(nb: Notebook, texts: dict[int, str]) -> dict[int, str]:
     """The Python to lint for the current cell texts (IPython lines masked again after fixes)."""
     out = {}
     for cell in nb.cells:
@@ -297,7 +240,7 @@ def _masked(nb: Notebook, texts: dict[int, str]) -> dict[int, str]:
     return out
 
 
-def _fix_cells(nb, texts, joined, diags, lint, unsafe: bool, path: str):
+def fix_cells(nb, texts, joined, diags, lint, unsafe: bool, path: str):
     """Apply fixes cell by cell until none applies; every pass must parse."""
     total = 0
     for _ in range(fixmod.MAX_PASSES):
@@ -313,7 +256,7 @@ def _fix_cells(nb, texts, joined, diags, lint, unsafe: bool, path: str):
             applied += len(done)
         if not applied or new_texts == texts:
             break
-        candidate = join_cells(nb.cells, _masked(nb, new_texts))
+        candidate = join_cells(nb.cells, masked_texts(nb, new_texts))
         fixmod.check_parses(candidate.text, path)
         total += applied
         texts = new_texts

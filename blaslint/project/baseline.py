@@ -27,8 +27,8 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from blaslint.config import Settings, _relative
-from blaslint.diagnostics import Diagnostic
+from blaslint.project.config import Settings, _relative
+from blaslint.core.diagnostics import Diagnostic
 
 FORMAT_VERSION = 1
 SNIPPET_SHOWN = 120  # characters of the snippet kept for the reader
@@ -159,7 +159,7 @@ def load(path: str) -> Counter:
 
 
 def _write(path: str, text: str) -> None:
-    from blaslint.source import write_atomic
+    from blaslint.core.source import write_atomic
 
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)

@@ -30,8 +30,8 @@ import tempfile
 from dataclasses import fields
 
 from blaslint import __version__
-from blaslint.diagnostics import Applicability, Diagnostic, Edit, Fix
-from blaslint.engine import FileResult
+from blaslint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
+from blaslint.core.engine import FileResult
 
 MAGIC = b"blaslint-cache-1"
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -46,7 +46,7 @@ def content_hash(data: bytes) -> str:
 
 def _code_fingerprint() -> str:
     """Size and mtime of every module of the installed package (edits to rules count)."""
-    root = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the blaslint package
     h = hashlib.blake2b(digest_size=16)
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")

@@ -26,7 +26,7 @@ class ConfigError(Exception):
 
 
 def all_codes() -> list[str]:
-    from blaslint.rule import rule_classes
+    from blaslint.rules import all_rules as rule_classes  # importing the catalogue registers the rules
 
     return [cls.code for cls in rule_classes()]
 
@@ -34,7 +34,7 @@ def all_codes() -> list[str]:
 def expand_codes(selectors, known: list[str] | None = None) -> set[str]:
     """Codes matched by selectors: exact codes, prefixes (``BL4``) or ``ALL``."""
     known = known if known is not None else all_codes()
-    from blaslint.diagnostics import TOOL_CODES
+    from blaslint.core.diagnostics import TOOL_CODES
 
     universe = list(known) + list(TOOL_CODES)
     out: set[str] = set()

@@ -13,7 +13,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from blaslint.config import Settings, _glob_match, _relative
+from blaslint.project.config import Settings, _glob_match, _relative
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 

@@ -16,7 +16,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 
-from blaslint.diagnostics import INTERNAL_ERROR, UNREADABLE_FILE, Diagnostic
+from blaslint.core.diagnostics import INTERNAL_ERROR, UNREADABLE_FILE, Diagnostic
 
 HUNK_RE = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 ALL_LINES = None  # marker: every line of the file is new

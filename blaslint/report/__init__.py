@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from blaslint.diagnostics import Diagnostic
+from blaslint.core.diagnostics import Diagnostic
 
 
 @dataclass

@@ -9,7 +9,7 @@ lines index cells, not the JSON) with the cell position in the message.
 
 from __future__ import annotations
 
-from blaslint.diagnostics import Diagnostic
+from blaslint.core.diagnostics import Diagnostic
 from blaslint.report import ReportEnv, register
 from blaslint.report.sarif import level
 

@@ -18,8 +18,8 @@ import json
 import os
 from collections import Counter
 
-from blaslint.baseline import fingerprint
-from blaslint.diagnostics import SYNTAX_ERROR, TOOL_CODES, Diagnostic
+from blaslint.project.baseline import fingerprint
+from blaslint.core.diagnostics import SYNTAX_ERROR, TOOL_CODES, Diagnostic
 from blaslint.report import ReportEnv, register
 
 # Rule findings cost time or memory (or give wrong results): "major". A file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from blaslint.diagnostics import Diagnostic
+from blaslint.core.diagnostics import Diagnostic
 from blaslint.report import ReportEnv, register
 
 

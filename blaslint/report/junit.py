@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from blaslint.diagnostics import Diagnostic
+from blaslint.core.diagnostics import Diagnostic
 from blaslint.report import ReportEnv, register
 
 # Characters XML 1.0 cannot hold at all, even escaped.

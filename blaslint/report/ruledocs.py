@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from blaslint.diagnostics import TOOL_CODES
+from blaslint.core.diagnostics import TOOL_CODES
 
 EXIT_CLEAN, EXIT_ERROR = 0, 2
 FAMILIES = {
@@ -29,7 +29,7 @@ FAMILIES = {
     "BL6": "dtypes",
     "BL9": "blaslint's own reports",
 }
-_SOURCE_PAGES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
+_SOURCE_PAGES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "rules")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class RuleInfo:
 
 
 def all_rules(include_tool_codes: bool = True) -> list[RuleInfo]:
-    from blaslint.rule import rule_classes
+    from blaslint.rules import all_rules as rule_classes  # importing the catalogue registers the rules
 
     out = [RuleInfo(c.code, c.name, c.summary, c.fix_safety) for c in rule_classes()]
     if include_tool_codes:

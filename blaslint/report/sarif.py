@@ -19,7 +19,7 @@ from pathlib import PurePath
 from urllib.parse import quote
 
 from blaslint import __version__
-from blaslint.diagnostics import TOOL_CODES, Diagnostic
+from blaslint.core.diagnostics import TOOL_CODES, Diagnostic
 from blaslint.report import ReportEnv, register
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -39,7 +39,7 @@ def level(code: str) -> str:
 
 
 def rule_descriptors() -> list[dict]:
-    from blaslint.ruledocs import all_rules, page_sections, rule_page
+    from blaslint.report.ruledocs import all_rules, page_sections, rule_page
 
     out = []
     for info in all_rules():

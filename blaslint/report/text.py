@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from blaslint.diagnostics import Diagnostic
+from blaslint.core.diagnostics import Diagnostic
 from blaslint.report import ReportEnv, fix_available_note, register
 
 
@@ -80,7 +80,7 @@ def frame_source(d: Diagnostic, env: ReportEnv):
     src = env.sources.get(d.path)
     if src is None or d.cell is None:
         return src
-    from blaslint.notebook import cell_source
+    from blaslint.integrations.notebook import cell_source
 
     return cell_source(src, d.cell)
 

@@ -1,9 +1,11 @@
-"""Small helpers shared by rule modules (API name sets, operand access)."""
+"""Small helpers shared by rules of different families (API name sets, operand access, transposed copies)."""
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
+from blaslint.analysis.blas_api import constant_int
 from blaslint.analysis.scopes import SCOPE_TYPES as _SCOPE_TYPES
 
 INVERSE_APIS = {"numpy.linalg.inv", "scipy.linalg.inv", "torch.inverse", "torch.linalg.inv"}
@@ -140,21 +142,6 @@ def is_constant(node: ast.AST, value) -> bool:
     return False
 
 
-def numeric_value(ctx, node: ast.AST):
-    """The number a constant expression denotes (``0``, ``0.0``, ``T(0.0)``, ``np.float32(0)``)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        v = numeric_value(ctx, node.operand)
-        return -v if v is not None else None
-    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-        from blaslint.analysis.facts import dtype_name
-
-        if dtype_name(ctx, node.func) is not None:
-            return numeric_value(ctx, node.args[0])
-    return None
-
-
 def in_assertion(ctx, node) -> bool:
     """Is ``node`` part of an assertion (``assert``, ``assert_allclose(...)``, ``self.assertEqual(...)``)?
 
@@ -190,3 +177,77 @@ def in_raises_block(ctx, node) -> bool:
         if isinstance(anc, _SCOPE_TYPES):
             return False
     return False
+
+
+# -- transposed copies (BL101, BL302) ---------------------------------------------
+
+_COPY_NAMES = {"copy", "contiguous", "ascontiguousarray", "array"}
+
+
+@dataclass
+class TransposedCopy:
+    node: ast.Call      # the copying expression: X.T.copy(), np.ascontiguousarray(X.T), ...
+    view: ast.AST       # the transposed view it copies: X.T
+    source: ast.AST     # the array that is transposed: X
+
+
+def _swaps_two_axes(args) -> bool:
+    if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
+        args = args[0].elts
+    values = [constant_int(a) if not isinstance(a, ast.UnaryOp) else _negative(a) for a in args]
+    return len(values) == 2 and set(values) in ({0, 1}, {-1, -2})
+
+
+def _negative(node):
+    if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, int):
+        return -node.operand.value
+    return None
+
+
+def transposed_view_source(ctx, node: ast.AST) -> ast.AST | None:
+    """The array ``node`` is a transposed view of: ``X.T``, ``X.transpose()``, ``np.transpose(X)``, ``X.t()``."""
+    if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
+        return node.value
+    if isinstance(node, ast.Call) and not node.keywords:
+        q = ctx.resolve_call(node)
+        if q in ("numpy.transpose", "torch.t") and len(node.args) == 1:
+            return node.args[0]
+        func = node.func
+        if q is None and isinstance(func, ast.Attribute):
+            if func.attr == "t" and not node.args:
+                return func.value
+            if func.attr == "transpose" and (not node.args or _swaps_two_axes(node.args)):
+                return func.value
+    return None
+
+
+def transposed_copy(ctx, node: ast.AST) -> TransposedCopy | None:
+    """``node`` if it copies a transposed view into a new contiguous array."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if last not in _COPY_NAMES:
+        return None  # cheap syntactic filter before resolving names
+    q = ctx.resolve_call(node)
+    inner = None
+    if q is None and isinstance(func, ast.Attribute) and not node.args:
+        if func.attr == "copy" and all(k.arg == "order" for k in node.keywords):
+            inner = func.value
+        elif func.attr == "contiguous" and not node.keywords:
+            inner = func.value
+    elif q in ("numpy.ascontiguousarray", "numpy.copy") and len(node.args) == 1 and not node.keywords:
+        inner = node.args[0]
+    elif q == "numpy.array" and len(node.args) == 1 and all(
+            k.arg == "copy" and constant_int(k.value) == 1 for k in node.keywords):
+        inner = node.args[0]
+    if inner is None:
+        return None
+    source = transposed_view_source(ctx, inner)
+    if source is None:
+        return None
+    rank = ctx.array_facts(source).rank
+    if rank is not None and rank != 2:
+        return None
+    return TransposedCopy(node, inner, source)

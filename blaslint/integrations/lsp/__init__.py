@@ -20,7 +20,7 @@ def main_server(argv: list[str]) -> int:
     parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only mode)")
     parser.parse_args(argv)
     try:
-        from blaslint.lsp.server import server
+        from blaslint.integrations.lsp.server import server
     except ImportError as exc:
         if exc.name in ("pygls", "lsprotocol") or (exc.name or "").startswith(("pygls.", "lsprotocol.")):
             print(f"blaslint: error: {INSTALL_HINT}", file=sys.stderr)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from blaslint.diagnostics import Diagnostic
-from blaslint.lsp.convert import diagnostic_offsets, text_edit, to_lsp, whole_change, workspace_edit
-from blaslint.lsp.linting import Linted, fixed_all, fixed_by_one
-from blaslint.lsp.positions import LineIndex
-from blaslint.lsp.suppression import noqa_edit
+from blaslint.core.diagnostics import Diagnostic
+from blaslint.integrations.lsp.convert import diagnostic_offsets, text_edit, to_lsp, whole_change, workspace_edit
+from blaslint.integrations.lsp.linting import Linted, fixed_all, fixed_by_one
+from blaslint.integrations.lsp.positions import LineIndex
+from blaslint.integrations.lsp.suppression import noqa_edit
 
 FIX_ALL_KIND = "source.fixAll.blaslint"
 QUICKFIX = types.CodeActionKind.QuickFix

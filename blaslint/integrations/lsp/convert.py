@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from blaslint.diagnostics import INTERNAL_ERROR, SYNTAX_ERROR, UNREADABLE_FILE, Diagnostic, Edit
-from blaslint.lsp.pages import page_uri
-from blaslint.lsp.positions import LineIndex
+from blaslint.core.diagnostics import INTERNAL_ERROR, SYNTAX_ERROR, UNREADABLE_FILE, Diagnostic, Edit
+from blaslint.integrations.lsp.pages import page_uri
+from blaslint.integrations.lsp.positions import LineIndex
 
 SOURCE = "blaslint"
 ERROR_CODES = {SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from blaslint.config import ConfigError, Settings, find_config, load_settings
-from blaslint.diagnostics import Diagnostic
-from blaslint.engine import lint_source, parse, syntax_diagnostic
-from blaslint.fix import FixError, check_parses, fix_to_fixpoint, splice
-from blaslint.source import SourceText
-from blaslint.suppress import apply_suppressions
+from blaslint.project.config import ConfigError, Settings, find_config, load_settings
+from blaslint.core.diagnostics import Diagnostic
+import blaslint.rules  # noqa: F401  (the engine's caller registers the rule catalogue)
+from blaslint.core.engine import lint_source, parse, syntax_diagnostic
+from blaslint.core.fix import FixError, check_parses, fix_to_fixpoint, splice
+from blaslint.core.source import SourceText
+from blaslint.core.suppress import apply_suppressions
 
 
 @dataclass
@@ -64,7 +65,7 @@ def is_excluded(path: str | None, settings: Settings) -> bool:
     """Whether the project's ``exclude`` globs leave this file out (never for unsaved buffers)."""
     if not path:
         return False
-    from blaslint.discover import _is_excluded
+    from blaslint.project.discover import _is_excluded
 
     return _is_excluded(path, settings)
 

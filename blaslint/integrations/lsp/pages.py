@@ -1,6 +1,6 @@
 """Rule pages for the editor: where a page is (its URI) and what hover shows.
 
-Page text, sections and rule names come from :mod:`blaslint.ruledocs`, the
+Page text, sections and rule names come from :mod:`blaslint.report.ruledocs`, the
 loader of ``blaslint rule``, which also says where a page lies; here it
 becomes a URI for ``codeDescription.href`` and the hover text.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from blaslint import ruledocs
+from blaslint.report import ruledocs
 
 
 @functools.lru_cache(maxsize=None)

@@ -4,7 +4,7 @@ LSP positions are 0-based lines and columns counted in the code units of the
 negotiated position encoding: UTF-16 by default (a character outside the Basic
 Multilingual Plane, such as most emoji, counts 2), or UTF-8 / UTF-32 when the
 client offers them. Lines end at "\\n", "\\r\\n" or "\\r" -- exactly the line
-breaks of :class:`blaslint.source.SourceText`, and of the LSP specification
+breaks of :class:`blaslint.core.source.SourceText`, and of the LSP specification
 (``str.splitlines`` would also split at form feeds and U+2028).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 
-from blaslint.source import SourceText
+from blaslint.core.source import SourceText
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 

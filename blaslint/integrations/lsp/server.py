@@ -18,12 +18,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from blaslint import __version__
-from blaslint.config import CONFIG_NAMES
-from blaslint.lsp.actions import FIX_ALL_KIND, QUICKFIX, code_actions, diagnostics_in
-from blaslint.lsp.convert import diagnostic_offsets, offsets_range, to_lsp
-from blaslint.lsp.linting import Linted, SettingsCache, lint_document
-from blaslint.lsp.pages import hover_markdown
-from blaslint.lsp.positions import UTF16, LineIndex
+from blaslint.project.config import CONFIG_NAMES
+from blaslint.integrations.lsp.actions import FIX_ALL_KIND, QUICKFIX, code_actions, diagnostics_in
+from blaslint.integrations.lsp.convert import diagnostic_offsets, offsets_range, to_lsp
+from blaslint.integrations.lsp.linting import Linted, SettingsCache, lint_document
+from blaslint.integrations.lsp.pages import hover_markdown
+from blaslint.integrations.lsp.positions import UTF16, LineIndex
 
 DEFAULT_DEBOUNCE = 0.25
 SKIPPED_SUFFIXES = (".ipynb",)  # notebooks are out of scope for the server

@@ -2,7 +2,7 @@
 
 The comment goes on the finding's own line; when that is impossible (the
 line ends inside a string, or with a backslash continuation) on the first line
-of its statement, which :mod:`blaslint.suppress` also honours. Every candidate
+of its statement, which :mod:`blaslint.core.suppress` also honours. Every candidate
 edit is checked: the file's syntax tree must be unchanged (a comment changes
 nothing; text inserted into a string literal would).
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 
-from blaslint.diagnostics import Diagnostic, Edit
-from blaslint.source import SourceText
-from blaslint.suppress import NEVER_SUPPRESSED, NOQA_RE
+from blaslint.core.diagnostics import Diagnostic, Edit
+from blaslint.core.source import SourceText
+from blaslint.core.suppress import NEVER_SUPPRESSED, NOQA_RE
 
 
 def noqa_edit(source: SourceText, diag: Diagnostic) -> Edit | None:

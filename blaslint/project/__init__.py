@@ -1,0 +1,1 @@
+"""What a run knows of the project: configuration, file discovery, cache, baseline, ``--since``."""

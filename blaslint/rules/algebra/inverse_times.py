@@ -1,0 +1,275 @@
+"""BL401 inverse-times: the rule, its examples and its fix."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+import ast
+
+from blaslint.core.rule import Invalid, Rule
+from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren, product_operands
+from blaslint.rules.algebra._products import MATMUL_PREC, _loops_in_scope, _rank
+
+
+class InverseCall(NamedTuple):
+    call: ast.Call      # the ``inv(A)`` / ``A.inverse()`` call
+    api: str            # canonical API name (one of INVERSE_APIS / PINV_APIS)
+    matrix: ast.AST     # ``A``
+
+
+_TORCH_INVERSE_METHODS = {"inverse": "torch.inverse", "pinverse": "torch.pinverse"}
+
+
+def inverse_call(ctx, node: ast.AST) -> InverseCall | None:
+    """``inv(A)``/``pinv(A)`` with one plain argument, or torch's ``A.inverse()`` on a known tensor."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if not node.args and not node.keywords and isinstance(func, ast.Attribute) \
+            and func.attr in _TORCH_INVERSE_METHODS and ctx.resolve_call(node) is None:
+        facts = ctx.array_facts(func.value)
+        if facts.lib == "torch" and facts.rank is not None and facts.rank >= 2:
+            return InverseCall(node, _TORCH_INVERSE_METHODS[func.attr], func.value)
+        return None
+    if len(node.args) != 1 or isinstance(node.args[0], ast.Starred) or node.keywords:
+        return None
+    q = ctx.resolve_call(node)
+    if q in INVERSE_APIS or q in PINV_APIS:
+        return InverseCall(node, q, node.args[0])
+    return None
+
+
+class InverseTimes(Rule):
+    """An explicit inverse (or pseudo-inverse) used once, as a factor of a product.
+
+    ``inv(A) @ b`` forms ``A⁻¹`` (about n³ flops, plus the product) and rounds
+    twice; ``solve(A, b)`` factorises once and back-substitutes: faster, and
+    more accurate when ``A`` is ill-conditioned. An inverse that is kept and
+    reused for many right-hand sides (stored, returned, used twice, or used in
+    a loop) is left alone.
+    """
+
+    code = "BL401"
+    name = "inverse-times"
+    summary = "Explicit inverse in a product: solve the system instead"
+    fix_safety = "unsafe"
+    triggers = ("inv", "inverse")
+
+    VALID = [
+        # the inverse is reused for many right-hand sides
+        "import numpy as np\nAi = np.linalg.inv(A)\nx = Ai @ b\ny = Ai @ c\n",
+        # stored on an attribute
+        "import numpy as np\nself.Ainv = np.linalg.inv(A)\ny = self.Ainv @ b\n",
+        # returned
+        "import numpy as np\ndef f(A):\n    return np.linalg.inv(A)\n",
+        # computed once, used inside a loop: reused
+        "import numpy as np\nSi = np.linalg.inv(S)\nfor x in xs:\n    print(x @ Si @ x)\n",
+        # passed to another call
+        "import numpy as np\nAi = np.linalg.inv(A)\nprint(np.trace(Ai @ B), Ai)\n",
+        # not numpy's inv
+        "def inv(a):\n    return a\nx = inv(A) @ b\n",
+        # inverse on its own
+        "import numpy as np\nC = np.linalg.inv(A)\n",
+        # a test checking inv itself (scipy's test_basic): the product is the point
+        "import numpy as np\nfrom numpy.testing import assert_allclose\ndef test_inv(a):\n"
+        "    a_inv = np.linalg.inv(a)\n    assert_allclose(np.dot(a, a_inv), np.eye(len(a)))\n",
+        # torch's method on something not known to be a tensor
+        "def f(A, b):\n    return A.inverse() @ b\n",
+    ]
+    INVALID = [
+        Invalid("import numpy as np\nx = np.linalg.inv(A) @ b\n",
+                "import numpy as np\nx = np.linalg.solve(A, b)\n", unsafe=True),
+        Invalid("import numpy as np\nx = np.dot(np.linalg.inv(A), b)\n"),
+        Invalid("from numpy.linalg import inv\nx = inv(A).dot(b)\n"),
+        Invalid("import numpy as np\nd = x.T @ np.linalg.inv(S) @ x\n",
+                "import numpy as np\nd = x.T @ np.linalg.solve(S, x)\n", unsafe=True),
+        Invalid("import scipy.linalg as sla\nx = sla.inv(A) @ B\n",
+                "import scipy.linalg as sla\nx = sla.solve(A, B)\n", unsafe=True),
+        Invalid("import torch\nx = torch.inverse(A) @ b\n",
+                "import torch\nx = torch.linalg.solve(A, b)\n", unsafe=True),
+        Invalid("import numpy as np\ndef f(S, PHT):\n    SI = np.linalg.inv(S)\n    K = PHT @ SI\n    return K\n"),
+        Invalid("import numpy as np\ndef f(A, b):\n    Ai = np.linalg.inv(A)\n    x = Ai @ b\n    return x\n",
+                "import numpy as np\ndef f(A, b):\n    x = np.linalg.solve(A, b)\n    return x\n", unsafe=True),
+        Invalid("import numpy as np\nw = np.linalg.pinv(X) @ y\n"),
+        Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(3, 4)\ny = B @ np.linalg.inv(A)\n",
+                "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(3, 4)\ny = np.linalg.solve(A.T, B.T).T\n",
+                unsafe=True),
+    ]
+
+    # -- detection ------------------------------------------------------------
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.MatMult):
+            self._check_product(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if product_operands(self.ctx, node) is not None:
+            self._check_product(node)
+
+    def _inverse_operand(self, operand: ast.AST, product: ast.AST):
+        """(inverse call, api, binding or None) if ``operand`` is a direct inverse."""
+        direct = inverse_call(self.ctx, operand)
+        if direct is not None:
+            return direct, None
+        if isinstance(operand, ast.Name):
+            binding = self.ctx.reaching_binding(operand)
+            if binding is None or binding.kind != "assign" or binding.value is None:
+                return None
+            if not isinstance(binding.stmt, ast.Assign) or len(binding.stmt.targets) != 1 \
+                    or binding.stmt.targets[0] is not binding.node:
+                return None
+            inv = inverse_call(self.ctx, binding.value)
+            if inv is None:
+                return None
+            uses = self.ctx.uses(binding)
+            if len(uses) != 1 or uses[0] is not operand:
+                return None
+            # a use inside a loop (or comprehension) the binding is not in reuses the inverse
+            use_loops = _loops_in_scope(self.ctx, operand)
+            bind_loops = _loops_in_scope(self.ctx, binding.stmt)
+            if any(lp not in bind_loops for lp in use_loops):
+                return None
+            return inv, binding
+        return None
+
+    def _check_product(self, node: ast.AST) -> None:
+        ctx = self.ctx
+        if in_assertion(ctx, node):
+            return
+        left, right = product_operands(ctx, node)
+        # chain `L @ inv(S) @ R`, parsed as `(L @ inv(S)) @ R`: handled at the outer node
+        if isinstance(node, ast.BinOp) and isinstance(left, ast.BinOp) and isinstance(left.op, ast.MatMult):
+            hit = self._inverse_operand(left.right, left)
+            if hit is not None:
+                self._report_chain(node, left.left, hit, right)
+                return
+        hit = self._inverse_operand(left, node)
+        if hit is not None:
+            self._report(node, hit, other=right, side="left")
+            return
+        # `c * inv(A) @ b` is `(c * inv(A)) @ b`: a scaled inverse is still one
+        if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult) and _rank(ctx, left.left) == 0:
+            hit = self._inverse_operand(left.right, left)
+            if hit is not None:
+                self._report(node, hit, other=right, side="left", scale=left.left)
+                return
+        hit = self._inverse_operand(right, node)
+        if hit is not None:
+            parent = ctx.parent(node)
+            if isinstance(node, ast.BinOp) and isinstance(parent, ast.BinOp) \
+                    and isinstance(parent.op, ast.MatMult) and parent.left is node:
+                return  # the chain form above reports it
+            self._report(node, hit, other=left, side="right")
+
+    # -- reporting --------------------------------------------------------------
+    def _message(self, inv: InverseCall, binding) -> str:
+        inv_call, api = inv.call, inv.api
+        what = "pseudo-inverse" if api in PINV_APIS else "inverse"
+        via = f" (bound to `{binding.name}` and used once)" if binding is not None else ""
+        instead = "`lstsq(A, b)`" if api in PINV_APIS else "`solve(A, b)`"
+        return (f"explicit {what} `{self.ctx.text(inv_call)}`{via} used as a factor of a product: "
+                f"use {instead} instead (about 4x faster at n=1024 for a vector, and more accurate; "
+                "negligible for tiny matrices)")
+
+    def _report_chain(self, node, left_factor, hit, right_factor) -> None:
+        inv, binding = hit
+        fix = None
+        if inv.api in INVERSE_APIS:
+            solve = self._solve_spelling(inv)
+            if solve is not None and self._binding_fixable(binding, inv, node):
+                a = self.ctx.text(inv.matrix)
+                new = f"{paren(self.ctx, left_factor, 12)} @ {solve}({a}, {paren(self.ctx, right_factor, 1)})"
+                fix = self.make_fix(f"Replace with `... @ {solve}(A, ...)`",
+                                    self.replace(node, new), *self._binding_edits(binding), safe=False)
+        self.report(node, self._message(inv, binding), fix)
+
+    def _report(self, node, hit, other, side, scale=None) -> None:
+        inv, binding = hit
+        api = inv.api
+        ctx = self.ctx
+        fix = None
+        is_dot_call = isinstance(node, ast.Call)
+        a = ctx.text(inv.matrix)
+        b = paren(ctx, other, 1)
+        if self._binding_fixable(binding, inv, node):
+            new = None
+            msg = None
+            if api in INVERSE_APIS:
+                solve = self._solve_spelling(inv)
+                if solve is not None:
+                    if side == "left" and (not is_dot_call or self._rank_at_most(other, 2)):
+                        new, msg = f"{solve}({a}, {b})", f"Replace with `{solve}(A, b)`"
+                    elif side == "right" and api.startswith("torch"):
+                        new, msg = f"{solve}({a}, {b}, left=False)", f"Replace with `{solve}(A, B, left=False)`"
+                    elif side == "right" and self._rank_is(inv.matrix, 2) and self._rank_at_most(other, 2):
+                        new = f"{solve}({paren(ctx, inv.matrix, 15)}.T, {paren(ctx, other, 15)}.T).T"
+                        msg = f"Replace with `{solve}(A.T, B.T).T`"
+            elif api in PINV_APIS and side == "left" and self._rank_is(inv.matrix, 2):
+                lstsq = self._lstsq_spelling(inv)
+                if lstsq is not None and (not is_dot_call or self._rank_at_most(other, 2)):
+                    new, msg = lstsq.format(a=a, b=b), "Replace with a least-squares solve (minimum-norm solution)"
+            if new is not None:
+                if scale is not None:
+                    new = in_place(ctx, node, f"{paren(ctx, scale, 12)} * {new}", MATMUL_PREC)
+                fix = self.make_fix(msg, self.replace(node, new), *self._binding_edits(binding), safe=False)
+        self.report(node, self._message(inv, binding), fix)
+
+    # -- fix helpers --------------------------------------------------------------
+    def _rank_is(self, expr, rank) -> bool:
+        return self.ctx.array_facts(expr).rank == rank
+
+    def _rank_at_most(self, expr, rank) -> bool:
+        r = self.ctx.array_facts(expr).rank
+        return r is not None and 1 <= r <= rank
+
+    def _solve_spelling(self, inv: InverseCall) -> str | None:
+        ctx = self.ctx
+        inv_call, api = inv.call, inv.api
+        if api.startswith("torch"):
+            return ctx.spell("torch.linalg.solve")
+        lib = ctx.library(inv_call) or "numpy"
+        module = "scipy.linalg" if api.startswith("scipy") else f"{lib}.linalg"
+        return ctx.spell_like(inv_call.func, "solve", f"{module}.solve")
+
+    def _lstsq_spelling(self, inv: InverseCall) -> str | None:
+        ctx = self.ctx
+        inv_call, api = inv.call, inv.api
+        if api.startswith("torch"):
+            fn = ctx.spell("torch.linalg.lstsq")
+            return f"{fn}({{a}}, {{b}}, driver='gelsd').solution" if fn else None
+        if api.startswith("scipy"):
+            fn = ctx.spell_like(inv_call.func, "lstsq", "scipy.linalg.lstsq")
+            return f"{fn}({{a}}, {{b}})[0]" if fn else None
+        lib = ctx.library(inv_call) or "numpy"
+        fn = ctx.spell_like(inv_call.func, "lstsq", f"{lib}.linalg.lstsq")
+        return f"{fn}({{a}}, {{b}}, rcond=None)[0]" if fn else None
+
+    def _binding_fixable(self, binding, inv: InverseCall, use_node) -> bool:
+        """A bound inverse may be inlined only if nothing changes its argument in between."""
+        if binding is None:
+            return True
+        ctx = self.ctx
+        use_stmt = ctx.statement_of(use_node)
+        # the use statement must follow the binding in the same block
+        holder = use_stmt
+        between = None
+        while holder is not None:
+            between = ctx.statements_between(binding.stmt, holder)
+            if between is not None:
+                break
+            holder = ctx.statement_of(ctx.parent(holder)) if ctx.parent(holder) is not None else None
+        if between is None:
+            return False
+        from blaslint.analysis.flow import mutated_names
+
+        arg_names = {n.id for n in ast.walk(inv.matrix) if isinstance(n, ast.Name)}
+        for stmt in between:
+            if arg_names & mutated_names(ctx, stmt):
+                return False
+        if holder is not use_stmt:
+            # the use sits inside a compound statement: parts before it could change A
+            return not (arg_names & mutated_names(ctx, holder))
+        return True
+
+    def _binding_edits(self, binding):
+        if binding is None:
+            return ()
+        return (self.delete_statement(binding.stmt),)

@@ -1,0 +1,322 @@
+"""BL404 matrix-chain-order: the rule, its examples and its fix."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+import ast
+
+from blaslint.core.rule import Invalid, Rule
+from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
+from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank
+
+
+# -- BL404 ----------------------------------------------------------------------
+
+# Dims tried for a symbolic size when comparing orders: a chain is flagged only
+# if its written order is costlier by the threshold at every one of them.
+_SAMPLE_DIMS = (16, 256, 4096)
+CHAIN_THRESHOLD = 2.0
+
+
+class _Chain(NamedTuple):
+    leaves: list          # operand nodes, left to right
+    tree: object          # nested (left, right) tuples of leaf indices, as written
+    nodes: list           # the product nodes of the chain
+
+
+MAX_CHAIN_DEPTH = 64
+
+
+def _flatten_chain(ctx, node) -> _Chain:
+    leaves: list = []
+    nodes: list = []
+
+    def walk(n, depth=0):
+        ops = product_operands(ctx, n)
+        if ops is None or depth > MAX_CHAIN_DEPTH:  # deeper: an opaque operand, not a RecursionError
+            leaves.append(n)
+            return len(leaves) - 1
+        nodes.append(n)
+        left = walk(ops[0], depth + 1)
+        right = walk(ops[1], depth + 1)
+        return (left, right)
+
+    tree = walk(node)
+    return _Chain(leaves, tree, nodes)
+
+
+def _dims(ctx, leaf, rank):
+    """(rows, cols) of a chain operand: a 1-D vector is a row on the left end, a column on the right."""
+    shape = ctx.array_facts(leaf).shape
+    if shape is None or len(shape) != rank:
+        return None
+    return tuple(shape)
+
+
+def _eval_dim(d, env):
+    if isinstance(d, int):
+        return d
+    return env.get(d)
+
+
+def _cost(tree, dims, env) -> tuple[float, tuple]:
+    """(flops, (rows, cols)) of evaluating ``tree`` with the given operand dims."""
+    if isinstance(tree, int):
+        r, c = dims[tree]
+        return 0.0, (_eval_dim(r, env), _eval_dim(c, env))
+    cl, (m, k) = _cost(tree[0], dims, env)
+    cr, (_, p) = _cost(tree[1], dims, env)
+    return cl + cr + float(m) * k * p, (m, p)
+
+
+def _optimal(dims_num) -> tuple[float, object]:
+    """Classic matrix-chain dynamic programme: (cost, tree) of the cheapest order."""
+    n = len(dims_num)
+    p = [dims_num[0][0]] + [d[1] for d in dims_num]
+    best = [[(0.0, i) if i == j else None for j in range(n)] for i in range(n)]
+    for length in range(2, n + 1):
+        for i in range(n - length + 1):
+            j = i + length - 1
+            cand = None
+            for k in range(i, j):
+                c = best[i][k][0] + best[k + 1][j][0] + float(p[i]) * p[k + 1] * p[j + 1]
+                if cand is None or c < cand[0]:
+                    cand = (c, (best[i][k][1], best[k + 1][j][1]))
+            best[i][j] = cand
+    return best[0][n - 1]
+
+
+class MatrixChainOrder(Rule):
+    """A product chain evaluated in a costly order.
+
+    ``A @ B @ x`` is ``(A @ B) @ x``: a matrix-matrix product (n^3) followed by
+    a matrix-vector one, where ``A @ (B @ x)`` needs two matrix-vector products
+    (2n^2). NumPy evaluates ``@`` left to right and never reorders. With known
+    shapes, chains of matrices are compared with the cheapest parenthesisation.
+    """
+
+    code = "BL404"
+    name = "matrix-chain-order"
+    summary = "Matrix chain evaluated in a costly order: parenthesise it"
+    fix_safety = "unsafe"
+    triggers = ("@", "dot", "matmul")
+
+    VALID = [
+        # already vector-first
+        "import numpy as np\nx = np.random.rand(5)\nH = np.random.rand(3, 5)\ny = x @ H.T @ H @ x\n",
+        "import numpy as np\nx = np.random.rand(5)\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\ny = x @ A @ B\n",
+        # the last operand's rank is unknown
+        "import numpy as np\ndef f(x):\n    A = np.random.rand(5, 5)\n    B = np.random.rand(5, 5)\n    return A @ B @ x\n",
+        # already in the cheap order
+        "import numpy as np\nx = np.random.rand(5)\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\ny = A @ (B @ x)\n",
+        # the chain ends in a scalar product: (A @ B) * c is not a chain
+        "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\ny = A @ B * 2.0\n",
+        # shapes make the written order the cheap one
+        "import numpy as np\nA = np.random.rand(10, 1000)\nB = np.random.rand(1000, 10)\n"
+        "C = np.random.rand(10, 1000)\nD = A @ B @ C\n",
+        # symbolic shapes: which order is cheaper depends on n and k
+        "import numpy as np\ndef f(n, k):\n    A = np.zeros((n, k))\n    B = np.zeros((k, n))\n"
+        "    C = np.zeros((n, k))\n    return A @ B @ C\n",
+        # the reference of a test of multi_dot (numpy's test_linalg)
+        "import numpy as np\nA = np.random.random((6, 2))\nB = np.random.random((2, 6))\nC = np.random.random((6, 2))\n"
+        "np.testing.assert_almost_equal(np.linalg.multi_dot([A, B, C]), A.dot(B).dot(C))\n",
+    ]
+    INVALID = [
+        Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
+                "y = A @ B @ x\n",
+                "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
+                "y = A @ (B @ x)\n", unsafe=True),
+        Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
+                "y = np.dot(np.dot(A, B), x)\n",
+                "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
+                "y = np.dot(A, np.dot(B, x))\n", unsafe=True),
+        Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
+                "y = A.dot(B).dot(x)\n",
+                "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
+                "y = A.dot(B.dot(x))\n", unsafe=True),
+        Invalid("import numpy as np\nX = np.random.rand(50, 5)\nw = np.random.rand(5)\ng = 2.0 * X.T @ X @ w\n",
+                "import numpy as np\nX = np.random.rand(50, 5)\nw = np.random.rand(5)\ng = 2.0 * X.T @ (X @ w)\n",
+                unsafe=True),
+        Invalid("import numpy as np\nn = 1000\nA = np.random.rand(n, 10)\nB = np.random.rand(10, n)\n"
+                "C = np.random.rand(n, 10)\nD = A @ B @ C\n",
+                "import numpy as np\nn = 1000\nA = np.random.rand(n, 10)\nB = np.random.rand(10, n)\n"
+                "C = np.random.rand(n, 10)\nD = A @ (B @ C)\n", unsafe=True),
+        Invalid("import numpy as np\nx = np.random.rand(5)\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\n"
+                "y = x @ (A @ B)\n",
+                "import numpy as np\nx = np.random.rand(5)\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\n"
+                "y = x @ A @ B\n", unsafe=True),
+        Invalid("import torch\nA = torch.randn(5, 5)\nB = torch.randn(5, 5)\nC = torch.randn(5, 5)\n"
+                "x = torch.randn(5)\ny = A @ B @ C @ x\n",
+                "import torch\nA = torch.randn(5, 5)\nB = torch.randn(5, 5)\nC = torch.randn(5, 5)\n"
+                "x = torch.randn(5)\ny = A @ (B @ (C @ x))\n", unsafe=True),
+        # one finding for the whole method chain, not one per link
+        Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nC = np.random.rand(5, 5)\n"
+                "x = np.random.rand(5)\ny = A.dot(B).dot(C).dot(x)\n",
+                "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nC = np.random.rand(5, 5)\n"
+                "x = np.random.rand(5)\ny = A.dot(B.dot(C.dot(x)))\n", unsafe=True),
+    ]
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.MatMult):
+            self._check(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if _is_product(self.ctx, node):
+            self._check(node)
+
+    def _check(self, node) -> None:
+        ctx = self.ctx
+        if _is_direct_operand(ctx, node) or in_assertion(ctx, node):
+            return  # only the outermost product of a chain; tests' reference values
+        chain = _flatten_chain(ctx, node)
+        n = len(chain.leaves)
+        if n < 3:
+            return
+        ranks = [_rank(ctx, leaf) for leaf in chain.leaves]
+        if any(r not in (1, 2) for r in ranks) or any(r != 2 for r in ranks[1:-1]):
+            return
+        dims = self._chain_dims(chain, ranks)
+        verdict = self._verdict(chain, ranks, dims)
+        if verdict is None:
+            return
+        saving, best_tree, how = verdict
+        fix = self._fix(node, chain, best_tree)
+        self.report(node, f"matrix chain `{ctx.text(node)}` is evaluated left to right, {how}: "
+                          f"{saving} (NumPy never reorders a chain)", fix)
+
+    def _has_matrix_product(self, chain, ranks) -> bool:
+        def kind(t):  # rank of a subtree's result; records a matrix-matrix product
+            if isinstance(t, int):
+                return ranks[t]
+            rl, rr = kind(t[0]), kind(t[1])
+            if rl == 2 and rr == 2:
+                found.append(t)
+            return 2 if rl == 2 and rr == 2 else (1 if max(rl, rr) == 2 else 0)
+        found: list = []
+        kind(chain.tree)
+        return bool(found)
+
+    def _chain_dims(self, chain, ranks):
+        dims = []
+        for i, (leaf, r) in enumerate(zip(chain.leaves, ranks)):
+            d = _dims(self.ctx, leaf, r)
+            if d is None:
+                return None
+            if r == 1:
+                d = (1, d[0]) if i == 0 else (d[0], 1)
+            dims.append(d)
+        return dims
+
+    def _verdict(self, chain, ranks, dims):
+        """(what it saves, the cheaper tree, why) or None."""
+        has_vector = 1 in (ranks[0], ranks[-1])
+        if dims is None or any(not isinstance(d, (int, str)) for dd in dims for d in dd):
+            if not has_vector or not self._has_matrix_product(chain, ranks):
+                return None
+            tree = _vector_first_tree(len(chain.leaves), from_left=ranks[0] == 1)
+            return ("multiply the vector first (n^2 instead of n^3 work; 93x at n=1024)", tree,
+                    "forming a matrix-matrix product before applying it to a vector")
+        symbols = sorted({d for dd in dims for d in dd if isinstance(d, str)})
+        if len(symbols) > 3:
+            return None
+        ratios = []
+        best_tree = None
+        for values in _assignments(symbols):
+            env = dict(zip(symbols, values))
+            num = [(_eval_dim(r, env), _eval_dim(c, env)) for r, c in dims]
+            if any(num[i][1] != num[i + 1][0] for i in range(len(num) - 1)):
+                return None  # shapes do not chain: we do not know them after all
+            written, _ = _cost(chain.tree, dims, env)
+            best, tree = _optimal(num)
+            if best <= 0:
+                return None
+            if best_tree is None:
+                best_tree = tree
+            elif tree != best_tree:
+                return None  # the best order depends on the sizes
+            ratios.append(written / best)
+        worst = min(ratios)
+        if worst < CHAIN_THRESHOLD:
+            return None
+        order = f"the order `{self._render_plain(chain, best_tree)}`"
+        if symbols:
+            return (f"{order} does {worst:.0f}x less work already at size {_SAMPLE_DIMS[0]}, and more as "
+                    "sizes grow", best_tree, "a costlier order for any size")
+        return (f"{order} does {worst:.0f}x less work", best_tree, "a costlier order with the shapes known here")
+
+    def _render_plain(self, chain, tree) -> str:
+        names = [self.ctx.text(leaf) if len(self.ctx.text(leaf)) < 20 else f"M{i}"
+                 for i, leaf in enumerate(chain.leaves)]
+
+        def r(t, right=False):
+            if isinstance(t, int):
+                return names[t]
+            s = f"{r(t[0])} @ {r(t[1], True)}"
+            return f"({s})" if right else s
+        return r(tree)
+
+    # -- fix ------------------------------------------------------------------
+    def _fix(self, node, chain, tree):
+        ctx = self.ctx
+        style = self._style(chain)
+        leaves = chain.leaves
+
+        def render(t, pos):
+            if isinstance(t, int):
+                leaf = leaves[t]
+                if style[0] == "@":
+                    return paren(ctx, leaf, 12 if pos == "left" else 13)
+                if style[0] == "method" and pos == "left":
+                    return paren(ctx, leaf, POSTFIX)
+                return paren(ctx, leaf, 1)
+            left, right = render(t[0], "left"), render(t[1], "right" if style[0] == "@" else "arg")
+            if style[0] == "@":
+                s = f"{left} @ {right}"
+                return f"({s})" if pos == "right" else s
+            if style[0] == "func":
+                return f"{style[1]}({left}, {right})"
+            s = f"{left}.{style[1]}({right})"
+            return s
+
+        new = render(tree, "top")
+        prec = MATMUL_PREC if style[0] == "@" else POSTFIX
+        return self.make_fix("Parenthesise the chain in the cheaper order",
+                             self.replace(node, in_place(ctx, node, new, prec)), safe=False)
+
+    def _style(self, chain):
+        """How to spell the products: all `@`, all one function (np.dot), all one method (.dot), else `@`."""
+        ctx = self.ctx
+        kinds = set()
+        for n in chain.nodes:
+            if isinstance(n, ast.BinOp):
+                kinds.add(("@",))
+            elif ctx.resolve_call(n) in ("numpy.dot", "numpy.matmul", "torch.matmul"):
+                kinds.add(("func", ctx.text(n.func)))
+            elif ctx.resolve_call(n) is None and n.func.attr in ("dot", "matmul"):
+                kinds.add(("method", n.func.attr))
+            else:
+                kinds.add(("other",))
+        if len(kinds) == 1 and ("other",) not in kinds:
+            return kinds.pop()
+        return ("@",)
+
+
+def _vector_first_tree(n, from_left):
+    if from_left:
+        tree = 0
+        for i in range(1, n):
+            tree = (tree, i)
+        return tree
+    tree = n - 1
+    for i in range(n - 2, -1, -1):
+        tree = (i, tree)
+    return tree
+
+
+def _assignments(symbols):
+    if not symbols:
+        yield ()
+        return
+    import itertools
+
+    yield from itertools.product(_SAMPLE_DIMS, repeat=len(symbols))

@@ -1,0 +1,270 @@
+"""BL403 partial-product: the rule, its examples and its fix."""
+
+from __future__ import annotations
+
+import ast
+
+from blaslint.analysis.shape_flow import is_int_scalar
+from blaslint.analysis.structure import same_structure, structure_key
+from blaslint.core.rule import Invalid, Rule
+from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
+from blaslint.rules.algebra._products import MATMUL_PREC, _is_product, _loops_in_scope, _rank
+
+
+def _used_once_binding(ctx, name: ast.AST, accept_value) -> "object | None":
+    """The binding of ``name`` if it is ``name = <value>`` (accepted by ``accept_value``), used only here.
+
+    A use inside a loop or comprehension the binding is not in counts as many uses.
+    """
+    if not isinstance(name, ast.Name):
+        return None
+    binding = ctx.reaching_binding(name)
+    if binding is None or binding.kind != "assign" or binding.value is None:
+        return None
+    stmt = binding.stmt
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or stmt.targets[0] is not binding.node:
+        return None
+    if not accept_value(binding.value):
+        return None
+    uses = ctx.uses(binding)
+    if len(uses) != 1 or uses[0] is not name:
+        return None
+    bind_loops = _loops_in_scope(ctx, stmt)
+    if any(lp not in bind_loops for lp in _loops_in_scope(ctx, name)):
+        return None
+    return binding
+
+
+def _untransposed(node) -> str:
+    if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
+        node = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("transpose", "t") \
+            and not node.args:
+        node = node.func.value
+    return structure_key(node)
+
+
+def _gram(ctx, a, b) -> bool:
+    """``X @ X.T``, ``X.T @ X``, ``X @ M @ X.T``: never 1-D in working code (a 1-D ``X`` gives a scalar)."""
+    first, last = a, b
+    while product_operands(ctx, first) is not None:  # the outer factors of a sandwich X @ ... @ X.T
+        first = product_operands(ctx, first)[0]
+    while product_operands(ctx, last) is not None:
+        last = product_operands(ctx, last)[1]
+    return (_untransposed(first) == _untransposed(last)) and not same_structure(first, last)
+
+
+def _known_one(dim) -> bool:
+    return isinstance(dim, int) and dim == 1
+
+
+def _product_dims(ctx, a, b, ra, rb) -> tuple:
+    """(rows, cols) of ``a @ b`` from each factor's own shape (None where unknown)."""
+    sa, sb = ctx.array_facts(a).shape, ctx.array_facts(b).shape
+    rows = sa[0] if ra == 2 and sa and len(sa) == 2 else None
+    cols = sb[1] if rb == 2 and sb and len(sb) == 2 else None
+    if rb == 1:
+        cols = None
+    return rows, cols
+
+
+def _einsum_spelling(ctx, like_call: ast.Call | None, lib: str | None) -> str | None:
+    """``np.einsum`` (or ``torch.einsum``) spelled with this file's imports, in the library used."""
+    if like_call is not None and isinstance(like_call.func, ast.Attribute) \
+            and ctx.resolve_call(like_call) is not None:
+        return ctx.spell_like(like_call.func, "einsum", "numpy.einsum")
+    lib = (ctx.library(like_call) if like_call is not None and ctx.resolve_call(like_call) else None) or lib
+    if lib is None:
+        return None
+    return ctx.spell(f"{'torch' if lib == 'torch' else lib}.einsum")
+
+
+# -- BL403 ----------------------------------------------------------------------
+
+TRACE_APIS = {"numpy.trace", "torch.trace"}
+DIAGONAL_APIS = {"numpy.diagonal", "torch.diagonal"}
+DIAG_APIS = {"numpy.diag", "torch.diag"}  # extracts only when its argument is 2-D
+
+
+class PartialProduct(Rule):
+    """A whole matrix product computed to use only part of it.
+
+    ``np.trace(A @ B)`` forms all n^2 entries of the product (n^3 flops) and
+    keeps n of them; ``np.einsum('ij,ji->', A, B)`` computes just the diagonal
+    sums (n^2). The same holds for ``np.diag(A @ B)``, ``(A @ B)[i, j]`` (one
+    entry: ``A[i] @ B[:, j]``), ``(A @ B)[i]`` (one row: ``A[i] @ B``) and
+    ``(A @ B)[:, j]`` (one column: ``A @ B[:, j]``).
+    """
+
+    code = "BL403"
+    name = "partial-product"
+    summary = "Only part of a matrix product is used: compute only that part"
+    fix_safety = "unsafe"
+    triggers = ("trace", "diag", "@", "dot", "matmul", "mm(")
+
+    VALID = [
+        # np.diag of a plain matrix: extraction, no product
+        "import numpy as np\nA = np.random.rand(4, 4)\nd = np.diag(A)\n",
+        # the right tool already
+        "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nd = np.einsum('ij,ij->i', A, B)\n",
+        # the product is bound and used whole as well
+        "import numpy as np\ndef f(A, B):\n    C = A @ B\n    return C[0, 0], C\n",
+        # a slice keeps most of the product
+        "import numpy as np\ndef f(A, B):\n    return (A @ B)[1:]\n",
+        # an index array: could select every row
+        "import numpy as np\ndef f(A, B, idx):\n    return (A @ B)[idx]\n",
+        # np.diag of a product of unknown rank may build a matrix from a vector
+        "import numpy as np\ndef f(A, b):\n    return np.diag(A @ b)\n",
+        # bound once, but used in a loop: reused
+        "import numpy as np\ndef f(A, B):\n    C = A @ B\n    for i in range(3):\n        print(C[i, i])\n",
+        # the one column of a one-column product is all of it (scipy.stats._multivariate)
+        "import numpy as np\ndef rotate(R, p):\n    p = np.asarray(p).ravel()\n    return np.matmul(R, p[:, None])[:, 0]\n",
+        # a test of the product itself (numpy's test_blas64_dot)
+        "import numpy as np\ndef test(a, b):\n    c = np.dot(b, a)\n    np.testing.assert_equal(c[0, -1], 1)\n",
+    ]
+    INVALID = [
+        Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = np.trace(A @ B)\n",
+                "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\n"
+                "t = np.einsum('ij,ji->', A, B)\n", unsafe=True),
+        Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nd = np.diag(np.dot(A, B))\n",
+                "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\n"
+                "d = np.einsum('ij,ji->i', A, B)\n", unsafe=True),
+        Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nc = (A @ B)[1, 2]\n",
+                "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nc = A[1] @ B[:, 2]\n",
+                unsafe=True),
+        Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nr = (A @ B)[0]\n",
+                "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nr = A[0] @ B\n",
+                unsafe=True),
+        Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = (A @ B).trace()\n",
+                "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\n"
+                "t = np.einsum('ij,ji->', A, B)\n", unsafe=True),
+        Invalid("import torch\nA = torch.rand(4, 4)\nB = torch.rand(4, 4)\nt = torch.trace(A @ B)\n",
+                "import torch\nA = torch.rand(4, 4)\nB = torch.rand(4, 4)\nt = torch.einsum('ij,ji->', A, B)\n",
+                unsafe=True),
+        # unknown ranks: reported without a fix
+        Invalid("import numpy as np\ndef f(A, B):\n    return np.trace(A @ B)\n"),
+        # a product bound once and only its trace used
+        Invalid("import numpy as np\ndef f(K, P):\n    M = K @ P\n    return np.trace(M)\n"),
+        Invalid("import numpy as np\ndef f(A, B, n):\n    out = 0.0\n    for i in range(n):\n"
+                "        out += (A @ B)[i, i]\n    return out\n"),
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        q = ctx.resolve_call(node)
+        func = node.func
+        if q in TRACE_APIS | DIAGONAL_APIS | DIAG_APIS:
+            if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+                return
+            kind = "trace" if q in TRACE_APIS else "diagonal"
+            self._check(node, node.args[0], kind, need_2d=q in DIAG_APIS, like=node)
+        elif q is None and isinstance(func, ast.Attribute) and func.attr in ("trace", "diagonal") \
+                and not node.args and not node.keywords:
+            self._check(node, func.value, func.attr, need_2d=False, like=None)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            return
+        part = self._index_part(node.slice)
+        if part is not None:
+            self._check(node, node.value, part, need_2d=False, like=None)
+
+    def _index_part(self, index) -> tuple | None:
+        """('row', i) / ('col', j) / ('entry', i, j) for plain integer indices, else None."""
+        ctx = self.ctx
+        items = index.elts if isinstance(index, ast.Tuple) else [index]
+        if len(items) == 1 and is_int_scalar(ctx, items[0]):
+            return ("row", items[0])
+        if len(items) == 2:
+            a, b = items
+            full = [isinstance(x, ast.Slice) and x.lower is None and x.upper is None and x.step is None
+                    for x in items]
+            ia, ib = is_int_scalar(ctx, a), is_int_scalar(ctx, b)
+            if ia and ib:
+                return ("entry", a, b)
+            if ia and full[1]:
+                return ("row", a)
+            if full[0] and ib:
+                return ("col", b)
+            if all(isinstance(x, (ast.Name, ast.Constant, ast.UnaryOp)) for x in items) \
+                    and not any(isinstance(x, ast.Constant) and not isinstance(x.value, int) for x in items):
+                return ("entries", a, b)  # (A @ B)[i, j] with unknown i, j: entries, maybe several
+        return None
+
+    def _product(self, expr):
+        """(product node, binding or None) when ``expr`` is a product, or a name bound to one used only here."""
+        ctx = self.ctx
+        if _is_product(ctx, expr):
+            return expr, None
+        binding = _used_once_binding(ctx, expr, lambda v: _is_product(ctx, v))
+        if binding is not None:
+            return binding.value, binding
+        return None
+
+    def _check(self, node, expr, part, need_2d, like) -> None:
+        ctx = self.ctx
+        if in_assertion(ctx, node):
+            return
+        hit = self._product(expr)
+        if hit is None:
+            return
+        prod, binding = hit
+        a, b = product_operands(ctx, prod)
+        if need_2d and _rank(ctx, prod) != 2 and not _gram(ctx, a, b):
+            return  # np.diag of a 1-D product builds a matrix
+        ra, rb = _rank(ctx, a), _rank(ctx, b)
+        if self._uses_all(part, _product_dims(ctx, a, b, ra, rb)):
+            return
+        fix = None
+        if binding is None:
+            new = self._fixed_text(part, a, b, ra, rb, like)
+            if new is not None:
+                fix = self.make_fix("Compute only the part that is used",
+                                    self.replace(node, in_place(ctx, node, new[0], new[1])), safe=False)
+        kind = part if isinstance(part, str) else part[0]
+        what = {"trace": "its trace", "diagonal": "its diagonal", "row": "one row",
+                "col": "one column", "entry": "one entry", "entries": "the indexed entries"}[kind]
+        cheaper = {"trace": "`np.einsum('ij,ji->', A, B)` (n^2 instead of n^3; 12x at n=1024)",
+                   "diagonal": "`np.einsum('ij,ji->i', A, B)` (n^2 instead of n^3)",
+                   "row": "`A[i] @ B`", "col": "`A @ B[:, j]`", "entry": "`A[i] @ B[:, j]`",
+                   "entries": "`A[i] @ B[:, j]` for each entry"}[kind]
+        via = f" (bound to `{binding.name}`)" if binding is not None else ""
+        self.report(node, f"the whole product `{ctx.text(prod)}`{via} is computed but only {what} is used: "
+                          f"compute only that with {cheaper}", fix)
+
+    @staticmethod
+    def _uses_all(part, dims) -> bool:
+        """Is the "part" in fact all of the product (a row of a one-row product, ...)?"""
+        rows, cols = dims
+        kind = part if isinstance(part, str) else part[0]
+        if kind in ("trace", "diagonal"):
+            return _known_one(rows) or _known_one(cols)
+        if kind == "row":
+            return _known_one(rows)
+        if kind == "col":
+            return _known_one(cols)
+        return _known_one(rows) and _known_one(cols)  # one entry (or entries) of a 1 x 1 product
+
+    def _fixed_text(self, part, a, b, ra, rb, like) -> tuple[str, int] | None:
+        """(replacement, its precedence) or None when the ranks do not make it exact."""
+        ctx = self.ctx
+        if isinstance(part, str):  # trace / diagonal
+            if ra != 2 or rb != 2:
+                return None
+            lib = ctx.array_facts(a).lib or ctx.array_facts(b).lib
+            einsum = _einsum_spelling(ctx, like, lib)
+            if einsum is None:
+                return None
+            spec = "'ij,ji->'" if part == "trace" else "'ij,ji->i'"
+            return f"{einsum}({spec}, {ctx.text(a)}, {ctx.text(b)})", POSTFIX
+        kind = part[0]
+        if kind == "entry" and ra == 2 and rb == 2:
+            i, j = (ctx.text(x) for x in part[1:])
+            return f"{paren(ctx, a, POSTFIX)}[{i}] @ {paren(ctx, b, POSTFIX)}[:, {j}]", MATMUL_PREC
+        if kind == "row" and ra == 2 and rb in (1, 2):
+            return f"{paren(ctx, a, POSTFIX)}[{ctx.text(part[1])}] @ {paren(ctx, b, 13)}", MATMUL_PREC
+        if kind == "row" and ra == 1 and rb == 2:  # (a @ B)[j] is a column of B
+            return f"{paren(ctx, a, 12)} @ {paren(ctx, b, POSTFIX)}[:, {ctx.text(part[1])}]", MATMUL_PREC
+        if kind == "col" and ra == 2 and rb == 2:
+            return f"{paren(ctx, a, 12)} @ {paren(ctx, b, POSTFIX)}[:, {ctx.text(part[1])}]", MATMUL_PREC
+        return None

@@ -1,0 +1,274 @@
+"""BL503 reduction-as-blas: the rule, its examples and its fix."""
+
+from __future__ import annotations
+
+import ast
+
+from blaslint.analysis.facts import INT_DTYPES, known_small
+from blaslint.core.rule import Invalid, Rule
+from blaslint.rules._common import in_assertion, paren
+from blaslint.rules.vectorize import _loopdots as ld
+
+
+class ReductionAsBlas(Rule):
+    """``np.sum(a * b)`` on 1-D arrays (a dot) and ``np.sqrt(np.sum(x**2))`` (a norm).
+
+    Both materialise an n-element temporary (the product or the squares) and
+    then reduce it in a second pass; ``a @ b`` and ``np.linalg.norm(x)`` make
+    one pass through BLAS without the temporary. Flagged only when the arrays
+    are known to be real or complex floats of known rank: on integer arrays
+    ``np.dot`` has no BLAS kernel, and for complex ``x`` ``x**2`` is not
+    ``|x|**2``.
+    """
+
+    code = "BL503"
+    name = "reduction-as-blas"
+    summary = "Sum of a product (a dot) or root of a sum of squares (a norm): use BLAS"
+    fix_safety = "unsafe"
+    triggers = ("sum",)
+
+    VALID = [
+        # a test's tolerance check
+        "import numpy as np\ndef test(code, V, X):\n    assert np.sqrt(np.sum((np.dot(code, V) - X) ** 2)) < 0.1\n",
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        'import numpy as np\ndef f(n):\n    k = np.arange(n, dtype=np.int64)\n    return np.sqrt(np.sum(k ** 2))\n',
+        'import numpy as np\ndef f(a):\n    z = np.asarray(a, dtype=np.complex64)\n    return np.sqrt(np.sum(z ** 2))\n',
+        'import numpy as np\ndef f(x):\n    d = float(x)\n    return np.sqrt(np.sum(d ** 2))\n',
+        'import numpy as np\nv = np.array([3.0, 4.0])\nr = np.sqrt(np.sum(v ** 2))\n',
+        'import numpy as np\ndef f(x, w):\n    return np.sqrt(np.sum(w * x ** 2))\n',
+        'import numpy as np\ndef f(M):\n    return np.sqrt(np.sum(M ** 2, axis=0))\n',
+        # unknown arrays: could be integer or complex (a dot needs the rank and dtype)
+        "import numpy as np\ndef f(a, b):\n    return np.sum(a * b)\n",
+        # 2-D: an element-wise product summed is not a dot
+        "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\ns = np.sum(A * B)\n",
+        # integers: np.dot has no BLAS kernel
+        "import numpy as np\na = np.arange(10, dtype=np.int64)\nb = np.arange(10, dtype=np.int64)\ns = np.sum(a * b)\n",
+        # complex: x**2 is not |x|**2
+        "import numpy as np\nz = np.zeros(10, dtype=np.complex128)\nr = np.sqrt(np.sum(z ** 2))\n",
+        # row norms: norm(x, axis=1) makes the same temporary
+        "import numpy as np\nX = np.random.rand(10, 3)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",
+        # a sum of squares alone is not a norm
+        "import numpy as np\nx = np.random.rand(100)\nss = np.sum(x ** 2)\n",
+        # three known elements: nothing to gain
+        "import numpy as np\nw = np.array([1.0, 1.0, 0.0])\nv = np.array([0.5, 0.75, 1.0])\ns = np.sum(w * v)\n",
+        # already the BLAS form
+        "import numpy as np\nx = np.random.rand(10)\nr = np.sqrt(x @ x)\n",
+        # builtin sum over a 2-D array sums rows: a vector, not a norm
+        "import numpy as np\nX = np.random.rand(100, 100)\nr = np.sqrt(sum(X ** 2))\n",
+        # a cube is not a norm
+        "import numpy as np\nx = np.random.rand(10)\nr = np.sqrt(np.sum(x ** 3))\n",
+    ]
+    INVALID = [
+        # 1-D from arange (dtype depends on n): reported, no fix
+        Invalid("import numpy as np\ndef corr(n, fs):\n    t = np.arange(n) / float(fs)\n    x = np.sin(t)\n"
+                "    y = np.cos(t)\n    return np.sum(x * y)\n"),
+        # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
+        Invalid('import numpy as np\ndef dist(p, q):\n    return np.sqrt(np.sum((p - q) ** 2))\n'),
+        Invalid('import numpy as np\ndef unit(v):\n    return v / np.sqrt((v * v).sum())\n'),
+        Invalid('import math\nimport numpy as np\ndef rms_norm(res):\n    return math.sqrt(np.sum(res ** 2))\n'),
+        Invalid('import numpy as np\ndef converged(r, tol):\n    return np.sqrt(np.sum(np.square(r))) < tol\n'),
+        Invalid('import torch\ndef grad_norm(g):\n    return torch.sqrt(torch.sum(g ** 2))\n'),
+        Invalid('import numpy as np\ndef step_size(s):\n    return np.sum(s * s) ** 0.5\n'),
+        Invalid("import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\ns = np.sum(a * b)\n",
+                "import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\ns = np.dot(a, b)\n",
+                unsafe=True),
+        Invalid("import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\ns = (a * b).sum()\n",
+                "import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\ns = a @ b\n",
+                unsafe=True),
+        Invalid("import numpy as np\nx = np.random.rand(100)\nr = np.sqrt(np.sum(x ** 2))\n",
+                "import numpy as np\nx = np.random.rand(100)\nr = np.linalg.norm(x)\n", unsafe=True),
+        Invalid("import numpy as np\nx = np.random.rand(100)\nr = np.sqrt((x ** 2).sum())\n",
+                "import numpy as np\nx = np.random.rand(100)\nr = np.linalg.norm(x)\n", unsafe=True),
+        Invalid("import numpy as np\nx = np.random.rand(100)\nr = np.sqrt(np.sum(x * x))\n",
+                "import numpy as np\nx = np.random.rand(100)\nr = np.linalg.norm(x)\n", unsafe=True),
+        Invalid("import math\nimport numpy as np\nx = np.random.rand(100)\nr = math.sqrt(np.sum(x ** 2))\n",
+                "import math\nimport numpy as np\nx = np.random.rand(100)\nr = float(np.linalg.norm(x))\n",
+                unsafe=True),
+        Invalid("import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\n"
+                "d = np.sqrt(np.sum((a - b) ** 2))\n",
+                "import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\n"
+                "d = np.linalg.norm(a - b)\n", unsafe=True),
+        Invalid("import numpy as np\nX = np.random.rand(100, 100)\nfro = np.sqrt(np.sum(X ** 2))\n",
+                "import numpy as np\nX = np.random.rand(100, 100)\nfro = np.linalg.norm(X)\n", unsafe=True),
+        Invalid("import numpy as np\nx = np.random.rand(100)\nr = np.sqrt(sum(x * x))\n",
+                "import numpy as np\nx = np.random.rand(100)\nr = np.linalg.norm(x)\n", unsafe=True),
+        Invalid("import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\ns = sum(a * b)\n",
+                "import numpy as np\na = np.random.rand(100)\nb = np.random.rand(100)\ns = np.dot(a, b)\n",
+                unsafe=True),
+        Invalid("import numpy as np\nx = np.random.rand(100)\nr = np.sum(x ** 2) ** 0.5\n",
+                "import numpy as np\nx = np.random.rand(100)\nr = np.linalg.norm(x)\n", unsafe=True),
+        Invalid("import numpy as np\nz = np.zeros(100, dtype=np.complex128)\nr = np.sqrt(np.sum(np.abs(z) ** 2))\n",
+                "import numpy as np\nz = np.zeros(100, dtype=np.complex128)\nr = np.linalg.norm(z)\n", unsafe=True),
+        Invalid("import torch\na = torch.randn(100)\nb = torch.randn(100)\ns = torch.sum(a * b)\n",
+                "import torch\na = torch.randn(100)\nb = torch.randn(100)\ns = torch.dot(a, b)\n", unsafe=True),
+        Invalid("import torch\nx = torch.randn(100)\nr = torch.sqrt(torch.sum(x ** 2))\n",
+                "import torch\nx = torch.randn(100)\nr = torch.linalg.norm(x)\n", unsafe=True),
+        Invalid("import numpy as np\nx = np.random.rand(100).astype(np.float32)\nr = np.sqrt(np.sum(np.square(x)))\n",
+                "import numpy as np\nx = np.random.rand(100).astype(np.float32)\nr = np.linalg.norm(x)\n",
+                unsafe=True),
+    ]
+
+    # -- dots -------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        if in_assertion(self.ctx, node):
+            return  # a test's reference value, written the obvious way on purpose
+        self._check_dot(node)
+        self._check_norm(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.Pow) and not in_assertion(self.ctx, node):
+            self._check_norm(node)  # np.sum(x ** 2) ** 0.5
+
+    def _sum_arg(self, node, axis_ok: bool = False) -> ast.AST | None:
+        """x of ``np.sum(x)`` / ``x.sum()`` / ``torch.sum(x)``; with ``axis_ok``, also
+        ``axis=0``/``axis=-1`` (the whole of a 1-D array: callers check the rank)."""
+        ctx = self.ctx
+        if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
+            return None
+        func = node.func
+        method = isinstance(func, ast.Attribute) and func.attr == "sum" and ctx.resolve(func) is None
+        lib_sum = ctx.resolve_call(node) in ("numpy.sum", "torch.sum")
+        if not (method or lib_sum):
+            return self._builtin_sum_arg(node)
+        extra = list(node.args[0 if method else 1:]) + [k.value for k in node.keywords
+                                                         if k.arg in ("axis", "dim")]
+        if len(extra) != len(node.args[0 if method else 1:]) + len(node.keywords):
+            return None  # dtype=, keepdims=, out=: leave alone
+        if extra and not (axis_ok and len(extra) == 1 and _is_int(extra[0], (0, -1))):
+            return None
+        if method:
+            return func.value
+        return node.args[0] if node.args else None
+
+    def _builtin_sum_arg(self, node) -> ast.AST | None:
+        ctx = self.ctx
+        if ld._is_builtin(ctx, node, "sum") and len(node.args) == 1 and not node.keywords:
+            return node.args[0]  # builtin sum: a Python loop over the elements (1-D only, checked by callers)
+        return None
+
+    def _builtin_sum(self, node) -> bool:
+        return isinstance(node, ast.Call) and ld._is_builtin(self.ctx, node, "sum")
+
+    def _check_dot(self, node) -> None:
+        ctx = self.ctx
+        inner = self._sum_arg(node, axis_ok=True)
+        if not (isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Mult)):
+            return
+        if self._is_norm_radicand(node):
+            return  # reported as a norm
+        a, b = inner.left, inner.right
+        fa, fb = ctx.array_facts(a), ctx.array_facts(b)
+        # an unknown dtype is reported (a 1-D dot of any real or complex dtype), fixed only when known
+        if fa.rank != 1 or fb.rank != 1 or not all(f.is_blas_dtype or f.dtype is None for f in (fa, fb)):
+            return
+        dtypes_known = fa.is_blas_dtype and fb.is_blas_dtype
+        if self._builtin_sum(node) and {fa.lib, fb.lib} != {"numpy"}:
+            return
+        lib = fa.lib if fa.lib == fb.lib else None
+        if lib not in ("numpy", "torch"):
+            return
+        if lib == "torch" and fa.dtype != fb.dtype:
+            return
+        if fa.shape and fb.shape and fa.shape != fb.shape:
+            return  # (n,) * (1,) broadcasting, say
+        if known_small(fa) or known_small(fb):
+            return  # a 3-element temporary costs nothing
+        fix = None
+        if lib == "torch":
+            fn = ctx.spell("torch.dot")
+            new = f"{fn}({paren(ctx, a, 1)}, {paren(ctx, b, 1)})" if fn else None
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "sum" and ctx.resolve(node.func) is None:
+            new = f"{paren(ctx, a, 12)} @ {paren(ctx, b, 13)}"
+        else:
+            fn = ctx.spell_like(node.func, "dot", "numpy.dot")
+            new = f"{fn}({paren(ctx, a, 1)}, {paren(ctx, b, 1)})" if fn else None
+        if new is not None and dtypes_known:
+            fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
+        self.report(node, f"`{ctx.text(node)}` on 1-D arrays is a dot product: `{new or 'a @ b'}` runs in BLAS "
+                    "without the temporary product array", fix)
+
+    # -- norms ------------------------------------------------------------------
+    def _is_norm_radicand(self, sum_call) -> bool:
+        parent = self.ctx.parent(sum_call)
+        return self._root_of(parent) is sum_call
+
+    def _root_of(self, node) -> ast.AST | None:
+        """The radicand of ``np.sqrt(r)``, ``math.sqrt(r)``, ``torch.sqrt(r)``, ``r ** 0.5``."""
+        ctx = self.ctx
+        if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords \
+                and ctx.resolve_call(node) in ("numpy.sqrt", "math.sqrt", "torch.sqrt"):
+            return node.args[0]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant) \
+                and node.right.value == 0.5:
+            return node.left
+        return None
+
+    def _squared(self, expr) -> tuple[ast.AST, bool] | None:
+        """(x, via_abs) when ``expr`` is ``x**2``, ``x * x``, ``np.square(x)``, ``np.abs(x)**2``."""
+        ctx = self.ctx
+        base = None
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Pow) and isinstance(expr.right, ast.Constant) \
+                and expr.right.value == 2 and not isinstance(expr.right.value, bool):
+            base = expr.left
+        elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult) and ld.same_expr(ctx, expr.left, expr.right) \
+                and isinstance(expr.left, (ast.Name, ast.Attribute)):
+            base = expr.left
+        elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
+                and ctx.resolve_call(expr) in ("numpy.square", "torch.square"):
+            base = expr.args[0]
+        if base is None:
+            return None
+        if isinstance(base, ast.Call) and len(base.args) == 1 and not base.keywords \
+                and ctx.resolve_call(base) in ("numpy.abs", "numpy.absolute", "torch.abs"):
+            return base.args[0], True
+        return base, False
+
+    def _check_norm(self, node) -> None:
+        ctx = self.ctx
+        radicand = self._root_of(node)
+        if radicand is None:
+            return
+        inner = self._sum_arg(radicand)
+        if inner is None:
+            return
+        sq = self._squared(inner)
+        if sq is None:
+            return
+        x, via_abs = sq
+        f = ctx.array_facts(x)
+        # sqrt(sum(x**2)) == norm(x) for a real array of any rank (norm flattens like the
+        # sum does): flag unless x is known to break it (a scalar, integers whose squares may
+        # wrap, complex x**2) or to be tiny; the fix needs the dtype known real.
+        if (f.rank is not None and f.rank < 1) or f.dtype in INT_DTYPES | {"bool", "object"} \
+                or (f.dtype in ("complex64", "complex128") and not via_abs) or known_small(f):
+            return
+        if self._builtin_sum(radicand) and (f.rank != 1 or f.lib != "numpy"):
+            return  # builtin sum over a 2-D array sums rows; over an unknown: a Python loop
+        sqrt_api = ctx.resolve_call(node) if isinstance(node, ast.Call) else None
+        sum_api = ctx.resolve_call(radicand)
+        torch_spelled = sqrt_api == "torch.sqrt" or sum_api == "torch.sum"
+        numpy_spelled = sqrt_api == "numpy.sqrt" or sum_api == "numpy.sum"
+        lib = f.lib if f.lib in ("numpy", "torch") else None
+        if torch_spelled and (numpy_spelled or lib == "numpy") or lib == "torch" and numpy_spelled:
+            return  # mixed libraries: leave alone
+        lib = lib or ("torch" if torch_spelled else "numpy")
+        fixable = f.lib == lib and (f.dtype in ("float32", "float64")
+                                    or via_abs and f.dtype in ("complex64", "complex128")) \
+            and (f.rank is not None or lib == "numpy")
+        fn = ctx.spell("torch.linalg.norm" if lib == "torch" else "numpy.linalg.norm")
+        fix = None
+        new = f"{fn}({ctx.text(x)})" if fn is not None else None
+        if new is not None and sqrt_api == "math.sqrt":
+            new = f"float({new})"
+        if new is not None and fixable:
+            fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
+        shown = new or ("torch.linalg.norm(x)" if lib == "torch" else "np.linalg.norm(x)")
+        note = "" if fixable else " (a fix is offered when the array is known to be real floating)"
+        self.report(node, f"`{ctx.text(node)}` is a 2-norm: `{shown}` computes it in one "
+                    f"BLAS pass without the temporary array of squares{note}", fix)
+
+
+def _is_int(node, values) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+        return isinstance(node.operand.value, int) and -node.operand.value in values
+    return isinstance(node, ast.Constant) and type(node.value) is int and node.value in values
