@@ -10,7 +10,8 @@ import pytest
 from blaslint.project.baseline import fingerprint
 from blaslint.cli import main
 from blaslint.core.diagnostics import Diagnostic
-from blaslint.report import ReportEnv, renderer
+from blaslint.report import ReportEnv
+from blaslint.report.formats import renderer
 
 CODE = """\
 import numpy as np

@@ -9,7 +9,8 @@ import pytest
 from cli_support import BAD, run_cli, write
 
 from blaslint.core.diagnostics import Diagnostic
-from blaslint.report import ReportEnv, format_names, renderer
+from blaslint.report import ReportEnv
+from blaslint.report.formats import format_names, renderer
 from blaslint.report.github import annotation, escape_data, escape_property
 
 ANSI = "\x1b["

@@ -14,7 +14,8 @@ from collections import Counter
 from blaslint.project.config import ConfigError, Settings, load_settings
 from blaslint.core.diagnostics import INTERNAL_ERROR, UNUSED_NOQA, Diagnostic
 from blaslint.project.discover import discover
-from blaslint.report import ReportEnv, renderer
+from blaslint.report import ReportEnv
+from blaslint.report.formats import renderer
 from blaslint.core.runner import RunOptions, check_text, run
 from blaslint.core.source import SourceError, SourceText
 

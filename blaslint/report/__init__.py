@@ -1,7 +1,7 @@
 """Output formats. Each module renders a list of findings to text.
 
 A format is a function ``render(diagnostics, env) -> str`` registered in
-:data:`FORMATS`; the CLI only picks one by name.
+:data:`FORMATS`; the CLI only picks one by name (:mod:`.formats`).
 """
 
 from __future__ import annotations
@@ -37,28 +37,6 @@ def register(name: str):
         FORMATS[name] = fn
         return fn
     return deco
-
-
-def renderer(name: str) -> Renderer:
-    _load_all()
-    return FORMATS[name]
-
-
-def format_names() -> list[str]:
-    _load_all()
-    return sorted(FORMATS)
-
-
-def _load_all() -> None:
-    from blaslint.report import json_format, text  # noqa: F401
-    import importlib
-
-    for mod in ("sarif", "github", "junit", "gitlab"):
-        try:
-            importlib.import_module(f"blaslint.report.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"blaslint.report.{mod}":
-                raise
 
 
 def fix_available_note(diags: list[Diagnostic], env: ReportEnv) -> str:
