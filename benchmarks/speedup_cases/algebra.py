@@ -51,3 +51,22 @@ CASES = [
          naive="y = A @ B\nz = A @ B\nout = y + z", fixed="y = A @ B\nz = y\nout = y + z",
          sizes=(256, 1024, 2048)),
 ]
+
+# Forms real code uses (issues 12 and 13).
+CASES += [
+    Case("BL401", "pinv(X) @ Y -> lstsq(X, Y), 2n x n, 64-column rhs (lstsq loses here)",
+         setup="import numpy as np\nX = np.random.rand(2 * n, n)\nY = np.random.rand(2 * n, 64)",
+         naive="out = np.linalg.pinv(X) @ Y", fixed="out = np.linalg.lstsq(X, Y, rcond=None)[0]",
+         sizes=(256, 1024), rtol=1e-3, atol=1e-5),
+    Case("BL401", "inv(A) @ b with A 3x3 (a Kalman-sized system; negligible)",
+         setup="import numpy as np\nA = np.random.rand(3, 3) + 3 * np.eye(3)\nb = np.random.rand(3)",
+         naive="out = np.linalg.inv(A) @ b", fixed="out = np.linalg.solve(A, b)", sizes=(3,)),
+    Case("BL401", "torch.bmm(torch.linalg.inv(A), B) -> torch.linalg.solve(A, B) (32 batches)",
+         setup="import torch\nA = torch.rand(32, n, n, dtype=torch.float64) + n * torch.eye(n, dtype=torch.float64)\n"
+               "B = torch.rand(32, n, 8, dtype=torch.float64)",
+         naive="out = torch.bmm(torch.linalg.inv(A), B).numpy()", fixed="out = torch.linalg.solve(A, B).numpy()",
+         sizes=(64, 256)),
+    Case("BL403", "np.trace(A @ A) (power) -> np.sum(A * A.T)",
+         setup="import numpy as np\nA = np.random.rand(n, n)",
+         naive="out = np.trace(A @ A)", fixed="out = np.sum(A * A.T)", sizes=(256, 1024, 4096)),
+]

@@ -42,3 +42,43 @@ CASES = [
          setup="import numpy as np\nx = np.random.rand(n)",
          naive="out = np.sqrt(np.sum(x ** 2))", fixed="out = np.linalg.norm(x)", sizes=(1000, 100000, 10000000)),
 ]
+
+# Forms real code uses (issues 12 and 13): rank-1 accumulation loops, broadcast contractions, weighted
+# Gram matrices through einsum, per-row 3-operand einsums inside loops, reductions along an axis.
+XM = "import numpy as np\nX = np.random.rand(n, 64)\nm = X.mean(axis=0)\nw = np.random.rand(n)"
+CASES += [
+    Case("BL504", "for x in X: S += np.outer(x - m, x - m) -> (X - m).T @ (X - m) (d=64)", setup=XM,
+         naive="S = np.zeros((64, 64))\nfor x in X:\n    S += np.outer(x - m, x - m)\nout = S",
+         fixed="D = X - m\nout = D.T @ D", sizes=(1000, 10000, 100000)),
+    Case("BL504", "weighted: S += w[i] * np.outer(d_i, d_i) -> (D * w[:, None]).T @ D (d=64)", setup=XM,
+         naive="S = np.zeros((64, 64))\nfor i in range(n):\n    d = X[i] - m\n    S += w[i] * np.outer(d, d)\nout = S",
+         fixed="D = X - m\nout = (D * w[:, None]).T @ D", sizes=(1000, 10000, 100000)),
+    Case("BL505", "np.sum(x[:, None, :] * W[None, :, :], axis=2) -> x @ W.T (k=64, d=64)",
+         setup="import numpy as np\nx = np.random.rand(n, 64)\nW = np.random.rand(64, 64)",
+         naive="out = np.sum(x[:, None, :] * W[None, :, :], axis=2)", fixed="out = x @ W.T",
+         sizes=(1000, 10000, 50000)),
+    Case("BL505", "np.sum(a[:, :, None] * b[:, None, :], axis=0) -> a.T @ b (64x64)",
+         setup="import numpy as np\na = np.random.rand(n, 64)\nb = np.random.rand(n, 64)",
+         naive="out = np.sum(a[:, :, None] * b[:, None, :], axis=0)", fixed="out = a.T @ b",
+         sizes=(1000, 10000, 50000)),
+    Case("BL502", "einsum('ij,i,ik->jk', a, w, b) -> (a.T * w) @ b (64 columns)",
+         setup="import numpy as np\na = np.random.rand(n, 64)\nb = np.random.rand(n, 64)\nw = np.random.rand(n)",
+         naive="out = np.einsum('ij,i,ik->jk', a, w, b)", fixed="out = (a.T * w) @ b", sizes=(100, 1000, 100000)),
+    Case("BL502", "einsum('ij,i,ik->jk', optimize=True) vs (a.T * w) @ b (64 columns)",
+         setup="import numpy as np\na = np.random.rand(n, 64)\nb = np.random.rand(n, 64)\nw = np.random.rand(n)",
+         naive="out = np.einsum('ij,i,ik->jk', a, w, b, optimize=True)", fixed="out = (a.T * w) @ b",
+         sizes=(100, 1000, 100000)),
+    Case("BL502", "per-row 3-operand einsum in a loop (5 rows x 8): plain vs optimize=True",
+         setup="import numpy as np\na = np.random.rand(n, 5, 8)\nw = np.random.rand(n, 5)",
+         naive="out = [np.einsum('ij,i,ik->jk', a[t], w[t], a[t]) for t in range(n)]",
+         fixed="out = [np.einsum('ij,i,ik->jk', a[t], w[t], a[t], optimize=True) for t in range(n)]",
+         sizes=(1000,)),
+    Case("BL503", "np.sum(A * B) (2-D) -> np.vdot(A, B)", setup=MM,
+         naive="out = np.sum(A * B)", fixed="out = np.vdot(A, B)", sizes=(256, 1024, 4096)),
+    Case("BL503", "np.sum(A * B, axis=1) -> np.einsum('ij,ij->i', A, B)", setup=MM,
+         naive="out = np.sum(A * B, axis=1)", fixed="out = np.einsum('ij,ij->i', A, B)", sizes=(256, 1024, 4096)),
+    Case("BL503", "np.sqrt(np.sum(X ** 2, axis=1)) -> np.linalg.norm(X, axis=1)",
+         setup="import numpy as np\nX = np.random.rand(n, 64)",
+         naive="out = np.sqrt(np.sum(X ** 2, axis=1))", fixed="out = np.linalg.norm(X, axis=1)",
+         sizes=(1000, 100000, 1000000)),
+]
