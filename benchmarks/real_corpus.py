@@ -94,11 +94,20 @@ def ensure_checkout(repo: str, commit: str, checkouts: str, mirrors: str) -> str
 
 
 def blaslint_command() -> list[str]:
+    """``python -m blaslint``; ``BLASLINT_SRC=/path/to/checkout`` lints with another checkout's code."""
     return [sys.executable, "-m", "blaslint"]
 
 
+def lint_env() -> dict:
+    env = dict(os.environ)
+    src = os.environ.get("BLASLINT_SRC")
+    if src:
+        env["PYTHONPATH"] = os.path.abspath(src) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
 def supports(flag: str) -> bool:
-    out = subprocess.run(blaslint_command() + ["--help"], capture_output=True, text=True).stdout
+    out = subprocess.run(blaslint_command() + ["--help"], capture_output=True, text=True, env=lint_env()).stdout
     return flag in out
 
 
@@ -106,7 +115,7 @@ def lint(paths: list[str], cwd: str) -> list[dict]:
     cmd = blaslint_command() + ["--no-cache", "--exit-zero", "--output-format", "json", "--select", "ALL"]
     if supports("--show-all"):
         cmd.append("--show-all")
-    out = subprocess.run(cmd + paths, capture_output=True, text=True, cwd=cwd)
+    out = subprocess.run(cmd + paths, capture_output=True, text=True, cwd=cwd, env=lint_env())
     if out.returncode not in (0, 1):
         raise SystemExit(f"blaslint failed ({out.returncode}):\n{out.stderr[-2000:]}")
     return json.loads(out.stdout or "[]")
@@ -136,7 +145,8 @@ def label_span(label: dict) -> tuple[int, int]:
 def matches(finding: dict, label: dict, by_rule: bool = True) -> bool:
     if finding["path"] != label["path"].lstrip("./"):
         return False
-    if (label.get("cell") or 0) and (finding.get("cell") or 0) != int(label["cell"]):
+    # labels count notebook cells from 0 over all cells; blaslint reports them from 1
+    if label.get("cell") is not None and (finding.get("cell") or 0) != int(label["cell"]) + 1:
         return False
     if by_rule and label.get("rule") and label["rule"] != finding["code"]:
         return False
