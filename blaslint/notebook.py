@@ -167,6 +167,11 @@ class Joined:
     first_lines: list[int]         # 1-based line of each cell's first line in ``text``
     lengths: list[int]             # length of each cell's own text (without an added newline)
 
+    def line_name(self, line: int) -> str:
+        """A joined line as messages name it: "cell 5, line 13" (the cell's own numbering)."""
+        idx = _cell_of_line(self, line)
+        return f"cell {self.cells[idx].number}, line {line - self.first_lines[idx] + 1}"
+
     def locate(self, offset: int) -> int:
         """Index (into ``cells``) of the cell holding ``offset``."""
         import bisect
@@ -254,7 +259,8 @@ def process_notebook_bytes(path: str, data: bytes, settings: Settings, options) 
 
     def lint(texts_now: dict[int, str]) -> tuple[Joined, list[Diagnostic]]:
         joined = join_cells(nb.cells, _masked(nb, texts_now))
-        return joined, lint_text(SourceText(joined.text), path, settings, options, errors)
+        return joined, lint_text(SourceText(joined.text), path, settings, options, errors,
+                                 line_name=joined.line_name)
 
     joined, diags = lint(texts)
     wants_fix = (options.fix or options.diff) and any(fixmod.applicable(d, options.unsafe_fixes) for d in diags)

@@ -19,6 +19,7 @@ from blaslint.diagnostics import INTERNAL_ERROR, Diagnostic
 from blaslint.engine import FileResult, lint_source, read_error_diagnostic
 from blaslint.source import SourceError, SourceText, read_source, write_atomic
 from blaslint.suppress import apply_suppressions
+from blaslint.visibility import apply_path_context, strip_hidden_fixes
 
 PARALLEL_THRESHOLD = 16   # below this many files, a process pool costs more than it saves
 
@@ -35,11 +36,15 @@ class RunOptions:
 
 
 def lint_text(source: SourceText, path: str, settings: Settings, options: RunOptions,
-              errors: list[str] | None = None) -> list[Diagnostic]:
-    """Findings for one decoded text after suppressions."""
+              errors: list[str] | None = None, line_name=None) -> list[Diagnostic]:
+    """Findings for one decoded text after suppressions and path context."""
     codes = settings.codes_for(path)
-    diags = lint_source(source, path, codes, errors)
-    return apply_suppressions(diags, source, path, options.report_unused_noqa, codes)
+    diags = lint_source(source, path, codes, errors, line_name=line_name)
+    diags = apply_path_context(apply_suppressions(diags, source, path, options.report_unused_noqa, codes),
+                               path, settings)
+    if options.fix or options.diff:  # fixes follow what is shown (blaslint.visibility)
+        diags = strip_hidden_fixes(diags, settings.min_severity)
+    return diags
 
 
 def check_text(source: SourceText, path: str, settings: Settings, options: RunOptions) -> FileResult:

@@ -394,11 +394,11 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             edit = _empty_edit(self, fill.call)
             fix = self.make_fix("Allocate with `empty` instead of `zeros`", edit) if edit else None
             func = ctx.text(fill.call.func)
-            msg = (f"`{func}(...)` zeroes `{fill.path}`, but {how} (line {write.lineno}) replaces it before "
+            msg = (f"`{func}(...)` zeroes `{fill.path}`, but {how} ({ctx.line_ref(write)}) replaces it before "
                    f"anything reads it: allocate with `empty` instead (saves one pass over the buffer)")
         else:
             fix = self.make_fix("Delete the zero-fill", self.delete_statement(stmt))
-            msg = (f"`{fill.path}` is zero-filled, but {how} (line {write.lineno}) overwrites all of it before "
+            msg = (f"`{fill.path}` is zero-filled, but {how} ({ctx.line_ref(write)}) overwrites all of it before "
                    f"anything reads it: delete the fill (one extra pass over the buffer)")
         self.report(fill.node, msg, fix)
 
@@ -582,7 +582,7 @@ class FillThenRank1(_AfterZeroFill):
             return  # a sum of several rank-1 updates: a matrix product, not this rule
         fix = self._fix(fill, upd)
         what = "rank-1 update" if upd.lib != "blas" else f"`{ctx.text(upd.call.func)}` rank-1 update"
-        msg = (f"`{fill.path}` is zeroed only to receive a single {what} (line {upd.stmt.lineno}): write "
+        msg = (f"`{fill.path}` is zeroed only to receive a single {what} ({ctx.line_ref(upd.stmt)}): write "
                f"the outer product straight into it with `outer(u, v, out={fill.path})` "
                f"(one pass over the buffer instead of two; 1.5x at 2048x32768)")
         self.report(fill.node, msg, fix)

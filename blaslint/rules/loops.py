@@ -57,9 +57,9 @@ def loops_around(ctx, node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def _loop_line(loop: ast.AST) -> str:
+def _loop_line(loop: ast.AST, line_ref=lambda n: f"line {n}") -> str:
     kind = {ast.While: "`while` loop"}.get(type(loop), "loop" if isinstance(loop, LOOP_TYPES) else "comprehension")
-    return f"the {kind} at line {loop.lineno}"
+    return f"the {kind} at {line_ref(loop.lineno)}"
 
 
 # -- BL301 -------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class AllocationInLoop(Rule):
             return
         func = ctx.text(node.func)
         self.report(node, f"`{func}(...)` allocates a new array of the same shape on every iteration of "
-                          f"{_loop_line(loop)}: allocate it once before the loop and reuse it (write into it "
+                          f"{_loop_line(loop, ctx.line_ref)}: allocate it once before the loop and reuse it (write into it "
                           f"with `out=` or `[:] =`); costs an allocation and fresh pages per step, "
                           f"noticeable for large arrays")
 
@@ -371,7 +371,7 @@ class LoopInvariantLinalg(Rule):
                 break
             if _operation(ctx, anc) is not None and self._hoist_target(anc) is not None:
                 return
-        self.report(node, f"the {what} `{_short(ctx.text(node))}` does not change in {_loop_line(loop)} but is "
+        self.report(node, f"the {what} `{_short(ctx.text(node))}` does not change in {_loop_line(loop, ctx.line_ref)} but is "
                           f"recomputed on every iteration: hoist it out of the loop (the whole operation is "
                           f"repeated per step; the cost grows with the matrix size)")
 
