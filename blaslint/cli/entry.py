@@ -67,6 +67,12 @@ def build_check_parser() -> argparse.ArgumentParser:
     out.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None)
     out.add_argument("-o", "--output-file", metavar="PATH")
     out.add_argument("--statistics", action="store_true", help="count findings per code")
+    out.add_argument("--show-all", action="store_true", help="show every finding, negligible ones too "
+                     "(same as --min-severity info); their fixes are then applied by --fix too")
+    out.add_argument("--min-severity", choices=("info", "warning", "error"), default=None,
+                     help="hide findings below this severity (default: warning, or min-severity in config)")
+    out.add_argument("--sort", choices=("path", "cost"), default="path",
+                     help="order of findings: path (default) or cost (correctness errors, then biggest saving)")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument("--exit-non-zero-on-fix", action="store_true")
     out.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")

@@ -25,6 +25,12 @@ class ConfigError(Exception):
     """A configuration mistake the user must fix (exit code 2)."""
 
 
+def _default_context_paths() -> tuple[str, ...]:
+    from blaslint.analysis.severity import DEFAULT_CONTEXT_PATHS
+
+    return DEFAULT_CONTEXT_PATHS
+
+
 def all_codes() -> list[str]:
     from blaslint.rules import all_rules as rule_classes  # importing the catalogue registers the rules
 
@@ -65,6 +71,10 @@ class Settings:
     project_root: str = "."
     config_path: str | None = None
     force_exclude: bool = False
+    # Shown severities and the paths where findings matter less (blaslint.analysis.severity).
+    min_severity: str = "warning"
+    context_paths: list[str] = field(default_factory=lambda: list(_default_context_paths()))
+    extend_context_paths: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._codes: set[str] | None = None
@@ -169,8 +179,10 @@ _KEYS = {
     "per-file-ignores": "per_file_ignores", "exclude": "exclude", "extend-exclude": "extend_exclude",
     "respect-gitignore": "respect_gitignore", "unsafe-fixes": "unsafe_fixes",
     "force-exclude": "force_exclude",
+    "min-severity": "min_severity", "context-paths": "context_paths", "extend-context-paths": "extend_context_paths",
 }
-_LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude"}
+_LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "context-paths",
+              "extend-context-paths"}
 _BOOL_KEYS = {"respect-gitignore", "unsafe-fixes", "force-exclude"}
 
 
@@ -234,6 +246,11 @@ def settings_from_table(table: dict, path: str) -> Settings:
         elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: {key} must be true or false")
+        elif key == "min-severity":
+            from blaslint.analysis.severity import SEVERITIES
+
+            if value not in SEVERITIES:
+                raise ConfigError(f"{path}: min-severity must be one of {', '.join(map(repr, SEVERITIES))}")
         elif key == "per-file-ignores":
             if not isinstance(value, dict) or not all(
                     isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):
