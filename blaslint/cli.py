@@ -2,7 +2,9 @@
 
 ``blaslint [check] [PATHS...]`` lints (the default command), ``blaslint rule
 CODE`` explains a rule, ``blaslint rules`` lists them, ``blaslint server``
-starts the language server. Exit codes: 0 no findings, 1 findings, 2 usage or
+starts the language server, ``blaslint measure [PATHS] -- COMMAND`` runs the
+command the user names with the flagged sites timed (the only command that
+runs code), ``blaslint doctor`` reports the BLAS in use. Exit codes: 0 no findings, 1 findings, 2 usage or
 internal error.
 """
 
@@ -15,7 +17,7 @@ import sys
 from blaslint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "rules", "server", "version")
+SUBCOMMANDS = ("check", "rule", "rules", "server", "version", "measure", "doctor")
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "junit", "gitlab")
 
 
@@ -99,6 +101,14 @@ def main(argv: list[str] | None = None) -> int:
                 from blaslint.ruledocs import main_rule, main_rules
 
                 return main_rule(rest) if cmd == "rule" else main_rules(rest)
+            if cmd == "measure":  # the one command that runs code: the command the user names
+                from blaslint.measure.cli import main_measure
+
+                return main_measure(rest)
+            if cmd == "doctor":
+                from blaslint.measure.doctor import main_doctor
+
+                return main_doctor(rest)
             if cmd == "server":
                 from blaslint.lsp import main_server
 
