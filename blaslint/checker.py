@@ -58,6 +58,10 @@ def settings_for(args) -> Settings:
             settings.force_exclude = args.force_exclude
         if args.unsafe_fixes is not None:
             settings.unsafe_fixes = args.unsafe_fixes
+        if getattr(args, "facts", None):
+            settings.facts = args.facts
+        from blaslint.config import load_runtime_facts
+        load_runtime_facts(settings)
         settings.selected_codes()  # validate selectors now
         for codes in settings.per_file_ignores.values():
             from blaslint.config import expand_codes

@@ -57,6 +57,8 @@ def build_check_parser() -> argparse.ArgumentParser:
     cfg = p.add_argument_group("configuration")
     cfg.add_argument("--config", metavar="PATH", help="a pyproject.toml (or blaslint.toml) to use")
     cfg.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    cfg.add_argument("--facts", metavar="FILE",
+                     help="shapes observed at run time (`blaslint measure --facts-out FILE`): lowest-priority evidence")
     fx = p.add_argument_group("fixes")
     fx.add_argument("--fix", action="store_true", default=None, help="apply safe fixes")
     fx.add_argument("--no-fix", dest="fix", action="store_false")

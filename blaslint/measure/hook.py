@@ -196,8 +196,8 @@ def run_target(target: dict, session: Session) -> None:
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
     if kind == "script":
-        path = value
-        sys.argv = [path, *args]
+        sys.argv = [value, *args]
+        path = os.path.abspath(value)  # as python does for __file__ and tracebacks (3.9+)
         sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
         real = os.path.realpath(path)
         if real in session.files:

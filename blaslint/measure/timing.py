@@ -227,7 +227,11 @@ def resolve(dotted: str, f_locals: dict, f_globals: dict):
         value = builtins[root]
     for attr in attrs:
         d = getattr(value, "__dict__", None)
-        if not isinstance(d, dict) or attr not in d:
+        if not isinstance(d, dict):
+            return False, None
+        if attr not in d and attr.startswith("__") and not attr.endswith("__"):
+            attr = next((k for k in d if k.endswith(attr) and k[0] == "_" and k[1] != "_"), attr)  # _Class__x
+        if attr not in d:
             return False, None
         value = d[attr]
     return True, value
