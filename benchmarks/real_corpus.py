@@ -34,7 +34,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LABELS = os.path.join(HERE, "real_labels")
+LABELS = os.path.join(HERE, "real_labels")   # --labels switches to another set (the held-out one)
 LAST_RUN = os.path.join(LABELS, "last_run.json")
 SLACK = 2  # lines of tolerance between a label and a finding
 
@@ -300,7 +300,12 @@ def main(argv=None) -> int:
     ap.add_argument("--show-unreviewed", action="store_true")
     ap.add_argument("--no-fixes", action="store_true", help="skip the maintainers' fix pairs")
     ap.add_argument("--json", metavar="FILE", help="write the scores as JSON")
+    ap.add_argument("--labels", help="a labels folder with its own repos.txt (default: real_labels/)")
     args = ap.parse_args(argv)
+    if args.labels:
+        global LABELS, LAST_RUN
+        LABELS = os.path.abspath(args.labels)
+        LAST_RUN = os.path.join(LABELS, "last_run.json")
 
     repos = [(r, c) for r, c in read_repos() if not args.repo or r in args.repo]
     findings_by_repo: dict[str, list[dict]] = {}
