@@ -340,13 +340,14 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         if value is None:
             from blaslint.analysis import shape_flow  # loop counters, tuple unpacking
 
-            return shape_flow.name_facts(ctx, expr)
-        f = ctx.array_facts(value)
+            f = shape_flow.name_facts(ctx, expr)
+        else:
+            f = ctx.array_facts(value)
         if f.rank is None:
             from blaslint.analysis.usage import binding_of, usage_facts  # `x = load(); assert x.ndim == 2`
 
             binding = binding_of(ctx, expr)
-            got = usage_facts(ctx, expr, binding, f) if binding is not None else None
+            got = usage_facts(ctx, expr, binding, f) if binding is not None and binding.kind != "param" else None
             if got is not None:
                 return got if got.rank is not None else replace(f, min_rank=got.min_rank, evidence=got.evidence)
         return f
