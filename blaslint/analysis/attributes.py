@@ -43,39 +43,49 @@ def _method_of(ctx, node):
     return None
 
 
-def _index(ctx):
-    """{id(class): {attr: [(value or _UNSURE, stmt)]}}, poisoned attrs, classes using setattr (once per file)."""
-    idx = ctx.__dict__.get("_bl_attr_index")
-    if idx is not None:
-        return idx
-    per_class: dict = {}
-    poisoned: set = set()
-    dynamic: set = set()
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.ClassDef):
-            table = per_class.setdefault(id(node), {})
-            for stmt in node.body:
-                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                    for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
-                        if isinstance(t, ast.Name):
-                            table.setdefault(t.id, []).append((stmt.value, stmt))
-                elif isinstance(stmt, (*_DEFS, ast.ClassDef)):
-                    table.setdefault(stmt.name, []).append((_UNSURE, stmt))  # a method/property
-            continue
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "vars"):
-            owner = _method_of(ctx, node)
-            if owner is not None:
-                dynamic.add(id(owner[0]))
-            continue
+def _table(ctx, cls: ast.ClassDef, attr: str):
+    """[(value or _UNSURE, stmt)] of every assignment to ``attr`` in ``cls``; None if it escapes.
+
+    Computed per (class, attribute) from the attribute's mentions only: an
+    assignment to ``.attr`` on anything but the class's own instance, or
+    ``setattr``/``__dict__`` in the class, makes it None (unknown).
+    """
+    cache = ctx.__dict__.setdefault("_bl_attr_tables", {})
+    key = (id(cls), attr)
+    if key in cache:
+        return cache[key]
+    from blaslint.analysis.mentions import mention_lines, nodes_spelling
+
+    cache[key] = None
+    lines = mention_lines(ctx, attr, 400)
+    if lines is None or _dynamic(ctx, cls):
+        return None
+    entries = []
+    for stmt in cls.body:  # class-level `P = ...`, or a method/property named P
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
+                if isinstance(t, ast.Name) and t.id == attr:
+                    entries.append((stmt.value, stmt))
+        elif isinstance(stmt, (*_DEFS, ast.ClassDef)) and stmt.name == attr:
+            entries.append((_UNSURE, stmt))
+    for node in nodes_spelling(ctx, attr, ctx.tree.body, lines):
         if not isinstance(node, ast.Attribute) or isinstance(node.ctx, ast.Load):
             continue
         owner = _method_of(ctx, node)
-        if owner is None or not isinstance(node.value, ast.Name) or node.value.id != _self_name(owner[1]):
-            poisoned.add(node.attr)  # `obj.P = ...` elsewhere: some instance gets another P
-            continue
-        per_class.setdefault(id(owner[0]), {}).setdefault(node.attr, []).append(_assigned(ctx, node))
-    idx = ctx.__dict__["_bl_attr_index"] = (per_class, poisoned, dynamic)
-    return idx
+        if owner is None or owner[0] is not cls or not isinstance(node.value, ast.Name) \
+                or node.value.id != _self_name(owner[1]):
+            return None  # `obj.P = ...` elsewhere: some instance gets another P
+        entries.append(_assigned(ctx, node))
+    cache[key] = entries
+    return entries
+
+
+def _dynamic(ctx, cls) -> bool:
+    cache = ctx.__dict__.setdefault("_bl_attr_dynamic", {})
+    if id(cls) not in cache:
+        text = ctx.text(cls)
+        cache[id(cls)] = any(w in text for w in ("setattr(", "__dict__", "vars(self"))
+    return cache[id(cls)]
 
 
 def _assigned(ctx, target: ast.Attribute):
@@ -106,10 +116,10 @@ def _entries(ctx, expr: ast.Attribute):
     cls, method = owner
     if len(ctx.scope(method).bindings.get(expr.value.id, [])) != 1:
         return None  # `self` rebound
-    per_class, poisoned, dynamic = _index(ctx)
-    if expr.attr in poisoned or id(cls) in dynamic:
+    table = _table(ctx, cls, expr.attr)
+    if table is None:
         return None
-    entries = [e for e in per_class.get(id(cls), {}).get(expr.attr, []) if e[0] is not None]
+    entries = [e for e in table if e[0] is not None]
     if not entries or any(v is _UNSURE for v, _ in entries):
         return None
     return cls, entries
@@ -202,10 +212,30 @@ def function_alias(ctx, expr: ast.AST) -> str | None:
     while isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name):
         rest.append(node.attr)
         node = node.value
+    names = alias_candidates(ctx)
+    if (node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)) not in names and not (
+            isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in names):
+        return None
     head = _alias_head(ctx, node)
     if head is None:
         return None
     return ".".join([head, *reversed(rest)])
+
+
+def alias_candidates(ctx) -> frozenset:
+    """Names and attributes bound somewhere to a bare imported dotted name (``inv = la.inv``), from the text."""
+    got = ctx.__dict__.get("_bl_alias_candidates")
+    if got is None:
+        import re
+
+        names = ctx.imports.names
+        got = frozenset()
+        if names:
+            pattern = r"^[ \t]*(?:\w+\.)*(\w+)[ \t]*=[ \t]*(?:" + "|".join(re.escape(n) for n in names) + \
+                r")(?:\.\w+)*[ \t]*(?:#.*)?$"
+            got = frozenset(m.group(1) for m in re.finditer(pattern, ctx.source.text, re.M))
+        ctx.__dict__["_bl_alias_candidates"] = got
+    return got
 
 
 def _alias_head(ctx, node) -> str | None:

@@ -17,29 +17,36 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 MAX_CALLS = 50  # more call sites than this: not worth the evaluation
 
 
-def _index(ctx):
-    """Name loads and attribute loads by name, for the whole module (built once per file)."""
-    idx = ctx.__dict__.get("_bl_call_index")
-    if idx is None:
-        names, attrs = {}, {}
-        for node in ast.walk(ctx.tree):
-            if isinstance(node, ast.Name):
-                names.setdefault(node.id, []).append(node)
-            elif isinstance(node, ast.Attribute):
-                attrs.setdefault(node.attr, []).append(node)
-        idx = ctx.__dict__["_bl_call_index"] = (names, attrs)
-    return idx
+def _uses(ctx, name: str, region: ast.AST):
+    """Name and attribute nodes spelled ``name`` in ``region``, or None if the text holds more.
+
+    A mention we do not see as a node here (in a string, a comment, outside
+    ``region``) makes the answer None: unsure, so unknown.
+    """
+    from blaslint.analysis.mentions import mention_lines, nodes_spelling
+
+    lines = mention_lines(ctx, name, MAX_CALLS + 1)
+    if lines is None:
+        return None
+    found = [n for n in nodes_spelling(ctx, name, region.body, lines) if not isinstance(n, ast.arg)]
+    return found if len(found) == len(lines) else None
 
 
 def _calls(ctx, fdef):
     """[(call, is_method_call)] of every use of ``fdef`` in the module, or None if any use is not a call."""
     owner = ctx.parent(fdef)
-    names, attrs = _index(ctx)
     out = []
     if isinstance(owner, ast.ClassDef):
         if not fdef.name.startswith("_") or fdef.name.startswith("__") or fdef.decorator_list:
             return None
-        for node in attrs.get(fdef.name, []):
+        uses = _uses(ctx, fdef.name, ctx.tree)
+        if uses is None:
+            return None
+        for node in uses:
+            if node is fdef:
+                continue
+            if not isinstance(node, ast.Attribute):
+                return None  # a local of the same name somewhere: unsure
             call = ctx.parent(node)
             if not isinstance(node.ctx, ast.Load) or not isinstance(call, ast.Call) or call.func is not node:
                 return None
@@ -53,7 +60,14 @@ def _calls(ctx, fdef):
     owner_scope = ctx.scope(owner)
     if len(owner_scope.bindings.get(fdef.name, [])) != 1:
         return None
-    for node in names.get(fdef.name, []):
+    uses = _uses(ctx, fdef.name, ctx.tree if not nested else owner)
+    if uses is None:
+        return None
+    for node in uses:
+        if node is fdef:
+            continue
+        if not isinstance(node, ast.Name):
+            return None  # `obj._f`, another def of the name: unsure
         if ctx.binding_scope(node) is not owner_scope and not isinstance(node.ctx, ast.Store):
             if nested:
                 continue  # another function's own name

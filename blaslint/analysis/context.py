@@ -185,13 +185,7 @@ class FileContext:
     @cached_property
     def _may_alias(self) -> bool:
         """Whether any name or attribute may hold an imported library object (``inv = la.inv``)."""
-        names = self.imports.names
-        if not names:
-            return False
-        import re
-
-        pattern = r"(?<![=!<>])=\s*(?:" + "|".join(re.escape(n) for n in names) + r")\b"
-        return re.search(pattern, self.source.text) is not None
+        return bool(_attributes.alias_candidates(self))
 
     @cached_property
     def _may_get_routines(self) -> bool:
