@@ -615,3 +615,34 @@ def f(A, b, n):
 '''
     assert all(d.code != "BL999" for d in lint(code))
     assert facts(code, "A", line=12).rank is None
+
+
+def test_call_sites_inside_match_statements_and_strings_that_mention_the_name():
+    code = """
+    import numpy as np
+    def _g(v):
+        return v
+    def f(cmd):
+        match cmd:
+            case "a":
+                return _g(np.ones(3))
+            case _:
+                return _g(np.zeros(4))
+    """
+    assert facts(code, "v", line=4).rank == 1
+    mentioned = code + "    NAME = '_g'\n"
+    assert facts(mentioned, "v", line=4).rank is None  # a mention we cannot see as a call: unsure
+
+
+def test_setattr_in_the_class_makes_attributes_unknown():
+    code = """
+    import numpy as np
+    class C:
+        def __init__(self, **kw):
+            self.P = np.eye(3)
+            for k, v in kw.items():
+                setattr(self, k, v)
+        def use(self):
+            return self.P
+    """
+    assert facts(code, "self.P", line=9).rank is None

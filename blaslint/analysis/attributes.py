@@ -20,6 +20,7 @@ from blaslint.analysis.evidence import Evidence
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _UNSURE = object()  # an assignment whose value we cannot see
+MAX_NESTED = 2      # attribute updates reading attributes whose updates read attributes ...
 
 
 def _self_name(fdef) -> str | None:
@@ -141,9 +142,14 @@ def attribute_facts(ctx, expr: ast.Attribute):
     assumed = ctx.__dict__.get("_bl_attr_assume", {})
     if key in assumed:
         return assumed[key]
-    cache = ctx.__dict__.setdefault("_bl_attr_facts", {})
+    # Under an assumption (inside another attribute's fixpoint) the answer depends
+    # on it: kept apart from the file's cache, and nested at most MAX_NESTED deep.
+    cache = ctx.__dict__.setdefault("_bl_attr_facts", {}) if not assumed else \
+        ctx.__dict__.setdefault("_bl_attr_memo", {}).setdefault(frozenset(assumed.items()), {})
     if key in cache:
         return cache[key]
+    if len(assumed) >= MAX_NESTED:
+        return UNKNOWN
     cache[key] = UNKNOWN  # reading itself while being computed
     result = _fixpoint(ctx, key, expr.attr, entries)
     if result.rank is not None:
