@@ -11,8 +11,10 @@ rules stay silent on unknown.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from blaslint.analysis.evidence import is_soft
 
 if TYPE_CHECKING:  # pragma: no cover
     from blaslint.analysis.base import Context as FileContext  # never the facade itself
@@ -30,10 +32,24 @@ class Facts:
     # A Python scalar (``len(x)``, ``float(t)``, ``2.0``): under NEP 50 it takes the
     # other operand's dtype instead of promoting it (``x32 / len(x)`` stays float32).
     weak: bool = False
+    # At least this rank, when the code proves a lower bound only (``x[:, 0]``,
+    # ``x.shape[1]``: rank >= 2) without fixing the rank.
+    min_rank: int | None = None
+    # Where the rank came from (analysis/evidence.py), strongest first. Not
+    # compared: facts equal in content are equal whatever said so.
+    evidence: tuple = field(default=(), compare=False)
 
     @property
     def known(self) -> bool:
         return self.rank is not None
+
+    @property
+    def soft(self) -> bool:
+        """The rank rests (in part) on docstring or runtime evidence: no fix may rely on it."""
+        return self.rank is not None and is_soft(self.evidence)
+
+    def with_evidence(self, evidence: tuple) -> "Facts":
+        return replace(self, evidence=tuple(evidence))
 
     @property
     def is_matrix(self) -> bool:
@@ -324,8 +340,17 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         if value is None:
             shape_flow = ctx.shape_flow  # loop counters, tuple unpacking
 
-            return shape_flow.name_facts(ctx, expr)
-        return ctx.array_facts(value)
+            f = shape_flow.name_facts(ctx, expr)
+        else:
+            f = ctx.array_facts(value)
+        if f.rank is None:
+            from blaslint.analysis.usage import binding_of, usage_facts  # `x = load(); assert x.ndim == 2`
+
+            binding = binding_of(ctx, expr)
+            got = usage_facts(ctx, expr, binding, f) if binding is not None and binding.kind != "param" else None
+            if got is not None:
+                return got if got.rank is not None else replace(f, min_rank=got.min_rank, evidence=got.evidence)
+        return f
     lit = _literal_facts(expr)
     if lit is not None:
         return lit
@@ -341,6 +366,10 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
             return replace(base, order=None)
         if expr.attr in ("pi", "e", "inf", "nan", "tau", "euler_gamma") and ctx.resolve(expr) in _FLOAT_CONSTANTS:
             return PY_FLOAT
+        if isinstance(expr.value, ast.Name):
+            from blaslint.analysis.attributes import attribute_facts  # self.P, agreed by the class
+
+            return attribute_facts(ctx, expr)
         return UNKNOWN
     if isinstance(expr, ast.Call):
         f = _call_facts(ctx, expr)
@@ -374,10 +403,11 @@ def binop_facts(op: ast.operator, left: Facts, right: Facts) -> Facts:
         return matmul_facts(left, right)
     if left.rank is None or right.rank is None:
         return UNKNOWN
+    from blaslint.analysis.broadcasting import broadcast_shape  # (n, 1) * (1, m) -> (n, m)
+
     dtype = _binop_dtype(op, left, right)
     rank = max(left.rank, right.rank)
-    shape = left.shape if left.rank == rank and left.shape is not None and right.rank in (0, rank) \
-        else right.shape if right.rank == rank and left.rank == 0 else None
+    shape = broadcast_shape(left, right)
     return Facts(rank=rank, dtype=dtype, order="C" if rank else None, shape=shape,
                  lib=left.lib or right.lib, weak=rank == 0 and _is_weak(left) and _is_weak(right))
 
@@ -396,9 +426,10 @@ def _compare_facts(ctx, expr: ast.Compare) -> Facts:
         return UNKNOWN
     if (left.lib or right.lib) not in ("numpy", "torch"):
         return UNKNOWN
+    from blaslint.analysis.broadcasting import broadcast_shape
+
     big = left if left.rank >= right.rank else right
-    shape = big.shape if min(left.rank, right.rank) in (0, big.rank) and big.shape is not None \
-        and (left.rank == 0 or right.rank == 0) else None
+    shape = broadcast_shape(left, right)
     return Facts(rank=big.rank, dtype="bool", order="C", shape=shape, lib=left.lib or right.lib)
 
 
@@ -624,8 +655,10 @@ def _numpy_facts(ctx, call, name) -> Facts:
     if name in ("dot", "matmul") and len(call.args) == 2:
         return matmul_facts(ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1]))
     if name == "outer" and len(call.args) >= 2:
+        from blaslint.analysis.broadcasting import outer_shape
+
         a, b = ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1])
-        return Facts(rank=2, dtype=promote(a.dtype, b.dtype), order="C", lib="numpy")
+        return Facts(rank=2, dtype=promote(a.dtype, b.dtype), order="C", shape=outer_shape(a, b), lib="numpy")
     if name == "transpose" and len(call.args) == 1:
         return transpose(ctx.array_facts(call.args[0]))
     if name in ("diag",) and call.args:
