@@ -17,7 +17,7 @@ from blaslint.analysis.context import FileContext, set_parents
 from blaslint.analysis.evidence import Evidence, describe_facts
 from blaslint.analysis.facts import UNKNOWN, Facts
 from blaslint.analysis.runtime import set_runtime_facts
-from blaslint.source import SourceText
+from blaslint.core.source import SourceText
 from tests.support import lint
 
 

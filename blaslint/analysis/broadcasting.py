@@ -8,7 +8,7 @@ program raises); two different symbols give an unknown dim.
 
 from __future__ import annotations
 
-from blaslint.analysis.facts import same_dim
+from blaslint.analysis.dims import same_dim
 
 
 def dims_of(facts) -> list | None:

@@ -18,6 +18,7 @@ from blaslint.analysis import evidence as _evidence
 from blaslint.analysis import facts as _facts
 from blaslint.analysis import flow as _flow
 from blaslint.analysis import shape_flow as _shape_flow
+from blaslint.analysis import usage as _usage
 from blaslint.analysis import sizes as _sizes
 from blaslint.analysis.imports import ImportMap, canonical, dotted_name, library_of
 from blaslint.analysis.scopes import (
@@ -48,6 +49,8 @@ def set_parents(tree: ast.AST) -> None:
 class FileContext:
     # facts.py reaches shape_flow through the facade instead of importing it (no import cycle)
     shape_flow = _shape_flow
+    usage = _usage            # likewise usage (guards, x.shape[k]) and class attributes
+    attributes = _attributes
 
     def __init__(self, source: SourceText, tree: ast.Module, path: str = "<string>") -> None:
         self.source = source

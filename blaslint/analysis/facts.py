@@ -14,6 +14,7 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from blaslint.analysis.dims import _dim_key, _fold_int, same_dim  # noqa: F401  (re-exported)
 from blaslint.analysis.evidence import is_soft
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -344,10 +345,10 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         else:
             f = ctx.array_facts(value)
         if f.rank is None:
-            from blaslint.analysis.usage import binding_of, usage_facts  # `x = load(); assert x.ndim == 2`
+            usage = ctx.usage  # `x = load(); assert x.ndim == 2` (through the facade: no import cycle)
 
-            binding = binding_of(ctx, expr)
-            got = usage_facts(ctx, expr, binding, f) if binding is not None and binding.kind != "param" else None
+            binding = usage.binding_of(ctx, expr)
+            got = usage.usage_facts(ctx, expr, binding, f) if binding is not None and binding.kind != "param" else None
             if got is not None:
                 return got if got.rank is not None else replace(f, min_rank=got.min_rank, evidence=got.evidence)
         return f
@@ -367,9 +368,8 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         if expr.attr in ("pi", "e", "inf", "nan", "tau", "euler_gamma") and ctx.resolve(expr) in _FLOAT_CONSTANTS:
             return PY_FLOAT
         if isinstance(expr.value, ast.Name):
-            from blaslint.analysis.attributes import attribute_facts  # self.P, agreed by the class
 
-            return attribute_facts(ctx, expr)
+            return ctx.attributes.attribute_facts(ctx, expr)  # self.P, agreed by the class
         return UNKNOWN
     if isinstance(expr, ast.Call):
         f = _call_facts(ctx, expr)
@@ -811,45 +811,3 @@ def _torch_facts(ctx, call, name) -> Facts:
     if name in ("mm", "matmul") and len(call.args) == 2:
         return matmul_facts(ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1]))
     return UNKNOWN
-
-
-def same_dim(d1, d2) -> bool:
-    """Are two dims (ints or source strings, as in ``Facts.shape``) provably equal?
-
-    ``512 * 512`` equals ``262144``; ``n`` equals ``n``; anything else is unsure.
-    """
-    if d1 is None or d2 is None:
-        return False
-    n1, n2 = _dim_key(d1), _dim_key(d2)
-    return n1 is not None and n1 == n2
-
-
-def _dim_key(d):
-    """An int for a constant dim (``512 * 512``), else a normalised dump of its expression."""
-    if isinstance(d, int):
-        return d
-    try:
-        tree = ast.parse(str(d).strip(), mode="eval").body
-    except SyntaxError:
-        return None
-    value = _fold_int(tree)
-    return value if value is not None else ast.dump(tree)
-
-
-def _fold_int(node) -> int | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Pow)):
-        left, right = _fold_int(node.left), _fold_int(node.right)
-        if left is None or right is None:
-            return None
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if isinstance(node.op, ast.FloorDiv):
-            return left // right if right else None
-        return left ** right if 0 <= right <= 64 else None
-    return None

@@ -104,8 +104,8 @@ def _module_ctx(ctx, path: str):
     other = None
     try:
         if os.path.getsize(path) <= MAX_MODULE_BYTES:
-            from blaslint.source import SourceText
-            from blaslint.walk import PARENT
+            from blaslint.core.source import SourceText
+            from blaslint.core.walk import PARENT
 
             with open(path, "rb") as fh:
                 raw = fh.read()
