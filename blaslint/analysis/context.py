@@ -59,6 +59,9 @@ class FileContext:
         # fixpoint's current assumptions and its results, keyed by (scope id, name)
         self._assumed_facts: dict[tuple, object] = {}
         self._rebound_facts: dict[tuple, object] = {}
+        # what `blaslint measure --facts-out` observed of this file's parameters:
+        # {(function qualname, parameter): fact} (blaslint.analysis.runtime_facts)
+        self.runtime_facts: dict[tuple[str, str], dict] = {}
 
     # -- structure ----------------------------------------------------------
     @staticmethod

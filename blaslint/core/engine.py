@@ -128,18 +128,20 @@ def gc_paused():
 
 
 def lint_source(source: SourceText, path: str, codes, errors: list[str] | None = None,
-                tree: ast.Module | None = None, line_name=None) -> list[Diagnostic]:
+                tree: ast.Module | None = None, line_name=None, runtime_facts=None) -> list[Diagnostic]:
     """All findings of the selected rules in one decoded source text.
 
     ``line_name`` (line -> text) names the lines messages refer to (a
-    notebook says "cell 3, line 4"); default "line N".
+    notebook says "cell 3, line 4"); default "line N". ``runtime_facts``:
+    this file's parameters as ``blaslint measure`` observed them,
+    ``{(function qualname, parameter): fact}`` (the weakest evidence).
     """
     with gc_paused():
-        return _lint_source(source, path, codes, errors, tree, line_name)
+        return _lint_source(source, path, codes, errors, tree, line_name, runtime_facts)
 
 
 def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
-                 tree: ast.Module | None, line_name=None) -> list[Diagnostic]:
+                 tree: ast.Module | None, line_name=None, runtime_facts=None) -> list[Diagnostic]:
     ruleset = RuleSet.for_codes(codes)
     classes = ruleset.wanted(source.text)
     if not classes:
@@ -157,6 +159,8 @@ def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             return [syntax_diagnostic(path, exc, source)]
     ctx = FileContext(source, tree, path)
+    if runtime_facts:
+        ctx.runtime_facts = runtime_facts
     if line_name is not None:
         ctx.line_name = line_name
     rules = [cls(ctx) for cls in classes]
