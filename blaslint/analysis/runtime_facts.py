@@ -129,6 +129,30 @@ def observed(ctx, fdef, parameter: str) -> dict | None:
     return table.get((qualname(ctx, fdef), parameter))
 
 
+def detail(fact: dict) -> str:
+    """"observed at run time in 50 calls": the words a message cites (the rank and dtype are the Facts')."""
+    calls = fact.get("calls")
+    return "observed at run time" + (f" in {calls} call{'s' if calls != 1 else ''}" if calls else "")
+
+
+def citation(ctx, consulted) -> str:
+    """What a finding relied on: "`X` is 2-D float64 (observed at run time in 50 calls of `fit`, line 12)"."""
+    parts = []
+    for expr, facts in consulted:
+        try:
+            name = " ".join(ctx.text(expr).split())
+        except Exception:  # noqa: BLE001 - a node without positions
+            continue
+        ev = next(e for e in facts.evidence if e.kind == "runtime")
+        what = "a scalar" if facts.rank == 0 else f"{facts.rank}-D"
+        if facts.dtype:
+            what += f" {facts.dtype}"
+        phrase = f"`{name if len(name) <= 30 else name[:27] + '...'}` is {what} ({ev.detail}; `def` at line {ev.line})"
+        if phrase not in parts:
+            parts.append(phrase)
+    return "; ".join(parts[:3]) if parts else "relies on facts observed at run time"
+
+
 class _Linted:
     """A linted file's path, compared with a fact's: the same real file, else one path ends the other."""
 

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from blaslint.analysis import severity as _severity
 from blaslint.analysis.context import FileContext
 from blaslint.analysis.context_kind import context_reason
+from blaslint.analysis.runtime_facts import citation as runtime_citation
 from blaslint.core.diagnostics import (
     INTERNAL_ERROR,
+    Applicability,
     SYNTAX_ERROR,
     UNREADABLE_FILE,
     Diagnostic,
@@ -183,22 +185,29 @@ def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
     # rules then run over those nodes, with the whole tree already linked
     # (a rule may look at any statement, before or after its node).
     wanted = link_and_collect(tree, dispatch)
+    observed = ctx.runtime_consulted if runtime_facts else None
     for node in wanted:
         for h in dispatch[type(node)]:
             rule = h.__self__
             if id(rule) in failed:
                 continue
+            before = len(rule.reports)
             try:
                 h(node)
             except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the run
                 crashed(rule, exc)
+            if observed:
+                _rests_on_runtime(ctx, rule, before)
     for rule in rules:
         if id(rule) in failed:
             continue
+        before = len(rule.reports)
         try:
             rule.finish()
         except Exception as exc:  # noqa: BLE001
             crashed(rule, exc)
+        if observed:
+            _rests_on_runtime(ctx, rule, before)
     for rule in rules:
         if id(rule) in failed:
             continue
@@ -209,6 +218,20 @@ def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
                 crashed(rule, exc)
     diags.sort(key=Diagnostic.sort_key)
     return _dedupe(diags)
+
+
+def _rests_on_runtime(ctx: FileContext, rule: Rule, before: int) -> None:
+    """Findings made while a rule consulted facts observed at run time cite them, and their fixes
+    become unsafe: an observed rank holds for the run measured, not for every call the code allows."""
+    consulted = list(ctx.runtime_consulted)
+    ctx.runtime_consulted.clear()
+    if len(rule.reports) == before:
+        return
+    cited = runtime_citation(ctx, consulted)
+    for rep in rule.reports[before:]:
+        rep.message = f"{rep.message} [{cited}]"
+        if rep.fix is not None and rep.fix.is_safe:
+            rep.fix = Fix(rep.fix.message, rep.fix.edits, Applicability.UNSAFE)
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:

@@ -154,3 +154,31 @@ def test_unreadable_facts_are_a_usage_error_not_a_crash(tmp_path, capsys):
         bad.write_text(text)
         assert main(["--isolated", "--no-cache", "--facts", str(bad), str(tmp_path / "a.py")]) == 2
         assert says in capsys.readouterr().err
+
+
+def test_findings_that_rest_on_observed_facts_cite_them_and_their_fixes_become_unsafe():
+    from collections import namedtuple
+
+    from blaslint.core.diagnostics import Edit, Fix
+    from blaslint.core.rule import Report
+
+    Ev = namedtuple("Ev", "kind line detail")
+    Observed = namedtuple("Observed", "rank dtype evidence")
+    ctx = context(MODULE, "pkg/model.py")
+    ctx.runtime_facts = {("helper", "X"): {"rank": 2}}
+    name = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Name) and n.id == "X")
+    rule = type("Probe", (), {})()
+    safe = Fix("rewrite", (Edit(0, 1, "y"),))
+    rule.reports = [Report(name, "earlier finding", safe)]
+    ctx.runtime_consulted.append((name, Observed(2, "float32", (Ev("runtime", 7, "observed at run time in 5 calls"),))))
+    rule.reports.append(Report(name, "a finding", safe))
+    engine._rests_on_runtime(ctx, rule, 1)
+    first, second = rule.reports
+    assert first.message == "earlier finding" and first.fix.is_safe
+    assert second.message == "a finding [`X` is 2-D float32 (observed at run time in 5 calls; `def` at line 7)]"
+    assert second.fix.applicability.value == "unsafe" and second.fix.edits == safe.edits
+    assert ctx.runtime_consulted == []
+    # consulted, but no finding made: nothing to cite, and the record starts afresh
+    ctx.runtime_consulted.append((name, Observed(2, None, (Ev("runtime", 7, "observed at run time"),))))
+    engine._rests_on_runtime(ctx, rule, 2)
+    assert len(rule.reports) == 2 and ctx.runtime_consulted == []
