@@ -25,7 +25,8 @@ def rows(sites: list[Site], records: dict | None) -> list[dict]:
                    "code": f.code, "name": f.name, "function": site.function, "timed": site.text,
                    "calls": calls, "seconds": total, "per_call": total / calls if calls else None,
                    "with_fix": None, "saving": None, "fix": f.fix, "note": f.fix_reason,
-                   "shapes": _shapes(rec), "operands": rec["operands"] if rec else {}}
+                   "shapes": _shapes(rec), "operands": rec["operands"] if rec else {},
+                   "by_size": rec.get("by_size") if rec else None}
             if site.kind is None:
                 row["status"] = f"not instrumented: {site.reason}"
             elif calls == 0:
