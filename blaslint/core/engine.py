@@ -20,7 +20,7 @@ import sys
 import traceback
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from blaslint.analysis import severity as _severity
 from blaslint.analysis.context import FileContext
@@ -139,7 +139,13 @@ def lint_source(source: SourceText, path: str, codes, errors: list[str] | None =
     ``{(function qualname, parameter): fact}`` (the weakest evidence).
     """
     with gc_paused():
-        return _lint_source(source, path, codes, errors, tree, line_name, runtime_facts)
+        diags = _lint_source(source, path, codes, errors, tree, line_name, runtime_facts)
+        if runtime_facts and diags:
+            # what the code alone shows keeps its own message and fix; only the findings
+            # the observed facts added (or changed) cite them (a second pass, files with facts only)
+            plain = _lint_source(source, path, codes, None, None, line_name)
+            diags = _only_new_rest_on_runtime(diags, plain)
+        return diags
 
 
 def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
@@ -232,6 +238,29 @@ def _rests_on_runtime(ctx: FileContext, rule: Rule, before: int) -> None:
         rep.message = f"{rep.message} [{cited}]"
         if rep.fix is not None and rep.fix.is_safe:
             rep.fix = Fix(rep.fix.message, rep.fix.edits, Applicability.UNSAFE)
+
+
+RUNTIME_NOTE = "relies on facts observed at run time"
+
+
+def _only_new_rest_on_runtime(with_facts: list[Diagnostic], plain: list[Diagnostic]) -> list[Diagnostic]:
+    """``with_facts``, where the lint without the facts found the same: that finding instead."""
+    def key(d):
+        return (d.code, d.line, d.col, d.end_line, d.end_col)
+
+    before = {key(d): d for d in plain}
+    out = []
+    for d in with_facts:
+        same = before.get(key(d))
+        if same is not None:
+            out.append(same)
+            continue
+        if "observed at run time" not in d.message:  # added though no consulted fact was recorded
+            d = replace(d, message=f"{d.message} [{RUNTIME_NOTE}]")
+        if d.fix is not None and d.fix.is_safe:
+            d = replace(d, fix=Fix(d.fix.message, d.fix.edits, Applicability.UNSAFE))
+        out.append(d)
+    return out
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:

@@ -87,3 +87,14 @@ def test_integer_observations_are_not_believed_to_be_floats(tmp_path, capsys):
     facts = facts_file(tmp_path, "model.py", "score", {"weights": ([500], "int64"), "values": ([500], "int64")})
     _, after = lint(capsys, src, "--facts", facts)
     assert [d for d in after if d["code"] == "BL503"] == []  # np.dot of int64 has no BLAS kernel
+
+
+def test_a_finding_the_code_alone_shows_does_not_cite_the_run(tmp_path, capsys):
+    src = tmp_path / "scene.py"
+    src.write_text("import numpy as np\n\n\ndef move(mats, transform):\n"
+                   "    return [np.dot(np.linalg.inv(mat), transform) for mat in mats]\n")
+    _, before = lint(capsys, src)
+    facts = facts_file(tmp_path, "scene.py", "move", {"transform": ([4, 4], "float64")})
+    _, after = lint(capsys, src, "--facts", facts)
+    assert [d["code"] for d in before] == ["BL401"]
+    assert after == before  # BL401 looked at `transform`, but found the inverse without it
