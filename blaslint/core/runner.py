@@ -17,6 +17,7 @@ import blaslint.rules  # noqa: F401  (the engine's caller registers the rule cat
 from blaslint.core import fix as fixmod
 from blaslint.project.config import Settings
 from blaslint.core.diagnostics import INTERNAL_ERROR, Diagnostic
+from blaslint.analysis import runtime_facts
 from blaslint.core.engine import FileResult, lint_source, read_error_diagnostic
 from blaslint.core.source import SourceError, SourceText, read_source, write_atomic
 from blaslint.core.suppress import apply_suppressions
@@ -40,7 +41,8 @@ def lint_text(source: SourceText, path: str, settings: Settings, options: RunOpt
               errors: list[str] | None = None, line_name=None) -> list[Diagnostic]:
     """Findings for one decoded text after suppressions and path context."""
     codes = settings.codes_for(path)
-    diags = lint_source(source, path, codes, errors, line_name=line_name)
+    diags = lint_source(source, path, codes, errors, line_name=line_name,
+                        runtime_facts=runtime_facts.for_file(settings.runtime_facts, path))
     diags = apply_path_context(apply_suppressions(diags, source, path, options.report_unused_noqa, codes),
                                path, settings)
     if options.fix or options.diff:  # fixes follow what is shown (blaslint.core.visibility)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from blaslint.project.config import ConfigError, Settings, find_config, load_settings
+from blaslint.project.config import ConfigError, Settings, find_config, load_runtime_facts, load_settings
 from blaslint.core.diagnostics import Diagnostic
 import blaslint.rules  # noqa: F401  (the engine's caller registers the rule catalogue)
+from blaslint.analysis import runtime_facts
 from blaslint.core.engine import lint_source, parse, syntax_diagnostic
 from blaslint.core.fix import FixError, check_parses, fix_to_fixpoint, splice
 from blaslint.core.source import SourceText
@@ -54,6 +55,7 @@ class SettingsCache:
             if cached is not None and cached[0] == mtime:
                 return cached[1]
             settings = load_settings(config, start)
+            load_runtime_facts(settings)
             settings.selected_codes()
         except (ConfigError, OSError) as exc:
             self.problems.append(f"blaslint: configuration ignored: {exc}")
@@ -80,7 +82,8 @@ def lint_buffer(text: str, path: str, settings: Settings) -> tuple[list[Diagnost
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return [syntax_diagnostic(path, exc, source)], errors
     codes = settings.codes_for(path)
-    diags = lint_source(source, path, codes, errors, tree=tree)
+    diags = lint_source(source, path, codes, errors, tree=tree,
+                        runtime_facts=runtime_facts.for_file(settings.runtime_facts, path))
     diags = apply_path_context(apply_suppressions(diags, source, path, False, codes), path, settings)
     # like the command line: what min-severity hides is neither shown nor fixed
     return split(diags, settings.min_severity)[0], errors
