@@ -146,7 +146,7 @@ def test_corrupt_entries_are_ignored_and_rewritten(tree, corrupt):
 
 def test_an_entry_of_other_bytes_or_another_path_is_never_served():
     entry = encode_entry("a.py", "digest-1", [])
-    assert decode_entry(entry, "a.py", "digest-1") == ([], [])
+    assert decode_entry(entry, "a.py", "digest-1") == []
     assert decode_entry(entry, "a.py", "digest-2") is None
     assert decode_entry(entry, "b.py", "digest-1") is None
 

@@ -18,7 +18,7 @@ import pytest
 from blaslint.analysis import reads
 from blaslint.core.runner import RunOptions, process_path, run
 from blaslint.integrations.lsp.linting import lint_document
-from blaslint.project.cache import Cache
+from blaslint.project.cache import Cache, decode_entry_reads, encode_entry
 from blaslint.project.config import Settings
 
 DIAG = "import numpy as np\n\n\ndef diagonal_of(x):\n    return np.diag(x)\n"
@@ -221,6 +221,14 @@ def test_stamps(tmp_path):
     assert big is None and reads.holds(too_big)
     _write(tmp_path / "old.py", "x\n")
     assert not reads.holds(too_big)                   # now small enough to be read
+
+
+def test_an_entry_keeps_the_stamps_it_rests_on():
+    stamp = reads.Stamp("/p/utils.py", True, "ab" * 16, 63, 5, 6, 7, True)
+    absent = reads.Stamp("/p/missing.py", False, None)
+    entry = encode_entry("a.py", "digest-1", [], [stamp, absent])
+    assert decode_entry_reads(entry, "a.py", "digest-1") == ([], [stamp, absent])
+    assert decode_entry_reads(entry, "a.py", "digest-2") is None
 
 
 def test_a_file_read_twice_differently_in_one_lint_never_holds(tmp_path):

@@ -112,7 +112,13 @@ def encode_entry(path: str, digest: str, diags: list[Diagnostic], reads=()) -> b
     return MAGIC + b" " + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body
 
 
-def decode_entry(data: bytes, path: str, digest: str) -> tuple[list[Diagnostic], list[Stamp]] | None:
+def decode_entry(data: bytes, path: str, digest: str) -> list[Diagnostic] | None:
+    """The findings of an entry made from exactly these bytes of ``path`` (its reads unchecked); None otherwise."""
+    entry = decode_entry_reads(data, path, digest)
+    return None if entry is None else entry[0]
+
+
+def decode_entry_reads(data: bytes, path: str, digest: str) -> tuple[list[Diagnostic], list[Stamp]] | None:
     """(findings, the other files they rest on) of an entry made from exactly these bytes of ``path``."""
     head, sep, body = data.partition(b"\n")
     if not sep or head != MAGIC + b" " + hashlib.blake2b(body, digest_size=16).hexdigest().encode():
@@ -161,7 +167,7 @@ class Cache:
                 data = fh.read()
         except OSError:
             return None
-        entry = decode_entry(data, path, digest)
+        entry = decode_entry_reads(data, path, digest)
         if entry is None:
             return None
         diags, reads = entry
