@@ -56,6 +56,9 @@ class FileResult:
     cached: bool = False
     # Hash of the bytes linted (only for the cache): its entry then describes exactly them.
     digest: str | None = None
+    # The other files the findings rest on (blaslint.analysis.reads.Stamp): modules of the
+    # package read for helper summaries, files looked for. The cache checks them too.
+    reads: tuple = ()
     # With fixing: the findings before any fix, reported instead when the fix is not written.
     unfixed: list[Diagnostic] | None = None
 

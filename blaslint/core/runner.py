@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 
 import blaslint.rules  # noqa: F401  (the engine's caller registers the rule catalogue)
+from blaslint.analysis.reads import recording
 from blaslint.core import fix as fixmod
 from blaslint.project.config import Settings
 from blaslint.core.diagnostics import INTERNAL_ERROR, Diagnostic
@@ -86,7 +87,9 @@ def process_path(path: str, settings: Settings, options: RunOptions) -> FileResu
             source, data = read_source(path)
         except SourceError as exc:
             return FileResult(path=path, diagnostics=[read_error_diagnostic(path, str(exc))])
-        result = check_text(source, path, settings, options)
+        with recording() as read:
+            result = check_text(source, path, settings, options)
+        result.reads = tuple(read.values())
         result.original_bytes = data
         if options.cache_dir:
             from blaslint.project.cache import content_hash

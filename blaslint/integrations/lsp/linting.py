@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from blaslint.analysis.reads import holds, recording
 from blaslint.project.config import ConfigError, Settings, find_config, load_runtime_facts, load_settings
 from blaslint.core.diagnostics import Diagnostic
 import blaslint.rules  # noqa: F401  (the engine's caller registers the rule catalogue)
@@ -32,10 +33,20 @@ class Linted:
     diagnostics: list[Diagnostic]
     version: int | None = None
     errors: list[str] = field(default_factory=list)
+    # Other files the findings rest on (modules of the package read for helper summaries).
+    reads: tuple = ()
 
     @property
     def text(self) -> str:
         return self.source.text
+
+    def still_valid(self) -> bool:
+        """Do the other files these findings rest on still hold what was read (a helper edited on disk)?"""
+        return all(holds(r) for r in self.reads)
+
+    def rests_on(self, path: str) -> bool:
+        path = os.path.abspath(path)
+        return any(r.path == path for r in self.reads)
 
 
 class SettingsCache:
@@ -94,8 +105,9 @@ def lint_document(text: str, path: str | None, settings: Settings, version: int 
     source = SourceText(text)
     if is_excluded(path, settings):
         return Linted(lint_path, source, settings, [], version)
-    diags, errors = lint_buffer(text, lint_path, settings)
-    return Linted(lint_path, source, settings, diags, version, errors)
+    with recording() as read:
+        diags, errors = lint_buffer(text, lint_path, settings)
+    return Linted(lint_path, source, settings, diags, version, errors, tuple(read.values()))
 
 
 def relinter(linted: Linted):
