@@ -1,0 +1,190 @@
+"""What a reduction of a product is (BL503, BL505): the sum call, its operand and axis,
+the factors of the product, and the evidence that a factor is an array.
+
+Real code spells a reduction many ways (``np.sum(x, 1)``, ``x.sum(axis=-1)``,
+``torch.sum(x, dim=0)``, a bare ``sum`` imported from numpy, geomstats'
+``gs.sum``); the rules ask one question: ``reduction(ctx, node)``.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from blaslint.analysis.facts import INT_DTYPES
+from blaslint.rules._common import kwarg
+from blaslint.rules.vectorize import _loopdots as ld
+
+SUM_APIS = {"numpy.sum": "numpy", "torch.sum": "torch", "geomstats.backend.sum": "geomstats"}
+MULTIPLY_APIS = {"numpy.multiply", "torch.mul", "torch.multiply"}
+# Calls whose result is an array whatever their arguments are.
+ARRAY_MAKERS = {"numpy.outer", "numpy.cross", "numpy.asarray", "numpy.array", "numpy.asanyarray",
+                "numpy.column_stack", "numpy.vstack", "numpy.hstack", "numpy.stack", "numpy.concatenate",
+                "numpy.diff", "numpy.gradient", "numpy.cumsum", "numpy.arange", "numpy.linspace",
+                "torch.outer", "torch.stack", "torch.cat"}
+# Element-wise calls: an array when their first argument is one.
+ELEMENTWISE = {"numpy.abs", "numpy.absolute", "numpy.exp", "numpy.log", "numpy.sqrt", "numpy.square",
+               "numpy.sin", "numpy.cos", "numpy.roll", "numpy.conj", "numpy.real", "numpy.imag",
+               "torch.abs", "torch.exp", "torch.log", "torch.sqrt", "torch.square"}
+
+
+@dataclass(frozen=True)
+class Reduction:
+    call: ast.Call
+    operand: ast.AST
+    axis: ast.AST | None      # None: the whole array
+    lib: str                  # "numpy", "torch", "geomstats", "method" (x.sum()), "builtin"
+    keepdims: bool = False
+
+    @property
+    def axis_value(self) -> int | None:
+        return int_constant(self.axis)
+
+
+def int_constant(node) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and type(node.operand.value) is int:
+        return -node.operand.value
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def reduction(ctx, node) -> Reduction | None:
+    """``np.sum(x[, axis])``, ``x.sum([axis])``, ``torch.sum(x, dim)``, ``gs.sum``, builtin ``sum(x)``."""
+    if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args) \
+            or any(k.arg is None for k in node.keywords):
+        return None
+    func = node.func
+    api = ctx.resolve_call(node)
+    if api in SUM_APIS:
+        lib, args = SUM_APIS[api], node.args[1:]
+        if not node.args:
+            return None
+        operand = node.args[0]
+    elif isinstance(func, ast.Attribute) and func.attr == "sum" and api is None:
+        lib, args, operand = "method", node.args, func.value
+    elif ld._is_builtin(ctx, node, "sum") and len(node.args) == 1 and not node.keywords:
+        return Reduction(node, node.args[0], None, "builtin")
+    else:
+        return None
+    if any(k.arg not in ("axis", "dim", "keepdims", "keepdim") for k in node.keywords) or len(args) > 1:
+        return None  # dtype=, out=, initial=, where=: leave alone
+    axis = args[0] if args else kwarg(node, "axis") or kwarg(node, "dim")
+    keep = kwarg(node, "keepdims") or kwarg(node, "keepdim")
+    keepdims = keep is not None and not (isinstance(keep, ast.Constant) and keep.value is False)
+    if isinstance(axis, ast.Constant) and axis.value is None:
+        axis = None
+    return Reduction(node, operand, axis, lib, keepdims)
+
+
+def factors(ctx, expr) -> tuple[ast.AST, ast.AST] | None:
+    """(a, b) of ``a * b``, ``np.multiply(a, b)``, ``torch.mul(a, b)``; None for a scalar factor."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
+        pair = expr.left, expr.right
+    elif isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.keywords \
+            and ctx.resolve_call(expr) in MULTIPLY_APIS:
+        pair = expr.args[0], expr.args[1]
+    else:
+        return None
+    if any(_scalar(ctx, x) for x in pair):
+        return None  # a scaled sum, not a dot
+    return pair
+
+
+def _scalar(ctx, x) -> bool:
+    if isinstance(x, ast.Constant) or isinstance(x, ast.UnaryOp) and isinstance(x.operand, ast.Constant):
+        return True
+    return ctx.array_facts(x).rank == 0
+
+
+def squared(ctx, expr) -> tuple[ast.AST, bool] | None:
+    """(x, via_abs) when ``expr`` is ``x**2``, ``x * x``, ``np.multiply(x, x)``, ``np.square(x)``, ``np.abs(x)**2``."""
+    base = None
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Pow) and isinstance(expr.right, ast.Constant) \
+            and not isinstance(expr.right.value, bool) and expr.right.value == 2:
+        base = expr.left
+    elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult) and ld.same_expr(ctx, expr.left, expr.right) \
+            and isinstance(expr.left, (ast.Name, ast.Attribute, ast.Subscript)):
+        base = expr.left
+    elif isinstance(expr, ast.Call) and not expr.keywords:
+        api = ctx.resolve_call(expr)
+        if len(expr.args) == 1 and api in ("numpy.square", "torch.square"):
+            base = expr.args[0]
+        elif len(expr.args) == 2 and api in MULTIPLY_APIS and ld.same_expr(ctx, expr.args[0], expr.args[1]) \
+                and isinstance(expr.args[0], (ast.Name, ast.Attribute, ast.Subscript)):
+            base = expr.args[0]
+    if base is None:
+        return None
+    if isinstance(base, ast.Call) and len(base.args) == 1 and not base.keywords \
+            and ctx.resolve_call(base) in ("numpy.abs", "numpy.absolute", "torch.abs"):
+        return base.args[0], True
+    return base, False
+
+
+def array_evidence(ctx, expr, depth: int = 0) -> str | None:
+    """Why ``expr`` is an array (of rank >= 1), in words, or None when nothing says so.
+
+    Facts first (a creation site); then the syntax only arrays allow: slicing
+    (``x[1:]``, ``x[:, 0]``), a transpose, ``.reshape``, array-making calls, and
+    arithmetic with such an operand, followed through local names.
+    """
+    if depth > 6 or expr is None:
+        return None
+    f = ctx.array_facts(expr)
+    if f.rank is not None:
+        if f.rank >= 1 and f.dtype not in INT_DTYPES | {"bool", "object"}:
+            return f"{f.rank}-D"
+        return None
+    if isinstance(expr, ast.Subscript):
+        items = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+        if any(isinstance(i, ast.Slice) or isinstance(i, ast.Constant) and i.value in (None, Ellipsis)
+               for i in items):
+            return "sliced"
+        return None  # x[i]: an element or a row
+    if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
+        return "transposed"
+    if isinstance(expr, ast.Call):
+        api = ctx.resolve_call(expr)
+        if api in ARRAY_MAKERS:
+            return f"from `{ctx.text(expr.func)}`"
+        if api in ELEMENTWISE and expr.args:
+            return array_evidence(ctx, expr.args[0], depth + 1)
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("reshape", "astype", "ravel", "flatten",
+                                                                      "squeeze", "copy") and api is None:
+            return "reshaped" if expr.func.attr == "reshape" else array_evidence(ctx, expr.func.value, depth + 1)
+        return None
+    if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.MatMult):
+        return array_evidence(ctx, expr.left, depth + 1) or array_evidence(ctx, expr.right, depth + 1)
+    if isinstance(expr, ast.UnaryOp):
+        return array_evidence(ctx, expr.operand, depth + 1)
+    if isinstance(expr, ast.Name):
+        value = ctx.value_of(expr)
+        if value is not None:
+            why = array_evidence(ctx, value, depth + 1)
+            return f"{why} (line {value.lineno})" if why and "line" not in why else why
+    return None
+
+
+def in_root_with_terms(ctx, node) -> bool:
+    """``np.sqrt(eps**2 + np.sum(g**2, axis=k))``: a smoothed magnitude, not a norm."""
+    par = ctx.parent(node)
+    seen_add = False
+    while isinstance(par, (ast.BinOp, ast.UnaryOp)):
+        if isinstance(par, ast.BinOp) and isinstance(par.op, (ast.Add, ast.Sub)):
+            seen_add = True
+        par = ctx.parent(par)
+    return seen_add and isinstance(par, ast.Call) and ctx.resolve_call(par) in ("numpy.sqrt", "math.sqrt",
+                                                                               "torch.sqrt")
+
+
+LETTERS = "ijklmnopqrs"
+
+
+def rowwise_subscripts(rank: int, axis: int) -> str | None:
+    """``'ij,ij->i'`` for rank 2 summed over axis 1."""
+    if rank < 1 or rank > len(LETTERS) or not -rank <= axis < rank:
+        return None
+    axis %= rank
+    idx = LETTERS[:rank]
+    return f"{idx},{idx}->{idx.replace(idx[axis], '')}"
