@@ -52,12 +52,10 @@ def pattern(ctx, expr, depth: int = 0) -> tuple | None:
         func = expr.func
         if isinstance(func, ast.Attribute) and func.attr == "reshape" and api is None and expr.args \
                 and not expr.keywords:
-            dims = expr.args[0].elts if len(expr.args) == 1 and isinstance(expr.args[0], (ast.Tuple, ast.List)) \
-                else expr.args
-            if any(isinstance(d, ast.Starred) for d in dims):
+            dims = shape_dims(ctx, expr.args[0]) if len(expr.args) == 1 else shape_dims(ctx, ast.Tuple(expr.args))
+            if dims is None or "1" not in dims or "F" not in dims and "*" not in dims:
                 return None
-            shape = tuple("1" if int_constant(d) == 1 else "F" for d in dims)
-            return shape if "1" in shape and "F" in shape else None
+            return dims
         if api in ("numpy.expand_dims", "torch.unsqueeze") and len(expr.args) == 2:
             axis = int_constant(expr.args[1])
             rank = ctx.array_facts(expr.args[0]).rank
@@ -67,6 +65,40 @@ def pattern(ctx, expr, depth: int = 0) -> tuple | None:
             out.insert(axis % (rank + 1), "1")
             return tuple(out)
     return None
+
+
+def shape_dims(ctx, expr) -> tuple | None:
+    """``(-1, 3, 1)`` -> F F 1; ``np.hstack([np.shape(A), [1]])`` / ``A.shape + (1,)`` -> * 1."""
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        out: list = []
+        for e in expr.elts:
+            if isinstance(e, ast.Starred):
+                out.append("*")
+            elif isinstance(e, (ast.Tuple, ast.List)) or _is_shape(ctx, e):
+                inner = shape_dims(ctx, e)
+                if inner is None:
+                    return None
+                out.extend(inner)
+            else:
+                out.append("1" if int_constant(e) == 1 else "F")
+        return tuple(out)
+    if isinstance(expr, ast.Call) and ctx.resolve_call(expr) in ("numpy.hstack", "numpy.concatenate", "numpy.r_") \
+            and len(expr.args) == 1 and isinstance(expr.args[0], (ast.List, ast.Tuple)):
+        return shape_dims(ctx, expr.args[0])
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left, right = shape_dims(ctx, expr.left), shape_dims(ctx, expr.right)
+        return left + right if left is not None and right is not None else None
+    if _is_shape(ctx, expr):
+        return ("*",)
+    return None
+
+
+def _is_shape(ctx, e) -> bool:
+    """``A.shape``, ``np.shape(A)``, ``A.shape[1:]``: a run of dimensions of unknown length."""
+    if isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Slice):
+        e = e.value
+    return isinstance(e, ast.Attribute) and e.attr == "shape" \
+        or isinstance(e, ast.Call) and ctx.resolve_call(e) == "numpy.shape"
 
 
 def _is_none(node) -> bool:
