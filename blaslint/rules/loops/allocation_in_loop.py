@@ -117,7 +117,7 @@ class AllocationInLoop(Rule):
             return
         func = ctx.text(node.func)
         self.report(node, f"`{func}(...)` allocates a new array of the same shape on every iteration of "
-                          f"{_loop_line(loop)}: allocate it once before the loop and reuse it (write into it "
+                          f"{_loop_line(loop, ctx.line_ref)}: allocate it once before the loop and reuse it (write into it "
                           f"with `out=` or `[:] =`); costs an allocation and fresh pages per step, "
                           f"noticeable for large arrays")
 

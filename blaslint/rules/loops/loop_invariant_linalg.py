@@ -129,7 +129,7 @@ class LoopInvariantLinalg(Rule):
                 break
             if _operation(ctx, anc) is not None and self._hoist_target(anc) is not None:
                 return
-        self.report(node, f"the {what} `{_short(ctx.text(node))}` does not change in {_loop_line(loop)} but is "
+        self.report(node, f"the {what} `{_short(ctx.text(node))}` does not change in {_loop_line(loop, ctx.line_ref)} but is "
                           f"recomputed on every iteration: hoist it out of the loop (the whole operation is "
                           f"repeated per step; the cost grows with the matrix size)")
 
