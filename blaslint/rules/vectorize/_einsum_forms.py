@@ -37,9 +37,9 @@ def blas_form(spec) -> str | None:
                 left = f"{{{x}}}" if tx == p + c else f"{{{x}}}.T"
                 right = f"{{{y}}}" if ty == c + q else f"{{{y}}}.T"
                 return f"({left} * {{{w}}}) @ {right}"
-        if len(out) == 0:
-            return _bilinear(terms)
         return None
+    if ranks == [1, 1, 2] and out == "":
+        return _bilinear(terms)
     if ranks == [2, 2, 2] and len(out) == 1:
         return _diag_triple(terms, out)
     if ranks == [2, 2, 2] and len(out) == 2:

@@ -159,6 +159,22 @@ def _local_function(ctx, func: ast.Name):
     return None
 
 
+def temporary_dims(ctx, product) -> list:
+    """The broadcast shape of ``a * b`` (dims aligned from the right, an inserted 1 takes the other's)."""
+    pair = factors(ctx, product) if product is not None else None
+    if pair is None:
+        f = ctx.array_facts(product) if product is not None else None
+        return list(f.shape) if f is not None and f.shape is not None else [None] * 3
+    shapes = [ctx.array_facts(x).shape for x in pair]
+    if any(s is None for s in shapes):
+        rank = max(ctx.array_facts(x).rank or 3 for x in pair)
+        return [None] * rank
+    a, b = (list(s) for s in shapes)
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+    return [y if x == 1 else x for x, y in zip(a, b)]
+
+
 def _short(ctx, node, limit: int = 50) -> str:
     text = " ".join(ctx.text(node).split())
     return text if len(text) <= limit else text[:limit - 3] + "..."

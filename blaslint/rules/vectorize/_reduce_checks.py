@@ -29,6 +29,7 @@ class Proposal:
     node: ast.AST
     message: str
     new: str | None = None
+    temp: ast.AST | None = None   # the temporary the rewrite saves (for the cost model)
 
 
 def _lib(ctx, red: Reduction, *xs) -> str | None:
@@ -123,7 +124,7 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
     new = _einsum_fix(ctx, red, a, b, rank)
     shown = f"`{new}`" if new else _suggest(ctx, red, a, b, rank)
     return Proposal(red.call, f"`{short(ctx, red.call)}` is {what}{_facts_note(ctx, a, b)}, through a temporary as "
-                    f"large as the operands: {shown} computes them without it (1.5-3x measured)", new)
+                    f"large as the operands: {shown} computes them without it (1.5-3x measured)", new, red.operand)
 
 
 def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Proposal | None:
@@ -147,7 +148,7 @@ def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Propos
         shown = f"`{new}`" if new else f"`np.sqrt(np.einsum('{subs}', x, x))`" + ("" if f.rank else " (for 2-D `x`)")
     return Proposal(root, f"`{short(ctx, root)}` is the 2-norm along axis {ctx.text(red.axis)}{_facts_note(ctx, x, x)}: {shown} skips "
                     "the temporary array of squares (1.5-3x measured; `np.linalg.norm(x, axis=k)` does the same "
-                    "work as this spelling and is no faster)", new)
+                    "work as this spelling and is no faster)", new, red.operand)
 
 
 def full_product(ctx, red: Reduction) -> Proposal | None:
@@ -186,7 +187,7 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
     what = "a sum of squares" if sq is not None else "a sum of an element-wise product"
     shown = f"`{new}`" if new else "`a @ b` (1-D) / `np.vdot(a, b)` (same-shape arrays)"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is {what}{_facts_note(ctx, a, b)}: an inner product; "
-                    f"{shown} computes it in one BLAS pass without the temporary (2.5-5x measured)", new)
+                    f"{shown} computes it in one BLAS pass without the temporary (2.5-5x measured)", new, red.operand)
 
 
 def _outer(ctx, expr):
@@ -210,4 +211,4 @@ def _bilinear(ctx, red, A, outer) -> Proposal | None:
     shown = new or f"{ctx.text(u)} @ {ctx.text(A)} @ {ctx.text(v)}"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is the bilinear form `{shown}` (for a 2-D "
                     f"`{ctx.text(A)}`) computed through two n x m temporaries (the outer product and the "
-                    "element-wise product): two matrix-vector products need none", new)
+                    "element-wise product): two matrix-vector products need none", new, red.operand)

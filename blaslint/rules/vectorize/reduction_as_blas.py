@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.analysis.facts import INT_DTYPES, known_small
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, paren
@@ -158,7 +159,11 @@ class ReductionAsBlas(Rule):
         fix = None
         if prop.new is not None:
             fix = self.make_fix(f"Replace with `{prop.new}`", self.replace(prop.node, prop.new), safe=False)
-        self.report(prop.node, prop.message, fix)
+        cost = self._cost(prop.node, prop.temp)
+        self.report(prop.node, f"{prop.message}; {cost.describe()}", fix, cost=cost)
+
+    def _cost(self, node, temp):
+        return _cost.reduction_temporary(self.ctx, node, self.ctx.array_facts(temp) if temp is not None else None)
 
     def _sum_arg(self, node, axis_ok: bool = False) -> ast.AST | None:
         """x of ``np.sum(x)`` / ``x.sum()`` / ``torch.sum(x)``; with ``axis_ok``, also
@@ -226,7 +231,7 @@ class ReductionAsBlas(Rule):
         if new is not None and dtypes_known:
             fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
         self.report(node, f"`{ctx.text(node)}` on 1-D arrays is a dot product: `{new or 'a @ b'}` runs in BLAS "
-                    "without the temporary product array (2.5-5x measured)", fix)
+                    "without the temporary product array (2.5-5x measured)", fix, cost=self._cost(node, inner))
         return True
 
     # -- norms ------------------------------------------------------------------
@@ -291,7 +296,8 @@ class ReductionAsBlas(Rule):
         shown = new or ("torch.linalg.norm(x)" if lib == "torch" else "np.linalg.norm(x)")
         note = "" if fixable else " (a fix is offered when the array is known to be real floating)"
         self.report(node, f"`{ctx.text(node)}` is a 2-norm: `{shown}` computes it in one "
-                    f"BLAS pass without the temporary array of squares (2-4.7x measured){note}", fix)
+                    f"BLAS pass without the temporary array of squares (2-4.7x measured){note}", fix,
+                    cost=self._cost(node, x))
         return True
 
 
