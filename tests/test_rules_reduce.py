@@ -172,6 +172,11 @@ def test_bl502_batched_matvec_is_info():
     assert d.severity == "info" and d.fix is None
 
 
+def test_bl502_ellipsis_operand_is_no_outer_product():
+    # `np.outer` flattens: not the same as einsum('n,...->n...') for a 2-D second operand
+    assert found(NP + "def f(t, p):\n    return np.einsum('n,...->n...', t, p)\n", "BL502") == []
+
+
 def test_bl502_outer_product_is_info():
     (d,) = found(NP + "a = np.random.rand(1000)\nb = np.random.rand(1000)\nO = np.einsum('i,j->ij', a, b)\n", "BL502")
     assert d.severity == "info"
@@ -241,6 +246,8 @@ def test_bl505_found(code):
     NP + "def f(A, B):\n    return np.einsum('ij,jk->ijk', A, B).sum(axis=0)\n",
     NP + "def f(x, w):\n    t = x[:, :, None] * x[:, None, :]\n    return np.einsum('nij,n->nij', t, w)\n",
     NP + "def f(x, w):\n    return np.sum(x[:, None, :] * w[:, :, None])\n",
+    # rows scaled by a broadcast column, then row-wise dots: no outer-product temporary
+    NP + "def f(q, b):\n    v = q[:, None] * b\n    return np.einsum('ij,ij->i', v, v)\n",
 ])
 def test_bl505_silent(code):
     assert found(code, "BL505") == []

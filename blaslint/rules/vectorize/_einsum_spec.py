@@ -71,7 +71,7 @@ def classify(spec: Spec) -> str | None:
     if "." in contracted:
         return None
     if not contracted:
-        if not batch and len(a) == 1 and len(b) == 1 and free_a and free_b:
+        if not batch and len(a) == 1 and len(b) == 1 and free_a and free_b and "." not in a + b:
             return "outer product"
         return None
     if not free_a and not free_b:

@@ -126,8 +126,8 @@ def einsum_of_broadcast(ctx, call: ast.Call, parse) -> Hidden | None:
         if product is None:
             continue
         pair = factors(ctx, product)
-        if pair is None or not any(bc.pattern(ctx, x) for x in pair):
-            continue
+        if pair is None or not all(bc.pattern(ctx, x) for x in pair):
+            continue  # an outer-product-sized temporary: both factors insert an axis
         return Hidden(call, f"`{op.id}` is the broadcast product `{_short(ctx, product)}` ({where}), materialised "
                       "in full only for einsum to contract it: pass its factors to einsum (with `optimize=True`) "
                       "instead")
