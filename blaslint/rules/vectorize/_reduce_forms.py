@@ -9,7 +9,7 @@ Real code spells a reduction many ways (``np.sum(x, 1)``, ``x.sum(axis=-1)``,
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from blaslint.analysis.facts import INT_DTYPES
 from blaslint.rules._common import kwarg
@@ -164,6 +164,28 @@ def array_evidence(ctx, expr, depth: int = 0) -> str | None:
             why = array_evidence(ctx, value, depth + 1)
             return f"{why} (line {value.lineno})" if why and "line" not in why else why
     return None
+
+
+def temporary_facts(ctx, temp):
+    """Facts of the temporary a reduction saves: the product's, else a factor's of the larger rank;
+    summed along axis k it has at least k + 1 (or -k) dimensions."""
+    if temp is None:
+        return None
+    f = ctx.array_facts(temp)
+    if f.rank is None:
+        parts = factors(ctx, temp) or ((squared(ctx, temp) or (None,))[0],) * 2
+        known = [ctx.array_facts(x) for x in parts if x is not None]
+        known = [k for k in known if k.rank is not None]
+        if known:
+            f = max(known, key=lambda k: k.rank)
+    call = ctx.parent(temp)
+    if isinstance(call, ast.Attribute):
+        call = ctx.parent(call)
+    red = reduction(ctx, call) if call is not None else None
+    axis = red.axis_value if red is not None and red.operand is temp else None
+    if f.rank is None and axis is not None:
+        f = replace(f, rank=max(2, axis + 1 if axis >= 0 else -axis))
+    return f
 
 
 def in_root_with_terms(ctx, node) -> bool:

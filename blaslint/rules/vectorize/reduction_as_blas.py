@@ -163,7 +163,7 @@ class ReductionAsBlas(Rule):
         self.report(prop.node, f"{prop.message}; {cost.describe()}", fix, cost=cost)
 
     def _cost(self, node, temp):
-        return _cost.reduction_temporary(self.ctx, node, self.ctx.array_facts(temp) if temp is not None else None)
+        return _cost.reduction_temporary(self.ctx, node, rf.temporary_facts(self.ctx, temp))
 
     def _sum_arg(self, node, axis_ok: bool = False) -> ast.AST | None:
         """x of ``np.sum(x)`` / ``x.sum()`` / ``torch.sum(x)``; with ``axis_ok``, also
