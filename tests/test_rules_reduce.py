@@ -228,6 +228,8 @@ def test_bl505_summed_einsum_torch_fix_executes():
     NP + "def f(A, B):\n    a = A.reshape(A.shape + (1,))\n    b = B.reshape(np.hstack([[np.shape(B)[0]], [1], np.shape(B)[1:]]))\n"
          "    return np.sum(a * b, axis=2)\n",
     NP + "V = np.random.rand(300, 50)\ne = np.random.rand(50)\ng = np.sum(e * V, axis=1)\n",
+    # a created array whose literal shape holds a 1, rebound through a ufunc
+    NP + "def f(tv):\n    r = np.random.random((len(tv), 2, 1))\n    r = np.abs(r)\n    return (tv * r).sum(axis=1)\n",
     NP + "def f(post, x):\n    t = x[:, :, None] * x[:, None, :]\n    return np.einsum('nk,nij->kij', post, t)\n",
     NP + "def f(post, x):\n    def outer_f(x):\n        return x[..., :, None] * x[..., None, :]\n"
          "    d = outer_f(x)\n    return np.einsum('ijk,ijklm->jlm', post, d)\n",

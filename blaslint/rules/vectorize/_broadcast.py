@@ -19,7 +19,8 @@ def pattern(ctx, expr, depth: int = 0) -> tuple | None:
         return None
     if isinstance(expr, ast.Name):
         value = ctx.value_of(expr)
-        return pattern(ctx, value, depth + 1) if value is not None else None
+        found = pattern(ctx, value, depth + 1) if value is not None else None
+        return found or _from_facts(ctx, expr)
     if isinstance(expr, ast.Subscript):
         items = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
         if not any(_is_none(i) for i in items):
@@ -65,6 +66,14 @@ def pattern(ctx, expr, depth: int = 0) -> tuple | None:
             out.insert(axis % (rank + 1), "1")
             return tuple(out)
     return None
+
+
+def _from_facts(ctx, expr) -> tuple | None:
+    """A created array whose literal shape holds a 1 (``random((n, 2, 1))``)."""
+    shape = ctx.array_facts(expr).shape
+    if not shape or len(shape) < 2 or 1 not in shape or all(d == 1 for d in shape):
+        return None
+    return tuple("1" if d == 1 else "F" for d in shape)
 
 
 def shape_dims(ctx, expr) -> tuple | None:
