@@ -21,10 +21,11 @@ MULTIPLY_APIS = {"numpy.multiply", "torch.mul", "torch.multiply"}
 ARRAY_MAKERS = {"numpy.outer", "numpy.cross", "numpy.asarray", "numpy.array", "numpy.asanyarray",
                 "numpy.column_stack", "numpy.vstack", "numpy.hstack", "numpy.stack", "numpy.concatenate",
                 "numpy.diff", "numpy.gradient", "numpy.cumsum", "numpy.arange", "numpy.linspace",
-                "torch.outer", "torch.stack", "torch.cat"}
+                "numpy.tile", "numpy.repeat", "numpy.kron", "torch.outer", "torch.stack", "torch.cat"}
 # Element-wise calls: an array when their first argument is one.
 ELEMENTWISE = {"numpy.abs", "numpy.absolute", "numpy.exp", "numpy.log", "numpy.sqrt", "numpy.square",
                "numpy.sin", "numpy.cos", "numpy.roll", "numpy.conj", "numpy.real", "numpy.imag",
+               "numpy.maximum", "numpy.minimum", "numpy.clip",
                "torch.abs", "torch.exp", "torch.log", "torch.sqrt", "torch.square"}
 
 
@@ -141,6 +142,9 @@ def array_evidence(ctx, expr, depth: int = 0) -> str | None:
         if any(isinstance(i, ast.Slice) or isinstance(i, ast.Constant) and i.value in (None, Ellipsis)
                for i in items):
             return "sliced"
+        if len(items) == 1 and (isinstance(items[0], (ast.Subscript, ast.Call, ast.Compare))
+                                or isinstance(items[0], ast.UnaryOp) and isinstance(items[0].op, ast.Invert)):
+            return "indexed by an array"  # x[idx[mask]], x[np.where(...)], x[a > 0], x[~m]
         return None  # x[i]: an element or a row
     if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
         return "transposed"
