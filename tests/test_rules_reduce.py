@@ -190,6 +190,10 @@ def test_bl502_geomstats_backend():
                  "BL502") == []
 
 
+def test_bl502_numpy_reexported_by_a_local_module():
+    assert len(found("import generic as g\ndef f(A, B):\n    return g.np.einsum('ij,jk->ik', A, B)\n", "BL502")) == 1
+
+
 def test_bl502_gram_einsum_fix_executes():
     code = NP + "S = np.random.rand(40, 6)\nH = np.einsum('Bi,Bj->ij', S, S)\n"
     fixed = assert_fix_equivalent(code, "", "H", codes={"BL502"}, rtol=1e-10)
