@@ -56,8 +56,8 @@ class EinsumWithoutBlas(Rule):
     INVALID = [
         Invalid('import numpy as np\nC = np.einsum("ij,jk->ik", A, B)\n',
                 'import numpy as np\nC = np.matmul(A, B)\n', unsafe=True),
-        Invalid('import numpy as np\nA = np.random.rand(50, 40)\nB = np.random.rand(40, 30)\nC = np.einsum("ij,jk->ik", A, B)\n',
-                'import numpy as np\nA = np.random.rand(50, 40)\nB = np.random.rand(40, 30)\nC = A @ B\n', unsafe=True),
+        Invalid('import numpy as np\nA = np.random.rand(2000, 800)\nB = np.random.rand(800, 600)\nC = np.einsum("ij,jk->ik", A, B)\n',
+                'import numpy as np\nA = np.random.rand(2000, 800)\nB = np.random.rand(800, 600)\nC = A @ B\n', unsafe=True),
         # a 3x3 literal: microseconds whatever the spelling
         Invalid('import numpy as np\nR = np.eye(3)\nS = np.eye(3)\nC = np.einsum("ij,jk->ik", R, S)\n', count=0),
         Invalid('import numpy as np\nC = np.einsum("bij,bjk->bik", A, B)\n',

@@ -68,11 +68,12 @@ class ReductionAsBlas(Rule):
     ]
     INVALID = [
         # along an axis: row-wise dots / squared row norms / row norms (einsum, not norm(axis=))
-        Invalid("import numpy as np\nA = np.random.rand(500, 40)\nB = np.random.rand(500, 40)\nd = np.sum(A * B, axis=1)\n",
-                "import numpy as np\nA = np.random.rand(500, 40)\nB = np.random.rand(500, 40)\n"
+        Invalid("import numpy as np\nA = np.random.rand(100000, 1000)\nB = np.random.rand(100000, 1000)\n"
+                "d = np.sum(A * B, axis=1)\n",
+                "import numpy as np\nA = np.random.rand(100000, 1000)\nB = np.random.rand(100000, 1000)\n"
                 "d = np.einsum('ij,ij->i', A, B)\n", unsafe=True),
-        Invalid("import numpy as np\nX = np.random.rand(500, 40)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",
-                "import numpy as np\nX = np.random.rand(500, 40)\nr = np.sqrt(np.einsum('ij,ij->i', X, X))\n",
+        Invalid("import numpy as np\nX = np.random.rand(100000, 1000)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",
+                "import numpy as np\nX = np.random.rand(100000, 1000)\nr = np.sqrt(np.einsum('ij,ij->i', X, X))\n",
                 unsafe=True),
         Invalid("import numpy as np\nX = np.random.rand(500, 40)\nr = (X ** 2).sum(axis=0) ** 0.5\n",
                 "import numpy as np\nX = np.random.rand(500, 40)\nr = np.sqrt(np.einsum('ij,ij->j', X, X))\n",
