@@ -263,3 +263,14 @@ def test_bl505_message_and_cost():
     (d,) = found(NP + "x = np.random.rand(10000, 64)\nw = np.random.rand(10000, 64)\n"
                  "G = np.sum(x[:, None, :] * w[:, :, None], axis=0)\n", "BL505")
     assert "insert an axis" in d.message and d.severity == "warning"
+
+
+DOC = NP + ('def f(A, B):\n    """Row dots.\n\n    Parameters\n    ----------\n    A : ndarray of shape (n, m)\n'
+            '    B : ndarray of shape (n, m)\n    """\n')
+
+
+def test_docstring_facts_name_the_evidence_and_offer_no_rank_dependent_fix():
+    (d,) = found(DOC + "    return np.sum(A * B, axis=1)\n", "BL503")
+    assert d.fix is None
+    (e,) = found(DOC + "    return np.einsum('ij,jk->ik', A, B.T)\n", "BL502")
+    assert e.fix is None or "np.matmul" in e.fix.message

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from blaslint.analysis.evidence import describe_facts
 from blaslint.analysis.facts import known_small
 from blaslint.rules._common import paren
 from blaslint.rules.vectorize import _broadcast as bc
@@ -50,6 +51,10 @@ def short(ctx, node, limit: int = 60) -> str:
 def _facts_note(ctx, a, b) -> str:
     notes = []
     for x in dict.fromkeys([a, b]):
+        f = ctx.array_facts(x)
+        if f.rank is not None and f.rank >= 1:
+            notes.append(describe_facts(short(ctx, x, 30), f))
+            continue
         why = array_evidence(ctx, x)
         if why:
             notes.append(f"`{short(ctx, x, 30)}` is {'an array, ' if not why[0].isdigit() else ''}{why}")
@@ -80,7 +85,7 @@ def _einsum_fix(ctx, red: Reduction, a, b, rank: int | None) -> str | None:
     """``np.einsum('ij,ij->i', a, b)`` when it is the same array for every allowed case."""
     axis = red.axis_value
     fa, fb = ctx.array_facts(a), ctx.array_facts(b)
-    if axis is None or red.keepdims or fa.lib != "numpy" or fb.lib != "numpy" \
+    if axis is None or red.keepdims or fa.lib != "numpy" or fb.lib != "numpy" or fa.soft or fb.soft \
             or fa.dtype not in REAL or fb.dtype not in REAL or not _same_shape(ctx, a, b):
         return None
     subs = rowwise_subscripts(rank, axis) if rank is not None else None
@@ -179,7 +184,8 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
     if known_small(fa) or known_small(fb) or _lib(ctx, red, a, b) in (None, "torch", "geomstats"):
         return None
     new = None
-    if fa.lib == fb.lib == "numpy" and fa.dtype in REAL and fb.dtype in REAL and _same_shape(ctx, a, b):
+    if fa.lib == fb.lib == "numpy" and fa.dtype in REAL and fb.dtype in REAL and _same_shape(ctx, a, b) \
+            and not (fa.soft or fb.soft):
         if fa.rank == 1:
             new = f"{paren(ctx, a, 12)} @ {paren(ctx, b, 13)}"
         elif fa.rank is not None and ctx.spell("numpy.vdot"):
@@ -206,7 +212,7 @@ def _bilinear(ctx, red, A, outer) -> Proposal | None:
     new = None
     fu, fv = ctx.array_facts(u), ctx.array_facts(v)
     if fA.rank == 2 and fu.rank == 1 and fv.rank == 1 and {fA.lib, fu.lib, fv.lib} == {"numpy"} \
-            and {fA.dtype, fu.dtype, fv.dtype} <= set(REAL):
+            and {fA.dtype, fu.dtype, fv.dtype} <= set(REAL) and not (fA.soft or fu.soft or fv.soft):
         new = f"{paren(ctx, u, 13)} @ {paren(ctx, A, 13)} @ {paren(ctx, v, 13)}"
     shown = new or f"{ctx.text(u)} @ {ctx.text(A)} @ {ctx.text(v)}"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is the bilinear form `{shown}` (for a 2-D "

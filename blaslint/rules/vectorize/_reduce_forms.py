@@ -137,6 +137,8 @@ def array_evidence(ctx, expr, depth: int = 0) -> str | None:
         if f.rank >= 1 and f.dtype not in INT_DTYPES | {"bool", "object"}:
             return f"{f.rank}-D"
         return None
+    if f.min_rank is not None and f.min_rank >= 1:
+        return f"at least {f.min_rank}-D"
     if isinstance(expr, ast.Subscript):
         items = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
         if any(isinstance(i, ast.Slice) or isinstance(i, ast.Constant) and i.value in (None, Ellipsis)

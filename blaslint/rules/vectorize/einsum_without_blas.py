@@ -173,7 +173,7 @@ class EinsumWithoutBlas(Rule):
             text = form.format(*[paren(ctx, x, 15) for x in operands]).replace("np.einsum", ctx.text(node.func))
             text = text.replace(".T.T", "")  # an operand written `Y.T`, transposed back
             exact = all(ctx.array_facts(x).rank == len(t) and ctx.array_facts(x).lib == "numpy"
-                        for x, t in zip(operands, spec.inputs))
+                        and not ctx.array_facts(x).soft for x, t in zip(operands, spec.inputs))
             fix = self.make_fix(f"Replace with `{text}`", self.replace(node, text), safe=False) if exact else None
             self.report(node, f"einsum over {len(operands)} operands without `optimize=`: one loop nest over every "
                         f"index and no BLAS{self.backend}; `{text}` is the same contraction through BLAS (12-19x "
@@ -195,7 +195,7 @@ class EinsumWithoutBlas(Rule):
         A, x = operands[m], operands[1 - m]
         fA, fx = ctx.array_facts(A), ctx.array_facts(x)
         if kind != "stacked matrix-vector product" or fA.rank != 2 or fA.lib != "numpy" or fx.rank is None \
-                or fx.rank < 1 or fx.lib != "numpy":
+                or fx.rank < 1 or fx.lib != "numpy" or fA.soft or fx.soft:
             return None
         new = f"{paren(ctx, x, 12)} @ {paren(ctx, A, 15)}" + (".T" if last else "")
         return self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
@@ -217,8 +217,9 @@ class EinsumWithoutBlas(Rule):
             return None
         fn, (ta, tb) = form
         a, b = operands
+        # `@` needs arrays known from the code (a docstring is not enough); np.matmul takes lists too
         both_arrays = all(ctx.array_facts(x).rank is not None and ctx.array_facts(x).lib == "numpy"
-                          for x in operands)
+                          and not ctx.array_facts(x).soft for x in operands)
 
         def t(x, flag, prec):
             return f"{paren(ctx, x, 15)}.T" if flag else paren(ctx, x, prec)

@@ -208,7 +208,7 @@ class ReductionAsBlas(Rule):
         # an unknown dtype is reported (a 1-D dot of any real or complex dtype), fixed only when known
         if fa.rank != 1 or fb.rank != 1 or not all(f.is_blas_dtype or f.dtype is None for f in (fa, fb)):
             return False
-        dtypes_known = fa.is_blas_dtype and fb.is_blas_dtype
+        dtypes_known = fa.is_blas_dtype and fb.is_blas_dtype and not (fa.soft or fb.soft)
         if self._builtin_sum(node) and {fa.lib, fb.lib} != {"numpy"}:
             return False
         lib = fa.lib if fa.lib == fb.lib else None
@@ -286,7 +286,7 @@ class ReductionAsBlas(Rule):
         lib = lib or ("torch" if torch_spelled else "numpy")
         fixable = f.lib == lib and (f.dtype in ("float32", "float64")
                                     or via_abs and f.dtype in ("complex64", "complex128")) \
-            and (f.rank is not None or lib == "numpy")
+            and (f.rank is not None or lib == "numpy") and not f.soft
         fn = ctx.spell("torch.linalg.norm" if lib == "torch" else "numpy.linalg.norm")
         fix = None
         new = f"{fn}({ctx.text(x)})" if fn is not None else None
