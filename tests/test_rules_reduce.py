@@ -274,3 +274,11 @@ def test_docstring_facts_name_the_evidence_and_offer_no_rank_dependent_fix():
     assert d.fix is None
     (e,) = found(DOC + "    return np.einsum('ij,jk->ik', A, B.T)\n", "BL502")
     assert e.fix is None or "np.matmul" in e.fix.message
+
+
+def test_no_rewrite_that_raises_for_the_operand_types():
+    sparse = NP + "import scipy.sparse as sp\nS = sp.csr_matrix(np.eye(500))\nA = np.random.rand(500, 400)\n" \
+                  "C = np.einsum('ij,jk->ik', S, A)\n"
+    assert found(sparse, "BL502") == []
+    (d,) = found("import torch\ndef f(x, w):\n    return torch.sum(x[:, None, :] * w[:, :, None], dim=0)\n", "BL505")
+    assert "torch.einsum" in d.message and "np.einsum" not in d.message

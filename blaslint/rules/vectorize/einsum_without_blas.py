@@ -126,8 +126,8 @@ class EinsumWithoutBlas(Rule):
             return
         if any(isinstance(x, (ast.List, ast.Tuple, ast.Constant)) for x in operands):
             return  # literal operands: a toy or a test of einsum itself
-        if any(ctx.resolve_call(x) and (ctx.resolve_call(x) or "").startswith("scipy.sparse") for x in operands):
-            return  # einsum does not take scipy.sparse matrices
+        if any(_sparse(ctx, x) for x in operands):
+            return  # einsum does not take scipy.sparse matrices: no rewrite to suggest
         small = [known_small(ctx.array_facts(x)) or (len(term) == 1 and _short_literal(ctx, x))
                  for x, term in zip(operands, spec.inputs)]
         if all(small) or (len(operands) == 2 and any(small)):
@@ -232,6 +232,14 @@ class EinsumWithoutBlas(Rule):
                 return None
             new = f"{spelled}({t(a, ta, 1)}, {t(b, tb, 1)})"
         return self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
+
+
+def _sparse(ctx, x) -> bool:
+    """A scipy.sparse matrix, made here or bound to a local name (``S = sp.csr_matrix(...)``)."""
+    if isinstance(x, ast.Name):
+        x = ctx.value_of(x) or x
+    api = ctx.resolve_call(x) if isinstance(x, ast.Call) else None
+    return bool(api and api.startswith("scipy.sparse"))
 
 
 def _reexported_numpy(func) -> str | None:

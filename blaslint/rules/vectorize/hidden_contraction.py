@@ -75,7 +75,9 @@ class HiddenContraction(Rule):
         fix = None
         if found.new is not None:
             fix = self.make_fix(f"Replace with `{found.new}`", self.replace(found.node, found.new), safe=False)
-        advice = "" if found.new else (": contract without it (`@` / `np.einsum(..., optimize=True)` on the "
+        torch = (red is not None and red.lib == "torch") or "torch" in ctx.text(node.func)
+        einsum = "torch.einsum(...)" if torch else "np.einsum(..., optimize=True)"
+        advice = "" if found.new else (f": contract without it (`@` / `{einsum}` on the "
                                        "factors; measured 22-37x for N x 64 x 64)")
         dims = hd.temporary_dims(self.ctx, red.operand if red is not None else None)
         cost = _cost.hidden_contraction(self.ctx, found.node, dims)
