@@ -20,9 +20,17 @@ from blaslint.analysis.facts import known_small
 from blaslint.rules._common import paren
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
-                                                    rowwise_subscripts, squared)
+                                                    rowwise_subscripts, squared, any_rank_subscripts)
 
 REAL = ("float32", "float64")
+NOT_BLAS = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "object"}
+_LOOSE = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr)
+
+
+def _operand_text(ctx, node, limit: int | None = None) -> str:
+    """An operand's text as it must be written beside `@`: parenthesised when it would bind looser."""
+    text = short(ctx, node, limit) if limit else ctx.text(node)
+    return f"({text})" if isinstance(node, _LOOSE) else text
 
 
 @dataclass(frozen=True)
@@ -97,10 +105,12 @@ def _einsum_fix(ctx, red: Reduction, a, b, rank: int | None) -> str | None:
 
 def _suggest(ctx, red: Reduction, a, b, rank) -> str:
     axis = red.axis_value
-    subs = rowwise_subscripts(rank or 2, axis if axis is not None else 1)
+    subs = any_rank_subscripts(rank, axis if axis is not None else 1)
     if _lib(ctx, red, a, b) == "torch":
         return f"`torch.linalg.vecdot({ctx.text(a)}, {ctx.text(b)}, dim={ctx.text(red.axis)})`"
-    return f"`np.einsum('{subs}', {ctx.text(a)}, {ctx.text(b)})`" + ("" if rank else " (subscripts for 2-D)")
+    if subs is None:
+        return "a row-wise `np.einsum` over that axis"
+    return f"`np.einsum('{subs}', {ctx.text(a)}, {ctx.text(b)})`"
 
 
 def axis_product(ctx, red: Reduction) -> Proposal | None:
@@ -149,8 +159,9 @@ def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Propos
         inner = _einsum_fix(ctx, red, x, x, f.rank)
         sqrt = ctx.spell("numpy.sqrt")
         new = f"{sqrt}({inner})" if inner and sqrt else None
-        subs = rowwise_subscripts(f.rank or 2, red.axis_value if red.axis_value is not None else 1)
-        shown = f"`{new}`" if new else f"`np.sqrt(np.einsum('{subs}', x, x))`" + ("" if f.rank else " (for 2-D `x`)")
+        subs = any_rank_subscripts(f.rank, red.axis_value if red.axis_value is not None else 1)
+        shown = f"`{new}`" if new else (f"`np.sqrt(np.einsum('{subs}', x, x))`" if subs
+                                         else "`np.sqrt` of a row-wise `np.einsum`")
     return Proposal(root, f"`{short(ctx, root)}` is the 2-norm along axis {ctx.text(red.axis)}{_facts_note(ctx, x, x)}: {shown} skips "
                     "the temporary array of squares (1.5-3x measured; `np.linalg.norm(x, axis=k)` does the same "
                     "work as this spelling and is no faster)", new, red.operand)
@@ -190,8 +201,10 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
             new = f"{paren(ctx, a, 12)} @ {paren(ctx, b, 13)}"
         elif fa.rank is not None and ctx.spell("numpy.vdot"):
             new = f"{ctx.spell('numpy.vdot')}({paren(ctx, a, 1)}, {paren(ctx, b, 1)})"
+    if any(ctx.array_facts(e).dtype in NOT_BLAS for e in (a, b)):
+        return None  # integer/bool arrays: no BLAS kernel, and `@` sums in the narrow dtype where `.sum()` widens
     what = "a sum of squares" if sq is not None else "a sum of an element-wise product"
-    x, y = short(ctx, a, 25), short(ctx, b, 25)
+    x, y = _operand_text(ctx, a, 25), _operand_text(ctx, b, 25)
     if new:
         shown = f"`{new}`"
     elif fa.rank == 1 and fb.rank == 1:
@@ -199,7 +212,7 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
     elif fa.rank is not None and fa.rank >= 2 and (sq is not None or fa.rank == fb.rank):
         shown = f"`np.vdot({x}, {y})` (real, same shape)"
     else:
-        shown = "`a @ b` (1-D) / `np.vdot(a, b)` (same-shape arrays)"
+        shown = "`a @ b` (1-D) / `np.vdot(a, b)` (same-shape arrays; floating-point)"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is {what}{_facts_note(ctx, a, b)}: an inner product; "
                     f"{shown} computes it in one BLAS pass without the temporary (2.5-5x measured)", new, red.operand)
 
@@ -222,7 +235,7 @@ def _bilinear(ctx, red, A, outer) -> Proposal | None:
     if fA.rank == 2 and fu.rank == 1 and fv.rank == 1 and {fA.lib, fu.lib, fv.lib} == {"numpy"} \
             and {fA.dtype, fu.dtype, fv.dtype} <= set(REAL) and not (fA.soft or fu.soft or fv.soft):
         new = f"{paren(ctx, u, 13)} @ {paren(ctx, A, 13)} @ {paren(ctx, v, 13)}"
-    shown = new or f"{ctx.text(u)} @ {ctx.text(A)} @ {ctx.text(v)}"
+    shown = new or f"{_operand_text(ctx, u)} @ {_operand_text(ctx, A)} @ {_operand_text(ctx, v)}"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is the bilinear form `{shown}` (for a 2-D "
                     f"`{ctx.text(A)}`) computed through two n x m temporaries (the outer product and the "
                     "element-wise product): two matrix-vector products need none", new, red.operand)

@@ -209,6 +209,23 @@ def in_root_with_terms(ctx, node) -> bool:
 LETTERS = "ijklmnopqrs"
 
 
+def any_rank_subscripts(rank: int | None, axis: int) -> str | None:
+    """Subscripts of a row-wise dot over ``axis``: ``'ij,ij->i'`` for a known rank, else an ellipsis form
+    valid at every rank that has the axis (``'...i,...i->...'`` for axis -1, ``'ijk...,ijk...->ij...'``
+    for axis 2)."""
+    if rank is not None:
+        return rowwise_subscripts(rank, axis)
+    if axis < 0:
+        if -axis > len(LETTERS):
+            return None
+        idx = LETTERS[:-axis]
+        return f"...{idx},...{idx}->...{idx[1:]}"
+    if axis + 1 > len(LETTERS):
+        return None
+    idx = LETTERS[:axis + 1]
+    return f"{idx}...,{idx}...->{idx[:-1]}..."
+
+
 def rowwise_subscripts(rank: int, axis: int) -> str | None:
     """``'ij,ij->i'`` for rank 2 summed over axis 1."""
     if rank < 1 or rank > len(LETTERS) or not -rank <= axis < rank:
