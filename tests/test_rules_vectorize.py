@@ -45,35 +45,83 @@ BL501_FOUND = {
 }
 
 BL501_SILENT = {
-    "row-wise dot with a per-row vector": MAT + "X = np.random.randn(n, m)\n"
-                                          "r = np.array([A[i] @ X[i] for i in range(n)])\n",
-    "zip of two matrices, row-wise": MAT + "X = np.random.randn(n, m)\nr = [a @ b for a, b in zip(A, X)]\n",
     "consecutive rows": MAT + "d = [A[i] @ A[i + 1] for i in range(n - 1)]\n",
-    "conditional on the row": MAT + "y = np.zeros(n)\nfor i in range(n):\n    if A[i, 0] > 0:\n"
-                               "        y[i] = A[i] @ x\n",
-    "comprehension filter": MAT + "y = [A[i] @ x for i in range(n) if A[i, 0] > 0]\n",
-    "extra work in the body": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\n    print(i)\n",
-    "dot plus a term": MAT + "b = np.ones(n)\ny = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x + b[i]\n",
     "recurrence": NP + "T = np.random.rand(100, 100)\nv = np.zeros(100)\nfor i in range(1, 100):\n"
                        "    v[i] = T[i] @ v\n",
     "state carried": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\n    x = 0.9 * x\n",
     "small fixed count": NP + "R = np.random.rand(3, 3)\np = np.ones(3)\nq = [R[i] @ p for i in range(3)]\n",
+    "scalar nest, one factor has all three indices": NP + "def f(T, x, M):\n    C = np.zeros((M, M))\n"
+        "    for i in range(M):\n        for j in range(M):\n            for k in range(M):\n"
+        "                C[i, j] += T[i, j, k] * x[k] * x[k]\n    return C\n",
+    "scalar nest, a row-wise sum": NP + "def f(A, B, n, m):\n    y = np.zeros(n)\n    for i in range(n):\n"
+        "        for k in range(m):\n            y[i] += A[i, k] * B[i, k] * 2.0\n    return y\n",
+    "chunked rows": NP + "def f(M, S, step):\n    out = np.zeros((S.shape[0], M.shape[0]))\n"
+        "    for i in range(0, S.shape[0], step):\n        out[i:i + step] = S[i:i + step] @ M.T\n    return out\n",
+    "greedy traversal": NP + "def tsp(P, ones):\n    order = [0]\n    left = np.ones(len(P), dtype=bool)\n"
+        "    for i in range(len(P) - 1):\n        cur = P[order[i]]\n        left[order[i]] = False\n"
+        "        d = np.dot((P[left] - cur) ** 2, ones)\n        order.append(int(np.argmin(d)))\n    return order\n",
+    "per-volume design and coefficients": NP + "def f(data, fits, split, out):\n    for k, coef in enumerate(fits):\n"
+        "        cur = split(data, k)\n        out[..., k] = cur.T @ coef\n",
+    "power iteration": NP + "def f(A, x, n):\n    for _ in range(n):\n        x = A @ x\n        x = x / np.linalg.norm(x)\n"
+        "    return x\n",
+    "rnn recurrence": NP + "def f(W, h, n):\n    hs = []\n    for t in range(n):\n        h = np.tanh(W @ h)\n"
+        "        hs.append(h)\n    return hs\n",
+    "sliding windows (a lag matrix kept implicit)": NP + "def gram(rhs, dy, maxlag):\n    dy = np.asarray(dy, dtype=float).ravel()\n"
+        "    rhs = np.asarray(rhs, dtype=float).reshape(len(dy), -1)\n    out = []\n    for i in range(maxlag):\n"
+        "        x1 = dy[maxlag - i - 1: -(1 + i)]\n        out.append(rhs.T @ x1)\n    return out\n",
+    "a new shape every iteration": NP + "def f(T, sizes):\n    T = np.asarray(T, dtype=float).reshape(1, -1)\n    out = []\n"
+        "    for n in sizes:\n        out.append(np.ones((n, 1)).dot(T))\n    return out\n",
     "literal tuple of vectors": NP + "e = np.ones(3)\nr = [v @ e for v in (np.ones(3), np.zeros(3))]\n",
     "layers of different shapes": NP + "def forward(layers, h):\n    outs = []\n    for W in layers:\n"
                                   "        outs.append(W @ h)\n    return outs\n",
     "per-layer loop with reassign": NP + "def forward(Ws, h):\n    for W in Ws:\n        h = np.tanh(W @ h)\n"
                                     "    return h\n",
-    "max over dots": MAT + "best = max(A[i] @ x for i in range(n))\n",
-    "summed over rows": MAT + "t = sum(A[i] @ x for i in range(n))\n",
     "pure python lists": "def dot(a, b):\n    return sum(x * y for x, y in zip(a, b))\n",
     "list-of-lists matvec params": "def mv(M, v):\n    return [sum(M[i][k] * v[k] for k in range(len(v))) for i in range(len(M))]\n",
-    "shifted target index": MAT + "y = np.zeros(n + 1)\nfor i in range(n):\n    y[i + 1] = A[i] @ x\n",
-    "strided range": MAT + "y = np.zeros(n)\nfor i in range(0, n, 2):\n    y[i] = A[i] @ x\n",
     "outer product accumulation": MAT + "S = np.zeros((m, m))\nfor i in range(n):\n    S += np.outer(A[i], A[i])\n",
-    "loop with else": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\nelse:\n    pass\n",
     "matrix per row (3-D) times scalar": MAT + "y = np.array([A[i] * 2.0 for i in range(n)])\n",
     "scalar second operand": MAT + "s = 3.0\ny = np.array([np.dot(A[i], s) for i in range(n)])\n",
 }
+
+
+# forms real code uses (multi-statement bodies, conditions, row-wise dots): one product per iteration
+BL501_FOUND_PER_ITERATION = {
+    "row-wise dot with a per-row vector": MAT + "X = np.random.randn(n, m)\n"
+                                          "r = np.array([A[i] @ X[i] for i in range(n)])\n",
+    "zip of two matrices, row-wise": MAT + "X = np.random.randn(n, m)\nr = [a @ b for a, b in zip(A, X)]\n",
+    "conditional on the row": MAT + "y = np.zeros(n)\nfor i in range(n):\n    if A[i, 0] > 0:\n"
+                               "        y[i] = A[i] @ x\n",
+    "comprehension filter": MAT + "y = [A[i] @ x for i in range(n) if A[i, 0] > 0]\n",
+    "extra work in the body": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\n    print(i)\n",
+    "dot plus a term": MAT + "b = np.ones(n)\ny = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x + b[i]\n",
+    "max over dots": MAT + "best = max(A[i] @ x for i in range(n))\n",
+    "summed over rows": MAT + "t = sum(A[i] @ x for i in range(n))\n",
+    "shifted target index": MAT + "y = np.zeros(n + 1)\nfor i in range(n):\n    y[i + 1] = A[i] @ x\n",
+    "strided range": MAT + "y = np.zeros(n)\nfor i in range(0, n, 2):\n    y[i] = A[i] @ x\n",
+    "loop with else": MAT + "y = np.zeros(n)\nfor i in range(n):\n    y[i] = A[i] @ x\nelse:\n    pass\n",
+}
+BL501_FOUND.update(BL501_FOUND_PER_ITERATION)
+BL501_FOUND.update({
+    # scalar loops over a product of several factors (HMM re-estimation): offsets, gathers, a mask
+    "scalar nest, four factors": NP + "def f(al, be, A, B, T, M, x):\n    a = np.zeros((M, M))\n    for i in range(M):\n"
+                                 "        for j in range(M):\n            for t in range(T - 1):\n"
+                                 "                a[i, j] += al[t, i] * A[i, j] * B[j, x[t + 1]] * be[t + 1, j]\n    return a\n",
+    "scalar nest under a mask": NP + "def f(al, be, A, B, T, M, e, s):\n    a = np.zeros((M, M))\n    for i in range(M):\n"
+                                "        for j in range(M):\n            for t in range(T - 1):\n"
+                                "                if e[t] != 1:\n"
+                                "                    a[i, j] += al[t, i] * be[t + 1, j] * A[i, j] * B[j, t + 1] / s[t + 1]\n"
+                                "    return a\n",
+    "voxel loop (np.ndindex) with more work": NP + "def pred(P, D, S0, mask, out):\n    for v in np.ndindex(mask.shape):\n"
+                                              "        if not mask[v]:\n            continue\n        p = P[v].copy()\n"
+                                              "        p[1] = p[1] * p[0]\n        out[v] = S0 * np.exp(np.dot(D[:, :2], p))\n",
+    "per-row quadratic form": NP + "def f(r, Di):\n    r = np.asarray(r).reshape(-1, 3)\n    P = np.zeros(len(r))\n"
+                              "    for i, u in enumerate(r):\n        P[i] = np.dot(np.dot(u.T, Di), u) ** 1.5\n    return P\n",
+    "one-row block and invariant vector": NP + "def f(X, beta, w):\n    X = np.asarray(X, dtype=float).reshape(len(w), -1)\n"
+                                          "    s = 0.0\n    for i in range(len(w)):\n        xi = X[i:i + 1]\n"
+                                          "        s += w[i] * np.exp(np.dot(xi, beta))\n    return s\n",
+    "batched items": NP + "def f(S, c):\n    S = np.asarray(S, dtype=float).reshape(-1, 3, 3)\n    out = np.zeros_like(S)\n"
+                     "    for i in range(len(S)):\n        out[i] = np.matmul(S[i], S[i]) * c[i]\n    return out\n",
+})
 
 
 @pytest.mark.parametrize("name", list(BL501_FOUND))

@@ -6,4 +6,5 @@ from blaslint.rules.vectorize import (  # noqa: F401  (importing a rule module r
     loop_of_dots,
     einsum_without_blas,
     reduction_as_blas,
+    outer_product_accumulation,
 )

@@ -1,0 +1,167 @@
+"""BL501, continued: report one product per iteration inside any loop body (message only).
+
+A mixin of :class:`~blaslint.rules.vectorize.loop_of_dots.LoopOfDots`; the
+classification of operands is in :mod:`_loop_products`. The message says what
+the loop computes as a whole (a matrix-vector product, a matrix-matrix product,
+a batched product, row-wise dots, per-row quadratic forms) and the rewrite in
+the operand order that is right for the ranks known, or none.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from blaslint.analysis import cost as _cost
+from blaslint.rules._common import in_assertion, paren
+from blaslint.rules.vectorize import _loop_products as lp
+from blaslint.rules.vectorize import _loopdots as ld
+
+
+class PerIterationProducts:
+    """Products whose operands are an invariant and this iteration's row (or two rows)."""
+
+    def _per_iteration(self, node) -> None:
+        ctx = self.ctx
+        if id(node) in self._claimed:
+            return
+        ops = lp.operands(ctx, node)
+        if ops is None:
+            return
+        loop = lp.enclosing_loop(ctx, node)
+        if loop is None or in_assertion(ctx, node):
+            return
+        view = lp.LoopView(ctx, loop)
+        pos = view.position(node)
+        if pos is None or self._few_trips(view):
+            return
+        cl = lp.Classifier(ctx, view)
+        u, v = ops
+        su, sv = cl.status(u, pos), cl.status(v, pos)
+        kinds = (su.kind, sv.kind)
+        if lp.INV in kinds and (lp.ITEM in kinds or lp.FRESH in kinds):
+            left_varies = su.kind != lp.INV
+            inv, var, s = (v, u, su) if left_varies else (u, v, sv)
+            if _scalar(ctx, inv):
+                return
+            if s.kind == lp.ITEM and not s.evidence:
+                return
+            if s.kind == lp.FRESH and (not _matrix(ctx, inv) or s.window
+                                       or (ctx.array_facts(var).rank or 1) != 1):
+                return  # stackable only when a vector of one fixed length: a window or a new shape is not
+            text, what = self._one_side(node, inv, var, s, left_varies)
+        elif kinds == (lp.ITEM, lp.ITEM) and su.evidence and sv.evidence and not (su.block or sv.block):
+            text, what = self._two_items(u, v, su, sv)
+        else:
+            return
+        for sub in ast.walk(node):
+            self._claimed.add(id(sub))
+        where = "comprehension" if isinstance(loop, lp.COMPS) else "loop"
+        message = (f"this product runs once per iteration of the Python {where} "
+                   f"(`{ctx.text(node)[:60]}`): {text} (one BLAS call instead of one per row; 13x for a "
+                   f"1024x1024 matrix-vector product)")
+        facts_inv = ctx.array_facts(u if su.kind == lp.INV else v)
+        facts_item = ctx.array_facts(v if su.kind == lp.INV else u)
+        self.report(node, message, None,
+                    cost=_cost.loop_of_dots(ctx, node, loop if isinstance(loop, ast.For) else None,
+                                            facts_inv, facts_item, what))
+
+    def _few_trips(self, view) -> bool:
+        ctx = self.ctx
+        for g in view.iters:
+            level = ld.level_of(ctx, g.target, g.iter, g, 0)
+            if level is not None and ld.trip_count_small(ctx, level):
+                return True
+            it = g.iter
+            if isinstance(it, (ast.Tuple, ast.List)) and len(it.elts) < ld.MIN_TRIPS:
+                return True
+        return False
+
+    # -- what the loop computes ----------------------------------------------------------
+    def _one_side(self, node, inv, var, s, left_varies):
+        ctx = self.ctx
+        fm = ctx.array_facts(inv)
+        m_rank = fm.rank if fm.rank is not None else (2 if _matrix(ctx, inv) else None)
+        quad = self._quadratic(node, var)
+        if s.kind == lp.FRESH:
+            what = "matmul" if m_rank == 2 else "matvec"
+            return (f"the `{paren(ctx, var, 15)}` of each iteration, stacked, make one matrix and the loop's "
+                    f"products are one {'matrix-matrix' if m_rank == 2 else 'matrix'} product with "
+                    f"`{ctx.text(inv)}`" + (" (per-row quadratic forms: one matmul and a row sum)" if quad else ""),
+                    what)
+        X = s.source(ctx)
+        base_rank = s.base_rank(ctx)
+        item_rank = None if base_rank is None else base_rank - 1
+        if s.block:
+            item_rank = 2
+        M = paren(ctx, inv, 15)
+        if quad and item_rank in (1, None) and s.axis == 0:
+            return (f"per-row quadratic forms x_i^T M x_i over the rows of `{X}`: "
+                    f"`(({X} @ {M}) * {X}).sum(1)` (one matrix product and a row sum)", "matmul")
+        if item_rank is not None and item_rank >= 2 and not s.block:
+            order = f"{X} @ {M}" if left_varies else f"{M} @ {X}"
+            return f"a matrix product per item of `{X}`: one batched matrix product `{order}`", "matmul"
+        rows = f"{X}.T" if s.axis == 1 else X
+        if m_rank == 1:
+            return (f"a dot per {'column' if s.axis else 'row'} of `{X}`: together one matrix-vector "
+                    f"product `{rows} @ {paren(ctx, inv, 13)}`", "dot")
+        if s.axis == 1:
+            full = f"{X}.T @ {M}" if left_varies else f"{M} @ {X}"
+        else:
+            full = f"{X} @ {M}" if left_varies else f"{X} @ {M}.T"
+        if m_rank == 2 and item_rank == 1:
+            return (f"a matrix-vector product per {'column' if s.axis else 'row'} of `{X}`: together one "
+                    f"matrix-matrix product `{full}`", "matmul")
+        if left_varies:
+            return f"one {'column' if s.axis else 'row'} of `{full}` per iteration: one matrix product", "matvec"
+        return (f"one product per {'column' if s.axis else 'row'} of `{X}`: one matrix product `{full}` "
+                f"when the rows are vectors (`{M} @ {X}`, batched, when they are matrices)", "matvec")
+
+    def _two_items(self, u, v, su, sv):
+        ctx = self.ctx
+        A, B = su.source(ctx), sv.source(ctx)
+        ra, rb = su.base_rank(ctx), sv.base_rank(ctx)
+        if su.axis == sv.axis == 0 and ra == rb == 2:
+            return (f"row-wise dots of `{A}` and `{B}`: `np.einsum('ij,ij->i', {A}, {B})` or "
+                    f"`({A} * {B}).sum(1)` in one pass", "dot")
+        if su.axis == sv.axis == 0 and ra == rb == 3:
+            return f"a matrix product per item: one batched matrix product `{A} @ {B}`", "matmul"
+        if su.axis == sv.axis and (ra or 2) <= 2 and (rb or 2) <= 2:
+            t = "" if su.axis == 0 else ".T"
+            return (f"dots of matching {'rows' if su.axis == 0 else 'columns'} of `{A}` and `{B}`: "
+                    f"`({A}{t} * {B}{t}).sum(1)` in one pass when they are 2-D (a batched product when the "
+                    f"items are matrices)", "dot")
+        return (f"a product of the items of `{A}` and `{B}` with the same index: one batched product "
+                f"(np.matmul / einsum over the stacks)", "matvec")
+
+    def _quadratic(self, node, var) -> bool:
+        """``dot(dot(u, M), u)`` / ``u @ M @ u``: ``node`` is the inner product of a quadratic form."""
+        ctx = self.ctx
+        parent = ctx.parent(node)
+        ops = lp.operands(ctx, parent) if parent is not None else None
+        if ops is None:
+            return False
+        other = ops[1] if ops[0] is node else ops[0] if ops[1] is node else None
+        if other is None:
+            return False
+        strip = (lambda e: e.value if isinstance(e, ast.Attribute) and e.attr == "T" else e)
+        return ld.same_expr(ctx, strip(other), strip(var))
+
+
+def _scalar(ctx, expr) -> bool:
+    if isinstance(expr, ast.Constant):
+        return True
+    f = ctx.array_facts(expr)
+    return f.rank == 0
+
+
+def _matrix(ctx, expr) -> bool:
+    """Known 2-D: from its facts, a two-slice index ``D[:, :6]``, or the transpose of one."""
+    if isinstance(expr, ast.Attribute) and expr.attr == "T":
+        expr = expr.value
+    f = ctx.array_facts(expr)
+    if f.rank is not None:
+        return f.rank == 2
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Tuple) and len(expr.slice.elts) == 2 \
+            and all(isinstance(e, ast.Slice) for e in expr.slice.elts):
+        return True
+    return False
