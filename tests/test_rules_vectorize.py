@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pytest
 
 from support import assert_fix_equivalent, fix, lint
@@ -71,6 +72,10 @@ BL501_SILENT = {
         "        x1 = dy[maxlag - i - 1: -(1 + i)]\n        out.append(rhs.T @ x1)\n    return out\n",
     "a new shape every iteration": NP + "def f(T, sizes):\n    T = np.asarray(T, dtype=float).reshape(1, -1)\n    out = []\n"
         "    for n in sizes:\n        out.append(np.ones((n, 1)).dot(T))\n    return out\n",
+    "distance to a centre that moves": NP + "def walk(X):\n    c = X[0]\n    out = []\n    for x in X:\n"
+        "        out.append((x - c).dot(x - c))\n        c = x\n    return out\n",
+    "helper that changes its argument": NP + "def d(u, v):\n    u -= v\n    return u.dot(u)\n"
+        "def f(X, c):\n    N, D = X.shape\n    return [d(X[n], c) for n in range(N)]\n",
     "literal tuple of vectors": NP + "e = np.ones(3)\nr = [v @ e for v in (np.ones(3), np.zeros(3))]\n",
     "layers of different shapes": NP + "def forward(layers, h):\n    outs = []\n    for W in layers:\n"
                                   "        outs.append(W @ h)\n    return outs\n",
@@ -102,6 +107,14 @@ BL501_FOUND_PER_ITERATION = {
 }
 BL501_FOUND.update(BL501_FOUND_PER_ITERATION)
 BL501_FOUND.update({
+    # squared distances per row (k-means, kNN): a dot of a difference, a sum of squares, a local helper
+    "distance helper in a double loop": NP + "def d(u, v):\n    diff = u - v\n    return diff.dot(diff)\n"
+        "def assign(X, M, K, beta):\n    N, D = X.shape\n    E = np.empty((N, K))\n    for k in range(K):\n"
+        "        for n in range(N):\n            E[n, k] = np.exp(-beta * d(M[k], X[n]))\n    return E\n",
+    "knn pairs": NP + "def predict(X, Xt):\n    out = []\n    for i, x in enumerate(X):\n        best = np.inf\n"
+        "        for j, xt in enumerate(Xt):\n            diff = x - xt\n            dd = diff.dot(diff)\n"
+        "            best = min(best, dd)\n        out.append(best)\n    return out\n",
+    "sum of squares per row": NP + "def k(x_new, X, g):\n    return np.exp(-g * np.array([np.sum((x_new - row) ** 2) for row in X]))\n",
     # scalar loops over a product of several factors (HMM re-estimation): offsets, gathers, a mask
     "scalar nest, four factors": NP + "def f(al, be, A, B, T, M, x):\n    a = np.zeros((M, M))\n    for i in range(M):\n"
                                  "        for j in range(M):\n            for t in range(T - 1):\n"
@@ -407,3 +420,32 @@ def test_bl503_torch_fixes_execute():
             "s = torch.sum(a * b)\nr = torch.sqrt(torch.sum(a ** 2))\n")
     fixed = assert_fix_equivalent(code, "import torch\ntorch.manual_seed(0)", ["s", "r"], codes={"BL503"})
     assert "torch.dot(a, b)" in fixed and "torch.linalg.norm(a)" in fixed
+
+
+# -- issue 13: the message says what the loop computes and its rewrite is in the right order --------
+
+ORDER_SETUP = ("import numpy as np\nX = np.random.rand(300, 40)\nM = np.random.rand(20, 40)\nv = np.random.rand(40)\n"
+               "S = np.random.rand(300, 4, 40)\nT = np.random.rand(300, 40, 4)\n")
+
+
+@pytest.mark.parametrize("loop, kind", [
+    ("y = np.array([M @ X[i] for i in range(300)])", "matrix-matrix"),
+    ("y = np.array([np.dot(X[i], v) for i in range(300)])", "matrix-vector"),
+    ("y = np.array([v @ X[i] for i in range(300)])", "matrix-vector"),
+    ("y = np.array([S[i] @ v for i in range(300)])", "batched"),
+    ("y = np.array([X[i] @ M.T for i in range(300)])", "matrix-matrix"),
+    ("y = np.array([M @ T[i] for i in range(300)])", "batched"),
+    ("y = np.array([M @ S[i].T for i in range(300)])", "batched"),
+    ("y = np.zeros((300, 20))\nfor i in range(300):\n    y[i] = M @ X[i]\n    y[i] += 1.0", "matrix-matrix"),
+])
+def test_bl501_names_the_product_and_its_rewrite_computes_the_same(loop, kind):
+    import re
+    code = ORDER_SETUP + loop + "\n"
+    (d,) = codes(code, "BL501")
+    assert kind in d.message, d.message
+    rewrite = re.findall(r"`([^`]*@[^`]*)`", d.message)[-1]
+    ns: dict = {}
+    exec(code, ns)
+    expected = ns["y"] - (1.0 if "+= 1.0" in loop else 0.0)
+    got = eval(rewrite, ns)
+    assert np.allclose(np.asarray(got).reshape(expected.shape), expected), (rewrite, d.message)

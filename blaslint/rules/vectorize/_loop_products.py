@@ -21,13 +21,14 @@ are a row-wise dot or a batched product.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from blaslint.analysis.facts import dimension_of
-from blaslint.analysis.flow import loop_region_mutations, path_conflicts
+from blaslint.analysis.flow import path_conflicts
 from blaslint.analysis.imports import dotted_name
 from blaslint.rules._common import product_operands
 from blaslint.rules.vectorize import _loopdots as ld
+from blaslint.rules.vectorize._loop_calls import loop_mutations
 
 INV, ITEM, FRESH, BAD, INDEX = "invariant", "item", "fresh", "bad", "index"
 _SHAPED = tuple(f"numpy.{n}" for n in ("ones", "zeros", "empty", "full", "eye", "arange", "linspace",
@@ -50,6 +51,7 @@ class Status:
     text: str | None = None         # an item of an expression of arrays: ``(fX * delta)``
     rank: int | None = None         # the rank of the array the item is taken from
     window: bool = False            # a sliding window or an array shaped per iteration: not stackable
+    transposed: bool = False        # ``X[i].T``: matters when the items are matrices
 
     def source(self, ctx) -> str:
         return self.text if self.text is not None else ctx.text(self.base)
@@ -64,7 +66,7 @@ class LoopView:
     def __init__(self, ctx, loop) -> None:
         self.ctx = ctx
         self.loop = loop
-        self.mutated = loop_region_mutations(ctx, loop)
+        self.mutated = loop_mutations(ctx, loop)
         self.index: set[str] = set()          # names holding a row index
         self.tuple_index: set[str] = set()    # np.ndindex tuples
         self.aliases: dict[str, tuple] = {}   # row -> (base, var)
@@ -109,10 +111,10 @@ class LoopView:
                     self.index.add(e.id)
             return
         if isinstance(target, ast.Name) and isinstance(it, (ast.Name, ast.Attribute, ast.Subscript)):
-            if _arrayish(ctx, it) and (ctx.array_facts(it).rank or 0) >= 2:
-                self.aliases[target.id] = (it, "<row>")
-            else:
+            if _used_as_index(self.loop, target.id) and not (_arrayish(ctx, it) and ctx.array_facts(it).rank >= 2):
                 self.index.add(target.id)  # `for j in idx`: values used as indices
+            else:
+                self.aliases[target.id] = (it, "<row>")
             return
 
     # -- what runs before a node in this iteration ----------------------------------------
@@ -176,14 +178,20 @@ class Classifier:
         self.view = view
 
     def varying(self, node) -> bool:
+        """Does ``node`` read anything the loop changes? (``self.X`` is judged by its whole path:
+        a change to ``self.y`` does not change it.)"""
         v = self.view
+        covered: set = set()
         for n in ast.walk(node):
-            if isinstance(n, ast.Name) and (n.id in v.mutated or path_conflicts(n.id, v.mutated)):
-                return True
-            if isinstance(n, ast.Attribute):
+            if isinstance(n, ast.Attribute) and id(n) not in covered:
                 p = dotted_name(n)
-                if p and path_conflicts(p, v.mutated):
-                    return True
+                if p:
+                    if path_conflicts(p, v.mutated):
+                        return True
+                    covered.update(id(x) for x in ast.walk(n))
+            elif isinstance(n, ast.Name) and id(n) not in covered \
+                    and (n.id in v.mutated or path_conflicts(n.id, v.mutated)):
+                return True
         return False
 
     def status(self, e, pos: int, depth: int = 0) -> Status:
@@ -215,7 +223,7 @@ class Classifier:
         if isinstance(e, ast.Attribute):
             s = self.status(e.value, pos, depth + 1)
             if e.attr == "T" and s.kind == ITEM:
-                return s
+                return replace(s, transposed=not s.transposed)
             return Status(FRESH) if s.kind in (ITEM, FRESH) else s if s.kind == BAD else Status(FRESH)
         if isinstance(e, ast.IfExp):
             parts = [self.status(x, pos, depth + 1) for x in (e.test, e.body, e.orelse)]
@@ -339,6 +347,14 @@ def operands(ctx, node):
         if q.endswith((".dot", ".matmul")) and q.split(".")[0] not in ("numpy", "torch", "scipy"):
             return node.args[0], node.args[1]  # gs.dot / backend.matmul
     return None
+
+
+def _used_as_index(loop, name: str) -> bool:
+    """Is ``name`` used inside ``loop`` as (part of) a subscript index (``U[j]``, ``R[n, k]``)?"""
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Subscript) and name in ld._names(node.slice):
+            return True
+    return False
 
 
 def _arrayish(ctx, expr) -> bool:

@@ -15,6 +15,7 @@ from blaslint.analysis import cost as _cost
 from blaslint.rules._common import in_assertion, paren
 from blaslint.rules.vectorize import _loop_products as lp
 from blaslint.rules.vectorize import _loopdots as ld
+from blaslint.rules.vectorize._loop_calls import squared_difference
 
 
 class PerIterationProducts:
@@ -25,7 +26,7 @@ class PerIterationProducts:
         if id(node) in self._claimed:
             return
         ops = lp.operands(ctx, node)
-        if ops is None:
+        if (ops is None or ld.same_expr(ctx, ops[0], ops[1])) and self._distance(node) or ops is None:
             return
         loop = lp.enclosing_loop(ctx, node)
         if loop is None or in_assertion(ctx, node):
@@ -98,6 +99,8 @@ class PerIterationProducts:
             return (f"per-row quadratic forms x_i^T M x_i over the rows of `{X}`: "
                     f"`(({X} @ {M}) * {X}).sum(1)` (one matrix product and a row sum)", "matmul")
         if item_rank is not None and item_rank >= 2 and not s.block:
+            if s.transposed:
+                X = f"np.swapaxes({X}, -1, -2)"
             order = f"{X} @ {M}" if left_varies else f"{M} @ {X}"
             return f"a matrix product per item of `{X}`: one batched matrix product `{order}`", "matmul"
         rows = f"{X}.T" if s.axis == 1 else X
@@ -145,6 +148,61 @@ class PerIterationProducts:
             return False
         strip = (lambda e: e.value if isinstance(e, ast.Attribute) and e.attr == "T" else e)
         return ld.same_expr(ctx, strip(other), strip(var))
+
+
+class SquaredDistances:
+    """``diff.dot(diff)`` with ``diff = x - c``, ``np.sum((x - c) ** 2)``, or a local helper
+    ``d(u, v)`` returning one of them, once per row: squared distances, one vectorised pass (and
+    over two loops the pairwise distance matrix, one GEMM)."""
+
+    def _distance(self, node) -> bool:
+        ctx = self.ctx
+        pair = squared_difference(ctx, node)
+        if pair is None:
+            return False
+        a, b, where_defined = pair
+        loop = lp.enclosing_loop(ctx, node)
+        if loop is None or in_assertion(ctx, node):
+            return False
+        view = lp.LoopView(ctx, loop)
+        pos = view.position(node)
+        if pos is None or self._few_trips(view):
+            return False
+        cl = lp.Classifier(ctx, view)
+        sa, sb = (cl.status(x, pos) if x is not None else lp.Status(lp.BAD) for x in (a, b))
+        if {sa.kind, sb.kind} != {lp.INV, lp.ITEM}:
+            return False
+        item, inv, s = (a, b, sa) if sa.kind == lp.ITEM else (b, a, sb)
+        if s.block or s.axis != 0 or _matrix(ctx, inv):
+            return False
+        X, C = s.source(ctx), ctx.text(inv)
+        outer = self._outer_item(loop, inv)
+        for sub in ast.walk(node):
+            self._claimed.add(id(sub))
+        if outer is not None:
+            text = (f"pairwise squared distances between the rows of `{X}` and of `{outer}`, one pair per "
+                    f"iteration: one GEMM gives them all, `({X} ** 2).sum(1)[:, None] - 2 * {X} @ {outer}.T + "
+                    f"({outer} ** 2).sum(1)`")
+        else:
+            text = f"squared distances from each row of `{X}` to `{C}`: `(({X} - {C}) ** 2).sum(1)` in one pass"
+        via = f" (through `{where_defined}`)" if where_defined else ""
+        self.report(node, f"a squared distance per iteration of a Python loop{via}: {text}", None,
+                    cost=_cost.loop_of_dots(ctx, node, loop if isinstance(loop, ast.For) else None,
+                                            ctx.array_facts(inv), ctx.array_facts(item), "dot"))
+        return True
+
+    def _outer_item(self, loop, inv):
+        """``M`` when ``inv`` is ``M[k]`` for the variable of a loop around ``loop``."""
+        ctx = self.ctx
+        outer = lp.enclosing_loop(ctx, loop)
+        if outer is None:
+            return None
+        view = lp.LoopView(ctx, outer)
+        if isinstance(inv, ast.Name) and inv.id in view.aliases:
+            return ctx.text(view.aliases[inv.id][0])
+        if not isinstance(inv, ast.Subscript) or not isinstance(inv.slice, ast.Name):
+            return None
+        return ctx.text(inv.value) if inv.slice.id in view.index else None
 
 
 def _scalar(ctx, expr) -> bool:

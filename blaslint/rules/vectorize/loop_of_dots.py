@@ -9,7 +9,7 @@ from blaslint.rules._common import paren
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize._loop_of_dots_fix import LoopFixes
 from blaslint.rules.vectorize._loop_of_dots_match import LoopMatch
-from blaslint.rules.vectorize._per_iteration import PerIterationProducts
+from blaslint.rules.vectorize._per_iteration import PerIterationProducts, SquaredDistances
 
 _LOOP_KIND = {
     "matvec": "one matrix-vector product",
@@ -18,7 +18,7 @@ _LOOP_KIND = {
 }
 
 
-class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, Rule):
+class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, SquaredDistances, Rule):
     """A Python loop or comprehension whose row-by-row dots are one ``A @ x`` / ``A @ B``.
 
     Each iteration makes one NumPy call on one row: interpreter and call
@@ -266,11 +266,37 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, Rule):
             rj = next(v for v in right.vars if v != k)
             return f"{mat(i_op, li, True)} @ {mat(j_op, rj, False)}"
         if m.kind == "matvec":
-            idx, inv = (left, right) if left.base is not None else (right, left)
-            var = next(iter(idx.vars))
-            return f"{mat(idx, var, True)} @ {paren(ctx, inv.expr, 13)}"
+            return self._one_product(m, mat)[0]
         lv, rv = next(iter(left.vars)), next(iter(right.vars))
         return f"{mat(left, lv, True)} @ {mat(right, rv, False)}"
+
+    def _one_product(self, m: ld.Match, mat) -> tuple[str, str]:
+        """(rewrite, what it is) of a one-level loop ``y[i] = X[i] @ v`` / ``M @ X[i]``: the order
+        and the kind follow the ranks known (a matrix on the left of a row takes ``X @ M.T``)."""
+        ctx = self.ctx
+        left_indexed = m.left.base is not None
+        idx, inv = (m.left, m.right) if left_indexed else (m.right, m.left)
+        var = next(iter(idx.vars))
+        column = idx.items.index(var) != 0
+        X = ctx.text(idx.base)
+        inv_rank = ctx.array_facts(inv.expr).rank
+        x_rank = ctx.array_facts(idx.base).rank
+        row_rank = None if x_rank is None else x_rank - (len(idx.items) - idx.items.count(":"))
+        V = paren(ctx, inv.expr, 13)
+        if row_rank is not None and row_rank >= 2:
+            order = f"{X} @ {V}" if left_indexed else f"{paren(ctx, inv.expr, 12)} @ {X}"
+            return order, "one batched matrix product"
+        rows = mat(idx, var, True) if mat is not None else (f"{X}.T" if column else X)
+        if left_indexed or inv_rank == 1:
+            what = "one matrix-vector product" if inv_rank == 1 else \
+                "one matrix-matrix product" if inv_rank == 2 else "one matrix product"
+            return f"{rows} @ {V}", what
+        if inv_rank == 2:
+            if column:
+                return f"{paren(ctx, inv.expr, 12)} @ {X}", "one matrix-matrix product"
+            return f"{X} @ {paren(ctx, inv.expr, 15)}.T", "one matrix-matrix product"
+        return (f"{rows} @ {V}` if `{ctx.text(inv.expr)}` is 1-D, "
+                f"`{X} @ {paren(ctx, inv.expr, 15)}.T` if it is 2-D", "one matrix product")
 
     def _message(self, m: ld.Match, where: str) -> str:
         if m.form == "nfactor":
@@ -281,6 +307,8 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, Rule):
                     f"of the whole arrays (factors of the output indices alone scale the result; 13x already for "
                     f"a 1024x1024 matrix-vector product, orders of magnitude for scalar loops)")
         what = _LOOP_KIND[m.kind]
+        if m.kind == "matvec" and m.form != "reduce":
+            what = self._one_product(m, None)[1]
         return (f"row-by-row dots in a Python {where} compute {what}: write `{self._suggestion(m)}` "
                 f"(one BLAS call; 13x faster for a 1024x1024 matrix-vector product)")
 
