@@ -85,12 +85,16 @@ def _helper(ctx, name: str):
 
 # -- what a loop changes, trusting local helpers that do not change their arguments ------------
 
-def loop_mutations(ctx, loop) -> set:
-    """:func:`loop_region_mutations`, less the arrays only handed to module-level helpers that
-    neither store into nor call methods on their parameters (``d(M[k], X[n])``)."""
+def loop_mutations(ctx, loop) -> tuple[set, set]:
+    """(lenient, strict) sets of what ``loop`` changes. Strict: :func:`loop_region_mutations`, less
+    the arrays only handed to module-level helpers that neither store into nor call methods on
+    their parameters (``d(M[k], X[n])``). Lenient: also less whatever is only handed to other
+    calls, for judging what an iteration computes (a value it passes to ``fit(data[v])`` is still
+    this iteration's); the fixed operand of a product must be unchanged in the strict sense."""
     base = loop_region_mutations(ctx, loop)
     kept: set = set()
-    dropped: set = set()
+    to_helpers: set = set()
+    to_calls: set = set()
     for node in ast.walk(loop):
         if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
             p = node.id if isinstance(node, ast.Name) else target_path(node)
@@ -104,8 +108,10 @@ def loop_mutations(ctx, loop) -> set:
             if is_opaque_call(ctx, node):
                 safe = isinstance(node.func, ast.Name) and _harmless_helper(ctx, node.func.id)
                 for a in [*node.args, *(kw.value for kw in node.keywords)]:
-                    (dropped if safe else kept).update(passed_paths(a))
-    return {p for p in base if p in kept or p not in dropped}
+                    (to_helpers if safe else to_calls).update(passed_paths(a))
+    strict = {p for p in base if p in kept or p in to_calls or p not in to_helpers}
+    lenient = {p for p in base if p in kept or p not in (to_helpers | to_calls)}
+    return lenient, strict
 
 
 def _harmless_helper(ctx, name: str) -> bool:

@@ -38,7 +38,7 @@ _OP_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 COMPS = (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 NDINDEX = {"numpy.ndindex"}
-_MAX_DEPTH = 8
+_MAX_DEPTH = 40
 
 
 @dataclass
@@ -66,7 +66,7 @@ class LoopView:
     def __init__(self, ctx, loop) -> None:
         self.ctx = ctx
         self.loop = loop
-        self.mutated = loop_mutations(ctx, loop)
+        self.mutated, self.strict = loop_mutations(ctx, loop)
         self.index: set[str] = set()          # names holding a row index
         self.tuple_index: set[str] = set()    # np.ndindex tuples
         self.aliases: dict[str, tuple] = {}   # row -> (base, var)
@@ -79,11 +79,11 @@ class LoopView:
 
     def _bind(self, target, it) -> None:
         ctx = self.ctx
-        while isinstance(it, ast.Name):  # `index = ndindex(shape)` ... `for v in index`
+        if isinstance(it, ast.Name):  # `index = ndindex(shape)` ... `for v in index`
             b = ctx.reaching_binding(it)
-            if b is None or b.kind != "assign" or b.value is None or not isinstance(b.value, ast.Call):
-                break
-            it = b.value
+            if b is not None and b.kind == "assign" and isinstance(b.value, ast.Call) \
+                    and "ndindex" in ctx.text(b.value.func):
+                it = b.value
         q = ctx.resolve_call(it) if isinstance(it, ast.Call) else None
         fname = it.func.id if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) \
             and ctx.scope_of(it).bindings.get(it.func.id) is None else None
@@ -91,7 +91,8 @@ class LoopView:
             if isinstance(target, ast.Name):
                 self.index.add(target.id)
             return
-        if q in NDINDEX:
+        if q in NDINDEX or (q or fname or "").split(".")[-1] == "ndindex" or \
+                (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and it.func.attr == "ndindex"):
             if isinstance(target, ast.Name):
                 self.tuple_index.add(target.id)
             return
@@ -176,25 +177,36 @@ class Classifier:
     def __init__(self, ctx, view: LoopView) -> None:
         self.ctx = ctx
         self.view = view
+        self._memo: dict = {}
 
-    def varying(self, node) -> bool:
+    def varying(self, node, strict: bool = False) -> bool:
         """Does ``node`` read anything the loop changes? (``self.X`` is judged by its whole path:
         a change to ``self.y`` does not change it.)"""
         v = self.view
+        mutated = v.strict if strict else v.mutated
         covered: set = set()
         for n in ast.walk(node):
             if isinstance(n, ast.Attribute) and id(n) not in covered:
                 p = dotted_name(n)
                 if p:
-                    if path_conflicts(p, v.mutated):
+                    if path_conflicts(p, mutated):
                         return True
                     covered.update(id(x) for x in ast.walk(n))
             elif isinstance(n, ast.Name) and id(n) not in covered \
-                    and (n.id in v.mutated or path_conflicts(n.id, v.mutated)):
+                    and (n.id in mutated or path_conflicts(n.id, mutated)):
                 return True
         return False
 
-    def status(self, e, pos: int, depth: int = 0) -> Status:
+    def status(self, e, pos: list, depth: int = 0) -> Status:
+        """What ``e`` is in one iteration, given the statements ``pos`` run before it (memoised:
+        names bound to names bound to ... are judged once)."""
+        key = (id(e), len(pos))
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = self._status(e, pos, depth)
+        return cached
+
+    def _status(self, e, pos: list, depth: int = 0) -> Status:
         if depth > _MAX_DEPTH:
             return Status(BAD)
         if not self.varying(e):

@@ -16,6 +16,7 @@ from blaslint.rules._common import in_assertion, paren
 from blaslint.rules.vectorize import _loop_products as lp
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize._loop_calls import squared_difference
+from blaslint.rules.vectorize._outer_acc import accumulation, reads_elsewhere, target_ok
 
 
 class PerIterationProducts:
@@ -42,15 +43,17 @@ class PerIterationProducts:
         if lp.INV in kinds and (lp.ITEM in kinds or lp.FRESH in kinds):
             left_varies = su.kind != lp.INV
             inv, var, s = (v, u, su) if left_varies else (u, v, sv)
-            if _scalar(ctx, inv):
-                return
+            if _scalar(ctx, inv) or cl.varying(inv, strict=True):
+                return  # a scalar, or a matrix a call in the loop may change
             if s.kind == lp.ITEM and not s.evidence:
                 return
             if s.kind == lp.FRESH and (not _matrix(ctx, inv) or s.window
                                        or (ctx.array_facts(var).rank or 1) != 1):
                 return  # stackable only when a vector of one fixed length: a window or a new shape is not
             text, what = self._one_side(node, inv, var, s, left_varies)
-        elif kinds == (lp.ITEM, lp.ITEM) and su.evidence and sv.evidence and not (su.block or sv.block):
+        elif kinds == (lp.ITEM, lp.ITEM) and su.evidence and sv.evidence and not (su.block or sv.block) \
+                and not (cl.varying(su.base, strict=True) if su.base is not None else False) \
+                and not (cl.varying(sv.base, strict=True) if sv.base is not None else False):
             text, what = self._two_items(u, v, su, sv)
         else:
             return
@@ -150,6 +153,63 @@ class PerIterationProducts:
         return ld.same_expr(ctx, strip(other), strip(var))
 
 
+class ScaledRows:
+    """``acc += w[t] * X[t]`` (also ``gamma[t, j, k] * x[t]``) into one slot: a weighted sum of rows,
+    one vector-matrix product ``w @ X``."""
+
+    def _scaled_rows(self, stmt) -> None:
+        ctx = self.ctx
+        acc = accumulation(ctx, stmt)
+        if acc is None or not (isinstance(acc[1], ast.BinOp) and isinstance(acc[1].op, ast.Mult)):
+            return
+        target, inc = acc
+        loop = lp.enclosing_loop(ctx, stmt)
+        if not isinstance(loop, ast.For) or in_assertion(ctx, stmt):
+            return
+        view = lp.LoopView(ctx, loop)
+        pos = view.position(stmt)
+        if pos is None or self._few_trips(view) or not target_ok(ctx, loop, target, stmt) \
+                or reads_elsewhere(ctx, loop, target, stmt):
+            return
+        cl = lp.Classifier(ctx, view)
+        for w, x in ((inc.left, inc.right), (inc.right, inc.left)):
+            sx = cl.status(x, pos)
+            if sx.kind != lp.ITEM or sx.axis != 0 or sx.block or sx.transposed:
+                continue
+            if sx.base is not None and cl.varying(sx.base, strict=True):
+                continue
+            wvec = _weight_column(ctx, cl, view, w)
+            if wvec is None:
+                continue
+            X = sx.source(ctx)
+            for sub in ast.walk(stmt):
+                self._claimed.add(id(sub))
+            self.report(stmt, f"a weighted sum of the rows of `{X}`, one row per iteration of the Python loop: "
+                              f"`{wvec} @ {X}` (one vector-matrix product) when the weights are scalars, "
+                              f"`({wvec}[:, None] * {X}).sum(0)` otherwise (over the rows the loop visits)", None,
+                        cost=_cost.loop_of_dots(ctx, stmt, loop, ctx.array_facts(w), ctx.array_facts(x), "dot"))
+            return
+
+
+def _weight_column(ctx, cl, view, w):
+    """``w[:, j, k]`` for ``w[t, j, k]``: the loop's index in one place, invariants elsewhere."""
+    if not isinstance(w, ast.Subscript) or cl.varying(w.value, strict=True):
+        return None
+    items = list(w.slice.elts) if isinstance(w.slice, ast.Tuple) else [w.slice]
+    out, hits = [], 0
+    for it in items:
+        if isinstance(it, ast.Name) and it.id in view.index:
+            out.append(":")
+            hits += 1
+        elif isinstance(it, (ast.Name, ast.Constant)) and not cl.varying(it):
+            out.append(ctx.text(it))
+        else:
+            return None
+    if hits != 1:
+        return None
+    return ctx.text(w.value) if len(out) == 1 else f"{ctx.text(w.value)}[{', '.join(out)}]"
+
+
 class SquaredDistances:
     """``diff.dot(diff)`` with ``diff = x - c``, ``np.sum((x - c) ** 2)``, or a local helper
     ``d(u, v)`` returning one of them, once per row: squared distances, one vectorised pass (and
@@ -173,6 +233,8 @@ class SquaredDistances:
         if {sa.kind, sb.kind} != {lp.INV, lp.ITEM}:
             return False
         item, inv, s = (a, b, sa) if sa.kind == lp.ITEM else (b, a, sb)
+        if cl.varying(inv, strict=True):
+            return False
         if s.block or s.axis != 0 or _matrix(ctx, inv):
             return False
         X, C = s.source(ctx), ctx.text(inv)

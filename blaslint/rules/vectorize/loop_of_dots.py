@@ -9,7 +9,7 @@ from blaslint.rules._common import paren
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize._loop_of_dots_fix import LoopFixes
 from blaslint.rules.vectorize._loop_of_dots_match import LoopMatch
-from blaslint.rules.vectorize._per_iteration import PerIterationProducts, SquaredDistances
+from blaslint.rules.vectorize._per_iteration import PerIterationProducts, ScaledRows, SquaredDistances
 
 _LOOP_KIND = {
     "matvec": "one matrix-vector product",
@@ -18,7 +18,7 @@ _LOOP_KIND = {
 }
 
 
-class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, SquaredDistances, Rule):
+class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, SquaredDistances, Rule):
     """A Python loop or comprehension whose row-by-row dots are one ``A @ x`` / ``A @ B``.
 
     Each iteration makes one NumPy call on one row: interpreter and call
@@ -60,6 +60,11 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, SquaredDistances, R
         "import numpy as np\ndef tsp(P, ones):\n    order = [0]\n    left = np.ones(len(P), dtype=bool)\n"
         "    for i in range(len(P) - 1):\n        cur = P[order[i]]\n        left[order[i]] = False\n"
         "        d = np.dot((P[left] - cur) ** 2, ones)\n        order.append(int(np.argmin(d)))\n    return order\n",
+        # a weighted sum whose running value is read in the loop; a distance to a centre that moves
+        "import numpy as np\ndef f(w, X):\n    acc = np.zeros(X.shape[1])\n    out = []\n    for t in range(len(w)):\n"
+        "        acc += w[t] * X[t]\n        out.append(acc.copy())\n    return out\n",
+        "import numpy as np\ndef walk(X):\n    c = X[0]\n    out = []\n    for x in X:\n"
+        "        out.append((x - c).dot(x - c))\n        c = x\n    return out\n",
         # chunks of rows: already one product per chunk
         "import numpy as np\ndef f(M, S, step):\n    out = np.zeros((S.shape[0], M.shape[0]))\n"
         "    for i in range(0, S.shape[0], step):\n        out[i:i + step] = S[i:i + step] @ M.T\n    return out\n",
@@ -77,6 +82,16 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, SquaredDistances, R
         Invalid("import numpy as np\ndef f(P, D, f0, mask, out):\n    for v in np.ndindex(mask.shape):\n"
                 "        if mask[v]:\n            p = P[v].copy()\n            p[1] = p[1] * p[0]\n"
                 "            out[v] = f0[v] * np.exp(np.dot(D[:, :2], p))\n"),
+        # a weighted sum of rows, squared distances (through a helper), scalar loops of several factors
+        Invalid("import numpy as np\ndef mstep(gamma, x, M, K, T, D):\n    mu = np.zeros((M, K, D))\n"
+                "    for j in range(M):\n        for k in range(K):\n            for t in range(T):\n"
+                "                mu[j, k] += gamma[t, j, k] * x[t]\n    return mu\n"),
+        Invalid("import numpy as np\ndef d(u, v):\n    diff = u - v\n    return diff.dot(diff)\n"
+                "def assign(X, M, K):\n    N, D = X.shape\n    E = np.empty((N, K))\n    for k in range(K):\n"
+                "        for n in range(N):\n            E[n, k] = np.exp(-d(M[k], X[n]))\n    return E\n"),
+        Invalid("import numpy as np\ndef xi(al, be, A, B, T, M, x):\n    a = np.zeros((M, M))\n    for i in range(M):\n"
+                "        for j in range(M):\n            for t in range(T - 1):\n"
+                "                a[i, j] += al[t, i] * A[i, j] * B[j, x[t + 1]] * be[t + 1, j]\n    return a\n"),
         # per-row quadratic forms
         Invalid("import numpy as np\ndef pdf(r, Di):\n    r = np.asarray(r).reshape(-1, 3)\n    P = np.zeros(len(r))\n"
                 "    for i, u in enumerate(r):\n        P[i] = np.dot(np.dot(u.T, Di), u)\n    return P\n"),
@@ -181,6 +196,10 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, SquaredDistances, R
 
     def visit_GeneratorExp(self, node) -> None:
         self._comprehension(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if id(node) not in self._claimed:
+            self._scaled_rows(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, ast.MatMult):
