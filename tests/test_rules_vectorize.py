@@ -76,6 +76,8 @@ BL501_SILENT = {
         "        out.append((x - c).dot(x - c))\n        c = x\n    return out\n",
     "helper that changes its argument": NP + "def d(u, v):\n    u -= v\n    return u.dot(u)\n"
         "def f(X, c):\n    N, D = X.shape\n    return [d(X[n], c) for n in range(N)]\n",
+    "a generator yielding one transformed item at a time": NP + "def move(tracks, aff):\n    lin_T = aff[:3, :3].T\n"
+        "    for sl in tracks:\n        yield np.dot(sl, lin_T) + aff[:3, 3]\n",
     "literal tuple of vectors": NP + "e = np.ones(3)\nr = [v @ e for v in (np.ones(3), np.zeros(3))]\n",
     "layers of different shapes": NP + "def forward(layers, h):\n    outs = []\n    for W in layers:\n"
                                   "        outs.append(W @ h)\n    return outs\n",
@@ -107,6 +109,12 @@ BL501_FOUND_PER_ITERATION = {
 }
 BL501_FOUND.update(BL501_FOUND_PER_ITERATION)
 BL501_FOUND.update({
+    "voxel loop, a column per voxel": NP + "def ols(data, mask, X):\n    params = np.zeros(mask.shape + (28,))\n"
+        "    Xi = np.linalg.pinv(X.T @ X)\n    for v in np.ndindex(mask.shape):\n        if not mask[v]:\n"
+        "            continue\n        S = np.log(data[v])[:, np.newaxis]\n        params[v] = (Xi @ X.T @ S)[:, 0]\n"
+        "    return params\n",
+    "items of a list beside a known matrix": NP + "def proj(edges, pts):\n    T = np.asarray(pts, dtype=float).reshape(-1, 2).T\n"
+        "    b = []\n    for e in edges:\n        x = np.dot(e, T)\n        b.append((x.min(), x.max()))\n    return b\n",
     # squared distances per row (k-means, kNN): a dot of a difference, a sum of squares, a local helper
     "distance helper in a double loop": NP + "def d(u, v):\n    diff = u - v\n    return diff.dot(diff)\n"
         "def assign(X, M, K, beta):\n    N, D = X.shape\n    E = np.empty((N, K))\n    for k in range(K):\n"

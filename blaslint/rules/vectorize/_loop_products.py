@@ -373,3 +373,25 @@ def _arrayish(ctx, expr) -> bool:
     """Known to be an array of rank >= 1 (numpy, torch, or a rank the facts know without a library)."""
     f = ctx.array_facts(expr)
     return f.rank is not None and f.rank >= 1 and f.lib in ("numpy", "torch", None)
+
+
+def yields(loop) -> bool:
+    """Does the loop body hand out results one at a time (``yield``)?"""
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(loop))
+
+
+def is_column(ctx, expr, _unused=None) -> bool:
+    """``v[:, None]``, ``v[:, np.newaxis]``, ``v.reshape(-1, 1)``, or a name bound once to one."""
+    if isinstance(expr, ast.Name):
+        b = ctx.reaching_binding(expr)
+        if b is None or b.kind != "assign" or b.value is None:
+            return False
+        expr = b.value
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Tuple) and len(expr.slice.elts) == 2:
+        a, c = expr.slice.elts
+        none = (isinstance(c, ast.Constant) and c.value is None) or (isinstance(c, ast.Attribute) and c.attr == "newaxis")
+        return ld._full_slice(a) and none
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "reshape" \
+            and len(expr.args) == 2 and isinstance(expr.args[1], ast.Constant) and expr.args[1].value == 1:
+        return True
+    return False

@@ -45,11 +45,12 @@ class PerIterationProducts:
             inv, var, s = (v, u, su) if left_varies else (u, v, sv)
             if _scalar(ctx, inv) or cl.varying(inv, strict=True):
                 return  # a scalar, or a matrix a call in the loop may change
-            if s.kind == lp.ITEM and not s.evidence:
+            if lp.yields(loop):
+                return  # a generator hands out one result at a time: nothing to batch
+            if s.kind == lp.ITEM and not s.evidence and not _matrix(ctx, inv):
+                return  # items of a container not known to be an array (ragged, a list of layers)
+            if s.kind == lp.FRESH and not self._stackable(var, inv, s, left_varies):
                 return
-            if s.kind == lp.FRESH and (not _matrix(ctx, inv) or s.window
-                                       or (ctx.array_facts(var).rank or 1) != 1):
-                return  # stackable only when a vector of one fixed length: a window or a new shape is not
             text, what = self._one_side(node, inv, var, s, left_varies)
         elif kinds == (lp.ITEM, lp.ITEM) and su.evidence and sv.evidence and not (su.block or sv.block) \
                 and not (cl.varying(su.base, strict=True) if su.base is not None else False) \
@@ -68,6 +69,18 @@ class PerIterationProducts:
         self.report(node, message, None,
                     cost=_cost.loop_of_dots(ctx, node, loop if isinstance(loop, ast.For) else None,
                                             facts_inv, facts_item, what))
+
+    def _stackable(self, var, inv, s, left_varies) -> bool:
+        """A vector computed per iteration stacks into one matrix: known 1-D, an explicit column
+        (``x[:, None]``) on the right of the fixed factor, or of unknown rank beside a known matrix;
+        never a sliding window or an array shaped per iteration."""
+        ctx = self.ctx
+        if s.window:
+            return False
+        rank = ctx.array_facts(var).rank
+        if rank == 1 or (not left_varies and lp.is_column(ctx, var, self.ctx)):
+            return True
+        return rank is None and _matrix(ctx, inv)
 
     def _few_trips(self, view) -> bool:
         ctx = self.ctx
@@ -281,6 +294,10 @@ def _matrix(ctx, expr) -> bool:
     f = ctx.array_facts(expr)
     if f.rank is not None:
         return f.rank == 2
+    if isinstance(expr, ast.Name):
+        b = ctx.reaching_binding(expr)
+        if b is not None and b.kind == "assign" and b.value is not None and not isinstance(b.value, ast.Name):
+            return _matrix(ctx, b.value)
     if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Tuple) and len(expr.slice.elts) == 2 \
             and all(isinstance(e, ast.Slice) for e in expr.slice.elts):
         return True
