@@ -78,6 +78,8 @@ BL501_SILENT = {
         "def f(X, c):\n    N, D = X.shape\n    return [d(X[n], c) for n in range(N)]\n",
     "a generator yielding one transformed item at a time": NP + "def move(tracks, aff):\n    lin_T = aff[:3, :3].T\n"
         "    for sl in tracks:\n        yield np.dot(sl, lin_T) + aff[:3, 3]\n",
+    "weighted sum of a stack of matrices": NP + "def dt(fr, n):\n    Dc = np.zeros((n, 3, 3))\n    D = np.zeros((3, 3))\n"
+        "    for i in range(n):\n        D = D + fr[i] * Dc[i]\n    return D\n",
     "literal tuple of vectors": NP + "e = np.ones(3)\nr = [v @ e for v in (np.ones(3), np.zeros(3))]\n",
     "layers of different shapes": NP + "def forward(layers, h):\n    outs = []\n    for W in layers:\n"
                                   "        outs.append(W @ h)\n    return outs\n",

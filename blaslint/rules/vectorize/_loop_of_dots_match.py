@@ -108,6 +108,12 @@ class LoopMatch:
         indexed = [op for op in (m.left, m.right) if op.base is not None]
         evidence = [slots or ld.base_is_array(ctx, op, m.levels) for op in indexed]
         if m.form == "reduce":
+            # every factor a scalar: `frac[i] * mD[i]` with mD a stack of matrices is a weighted sum of
+            # matrices (tensordot), not a dot
+            for op in (m.left, m.right):
+                f = ctx.array_facts(op.base) if op.base is not None else None
+                if f is not None and f.rank is not None and f.rank > len(op.items):
+                    return False
             # a vector factor (x[k]) may be any sequence once the other factor is an array
             ok = any(evidence) and all(e or len(op.items) == 1 for e, op in zip(evidence, indexed))
         else:

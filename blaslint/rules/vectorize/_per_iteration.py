@@ -22,6 +22,15 @@ from blaslint.rules.vectorize._outer_acc import accumulation, reads_elsewhere, t
 class PerIterationProducts:
     """Products whose operands are an invariant and this iteration's row (or two rows)."""
 
+    def _loop_view(self, loop):
+        """(LoopView, Classifier) of ``loop``, built once per loop for the whole file."""
+        cache = self.__dict__.setdefault("_views", {})
+        got = cache.get(id(loop))
+        if got is None:
+            view = lp.LoopView(self.ctx, loop)
+            got = cache[id(loop)] = (view, lp.Classifier(self.ctx, view))
+        return got
+
     def _per_iteration(self, node) -> None:
         ctx = self.ctx
         if id(node) in self._claimed:
@@ -32,11 +41,10 @@ class PerIterationProducts:
         loop = lp.enclosing_loop(ctx, node)
         if loop is None or in_assertion(ctx, node):
             return
-        view = lp.LoopView(ctx, loop)
+        view, cl = self._loop_view(loop)
         pos = view.position(node)
         if pos is None or self._few_trips(view):
             return
-        cl = lp.Classifier(ctx, view)
         u, v = ops
         su, sv = cl.status(u, pos), cl.status(v, pos)
         kinds = (su.kind, sv.kind)
@@ -101,10 +109,12 @@ class PerIterationProducts:
         quad = self._quadratic(node, var)
         if s.kind == lp.FRESH:
             what = "matmul" if m_rank == 2 else "matvec"
-            return (f"the `{paren(ctx, var, 15)}` of each iteration, stacked, make one matrix and the loop's "
-                    f"products are one {'matrix-matrix' if m_rank == 2 else 'matrix'} product with "
-                    f"`{ctx.text(inv)}`" + (" (per-row quadratic forms: one matmul and a row sum)" if quad else ""),
-                    what)
+            vector = ctx.array_facts(var).rank == 1 or lp.is_column(ctx, var)
+            stacked = "stacked, make one matrix" if vector else \
+                "stacked (one row or column each when they are vectors, a batch when they are matrices), make one operand"
+            return (f"the `{paren(ctx, var, 15)}` of each iteration, {stacked}, and the loop's products are one "
+                    f"{'matrix-matrix' if m_rank == 2 and vector else 'matrix'} product with `{ctx.text(inv)}`"
+                    + (" (per-row quadratic forms: one matmul and a row sum)" if quad else ""), what)
         X = s.source(ctx)
         base_rank = s.base_rank(ctx)
         item_rank = None if base_rank is None else base_rank - 1
@@ -179,12 +189,11 @@ class ScaledRows:
         loop = lp.enclosing_loop(ctx, stmt)
         if not isinstance(loop, ast.For) or in_assertion(ctx, stmt):
             return
-        view = lp.LoopView(ctx, loop)
+        view, cl = self._loop_view(loop)
         pos = view.position(stmt)
         if pos is None or self._few_trips(view) or not target_ok(ctx, loop, target, stmt) \
                 or reads_elsewhere(ctx, loop, target, stmt):
             return
-        cl = lp.Classifier(ctx, view)
         for w, x in ((inc.left, inc.right), (inc.right, inc.left)):
             sx = cl.status(x, pos)
             if sx.kind != lp.ITEM or sx.axis != 0 or sx.block or sx.transposed:
@@ -237,11 +246,10 @@ class SquaredDistances:
         loop = lp.enclosing_loop(ctx, node)
         if loop is None or in_assertion(ctx, node):
             return False
-        view = lp.LoopView(ctx, loop)
+        view, cl = self._loop_view(loop)
         pos = view.position(node)
         if pos is None or self._few_trips(view):
             return False
-        cl = lp.Classifier(ctx, view)
         sa, sb = (cl.status(x, pos) if x is not None else lp.Status(lp.BAD) for x in (a, b))
         if {sa.kind, sb.kind} != {lp.INV, lp.ITEM}:
             return False
@@ -272,7 +280,7 @@ class SquaredDistances:
         outer = lp.enclosing_loop(ctx, loop)
         if outer is None:
             return None
-        view = lp.LoopView(ctx, outer)
+        view, _ = self._loop_view(outer)
         if isinstance(inv, ast.Name) and inv.id in view.aliases:
             return ctx.text(view.aliases[inv.id][0])
         if not isinstance(inv, ast.Subscript) or not isinstance(inv.slice, ast.Name):
