@@ -80,6 +80,11 @@ BL501_SILENT = {
         "    for sl in tracks:\n        yield np.dot(sl, lin_T) + aff[:3, 3]\n",
     "weighted sum of a stack of matrices": NP + "def dt(fr, n):\n    Dc = np.zeros((n, 3, 3))\n    D = np.zeros((3, 3))\n"
         "    for i in range(n):\n        D = D + fr[i] * Dc[i]\n    return D\n",
+    "carried through a method call (iterative deconvolution)": NP + "def rl(K, data, f, n, g):\n    Kt = np.asarray(K, dtype=float).reshape(8, 8).T\n"
+        "    blur = data\n    for i in range(n):\n        ratio = g(blur).astype(np.float32)\n"
+        "        f = f * (Kt @ (data * ratio))\n        blur = f * 2.0\n    return f\n",
+    "a diagonal matrix built per iteration": NP + "def f(G, scales):\n    G = np.asarray(G, dtype=float).reshape(4, 4)\n"
+        "    out = []\n    for s in scales:\n        out.append(G.dot(np.diag(s)))\n    return out\n",
     "literal tuple of vectors": NP + "e = np.ones(3)\nr = [v @ e for v in (np.ones(3), np.zeros(3))]\n",
     "layers of different shapes": NP + "def forward(layers, h):\n    outs = []\n    for W in layers:\n"
                                   "        outs.append(W @ h)\n    return outs\n",

@@ -32,7 +32,8 @@ from blaslint.rules.vectorize._loop_calls import loop_mutations
 
 INV, ITEM, FRESH, BAD, INDEX = "invariant", "item", "fresh", "bad", "index"
 _SHAPED = tuple(f"numpy.{n}" for n in ("ones", "zeros", "empty", "full", "eye", "arange", "linspace",
-                                        "random.", "tile", "repeat", "identity"))
+                                        "random.", "tile", "repeat", "identity", "diag", "diagflat",
+                                        "outer", "kron"))
 _ELEMENTWISE = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 _OP_TEXT = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 COMPS = (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
@@ -251,7 +252,7 @@ class Classifier:
             if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and self.varying(e.func):
                 return Status(BAD)
             for c in kids:
-                if isinstance(e, ast.Call) and c is e.func:
+                if isinstance(e, ast.Call) and c is e.func and not isinstance(c, ast.Attribute):
                     continue
                 if self.status(c, pos, depth + 1).kind == BAD:
                     return Status(BAD)
