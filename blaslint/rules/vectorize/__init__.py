@@ -7,4 +7,5 @@ from blaslint.rules.vectorize import (  # noqa: F401  (importing a rule module r
     einsum_without_blas,
     reduction_as_blas,
     hidden_contraction,
+    outer_product_accumulation,
 )
