@@ -132,8 +132,9 @@ def blaslint(args: list[str], files: list[str], cwd: str | None = None) -> tuple
     env.pop("FORCE_COLOR", None)
     outs, errs, worst = [], [], 0
     for i in range(0, len(files), BATCH):
+        # --show-all: every finding and fix is exercised, negligible ones and those in tests too
         proc = subprocess.run([sys.executable, "-m", "blaslint", "--no-cache", "--isolated", "--select", "ALL",
-                               "--no-progress", *args, "--", *files[i:i + BATCH]],
+                               "--no-progress", "--show-all", *args, "--", *files[i:i + BATCH]],
                               capture_output=True, text=True, env=env, cwd=cwd, timeout=TIMEOUT)
         outs.append(proc.stdout)
         errs.append(proc.stderr)

@@ -163,3 +163,24 @@ def test_cli_stdin_notebook(tmp_path):
                    stdin=data, cwd=tmp_path)
     assert proc.returncode == 0
     assert parse_notebook(proc.out).cells[1].text == "x = np.linalg.solve(A, b)\nx[:3]"
+
+
+def test_messages_name_lines_in_the_cells_own_numbering():
+    # BL301 names the loop it repeats in, BL201 the write that makes a fill useless: both in
+    # cell-relative numbering ("cell 3, line 2"), never a line of the joined cells.
+    text = notebook("import numpy as np\n", "md:notes\n",
+                    "x = 1\nfor i in range(100):\n    buf = np.zeros(4096)\n    buf[:] = i\n    print(buf.sum())\n")
+    result = process_notebook_bytes("nb.ipynb", text.encode(), Settings(select=["BL201", "BL301"]), RunOptions())
+    messages = {d.code: d.message for d in result.diagnostics}
+    assert "the loop at cell 3, line 2" in messages["BL301"], messages
+    assert "(cell 3, line 4)" in messages["BL201"], messages
+    assert all(d.cell == 3 and d.line == 3 for d in result.diagnostics)
+
+
+def test_python_files_keep_plain_line_references():
+    from blaslint.core.engine import lint_source
+    from blaslint.core.source import SourceText
+
+    src = "import numpy as np\nx = 1\nfor i in range(100):\n    buf = np.zeros(4096)\n    buf[:] = i\n    print(buf)\n"
+    messages = {d.code: d.message for d in lint_source(SourceText(src), "m.py", {"BL201", "BL301"})}
+    assert "the loop at line 3" in messages["BL301"] and "(line 5)" in messages["BL201"]

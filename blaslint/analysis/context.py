@@ -16,6 +16,7 @@ from blaslint.analysis import blas_api as _blas_api
 from blaslint.analysis import facts as _facts
 from blaslint.analysis import flow as _flow
 from blaslint.analysis import shape_flow as _shape_flow
+from blaslint.analysis import sizes as _sizes
 from blaslint.analysis.imports import ImportMap, canonical, dotted_name, library_of
 from blaslint.analysis.scopes import (
     COMPREHENSION_TYPES,
@@ -129,6 +130,23 @@ class FileContext:
 
     def span(self, node: ast.AST) -> tuple[int, int]:
         return self.source.node_span(node)
+
+    # Names a line for a message: "line 57"; a notebook's adapter sets "cell 5, line 13".
+    line_name = staticmethod(lambda line: f"line {line}")
+
+    def line_ref(self, node_or_line) -> str:
+        """How a message names the line of a node (or a line number): use this, never `line {n}`."""
+        line = node_or_line if isinstance(node_or_line, int) else node_or_line.lineno
+        return self.line_name(line)
+
+    # -- sizes (blaslint.analysis.sizes; for the cost model) --------------------
+    def dim_kind(self, dim, at_node: ast.AST | None = None) -> str:
+        """"small" | "model" | "large" | "data" | "unknown" for one dimension of a shape."""
+        return _sizes.dim_kind(self, dim, at_node)
+
+    def loop_context(self, node: ast.AST):
+        """The loops around ``node`` in its function and what they run over (None: no loop)."""
+        return _sizes.loop_context(self, node)
 
     # -- names and APIs -----------------------------------------------------
     @cached_property

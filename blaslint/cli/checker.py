@@ -18,6 +18,7 @@ from blaslint.report import ReportEnv
 from blaslint.report.formats import renderer
 from blaslint.core.runner import RunOptions, check_text, run
 from blaslint.core.source import SourceError, SourceText
+from blaslint.core.visibility import hidden_note, sort_by_cost, split
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -59,6 +60,14 @@ def settings_for(args) -> Settings:
             settings.force_exclude = args.force_exclude
         if args.unsafe_fixes is not None:
             settings.unsafe_fixes = args.unsafe_fixes
+        if getattr(args, "show_all", False):
+            settings.min_severity = "info"
+        elif getattr(args, "min_severity", None) is not None:
+            settings.min_severity = args.min_severity
+        if getattr(args, "facts", None):
+            settings.facts = args.facts
+        from blaslint.project.config import load_runtime_facts
+        load_runtime_facts(settings)
         settings.selected_codes()  # validate selectors now
         for codes in settings.per_file_ignores.values():
             from blaslint.project.config import expand_codes
@@ -143,6 +152,11 @@ def check_command(args) -> int:
     for e in errors:
         print(e, file=sys.stderr)
 
+    # -- what is shown: min-severity, order (blaslint.core.visibility) ------------------
+    diags, hidden = split(diags, settings.min_severity)
+    if getattr(args, "sort", "path") == "cost":
+        diags = sort_by_cost(diags)
+
     # -- output -----------------------------------------------------------------
     out_text = ""
     if args.diff:
@@ -156,7 +170,8 @@ def check_command(args) -> int:
             env = ReportEnv(color=color, show_fixes=args.show_fixes, unsafe_fixes=settings.unsafe_fixes,
                             fixes_applied=fixes_applied, files_checked=len(results),
                             sources={r.path: r.source for r in results if r.source is not None},
-                            project_root=settings.project_root)
+                            project_root=settings.project_root, hidden=len(hidden),
+                            hidden_note=hidden_note(hidden))
             if fmt == "full" and not env.sources:
                 env.sources = _load_sources(diags)
             out_text = renderer(fmt)(diags, env)
@@ -333,7 +348,8 @@ def _load_sources(diags) -> dict:
 def _strip_summary(text: str) -> str:
     keep = []
     for line in text.splitlines(keepends=True):
-        if line.startswith(("Found ", "All checks passed", "[*] ", "Fixed ")) or "hidden fix" in line:
+        if line.startswith(("Found ", "All checks passed", "[*] ", "Fixed ")) or "hidden fix" in line or (
+                "hidden (--show-all" in line):
             continue
         keep.append(line)
     return "".join(keep)

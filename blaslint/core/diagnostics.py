@@ -60,9 +60,25 @@ class Diagnostic:
     snippet: str = ""
     # Name of the enclosing function (or "" at module level); used for fingerprints.
     scope: str = ""
+    # "error" | "warning" | "info" (blaslint.analysis.severity); tool errors are always "error".
+    severity: str = "warning"
+    # What the finding costs and its fix saves (blaslint.analysis.cost.Cost), when the rule estimates it.
+    cost: object = None
+    # Why the severity was lowered ("a test path", "in an `except LinAlgError` fallback"), else "".
+    context: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code in _TOOL_ERRORS and self.severity != "error":
+            object.__setattr__(self, "severity", "error")
+
+    @property
+    def saving(self) -> float:
+        """Estimated seconds saved per run (0 without a cost estimate)."""
+        return self.cost.saving if self.cost is not None else 0.0
 
     def sort_key(self) -> tuple:
-        return (self.path, self.cell or 0, self.line, self.col, self.code)
+        # at one position, the finding whose fix saves more comes first
+        return (self.path, self.cell or 0, self.line, self.col, -self.saving, self.code)
 
 
 # Codes the tool reports about itself (not rules).
@@ -70,6 +86,8 @@ SYNTAX_ERROR = "BL900"
 UNREADABLE_FILE = "BL901"
 UNUSED_NOQA = "BL902"
 INTERNAL_ERROR = "BL999"
+
+_TOOL_ERRORS = {SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR}
 
 TOOL_CODES = {
     SYNTAX_ERROR: ("syntax-error", "The file does not parse"),

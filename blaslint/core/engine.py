@@ -22,7 +22,9 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from blaslint.analysis import severity as _severity
 from blaslint.analysis.context import FileContext
+from blaslint.analysis.context_kind import context_reason
 from blaslint.core.diagnostics import (
     INTERNAL_ERROR,
     SYNTAX_ERROR,
@@ -126,14 +128,18 @@ def gc_paused():
 
 
 def lint_source(source: SourceText, path: str, codes, errors: list[str] | None = None,
-                tree: ast.Module | None = None) -> list[Diagnostic]:
-    """All findings of the selected rules in one decoded source text."""
+                tree: ast.Module | None = None, line_name=None) -> list[Diagnostic]:
+    """All findings of the selected rules in one decoded source text.
+
+    ``line_name`` (line -> text) names the lines messages refer to (a
+    notebook says "cell 3, line 4"); default "line N".
+    """
     with gc_paused():
-        return _lint_source(source, path, codes, errors, tree)
+        return _lint_source(source, path, codes, errors, tree, line_name)
 
 
 def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
-                 tree: ast.Module | None) -> list[Diagnostic]:
+                 tree: ast.Module | None, line_name=None) -> list[Diagnostic]:
     ruleset = RuleSet.for_codes(codes)
     classes = ruleset.wanted(source.text)
     if not classes:
@@ -151,6 +157,8 @@ def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             return [syntax_diagnostic(path, exc, source)]
     ctx = FileContext(source, tree, path)
+    if line_name is not None:
+        ctx.line_name = line_name
     rules = [cls(ctx) for cls in classes]
     dispatch: dict[type, list] = {}
     for rule in rules:
@@ -227,9 +235,12 @@ def _to_diagnostic(ctx: FileContext, rep, path: str) -> Diagnostic:
             Edit(e.start, e.end, e.content, src.position(e.start), src.position(e.end))
             for e in sorted(fix.edits)), fix.applicability)
     snippet = " ".join(src.text[start:end].split())
+    reason = context_reason(ctx, rep.node) or ""
+    severity = _severity.derive(rep.rule.code, rep.cost, rep.severity, lowered=bool(reason))
     return Diagnostic(rep.rule.code, rep.message, path, line, col, end_line, end_col, fix,
                       name=rep.rule.name, stmt_line=stmt_line, snippet=snippet,
-                      scope=ctx.function_name(rep.node))
+                      scope=ctx.function_name(rep.node), severity=severity, cost=rep.cost,
+                      context=reason if severity == "info" and reason else "")
 
 
 def read_error_diagnostic(path: str, reason: str) -> Diagnostic:

@@ -38,6 +38,8 @@ class Report:
     # optional explicit span (character offsets) instead of the node's
     span: tuple[int, int] | None = None
     extra: dict = field(default_factory=dict)
+    cost: object = None               # blaslint.analysis.cost.Cost
+    severity: str | None = None       # explicit; else the engine derives it from the cost
 
 
 class Rule:
@@ -72,8 +74,10 @@ class Rule:
 
     # -- reporting --------------------------------------------------------
     def report(self, node: ast.AST, message: str, fix: Fix | None = None,
-               span: tuple[int, int] | None = None) -> None:
-        self.reports.append(Report(node, message, fix, self, span))
+               span: tuple[int, int] | None = None, cost=None, severity: str | None = None) -> None:
+        """A finding at ``node``; ``cost`` (from :mod:`blaslint.analysis.cost`) lets the
+        engine tell negligible findings apart; ``severity`` overrides the derived one."""
+        self.reports.append(Report(node, message, fix, self, span, cost=cost, severity=severity))
 
     def finish(self) -> None:
         """Called once after the traversal, for rules that need the whole file."""

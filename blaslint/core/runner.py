@@ -20,6 +20,7 @@ from blaslint.core.diagnostics import INTERNAL_ERROR, Diagnostic
 from blaslint.core.engine import FileResult, lint_source, read_error_diagnostic
 from blaslint.core.source import SourceError, SourceText, read_source, write_atomic
 from blaslint.core.suppress import apply_suppressions
+from blaslint.core.visibility import apply_path_context, strip_hidden_fixes
 
 PARALLEL_THRESHOLD = 16   # below this many files, a process pool costs more than it saves
 
@@ -36,11 +37,15 @@ class RunOptions:
 
 
 def lint_text(source: SourceText, path: str, settings: Settings, options: RunOptions,
-              errors: list[str] | None = None) -> list[Diagnostic]:
-    """Findings for one decoded text after suppressions."""
+              errors: list[str] | None = None, line_name=None) -> list[Diagnostic]:
+    """Findings for one decoded text after suppressions and path context."""
     codes = settings.codes_for(path)
-    diags = lint_source(source, path, codes, errors)
-    return apply_suppressions(diags, source, path, options.report_unused_noqa, codes)
+    diags = lint_source(source, path, codes, errors, line_name=line_name)
+    diags = apply_path_context(apply_suppressions(diags, source, path, options.report_unused_noqa, codes),
+                               path, settings)
+    if options.fix or options.diff:  # fixes follow what is shown (blaslint.core.visibility)
+        diags = strip_hidden_fixes(diags, settings.min_severity)
+    return diags
 
 
 def check_text(source: SourceText, path: str, settings: Settings, options: RunOptions) -> FileResult:
@@ -181,7 +186,8 @@ def process_notebook_bytes(path: str, data: bytes, settings: Settings, options) 
 
     def lint(texts_now: dict[int, str]) -> tuple[Joined, list[Diagnostic]]:
         joined = join_cells(nb.cells, masked_texts(nb, texts_now))
-        return joined, lint_text(SourceText(joined.text), path, settings, options, errors)
+        return joined, lint_text(SourceText(joined.text), path, settings, options, errors,
+                                 line_name=joined.line_name)
 
     joined, diags = lint(texts)
     wants_fix = (options.fix or options.diff) and any(fixmod.applicable(d, options.unsafe_fixes) for d in diags)

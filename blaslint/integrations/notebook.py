@@ -171,6 +171,11 @@ class Joined:
     first_lines: list[int]         # 1-based line of each cell's first line in ``text``
     lengths: list[int]             # length of each cell's own text (without an added newline)
 
+    def line_name(self, line: int) -> str:
+        """A joined line as messages name it: "cell 5, line 13" (the cell's own numbering)."""
+        idx = _cell_of_line(self, line)
+        return f"cell {self.cells[idx].number}, line {line - self.first_lines[idx] + 1}"
+
     def locate(self, offset: int) -> int:
         """Index (into ``cells``) of the cell holding ``offset``."""
         import bisect

@@ -78,6 +78,8 @@ def _diag_to_json(d: Diagnostic) -> list:
     if fix is not None:
         row[_DIAG_FIELDS.index("fix")] = [fix.message, fix.applicability.value, [
             [e.start, e.end, e.content, list(e.location), list(e.end_location)] for e in fix.edits]]
+    if d.cost is not None:
+        row[_DIAG_FIELDS.index("cost")] = d.cost.as_dict()
     return row
 
 
@@ -91,6 +93,10 @@ def _diag_from_json(row: list) -> Diagnostic:
         values["fix"] = Fix(message, tuple(
             Edit(start, end, content, tuple(loc), tuple(end_loc))
             for start, end, content, loc, end_loc in edits), Applicability(applicability))
+    if values["cost"] is not None:
+        from blaslint.analysis.cost import Cost
+
+        values["cost"] = Cost.from_dict(values["cost"])
     return Diagnostic(**values)
 
 

@@ -25,6 +25,12 @@ class ConfigError(Exception):
     """A configuration mistake the user must fix (exit code 2)."""
 
 
+def _default_context_paths() -> tuple[str, ...]:
+    from blaslint.analysis.severity import DEFAULT_CONTEXT_PATHS
+
+    return DEFAULT_CONTEXT_PATHS
+
+
 def all_codes() -> list[str]:
     from blaslint.rules import all_rules as rule_classes  # importing the catalogue registers the rules
 
@@ -65,6 +71,12 @@ class Settings:
     project_root: str = "."
     config_path: str | None = None
     force_exclude: bool = False
+    # Shown severities and the paths where findings matter less (blaslint.analysis.severity).
+    min_severity: str = "warning"
+    context_paths: list[str] = field(default_factory=lambda: list(_default_context_paths()))
+    extend_context_paths: list[str] = field(default_factory=list)
+    facts: str | None = None                   # a `blaslint measure --facts-out` file (runtime evidence)
+    runtime_facts: dict | None = None          # its contents, see blaslint.analysis.runtime_facts
 
     def __post_init__(self) -> None:
         self._codes: set[str] | None = None
@@ -98,8 +110,31 @@ class Settings:
         """A hash of everything that changes a file's findings (for the cache)."""
         data = json.dumps(
             [sorted(self.selected_codes()), sorted((k, sorted(v)) for k, v in self.per_file_ignores.items()),
-             self.unsafe_fixes], sort_keys=True)
+             self.unsafe_fixes, _file_digest(self.facts)], sort_keys=True)
         return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _file_digest(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def load_runtime_facts(settings: Settings) -> None:
+    """Read ``settings.facts`` into ``settings.runtime_facts`` (a ConfigError when unreadable)."""
+    if not settings.facts:
+        settings.runtime_facts = None
+        return
+    from blaslint.analysis.runtime_facts import RuntimeFactsError, load
+
+    try:
+        settings.runtime_facts = load(settings.facts)
+    except RuntimeFactsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _relative(path: str, root: str) -> str:
@@ -169,8 +204,11 @@ _KEYS = {
     "per-file-ignores": "per_file_ignores", "exclude": "exclude", "extend-exclude": "extend_exclude",
     "respect-gitignore": "respect_gitignore", "unsafe-fixes": "unsafe_fixes",
     "force-exclude": "force_exclude",
+    "min-severity": "min_severity", "context-paths": "context_paths", "extend-context-paths": "extend_context_paths",
+    "facts": "facts",
 }
-_LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude"}
+_LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "context-paths",
+              "extend-context-paths"}
 _BOOL_KEYS = {"respect-gitignore", "unsafe-fixes", "force-exclude"}
 
 
@@ -234,6 +272,15 @@ def settings_from_table(table: dict, path: str) -> Settings:
         elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: {key} must be true or false")
+        elif key == "min-severity":
+            from blaslint.analysis.severity import SEVERITIES
+
+            if value not in SEVERITIES:
+                raise ConfigError(f"{path}: min-severity must be one of {', '.join(map(repr, SEVERITIES))}")
+        elif key == "facts":
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: facts must be a path (a `blaslint measure --facts-out` file)")
+            value = os.path.join(os.path.dirname(os.path.abspath(path)), value)
         elif key == "per-file-ignores":
             if not isinstance(value, dict) or not all(
                     isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):

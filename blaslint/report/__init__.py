@@ -26,6 +26,9 @@ class ReportEnv:
     width: int | None = None
     # Root that report paths and fingerprints are made relative to (the project's).
     project_root: str = "."
+    # Findings below min-severity, not rendered; the summary says how many and how to see them.
+    hidden: int = 0
+    hidden_note: str = ""
 
 
 Renderer = Callable[[list[Diagnostic], ReportEnv], str]

@@ -2,8 +2,9 @@
 
 ``::warning file=PATH,line=L,col=C,endLine=L2,endColumn=C2,title=BL401::message``;
 values are escaped as GitHub's toolkit does (``%``, CR and LF everywhere,
-plus ``:`` and ``,`` inside properties). Tool errors (BL900/901/999) are
-``::error``. A notebook finding is annotated at the file's first line (its
+plus ``:`` and ``,`` inside properties). The command follows the severity:
+``::error`` (tool errors BL900/901/999, correctness BL202/BL203),
+``::warning``, ``::notice`` (info: shown only with --show-all). A notebook finding is annotated at the file's first line (its
 lines index cells, not the JSON) with the cell position in the message.
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 from blaslint.core.diagnostics import Diagnostic
 from blaslint.report import ReportEnv, register
-from blaslint.report.sarif import level
+
+GITHUB_COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
@@ -32,7 +34,7 @@ def annotation(d: Diagnostic) -> str:
     props = {"file": d.path.replace("\\", "/"), "line": line, "col": col, "endLine": end_line,
              "endColumn": end_col, "title": d.code}
     rendered = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items())
-    return f"::{level(d.code)} {rendered}::{escape_data(message)}"
+    return f"::{GITHUB_COMMANDS.get(d.severity, 'warning')} {rendered}::{escape_data(message)}"
 
 
 @register("github")

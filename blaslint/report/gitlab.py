@@ -22,9 +22,11 @@ from blaslint.project.baseline import fingerprint
 from blaslint.core.diagnostics import SYNTAX_ERROR, TOOL_CODES, Diagnostic
 from blaslint.report import ReportEnv, register
 
-# Rule findings cost time or memory (or give wrong results): "major". A file
-# that cannot be checked at all is worse than any one finding.
+# Rule findings by severity: correctness errors "critical", findings worth acting
+# on "major", negligible ones (shown with --show-all) "info". A file that cannot
+# be checked at all is worse than any one finding.
 RULE_SEVERITY = "major"
+SEVERITY_MAP = {"error": "critical", "warning": "major", "info": "info"}
 TOOL_SEVERITY = {SYNTAX_ERROR: "blocker", "BL901": "blocker", "BL999": "critical", "BL902": "minor"}
 
 
@@ -63,7 +65,7 @@ def issue(d: Diagnostic, fp: str) -> dict:
         "check_name": d.code,
         "description": description,
         "categories": ["Bug Risk"] if d.code in TOOL_CODES else ["Performance"],
-        "severity": TOOL_SEVERITY.get(d.code, RULE_SEVERITY),
+        "severity": TOOL_SEVERITY.get(d.code, SEVERITY_MAP.get(d.severity, RULE_SEVERITY)),
         "fingerprint": fp,
         "location": location,
     }

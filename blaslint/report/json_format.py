@@ -35,7 +35,12 @@ def diagnostic_dict(d: Diagnostic) -> dict:
         "url": None,
         # ruff's shape: the 1-based notebook cell (lines are then cell-relative), null for .py files
         "cell": d.cell,
+        # "error" | "warning" | "info"; the cost estimate (null when the rule gives none)
+        "severity": d.severity,
+        "cost": d.cost.as_dict() if d.cost is not None else None,
     }
+    if d.context:
+        out["context"] = d.context
     return out
 
 

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from blaslint import __version__
 from blaslint.core.diagnostics import TOOL_CODES, Diagnostic
+from blaslint.analysis.severity import CORRECTNESS_CODES
 from blaslint.report import ReportEnv, register
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,7 +36,16 @@ def artifact_uri(path: str) -> str:
 
 
 def level(code: str) -> str:
-    return "error" if code in ERROR_CODES else "warning"
+    """A rule's default level (its descriptor's ``defaultConfiguration``)."""
+    return "error" if code in ERROR_CODES or code in CORRECTNESS_CODES else "warning"
+
+
+SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def finding_level(d: Diagnostic) -> str:
+    """A finding's SARIF level from its severity: error, warning, note."""
+    return SARIF_LEVELS.get(d.severity, "warning")
 
 
 def rule_descriptors() -> list[dict]:
@@ -77,7 +87,7 @@ def _result(d: Diagnostic, rule_index: dict[str, int]) -> dict:
         location["properties"] = {"cell": d.cell, "cellRegion": _region(d.line, d.col, d.end_line, d.end_col)}
     result = {
         "ruleId": d.code,
-        "level": level(d.code),
+        "level": finding_level(d),
         "message": {"text": message},
         "locations": [location],
     }
@@ -95,6 +105,12 @@ def _result(d: Diagnostic, rule_index: dict[str, int]) -> dict:
             }],
         }]
         result["properties"] = {"fixApplicability": d.fix.applicability.value}
+    props = result.setdefault("properties", {})
+    props["severity"] = d.severity
+    if d.cost is not None:
+        props["cost"] = d.cost.as_dict()
+    if d.context:
+        props["context"] = d.context
     return result
 
 

@@ -37,6 +37,8 @@ def _summary(diags: list[Diagnostic], env: ReportEnv) -> str:
             lines.append(note)
     elif not env.fixes_applied:
         lines.append("All checks passed!")
+    if env.hidden_note:
+        lines.append(env.hidden_note)
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,9 @@ from blaslint.integrations.lsp.positions import LineIndex
 
 SOURCE = "blaslint"
 ERROR_CODES = {SYNTAX_ERROR, UNREADABLE_FILE, INTERNAL_ERROR}
+# Like the command line: info findings are sent only when min-severity shows them.
+LSP_SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
+                "info": types.DiagnosticSeverity.Information}
 
 
 def lsp_range(index: LineIndex, start: tuple[int, int], end: tuple[int, int]) -> types.Range:
@@ -50,7 +53,8 @@ def to_lsp(index: LineIndex, d: Diagnostic) -> types.Diagnostic:
     return types.Diagnostic(
         range=offsets_range(index, start, end),
         message=d.message,
-        severity=types.DiagnosticSeverity.Error if d.code in ERROR_CODES else types.DiagnosticSeverity.Warning,
+        severity=LSP_SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning)
+        if d.code not in ERROR_CODES else types.DiagnosticSeverity.Error,
         code=d.code,
         code_description=types.CodeDescription(href=href) if href else None,
         source=SOURCE,

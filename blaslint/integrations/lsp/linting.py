@@ -18,6 +18,7 @@ from blaslint.core.engine import lint_source, parse, syntax_diagnostic
 from blaslint.core.fix import FixError, check_parses, fix_to_fixpoint, splice
 from blaslint.core.source import SourceText
 from blaslint.core.suppress import apply_suppressions
+from blaslint.core.visibility import apply_path_context, split
 
 
 @dataclass
@@ -80,7 +81,9 @@ def lint_buffer(text: str, path: str, settings: Settings) -> tuple[list[Diagnost
         return [syntax_diagnostic(path, exc, source)], errors
     codes = settings.codes_for(path)
     diags = lint_source(source, path, codes, errors, tree=tree)
-    return apply_suppressions(diags, source, path, False, codes), errors
+    diags = apply_path_context(apply_suppressions(diags, source, path, False, codes), path, settings)
+    # like the command line: what min-severity hides is neither shown nor fixed
+    return split(diags, settings.min_severity)[0], errors
 
 
 def lint_document(text: str, path: str | None, settings: Settings, version: int | None = None) -> Linted:

@@ -98,7 +98,7 @@ class RepeatedProduct(Rule):
                     continue
                 reported.add(id(second))
                 self.report(second, f"`{ctx.text(second)}` is computed again with the same, unchanged "
-                                    f"operands (first on line {first.lineno}): compute it once, bind it to "
+                                    f"operands (first on {ctx.line_ref(first)}): compute it once, bind it to "
                                     "a name and reuse it (the repeat costs a whole product)")
 
     # -- which products count ----------------------------------------------------

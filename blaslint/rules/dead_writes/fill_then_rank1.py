@@ -183,7 +183,7 @@ class FillThenRank1(_AfterZeroFill):
             return  # a sum of several rank-1 updates: a matrix product, not this rule
         fix = self._fix(fill, upd)
         what = "rank-1 update" if upd.lib != "blas" else f"`{ctx.text(upd.call.func)}` rank-1 update"
-        msg = (f"`{fill.path}` is zeroed only to receive a single {what} (line {upd.stmt.lineno}): write "
+        msg = (f"`{fill.path}` is zeroed only to receive a single {what} ({ctx.line_ref(upd.stmt)}): write "
                f"the outer product straight into it with `outer(u, v, out={fill.path})` "
                f"(one pass over the buffer instead of two; 1.5x at 2048x32768)")
         self.report(fill.node, msg, fix)

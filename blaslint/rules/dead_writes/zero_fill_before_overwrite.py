@@ -250,11 +250,11 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             edit = _empty_edit(self, fill.call)
             fix = self.make_fix("Allocate with `empty` instead of `zeros`", edit) if edit else None
             func = ctx.text(fill.call.func)
-            msg = (f"`{func}(...)` zeroes `{fill.path}`, but {how} (line {write.lineno}) replaces it before "
+            msg = (f"`{func}(...)` zeroes `{fill.path}`, but {how} ({ctx.line_ref(write)}) replaces it before "
                    f"anything reads it: allocate with `empty` instead (saves one pass over the buffer)")
         else:
             fix = self.make_fix("Delete the zero-fill", self.delete_statement(stmt))
-            msg = (f"`{fill.path}` is zero-filled, but {how} (line {write.lineno}) overwrites all of it before "
+            msg = (f"`{fill.path}` is zero-filled, but {how} ({ctx.line_ref(write)}) overwrites all of it before "
                    f"anything reads it: delete the fill (one extra pass over the buffer)")
         self.report(fill.node, msg, fix)
 

@@ -35,9 +35,9 @@ def loops_around(ctx, node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def _loop_line(loop: ast.AST) -> str:
+def _loop_line(loop: ast.AST, line_ref=lambda n: f"line {n}") -> str:
     kind = {ast.While: "`while` loop"}.get(type(loop), "loop" if isinstance(loop, LOOP_TYPES) else "comprehension")
-    return f"the {kind} at line {loop.lineno}"
+    return f"the {kind} at {line_ref(loop.lineno)}"
 
 
 def loops_through_branches(ctx, node: ast.AST) -> list[ast.AST]:

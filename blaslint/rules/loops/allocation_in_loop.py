@@ -138,12 +138,12 @@ class AllocationInLoop(Rule):
         func = ctx.text(node.func)
         filler = filled_by_python_loop(ctx, node, loop)
         if filler is not None:
-            how = (f"; the Python loop at line {filler.lineno} that fills it costs far more than the "
+            how = (f"; the Python loop at {ctx.line_ref(filler.lineno)} that fills it costs far more than the "
                    f"allocation")
         else:
             how = "; costs an allocation and fresh pages per step, noticeable for large arrays"
         self.report(node, f"`{func}(...)` allocates a new array of the same shape on every iteration of "
-                          f"{_loop_line(loop)}: allocate it once before the loop and reuse it (write into it "
+                          f"{_loop_line(loop, ctx.line_ref)}: allocate it once before the loop and reuse it (write into it "
                           f"with `out=` or `[:] =`){how}", hoist_fix(self, node, q, loop))
 
     # -- does the array have to be fresh every iteration? ---------------------------

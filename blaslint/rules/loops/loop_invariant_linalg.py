@@ -156,9 +156,9 @@ class LoopInvariantLinalg(Rule):
         text = _short(ctx.text(node))
         if what == "rebuilt operand":
             msg = (f"`{text}` builds an operand of a matrix product from values that do not change in "
-                   f"{_loop_line(loop)}, again on every iteration: build it once before the loop")
+                   f"{_loop_line(loop, ctx.line_ref)}, again on every iteration: build it once before the loop")
         else:
-            msg = (f"the {what} `{text}` does not change in {_loop_line(loop)} but is recomputed on every "
+            msg = (f"the {what} `{text}` does not change in {_loop_line(loop, ctx.line_ref)} but is recomputed on every "
                    f"iteration: hoist it out of the loop (the whole operation is repeated per step; the cost "
                    f"grows with the matrix size)")
         if why == "changed":
@@ -178,7 +178,7 @@ class LoopInvariantLinalg(Rule):
         text = _short(ctx.text(matrix))
         once = ("`lu_factor`/`cho_factor`, then `lu_solve`/`cho_solve` per right-hand side" if name == "solve"
                 else "a QR or SVD of it, or its `pinv` if it is small")
-        self.report(node, f"`{name}` factorises `{text}`, which does not change in {_loop_line(loop)}, again "
+        self.report(node, f"`{name}` factorises `{text}`, which does not change in {_loop_line(loop, ctx.line_ref)}, again "
                           f"on every iteration: factorise it once before the loop ({once}), or solve for all "
                           f"right-hand sides in one call (stacked as columns)")
 
