@@ -142,6 +142,10 @@ def test_after_fixing_only_the_findings_without_a_fix_remain(fixed_seed):
     before = lint(original)
     fixed_text = fixed_seed.read_text(encoding="utf-8")
     after = lint(fixed_text)
+    # --fix leaves negligible (info, hidden by default) findings alone: out3's 10-element zero-fill
+    negligible = [d for d in after if d.severity == "info"]
+    assert {(d.code, d.line) for d in negligible} <= {("BL201", 42)}, negligible
+    after = [d for d in after if d.severity != "info"]
     assert all(d.fix is None for d in after), [d for d in after if d.fix]
     unfixable = anchored(original, [d for d in before if d.fix is None])
     # a loop-invariant transposed *copy* (BL302) is gone once BL101 dropped the copy

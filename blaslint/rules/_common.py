@@ -251,3 +251,22 @@ def transposed_copy(ctx, node: ast.AST) -> TransposedCopy | None:
     if rank is not None and rank != 2:
         return None
     return TransposedCopy(node, inner, source)
+
+
+# -- buffers in hot loops (BL201, BL204, BL301) --------------------------------------
+
+def hot_loop_buffer_severity(ctx, node: ast.AST, facts) -> str | None:
+    """``"warning"`` for a buffer that is not all-small, zeroed or allocated inside a loop that repeats
+    many times (a training/solver loop, a loop over data or of unknown length), else None (the
+    cost estimate decides).
+
+    One extra pass over a buffer is cheap in absolute terms, but in a hot loop next to vectorised
+    work it is the per-step overhead these rules exist for (the seed port's steps).
+    """
+    from blaslint.analysis.facts import known_small
+    from blaslint.analysis.sizes import loop_context
+
+    loops = loop_context(ctx, node)
+    if loops is None or loops.kind == "small" or loops.trips < 10 or known_small(facts):
+        return None
+    return "warning"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.layout._copies import droppable_copy
 
@@ -95,4 +96,5 @@ class TransposedCopyOperand(Rule):
         fix = self.make_fix(f"Pass the transposed view `{view}`", self.replace(node, view), safe=safe)
         self.report(node, f"transposed copy `{ctx.text(node)}`{via} used only as an operand of {names}: pass "
                           f"the view `{view}`, BLAS reads it through its transpose flag; the copy is a strided "
-                          f"pass over the whole matrix ({BL101_COST})", fix)
+                          f"pass over the whole matrix ({BL101_COST})", fix,
+                    cost=_cost.transposed_copy(ctx, node, ctx.array_facts(finding.copy.source)))

@@ -21,21 +21,29 @@ _READING_BUILTINS = {"print", "len", "float", "int", "abs", "min", "max", "sum",
 
 
 def filled_by_python_loop(ctx, call: ast.Call, loop: ast.AST) -> ast.AST | None:
-    """The nested Python loop writing the buffer bound to ``call`` element by element (or row by row)."""
+    """The nested Python loop that writes the buffer bound to ``call`` (element by element, row by row,
+    or accumulating into it): then that loop, not the allocation, is the cost."""
     target = _bound_name(ctx, call)
     if target is None:
         return None
     for inner in ast.walk(loop):
-        if inner is loop or not isinstance(inner, (ast.For, ast.AsyncFor)):
+        if inner is loop or not isinstance(inner, (*LOOP_TYPES, ast.comprehension)):
             continue
-        loop_vars = {n.id for n in ast.walk(inner.target) if isinstance(n, ast.Name)}
         for n in ast.walk(inner):
-            sub = n.target if isinstance(n, ast.AugAssign) else n
-            if isinstance(sub, ast.Subscript) and not isinstance(sub.ctx, ast.Load) \
-                    and isinstance(sub.value, ast.Name) and sub.value.id == target.id \
-                    and any(isinstance(v, ast.Name) and v.id in loop_vars for v in ast.walk(sub.slice)):
-                return inner
+            if _writes_name(n, target.id):
+                return inner if not isinstance(inner, ast.comprehension) else ctx.parent(inner)
     return None
+
+
+def _writes_name(node: ast.AST, name: str) -> bool:
+    sub = node.target if isinstance(node, ast.AugAssign) else node
+    if isinstance(sub, ast.Name) and isinstance(node, ast.AugAssign):
+        return sub.id == name
+    if isinstance(sub, ast.Subscript) and not isinstance(sub.ctx, ast.Load):
+        return isinstance(sub.value, ast.Name) and sub.value.id == name
+    if isinstance(node, ast.keyword) and node.arg in ("out", "y", "a", "c"):
+        return isinstance(node.value, ast.Name) and node.value.id == name
+    return False
 
 
 def _bound_name(ctx, call: ast.Call) -> ast.Name | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.rules._common import INVERSE_APIS, PINV_APIS, arg, has_star_args, product_operands, transposed_copy
 
 DECOMPOSITIONS = {
@@ -100,3 +101,31 @@ def _matrix(ctx, node: ast.AST) -> bool:
         return _matrix(ctx, node.left) or _matrix(ctx, node.right)
     rank = ctx.array_facts(node).rank
     return rank is not None and rank >= 2
+
+
+_FACTOR_OPS = {"cholesky": "cholesky", "qr": "qr", "svd": "svd", "lu": "lu", "lu_factor": "lu", "cho_factor": "cholesky",
+               "eig": "eig", "eigvals": "eig", "eigh": "eigh", "eigvalsh": "eigh", "det": "det", "slogdet": "det",
+               "logdet": "det"}
+
+
+def invariant_cost(ctx, node: ast.AST, what: str, loop: ast.AST):
+    """The cost-model estimate of recomputing ``node`` (a BL302 operation) on every iteration of ``loop``."""
+    facts = ctx.array_facts
+    if what in ("inverse", "pseudo-inverse", "factorisation", "matrix function", "solve", "lstsq"):
+        q = ctx.resolve_call(node) or ""
+        name = q.rsplit(".", 1)[-1]
+        op = {"inverse": "inverse", "pseudo-inverse": "pinv", "solve": "solve", "lstsq": "qr"}.get(
+            what, _FACTOR_OPS.get(name, "factorization"))
+        a = arg(node, 0) if isinstance(node, ast.Call) else None
+        return _cost.loop_invariant(ctx, node, op, facts(a) if a is not None else None, loop=loop)
+    if what == "matrix product":
+        left, right = product_operands(ctx, node)
+        return _cost.loop_invariant(ctx, node, "product", facts(left), facts(right), loop=loop)
+    if what in ("outer product", "Kronecker product") and isinstance(node, ast.Call) and len(node.args) >= 2:
+        return _cost.loop_invariant(ctx, node, "outer" if what == "outer product" else "kron",
+                                    facts(node.args[0]), facts(node.args[1]), loop=loop)
+    if what == "transposed copy":
+        return _cost.loop_invariant(ctx, node, "copy", facts(transposed_copy(ctx, node).source), loop=loop)
+    if what == "rebuilt operand":
+        return _cost.loop_invariant(ctx, node, "copy", facts(node), loop=loop)
+    return _cost.custom(ctx, node, "a lookup per iteration", "one lookup", _cost.CALL_OVERHEAD * 10)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.analysis.facts import known_small
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import LOOP_TYPES
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import ALLOCATORS, in_assertion
+from blaslint.rules._common import ALLOCATORS, hot_loop_buffer_severity, in_assertion
 from blaslint.rules.loops import _reuse
 from blaslint.rules.loops._hoist import filled_by_python_loop, hoist_fix
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_around
@@ -144,7 +145,9 @@ class AllocationInLoop(Rule):
             how = "; costs an allocation and fresh pages per step, noticeable for large arrays"
         self.report(node, f"`{func}(...)` allocates a new array of the same shape on every iteration of "
                           f"{_loop_line(loop, ctx.line_ref)}: allocate it once before the loop and reuse it (write into it "
-                          f"with `out=` or `[:] =`){how}", hoist_fix(self, node, q, loop))
+                          f"with `out=` or `[:] =`){how}", hoist_fix(self, node, q, loop),
+                    cost=_cost.allocation_in_loop(ctx, node, ctx.array_facts(node)),
+                    severity="info" if filler is not None else hot_loop_buffer_severity(ctx, node, ctx.array_facts(node)))
 
     # -- does the array have to be fresh every iteration? ---------------------------
     def _escapes(self, call: ast.Call) -> bool:

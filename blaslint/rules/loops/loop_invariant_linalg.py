@@ -8,7 +8,8 @@ from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import SCOPE_TYPES
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches
-from blaslint.rules.loops._invariant_ops import BLAS_GETTERS, built_operand, operation, solved_matrix
+from blaslint.analysis import cost as _cost
+from blaslint.rules.loops._invariant_ops import BLAS_GETTERS, built_operand, invariant_cost, operation, solved_matrix
 from blaslint.rules.loops._reuse import kept_or_changed
 
 
@@ -163,7 +164,7 @@ class LoopInvariantLinalg(Rule):
                    f"grows with the matrix size)")
         if why == "changed":
             msg += "; the loop writes into the result, so keep a `.copy()` of the hoisted value per iteration"
-        self.report(node, msg)
+        self.report(node, msg, cost=invariant_cost(ctx, node, what, loop))
 
     def _check_solve(self, node: ast.AST) -> None:
         """``solve(A, b_i)`` / ``lstsq(A, b_i)``: ``A`` is factorised again for every right-hand side."""
@@ -180,7 +181,9 @@ class LoopInvariantLinalg(Rule):
                 else "a QR or SVD of it, or its `pinv` if it is small")
         self.report(node, f"`{name}` factorises `{text}`, which does not change in {_loop_line(loop, ctx.line_ref)}, again "
                           f"on every iteration: factorise it once before the loop ({once}), or solve for all "
-                          f"right-hand sides in one call (stacked as columns)")
+                          f"right-hand sides in one call (stacked as columns)",
+                    cost=_cost.loop_invariant(ctx, node, "solve" if name == "solve" else "qr",
+                                              ctx.array_facts(matrix), loop=loop))
 
     def _operand_rebuilt(self, node: ast.AST):
         """("rebuilt operand", loop) when ``node`` builds an invariant operand of a varying product."""
