@@ -99,6 +99,14 @@ def _already_parenthesised(ctx, node) -> bool:
     return not (prev.isalnum() or prev in ("_", ")", "]"))
 
 
+def is_full_index(index: ast.AST) -> bool:
+    """``[:]``, ``[...]``, ``[:, :]``: an index that selects every element."""
+    items = index.elts if isinstance(index, ast.Tuple) else [index]
+    return bool(items) and all(
+        (isinstance(i, ast.Slice) and i.lower is None and i.upper is None and i.step is None)
+        or (isinstance(i, ast.Constant) and i.value is Ellipsis) for i in items)
+
+
 def kwarg(call: ast.Call, name: str) -> ast.AST | None:
     for kw in call.keywords:
         if kw.arg == name:
@@ -255,18 +263,27 @@ def transposed_copy(ctx, node: ast.AST) -> TransposedCopy | None:
 
 # -- buffers in hot loops (BL201, BL204, BL301) --------------------------------------
 
-def hot_loop_buffer_severity(ctx, node: ast.AST, facts) -> str | None:
-    """``"warning"`` for a buffer that is not all-small, zeroed or allocated inside a loop that repeats
-    many times (a training/solver loop, a loop over data or of unknown length), else None (the
-    cost estimate decides).
+def hot_loop_buffer_severity(ctx, node: ast.AST, facts, vectorised: bool = True) -> str | None:
+    """Severity of a zero-fill or allocation (BL201, BL204, BL301) from where it runs.
 
-    One extra pass over a buffer is cheap in absolute terms, but in a hot loop next to vectorised
-    work it is the per-step overhead these rules exist for (the seed port's steps).
+    ``"warning"``: a buffer that is not all-small, inside a loop that repeats many times
+    (training/solver steps, data, unknown length) whose iteration does vectorised work (no
+    nested Python loop), written in one vectorised pass (``vectorised``) -- the per-step
+    overhead of the seed port. ``"info"``: outside such a loop (a one-off pass), in an
+    iteration dominated by a nested Python loop (10^2-10^4 times the fill), or all-small.
+    None: let the cost estimate decide.
     """
     from blaslint.analysis.facts import known_small
     from blaslint.analysis.sizes import loop_context
 
     loops = loop_context(ctx, node)
     if loops is None or loops.kind == "small" or loops.trips < 10 or known_small(facts):
-        return None
-    return "warning"
+        return "info"
+    inner = loops.innermost.node
+    body = getattr(inner, "body", None)
+    if isinstance(body, list) and any(
+            isinstance(n, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp,
+                           ast.GeneratorExp))
+            for stmt in body for n in ast.walk(stmt)):
+        return "info"
+    return "warning" if vectorised else None

@@ -193,7 +193,7 @@ class FillThenRank1(_AfterZeroFill):
         elif fill.kind != "alloc":
             buffer = fill.stmt.targets[0].value
         self.report(fill.node, msg, fix, cost=_cost.zero_fill(ctx, fill.node, ctx.array_facts(buffer)),
-                    severity=hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer)))
+                    severity=hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer)) or "info")
 
     def _fix(self, fill: ZeroFill, upd: Rank1):
         ctx = self.ctx

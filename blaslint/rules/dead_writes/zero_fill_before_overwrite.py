@@ -275,8 +275,9 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             msg += "; the Python loop writing it element by element costs far more than the fill"
             self.report(fill.node, msg, fix, cost=cost, severity="info")
             return
+        # one pass over a buffer: worth showing only per step of a hot, vectorised loop
         self.report(fill.node, msg, fix, cost=cost,
-                    severity=hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer)))
+                    severity=hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer)) or "info")
 
 
 def _pure_expr(ctx, node: ast.AST) -> bool:

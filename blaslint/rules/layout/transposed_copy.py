@@ -33,6 +33,11 @@ class TransposedCopyOperand(Rule):
     triggers = ("copy", "contiguous", "array")
 
     VALID = [
+        # attention heads merged: `.contiguous()` so that `.view` can reshape, not a product operand
+        "import torch\ndef merge(y, B, T, C, proj):\n    y = y.transpose(1, 2).contiguous().view(B, T, C)\n"
+        "    return proj(y)\n",
+        # a transposed copy that is written into / concatenated, not multiplied
+        "import numpy as np\ndef tv(x):\n    xt = x.T.copy()\n    xt[0] = 0\n    return np.concatenate([xt, x])\n",
         # the transposed view itself
         "import numpy as np\ny = W.T @ x\n",
         # the copy is mutated afterwards

@@ -117,3 +117,34 @@ def _leaves_loop(stmt: ast.AST) -> bool:
                 continue
             stack.append((c, nested or isinstance(c, LOOP_TYPES)))
     return False
+
+
+_CLOCKS = {"time", "perf_counter", "perf_counter_ns", "monotonic", "process_time", "now", "default_timer",
+           "time_ns", "utcnow"}
+
+
+def timed_loop(ctx, loop: ast.AST) -> bool:
+    """Is ``loop`` a timing loop (a clock read in the statement right before it and right after it)?
+
+    ``t0 = datetime.now(); for _ in range(T): a.dot(b); dt = datetime.now() - t0`` repeats
+    the work on purpose: hoisting it would make the measurement meaningless.
+    """
+    par = ctx.parent(loop)
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(par, field, None)
+        if isinstance(block, list) and any(s is loop for s in block):
+            i = next(k for k, s in enumerate(block) if s is loop)
+            before, after = block[max(i - 2, 0):i], block[i + 1:i + 3]
+            return _reads_clock(before) and _reads_clock(after)
+    return False
+
+
+def _reads_clock(stmts) -> bool:
+    for stmt in stmts:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Call):
+                f = n.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if name in _CLOCKS:
+                    return True
+    return False

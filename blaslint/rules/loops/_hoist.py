@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis.scopes import LOOP_TYPES
-from blaslint.rules._common import arg
+from blaslint.rules._common import arg, is_full_index
 
 _LIBRARIES = ("numpy", "scipy", "torch")
 _RESET = {"zeros": "0", "zeros_like": "0", "ones": "1", "ones_like": "1"}
@@ -43,6 +43,27 @@ def _writes_name(node: ast.AST, name: str) -> bool:
         return isinstance(sub.value, ast.Name) and sub.value.id == name
     if isinstance(node, ast.keyword) and node.arg in ("out", "y", "a", "c"):
         return isinstance(node.value, ast.Name) and node.value.id == name
+    return False
+
+
+def vectorised_overwrite(ctx, call: ast.Call, loop: ast.AST) -> bool:
+    """Is the buffer bound to ``call`` written whole by one vectorised operation in the loop
+    (``out=x``, a BLAS output, ``x[:] = ...``, ``x += expr``), rather than patched (a mask)?"""
+    target = _bound_name(ctx, call)
+    if target is None:
+        return False
+    for n in ast.walk(loop):
+        if isinstance(n, ast.keyword) and n.arg in ("out", "y", "c", "a") and isinstance(n.value, ast.Name) \
+                and n.value.id == target.id:
+            return True
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == target.id:
+            return True
+        if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name) \
+                and n.value.id == target.id and is_full_index(n.slice):
+            return True
+        if isinstance(n, ast.Call) and (ctx.resolve_call(n) or "").startswith("scipy.linalg.blas") \
+                and any(isinstance(a, ast.Name) and a.id == target.id for a in n.args):
+            return True
     return False
 
 

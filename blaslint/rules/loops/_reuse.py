@@ -36,8 +36,10 @@ def holder(ctx, expr: ast.AST):
 def stored_use(ctx, expr: ast.AST) -> bool:
     """Is this use of an array one that keeps it beyond the iteration (or aliases it)?"""
     par = ctx.parent(expr)
-    if isinstance(par, (ast.Return, ast.Yield, ast.YieldFrom, ast.List, ast.Tuple, ast.Set, ast.Dict,
-                        ast.Starred, ast.NamedExpr, ast.Lambda)):
+    if isinstance(par, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and isinstance(getattr(par, "ctx", ast.Load()), ast.Load):
+        # in a container literal: kept if the container is (`f([A, inv(B)])` only reads it)
+        return stored_use(ctx, par)
+    if isinstance(par, (ast.Return, ast.Yield, ast.YieldFrom, ast.Starred, ast.NamedExpr, ast.Lambda)):
         return True
     if isinstance(par, (ast.Assign, ast.AnnAssign)) and par.value is expr:
         return True  # aliased or stored: x = buf, self.x = buf, d[k] = buf

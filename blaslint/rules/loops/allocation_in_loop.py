@@ -11,7 +11,7 @@ from blaslint.analysis.scopes import LOOP_TYPES
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import ALLOCATORS, hot_loop_buffer_severity, in_assertion
 from blaslint.rules.loops import _reuse
-from blaslint.rules.loops._hoist import filled_by_python_loop, hoist_fix
+from blaslint.rules.loops._hoist import filled_by_python_loop, hoist_fix, vectorised_overwrite
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_around
 
 
@@ -147,7 +147,8 @@ class AllocationInLoop(Rule):
                           f"{_loop_line(loop, ctx.line_ref)}: allocate it once before the loop and reuse it (write into it "
                           f"with `out=` or `[:] =`){how}", hoist_fix(self, node, q, loop),
                     cost=_cost.allocation_in_loop(ctx, node, ctx.array_facts(node)),
-                    severity="info" if filler is not None else hot_loop_buffer_severity(ctx, node, ctx.array_facts(node)))
+                    severity="info" if filler is not None else hot_loop_buffer_severity(
+                        ctx, node, ctx.array_facts(node), vectorised_overwrite(ctx, node, loop)) or "info")
 
     # -- does the array have to be fresh every iteration? ---------------------------
     def _escapes(self, call: ast.Call) -> bool:

@@ -7,7 +7,7 @@ import ast
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import SCOPE_TYPES
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches
+from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches, timed_loop
 from blaslint.analysis import cost as _cost
 from blaslint.rules.loops._invariant_ops import BLAS_GETTERS, built_operand, invariant_cost, operation, solved_matrix
 from blaslint.rules.loops._reuse import kept_or_changed
@@ -61,6 +61,9 @@ class LoopInvariantLinalg(Rule):
         # solve with a matrix the loop changes
         "import numpy as np\ndef f(A, bs):\n    for b in bs:\n        x = np.linalg.solve(A, b)\n"
         "        A = A + np.outer(x, x)\n",
+        # a timing loop: the repetition is the point
+        "import numpy as np\nfrom datetime import datetime\ndef bench(a, b, T):\n    t0 = datetime.now()\n"
+        "    for t in range(T):\n        a.dot(b)\n    return datetime.now() - t0\n",
         # an operand that is only named or viewed, not built
         "import numpy as np\ndef f(V, Ms):\n    for M in Ms:\n        print(M @ V.T)\n",
         # an elementwise product of vectors (rank 1) feeding a dot: nothing big is rebuilt
@@ -100,6 +103,9 @@ class LoopInvariantLinalg(Rule):
                 "def weights(coords, m, c, w, node):\n    for fn in range(len(coords)):\n"
                 "        if np.allclose(c, 0):\n            w[:, node] = len(coords)\n            break\n"
                 "        w[fn, node] = mahalanobis(coords[fn], m, np.linalg.inv(c))\n    return w\n"),
+        # an inverse inside a list handed to a product helper (read, not stored)
+        Invalid("import numpy as np\ndef f(S, Ts, G):\n    out = []\n    for T in Ts:\n"
+                "        out.append(np.linalg.multi_dot([S, T, np.linalg.inv(G)]))\n    return out\n"),
         # outer and Kronecker products of invariant vectors
         Invalid("import numpy as np\ndef f(u, v, xs):\n    for x in xs:\n        print(np.outer(u, v) @ x)\n"),
         Invalid("import numpy as np\ndef f(A, B, xs):\n    return [np.kron(A, B) @ x for x in xs]\n"),
@@ -149,7 +155,7 @@ class LoopInvariantLinalg(Rule):
             if loop is None:
                 self._check_solve(node)
                 return
-        if self._inside_larger(node, loop):
+        if self._inside_larger(node, loop) or timed_loop(ctx, loop):
             return
         why = kept_or_changed(ctx, node, loop)
         if why == "stored" or (why == "changed" and what in ("transposed copy", "copy")):
@@ -174,7 +180,7 @@ class LoopInvariantLinalg(Rule):
             return
         name, matrix = found
         loop = self._hoist_target(matrix)
-        if loop is None or self._inside_larger(node, loop):
+        if loop is None or self._inside_larger(node, loop) or timed_loop(ctx, loop):
             return
         text = _short(ctx.text(matrix))
         once = ("`lu_factor`/`cho_factor`, then `lu_solve`/`cho_solve` per right-hand side" if name == "solve"
