@@ -9,6 +9,7 @@ from blaslint.analysis.scopes import SCOPE_TYPES
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches, timed_loop
 from blaslint.analysis import cost as _cost
+from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls
 from blaslint.rules.loops._invariant_ops import BLAS_GETTERS, built_operand, invariant_cost, operation, solved_matrix
 from blaslint.rules.loops._reuse import kept_or_changed
 
@@ -61,6 +62,12 @@ class LoopInvariantLinalg(Rule):
         # solve with a matrix the loop changes
         "import numpy as np\ndef f(A, bs):\n    for b in bs:\n        x = np.linalg.solve(A, b)\n"
         "        A = A + np.outer(x, x)\n",
+        # an unknown call in the loop is given the object the operand was taken from
+        "import numpy as np\ndef f(mesh, cands, refine):\n    V = mesh.vertices\n    for M in cands:\n"
+        "        refine(mesh, M)\n        print(np.linalg.pinv(V.T @ V))\n",
+        # ... or an alias of the operand
+        "import numpy as np\ndef f(A, xs, step):\n    B = A.reshape(A.shape)\n    for x in xs:\n"
+        "        step(B, x)\n        print(np.linalg.inv(A) @ x)\n",
         # a timing loop: the repetition is the point
         "import numpy as np\nfrom datetime import datetime\ndef bench(a, b, T):\n    t0 = datetime.now()\n"
         "    for t in range(T):\n        a.dot(b)\n    return datetime.now() - t0\n",
@@ -106,6 +113,12 @@ class LoopInvariantLinalg(Rule):
         # an inverse inside a list handed to a product helper (read, not stored)
         Invalid("import numpy as np\ndef f(S, Ts, G):\n    out = []\n    for T in Ts:\n"
                 "        out.append(np.linalg.multi_dot([S, T, np.linalg.inv(G)]))\n    return out\n"),
+        # unknown helpers in the loop that are not given the operand (nor where it came from)
+        Invalid("import numpy as np\ndef best(obj, matrices, fit2d):\n    vertices = obj.hull.vertices\n"
+                "    for M in matrices:\n        P = np.dot(M, np.column_stack((vertices, np.ones(len(vertices)))).T).T\n"
+                "        box = fit2d(P[:, :2])\n        print(box)\n"),
+        Invalid("import numpy as np\ndef search(points, cubes, T, icp):\n    for flip in cubes:\n"
+                "        a_to_b = np.dot(flip, np.linalg.inv(T))\n        icp(points, a_to_b)\n"),
         # outer and Kronecker products of invariant vectors
         Invalid("import numpy as np\ndef f(u, v, xs):\n    for x in xs:\n        print(np.outer(u, v) @ x)\n"),
         Invalid("import numpy as np\ndef f(A, B, xs):\n    return [np.kron(A, B) @ x for x in xs]\n"),
@@ -170,6 +183,7 @@ class LoopInvariantLinalg(Rule):
                    f"grows with the matrix size)")
         if why == "changed":
             msg += "; the loop writes into the result, so keep a `.copy()` of the hoisted value per iteration"
+        msg += _assumption(ctx, node, loop)
         self.report(node, msg, cost=invariant_cost(ctx, node, what, loop))
 
     def _check_solve(self, node: ast.AST) -> None:
@@ -183,11 +197,12 @@ class LoopInvariantLinalg(Rule):
         if loop is None or self._inside_larger(node, loop) or timed_loop(ctx, loop):
             return
         text = _short(ctx.text(matrix))
+        assumed = _assumption(ctx, matrix, loop)
         once = ("`lu_factor`/`cho_factor`, then `lu_solve`/`cho_solve` per right-hand side" if name == "solve"
                 else "a QR or SVD of it, or its `pinv` if it is small")
         self.report(node, f"`{name}` factorises `{text}`, which does not change in {_loop_line(loop, ctx.line_ref)}, again "
                           f"on every iteration: factorise it once before the loop ({once}), or solve for all "
-                          f"right-hand sides in one call (stacked as columns)",
+                          f"right-hand sides in one call (stacked as columns){assumed}",
                     cost=_cost.loop_invariant(ctx, node, "solve" if name == "solve" else "qr",
                                               ctx.array_facts(matrix), loop=loop))
 
@@ -217,11 +232,22 @@ class LoopInvariantLinalg(Rule):
         ctx = self.ctx
         best = None
         for loop in loops_through_branches(ctx, node):
-            if not (ctx.is_loop_invariant(node, loop) or _lookup_invariant(ctx, node, loop)):
+            if _lookup_invariant(ctx, node, loop):
+                pass
+            elif not (ctx.is_loop_invariant(node, loop) or invariant_despite_calls(ctx, node, loop)) \
+                    or given_to_unknown_call(ctx, node, loop):
                 break
             if not runs_at_most_once(loop):
                 best = loop
         return best
+
+
+def _assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
+    """The unknown calls a finding assumes leave the operands alone (they are not given them), if any."""
+    if ctx.is_loop_invariant(node, loop) or _lookup_invariant(ctx, node, loop):
+        return ""
+    calls = invariant_despite_calls(ctx, node, loop)
+    return f" (assuming {calls} in the loop, which are not given its operands, leave them unchanged)" if calls else ""
 
 
 def _contains(outer: ast.AST, node: ast.AST) -> bool:
