@@ -41,6 +41,8 @@ def stored_use(ctx, expr: ast.AST) -> bool:
         return stored_use(ctx, par)
     if isinstance(par, (ast.Return, ast.Yield, ast.YieldFrom, ast.Starred, ast.NamedExpr, ast.Lambda)):
         return True
+    if isinstance(par, (ast.For, ast.AsyncFor, ast.comprehension)) and par.iter is expr:
+        return True  # its elements become the loop variable, used beyond what we follow
     if isinstance(par, (ast.Assign, ast.AnnAssign)) and par.value is expr:
         return True  # aliased or stored: x = buf, self.x = buf, d[k] = buf
     if isinstance(par, ast.keyword):

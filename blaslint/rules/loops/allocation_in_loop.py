@@ -42,6 +42,9 @@ class AllocationInLoop(Rule):
     triggers = ("zeros", "empty", "ones", "full")
 
     VALID = [
+        # the allocation is an element of what an inner loop runs over (it becomes the loop variable)
+        "import numpy as np\ndef f(D0, ys, check):\n    for y in ys:\n        for D in [D0, np.zeros_like(D0)]:\n"
+        "            check(D, y)\n",
         # a fresh buffer for every iteration is the point: it is appended, or handed to code that keeps it
         "import numpy as np\ndef f(xs, n):\n    rows = []\n    for x in xs:\n        r = np.zeros(n)\n        r += x\n"
         "        rows.append(r)\n    return rows\n",
