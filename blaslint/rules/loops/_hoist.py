@@ -104,11 +104,12 @@ def hoist_fix(rule, call: ast.Call, qualname: str, loop: ast.AST):
         return None
     loop_start, _ = ctx.span(loop)
     text = ctx.source.text
-    line_start = text.rfind("\n", 0, loop_start) + 1
+    line_start = max(text.rfind("\n", 0, loop_start), text.rfind("\r", 0, loop_start)) + 1
     indent = text[line_start:loop_start]
     if indent.strip():
         return None
-    moved = rule.replace_span(line_start, line_start, f"{indent}{ctx.text(stmt)}\n")
+    newline = getattr(ctx.source, "newline", "\n")
+    moved = rule.replace_span(line_start, line_start, f"{indent}{ctx.text(stmt)}{newline}")
     inside = rule.replace(stmt, reset) if reset is not None else rule.delete_statement(stmt)
     what = f"reset it with `{reset}` inside" if reset else "reuse it inside"
     return rule.make_fix(f"Allocate `{target.id}` once before the loop and {what}", moved, inside, safe=False)
