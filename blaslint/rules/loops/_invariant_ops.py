@@ -86,8 +86,8 @@ def built_operand(ctx, node: ast.AST) -> bool:
 
 
 def _builds(ctx, node: ast.AST) -> bool:
-    if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
-        return _builds(ctx, node.value)
+    while isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
+        node = node.value
     if isinstance(node, ast.Call):
         q = ctx.resolve_call(node) or ""
         return q.split(".")[0] in ("numpy", "torch") and q.rsplit(".", 1)[-1] in _BUILDERS
@@ -97,10 +97,16 @@ def _builds(ctx, node: ast.AST) -> bool:
 
 
 def _matrix(ctx, node: ast.AST) -> bool:
-    if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.MatMult):
-        return _matrix(ctx, node.left) or _matrix(ctx, node.right)
-    rank = ctx.array_facts(node).rank
-    return rank is not None and rank >= 2
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.BinOp) and not isinstance(n.op, ast.MatMult):
+            stack.extend((n.left, n.right))
+            continue
+        rank = ctx.array_facts(n).rank
+        if rank is not None and rank >= 2:
+            return True
+    return False
 
 
 _FACTOR_OPS = {"cholesky": "cholesky", "qr": "qr", "svd": "svd", "lu": "lu", "lu_factor": "lu", "cho_factor": "cholesky",

@@ -44,7 +44,9 @@ def stored_use(ctx, expr: ast.AST) -> bool:
     if isinstance(par, (ast.For, ast.AsyncFor, ast.comprehension)) and par.iter is expr:
         return True  # its elements become the loop variable, used beyond what we follow
     if isinstance(par, (ast.Assign, ast.AnnAssign)) and par.value is expr:
-        return True  # aliased or stored: x = buf, self.x = buf, d[k] = buf
+        targets = par.targets if isinstance(par, ast.Assign) else [par.target]
+        # out[:, sl] = buf copies the values (a slice assignment); x = buf, self.x = buf, d[k] = buf keep it
+        return not all(isinstance(t, ast.Subscript) and _has_slice(t.slice) for t in targets)
     if isinstance(par, ast.keyword):
         par = ctx.parent(par)
     if isinstance(par, ast.Call) and expr is not par.func:
@@ -54,6 +56,11 @@ def stored_use(ctx, expr: ast.AST) -> bool:
         if isinstance(func, ast.Name) and func.id[:1].isupper():
             return True  # a constructor keeps it: State(np.zeros(n))
     return False
+
+
+def _has_slice(index: ast.AST) -> bool:
+    items = index.elts if isinstance(index, ast.Tuple) else [index]
+    return any(isinstance(i, ast.Slice) or isinstance(i, ast.Constant) and i.value is Ellipsis for i in items)
 
 
 def changed_in_place(ctx, use: ast.Name) -> bool:
