@@ -287,3 +287,19 @@ def hot_loop_buffer_severity(ctx, node: ast.AST, facts, vectorised: bool = True)
             for stmt in body for n in ast.walk(stmt)):
         return "info"
     return "warning" if vectorised else None
+
+
+def facts_note(ctx, nodes) -> str:
+    """`` (`A` is 2-D of shape (n, n) (creation, line 3); ...)`` for the operands whose rank is known."""
+    from blaslint.analysis.evidence import describe_facts
+
+    parts = []
+    for node in nodes:
+        if node is None:
+            continue
+        facts = ctx.array_facts(node)
+        if facts.rank is None:
+            continue
+        text = " ".join(ctx.text(node).split())
+        parts.append(describe_facts(text if len(text) <= 30 else text[:27] + "...", facts))
+    return f" ({'; '.join(parts)})" if parts else ""

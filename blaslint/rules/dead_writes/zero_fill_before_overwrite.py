@@ -9,7 +9,7 @@ from blaslint.analysis.facts import same_dim
 from blaslint.analysis import cost as _cost
 from blaslint.analysis.flow import is_pure_call, mentions
 from blaslint.core.rule import Invalid
-from blaslint.rules._common import has_star_args, hot_loop_buffer_severity, kwarg
+from blaslint.rules._common import facts_note, has_star_args, hot_loop_buffer_severity, kwarg
 from blaslint.rules.dead_writes._fills import (
     ZeroFill,
     _AfterZeroFill,
@@ -270,6 +270,7 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             fix = self.make_fix("Delete the zero-fill", self.delete_statement(stmt))
             msg = (f"`{fill.path}` is zero-filled, but {how} ({ctx.line_ref(write)}) overwrites all of it before "
                    f"anything reads it: delete the fill (one extra pass over the buffer)")
+        msg += facts_note(ctx, [buffer])
         if by_python_loop:
             # the Python loop costs 10^2-10^4 times the fill: worth a note at most
             msg += "; the Python loop writing it element by element costs far more than the fill"

@@ -9,7 +9,7 @@ from blaslint.analysis.facts import known_small
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import LOOP_TYPES
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import ALLOCATORS, hot_loop_buffer_severity, in_assertion
+from blaslint.rules._common import ALLOCATORS, facts_note, hot_loop_buffer_severity, in_assertion
 from blaslint.rules.loops import _reuse
 from blaslint.rules.loops._hoist import filled_by_python_loop, hoist_fix, vectorised_overwrite
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_around
@@ -146,6 +146,7 @@ class AllocationInLoop(Rule):
                    f"allocation")
         else:
             how = "; costs an allocation and fresh pages per step, noticeable for large arrays"
+        how += facts_note(ctx, [node])
         self.report(node, f"`{func}(...)` allocates a new array of the same shape on every iteration of "
                           f"{_loop_line(loop, ctx.line_ref)}: allocate it once before the loop and reuse it (write into it "
                           f"with `out=` or `[:] =`){how}", hoist_fix(self, node, q, loop),

@@ -7,6 +7,7 @@ import ast
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import SCOPE_TYPES
 from blaslint.core.rule import Invalid, Rule
+from blaslint.rules._common import facts_note, product_operands, transposed_copy
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches, timed_loop
 from blaslint.analysis import cost as _cost
 from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls
@@ -184,7 +185,11 @@ class LoopInvariantLinalg(Rule):
         if why == "changed":
             msg += "; the loop writes into the result, so keep a `.copy()` of the hoisted value per iteration"
         msg += _assumption(ctx, node, loop)
-        self.report(node, msg, cost=invariant_cost(ctx, node, what, loop))
+        cost = invariant_cost(ctx, node, what, loop)
+        msg += facts_note(ctx, _operands(ctx, node))
+        if cost.loop:
+            msg += f"; {cost.before} {cost.loop}, {cost.after} when hoisted"
+        self.report(node, msg, cost=cost)
 
     def _check_solve(self, node: ast.AST) -> None:
         """``solve(A, b_i)`` / ``lstsq(A, b_i)``: ``A`` is factorised again for every right-hand side."""
@@ -202,7 +207,8 @@ class LoopInvariantLinalg(Rule):
                 else "a QR or SVD of it, or its `pinv` if it is small")
         self.report(node, f"`{name}` factorises `{text}`, which does not change in {_loop_line(loop, ctx.line_ref)}, again "
                           f"on every iteration: factorise it once before the loop ({once}), or solve for all "
-                          f"right-hand sides in one call (stacked as columns){assumed}",
+                          f"right-hand sides in one call (stacked as columns){assumed}"
+                          f"{facts_note(ctx, [matrix])}",
                     cost=_cost.loop_invariant(ctx, node, "solve" if name == "solve" else "qr",
                                               ctx.array_facts(matrix), loop=loop))
 
@@ -248,6 +254,19 @@ def _assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
         return ""
     calls = invariant_despite_calls(ctx, node, loop)
     return f" (assuming {calls} in the loop, which are not given its operands, leave them unchanged)" if calls else ""
+
+
+def _operands(ctx, node: ast.AST) -> list:
+    """The arrays an operation reads, for the facts its message names."""
+    pair = product_operands(ctx, node)
+    if pair is not None:
+        return list(pair)
+    copy = transposed_copy(ctx, node)
+    if copy is not None:
+        return [copy.source]
+    if isinstance(node, ast.Call):
+        return [a for a in node.args[:2] if not isinstance(a, (ast.Constant, ast.Starred))]
+    return []
 
 
 def _contains(outer: ast.AST, node: ast.AST) -> bool:
