@@ -66,7 +66,9 @@ def _code_fingerprint() -> str:
 
 def run_key(settings, options) -> str:
     """Hash of everything, besides the file itself, that decides a file's findings."""
-    public = {k: v for k, v in vars(settings).items() if not k.startswith("_")}
+    # the loaded run-time facts are keyed by tuples; the facts file enters through its digest in
+    # settings.fingerprint()
+    public = {k: v for k, v in vars(settings).items() if not k.startswith("_") and k != "runtime_facts"}
     public["project_root"] = os.path.abspath(settings.project_root)
     data = json.dumps({
         "version": __version__, "code": _code_fingerprint(), "python": list(sys.version_info[:2]),

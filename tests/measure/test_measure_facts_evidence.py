@@ -104,3 +104,24 @@ def test_a_finding_the_code_alone_shows_does_not_cite_the_run(tmp_path, capsys):
     assert [d for d in after if d["code"] == "BL401"] == before
     # what only the run shows (the batched product over `mats` needs `transform`'s rank) cites it
     assert all("observed at run time" in d["message"] for d in after if d["code"] != "BL401")
+
+
+def test_facts_work_with_the_cache_on(tmp_path, capsys, monkeypatch):
+    """The default run uses the lint cache: loaded facts (tuple-keyed) must not break its run key, and a
+    changed facts file must not serve findings cached under the old one."""
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "model.py"
+    src.write_text(DOT)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    facts = facts_file(tmp_path, "model.py", "score", {"weights": ([500], "float64"), "values": ([500], "float64")})
+
+    def run(*extra):
+        code = main(["--isolated", *cache, "--show-all", "--output-format", "json", *extra, str(src)])
+        out = capsys.readouterr().out
+        return code, json.loads(out) if out.strip() else []
+
+    code, first = run("--facts", facts)
+    assert code == 1 and [d["code"] for d in first] == ["BL503"]
+    assert run("--facts", facts)[1] == first  # served from the cache, same findings
+    facts_file(tmp_path, "model.py", "score", {"weights": ([500, 3], "int64"), "values": ([500, 3], "int64")})
+    assert [d["code"] for d in run("--facts", facts)[1]] == []  # integer 2-D arrays: no BLAS dot
