@@ -51,3 +51,14 @@ def test_integer_products_are_not_called_blas_dots(dtype):
             f"a = np.ones((100, 100), dtype={dtype})\nb = np.ones((100, 100), dtype={dtype})\n"
             "s = (a * b).sum()\n")
     assert bl503(code) == []
+
+
+def test_a_product_with_an_operand_of_unknown_rank_is_not_called_an_inner_product():
+    # `x[:, i]` may be 2-D when `x` is 3-D: then `weights` is n x n and `np.sum(weights * y)` is no dot of y
+    code = ("import numpy as np\n"
+            "def d(x, n):\n    delta = np.ones(n)\n    y = np.ones(n)\n"
+            "    for i in range(n):\n        weights = delta * x[:, i]\n        s = np.sum(weights * y)\n    return s\n")
+    assert bl503(code) == []
+    x = np.random.rand(4, 4, 4)
+    w = np.ones(4) * x[:, 1]
+    assert w.shape == (4, 4) and np.ndim(np.sum(w * np.ones(4))) == 0 and np.ndim(w @ np.ones(4)) == 1

@@ -190,6 +190,8 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
         return None  # the 1-D dot: the rule's own check
     if (fa.rank == 1) != (fb.rank == 1) and fa.rank is not None and fb.rank is not None:
         return None
+    if (fa.rank is None) != (fb.rank is None) and sq is None:
+        return None  # one rank unknown beside a known one: the product may broadcast (not an inner product)
     if not (array_evidence(ctx, a) and array_evidence(ctx, b)) or sq is None and _broadcasts(ctx, a, b):
         return None
     if known_small(fa) or known_small(fb) or _lib(ctx, red, a, b) in (None, "torch", "geomstats"):

@@ -161,7 +161,9 @@ def array_evidence(ctx, expr, depth: int = 0) -> str | None:
             return "reshaped" if expr.func.attr == "reshape" else array_evidence(ctx, expr.func.value, depth + 1)
         return None
     if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.MatMult):
-        return array_evidence(ctx, expr.left, depth + 1) or array_evidence(ctx, expr.right, depth + 1)
+        why = array_evidence(ctx, expr.left, depth + 1) or array_evidence(ctx, expr.right, depth + 1)
+        # the other operand may broadcast to more dimensions: an exact rank of one operand is a lower bound
+        return f"at least {why}" if why and why[0].isdigit() else why
     if isinstance(expr, ast.UnaryOp):
         return array_evidence(ctx, expr.operand, depth + 1)
     if isinstance(expr, ast.Name):
