@@ -40,3 +40,52 @@ def _is_direct_operand(ctx, node) -> bool:
         par = ctx.parent(par)  # the receiver of `A.dot(B)`
     ops = product_operands(ctx, par) if par is not None else None
     return ops is not None and any(op is node for op in ops)
+
+
+# -- product spellings beyond `@`/`np.dot` -----------------------------------------
+
+# The last name of an imported function that is a matrix product whatever module it
+# comes from (`scipy.dot`, `geomstats.backend.matmul`, `jnp.dot`, a project's own `matvec`).
+_PRODUCT_FUNC_NAMES = {"dot", "matmul", "matvec", "mm", "mv", "bmm"}
+_CHAIN_FUNC_NAMES = {"multi_dot", "mdot"}
+
+
+def product_pair(ctx, node) -> tuple[ast.AST, ast.AST] | None:
+    """(left, right) of a two-factor matrix product in any spelling the algebra rules know.
+
+    Beyond ``product_operands`` (``@``, ``np.dot``, ``np.matmul``, ``.dot``): ``torch.bmm`` and
+    a product imported from elsewhere (``from scipy import dot``, ``gs.matmul``, ``gs.matvec``).
+    A function defined in the file itself is not trusted (it may do anything).
+    """
+    ops = product_operands(ctx, node)
+    if ops is not None:
+        return ops
+    if not isinstance(node, ast.Call) or node.keywords or len(node.args) != 2 \
+            or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    q = ctx.resolve_call(node)
+    if not q or "." not in q or q.startswith("numpy.") and q not in ("numpy.dot", "numpy.matmul"):
+        return None
+    if q.startswith("torch.") and q != "torch.bmm":
+        return None
+    return (node.args[0], node.args[1]) if q.rsplit(".", 1)[1] in _PRODUCT_FUNC_NAMES else None
+
+
+def chain_factors(ctx, node) -> list | None:
+    """The factors of an n-ary product call: ``np.linalg.multi_dot([A, B, C])`` (any module's
+    ``multi_dot``), ``Matrices.mul(A, B, C)``; None for anything else."""
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    q = ctx.resolve_call(node)
+    if not q or "." not in q:
+        return None
+    last = q.rsplit(".", 1)[1]
+    if last in _CHAIN_FUNC_NAMES and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
+        elts = node.args[0].elts
+    elif q.endswith("Matrices.mul") and len(node.args) >= 2:
+        elts = node.args
+    else:
+        return None
+    if len(elts) < 2 or any(isinstance(e, ast.Starred) for e in elts):
+        return None
+    return list(elts)
