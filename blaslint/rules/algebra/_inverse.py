@@ -68,9 +68,9 @@ def narrow_side(ctx, other: ast.AST, side: str) -> str | None:
 def kept_operator(ctx, product: ast.AST, other: ast.AST) -> bool:
     """Is ``inv(A) @ M`` (``M`` not known to be a vector) a precomputed operator that is kept?
 
-    Stored on an attribute or in a container, handed to a call that is not a product (a cache),
-    or bound to a name used twice or in a loop: a pseudo-inverse-like matrix formed once and
-    applied to many right sides, where solving each time would not be cheaper.
+    Stored on an attribute or in a container, handed to a method of the object (a cache), or
+    bound to a name used inside a loop: a pseudo-inverse-like matrix formed once and applied to
+    many right sides, where solving each time would not be cheaper.
     """
     if ctx.array_facts(other).rank == 1:
         return False
@@ -88,17 +88,17 @@ def kept_operator(ctx, product: ast.AST, other: ast.AST) -> bool:
     binding = next((b for b in _bindings_at(ctx, target)), None)
     if binding is None:
         return False
-    uses = ctx.uses(binding)
-    if len(uses) >= 2:
-        return True
     bind_loops = _loops_in_scope(ctx, par)
-    for use in uses:
+    for use in ctx.uses(binding):
         if any(lp not in bind_loops for lp in _loops_in_scope(ctx, use)):
             return True
         up = ctx.parent(use)
-        if isinstance(up, ast.Call) and use in up.args and product_pair(ctx, up) is None \
-                and chain_factors(ctx, up) is None:
-            return True
+        if isinstance(up, ast.Call) and use in up.args and isinstance(up.func, ast.Attribute) \
+                and isinstance(up.func.value, ast.Name) and up.func.value.id == "self":
+            return True  # self.cache_set(key, op)
+        if isinstance(up, ast.Assign) and up.value is use \
+                and any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in up.targets):
+            return True  # self.op = op
     return False
 
 
@@ -107,3 +107,41 @@ def _bindings_at(ctx, target: ast.Name):
     for b in ctx.scope_of(target).bindings.get(target.id, []):
         if b.node is target:
             yield b
+
+
+def wide_side(ctx, other: ast.AST, side: str, depth: int = 0) -> bool:
+    """Is there evidence that ``other`` is a matrix with many (or an unknown number of) columns?
+
+    Known rank >= 2 without a small width, a transpose (``M.T``: pointless on a vector), a
+    2-D slice (``y[50:, :]``), or a name bound to an array created with a 2-tuple shape
+    (``standard_normal((nobs, b))``) or derived from one.
+    """
+    if depth > 4 or other is None:
+        return False
+    f = ctx.array_facts(other)
+    if f.rank is not None:
+        return f.rank >= 2 and narrow_side(ctx, other, side) is None
+    if isinstance(other, ast.Attribute) and other.attr in ("T", "mT"):
+        return True
+    if isinstance(other, ast.Subscript):
+        idx = other.slice
+        if isinstance(idx, ast.Tuple) and len(idx.elts) >= 2 and isinstance(idx.elts[-1], ast.Slice):
+            return True
+        return wide_side(ctx, other.value, side, depth + 1) if isinstance(idx, ast.Slice) else False
+    if isinstance(other, ast.Call):
+        for a in [*other.args[:1], *(k.value for k in other.keywords if k.arg in ("size", "shape"))]:
+            if isinstance(a, ast.Tuple) and len(a.elts) >= 2:
+                return True
+        func = other.func
+        if isinstance(func, ast.Attribute) and func.attr in ("copy", "astype") and not other.args[1:]:
+            return wide_side(ctx, func.value, side, depth + 1)
+        if other.args and ctx.resolve_call(other) in ("numpy.cumsum", "numpy.asarray", "numpy.array", "numpy.copy"):
+            return wide_side(ctx, other.args[0], side, depth + 1)
+        return False
+    if isinstance(other, ast.BinOp) and not isinstance(other.op, ast.MatMult):
+        return wide_side(ctx, other.left, side, depth + 1) or wide_side(ctx, other.right, side, depth + 1)
+    if isinstance(other, ast.Name):
+        binding = ctx.reaching_binding(other)
+        if binding is not None and binding.kind == "assign" and binding.value is not None:
+            return wide_side(ctx, binding.value, side, depth + 1)
+    return False

@@ -63,7 +63,7 @@ def product_pair(ctx, node) -> tuple[ast.AST, ast.AST] | None:
     if not isinstance(node, ast.Call) or node.keywords or len(node.args) != 2 \
             or any(isinstance(a, ast.Starred) for a in node.args):
         return None
-    q = ctx.resolve_call(node)
+    q = ctx.resolve_call(node) or _relative_import_call(ctx, node)
     if not q or "." not in q or q.startswith("numpy.") and q not in ("numpy.dot", "numpy.matmul"):
         return None
     if q.startswith("torch.") and q != "torch.bmm":
@@ -76,7 +76,7 @@ def chain_factors(ctx, node) -> list | None:
     ``multi_dot``), ``Matrices.mul(A, B, C)``; None for anything else."""
     if not isinstance(node, ast.Call) or node.keywords:
         return None
-    q = ctx.resolve_call(node)
+    q = ctx.resolve_call(node) or _relative_import_call(ctx, node)
     if not q or "." not in q:
         return None
     last = q.rsplit(".", 1)[1]
@@ -89,3 +89,20 @@ def chain_factors(ctx, node) -> list | None:
     if len(elts) < 2 or any(isinstance(e, ast.Starred) for e in elts):
         return None
     return list(elts)
+
+
+def _relative_import_call(ctx, call: ast.Call) -> str | None:
+    """``.util.multi_dot`` for ``util.multi_dot(...)`` / ``multi_dot(...)`` imported from the
+    package itself (``from .. import util``, ``from .helpers import matvec``)."""
+    func = call.func
+    head = func
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    if not isinstance(head, ast.Name):
+        return None
+    scope = ctx.binding_scope(head)
+    bindings = scope.bindings.get(head.id, []) if scope is not None else []
+    if not bindings or not all(b.kind == "import" and isinstance(b.stmt, ast.ImportFrom) and b.stmt.level
+                               for b in bindings):
+        return None
+    return "." + ctx.text(func)
