@@ -106,3 +106,20 @@ def _relative_import_call(ctx, call: ast.Call) -> str | None:
                                for b in bindings):
         return None
     return "." + ctx.text(func)
+
+
+def is_factor(ctx, node) -> bool:
+    """Is ``node`` a factor of the product it sits in, in any spelling (two-factor or n-ary)?"""
+    par = ctx.parent(node)
+    if isinstance(par, ast.Attribute) and par.value is node and isinstance(ctx.parent(par), ast.Call) \
+            and ctx.parent(par).func is par:
+        par = ctx.parent(par)  # the receiver of `A.dot(B)`
+    if par is None:
+        return False
+    ops = product_pair(ctx, par)
+    if ops is not None:
+        return any(op is node for op in ops)
+    if isinstance(par, (ast.List, ast.Tuple)):
+        par = ctx.parent(par)
+    factors = chain_factors(ctx, par) if par is not None else None
+    return factors is not None and any(f is node for f in factors)
