@@ -10,6 +10,7 @@ a slice of a vector; a name bound to any of these.
 from __future__ import annotations
 
 import ast
+import re
 
 _SPECTRUM = {  # decomposition -> position of its spectrum in the result tuple
     "numpy.linalg.eigh": 0, "numpy.linalg.eig": 0, "numpy.linalg.svd": 1,
@@ -20,9 +21,24 @@ _SPECTRUM_ONLY = {"numpy.linalg.eigvalsh", "numpy.linalg.eigvals", "scipy.linalg
                   "scipy.linalg.eigvals", "scipy.linalg.svdvals", "torch.linalg.eigvalsh",
                   "torch.linalg.svdvals", "numpy.linalg.svd_values"}
 _ELEMENTWISE = {"sqrt", "exp", "log", "abs", "absolute", "sign", "square", "reciprocal", "real", "conj",
-                "log1p", "expm1", "sin", "cos", "clip", "maximum", "minimum", "where", "power", "float_power"}
+                "log1p", "expm1", "sin", "cos", "tan", "tanh", "arctan", "arcsin", "arccos", "clip", "maximum",
+                "minimum", "where", "power", "float_power", "negative", "positive", "round"}
+_MATRIX_FACTORS = {  # decomposition -> positions of its matrix outputs
+    "numpy.linalg.qr": (0, 1), "numpy.linalg.svd": (0, 2), "numpy.linalg.eigh": (1,), "numpy.linalg.eig": (1,),
+    "scipy.linalg.qr": (0, 1), "scipy.linalg.svd": (0, 2), "scipy.linalg.eigh": (1,), "scipy.linalg.eig": (1,),
+}
 _CONCAT = {"numpy.concatenate", "numpy.hstack", "numpy.append", "numpy.r_", "torch.cat", "torch.hstack"}
 MAX_DEPTH = 6
+_NUMPY_ALIKES = ("autograd.numpy.", "jax.numpy.", "cupy.")
+
+
+def numpy_name(q: str | None) -> str | None:
+    """``autograd.numpy.linalg.svd`` -> ``numpy.linalg.svd``: work-alikes with numpy's semantics."""
+    if q:
+        for prefix in _NUMPY_ALIKES:
+            if q.startswith(prefix):
+                return "numpy." + q[len(prefix):]
+    return q
 
 
 def vector_evidence(ctx, d: ast.AST, depth: int = 0) -> str | None:
@@ -36,7 +52,9 @@ def vector_evidence(ctx, d: ast.AST, depth: int = 0) -> str | None:
         return "a list of scalars" if _flat_literal(ctx, d) else None
     if isinstance(d, ast.UnaryOp):
         return vector_evidence(ctx, d.operand, depth + 1)
-    if isinstance(d, ast.BinOp) and not isinstance(d.op, ast.MatMult):
+    if isinstance(d, ast.BinOp) and isinstance(d.op, ast.MatMult):
+        return _matvec_evidence(ctx, d.left, d.right)
+    if isinstance(d, ast.BinOp):
         for vec, other in ((d.left, d.right), (d.right, d.left)):
             if _scalar(ctx, other):
                 why = vector_evidence(ctx, vec, depth + 1)
@@ -45,7 +63,7 @@ def vector_evidence(ctx, d: ast.AST, depth: int = 0) -> str | None:
         return None
     if isinstance(d, ast.Subscript):
         base = d.value
-        if ctx.qualname(base) == "numpy.r_":
+        if numpy_name(ctx.qualname(base)) == "numpy.r_":
             return _concat_evidence(ctx, d.slice.elts if isinstance(d.slice, ast.Tuple) else [d.slice], depth)
         if isinstance(d.slice, ast.Tuple):
             return None
@@ -59,13 +77,17 @@ def vector_evidence(ctx, d: ast.AST, depth: int = 0) -> str | None:
 
 
 def _call_evidence(ctx, call: ast.Call, depth: int) -> str | None:
-    q = ctx.resolve_call(call)
+    q = numpy_name(ctx.resolve_call(call))
     if q in _SPECTRUM_ONLY:
         return f"`{_short(ctx, call)}` is the spectrum of a matrix (1-D)"
     if q in ("numpy.linalg.svd", "scipy.linalg.svd") and any(
             k.arg == "compute_uv" and isinstance(k.value, ast.Constant) and k.value.value is False
             for k in call.keywords):
         return f"`{_short(ctx, call)}` is the spectrum of a matrix (1-D)"
+    if q == "numpy.diag" and len(call.args) == 1 and not call.keywords and _matrix_evidence(ctx, call.args[0]):
+        return f"`{_short(ctx, call)}` is the diagonal of a matrix"
+    if q in ("numpy.dot", "numpy.matmul") and len(call.args) == 2 and not call.keywords:
+        return _matvec_evidence(ctx, call.args[0], call.args[1])
     if q == "numpy.append" and len(call.args) == 2 and not call.keywords:
         return "`np.append` without an axis returns a flat array"
     if q in _CONCAT and call.args:
@@ -85,14 +107,15 @@ def _call_evidence(ctx, call: ast.Call, depth: int) -> str | None:
 
 def _name_evidence(ctx, name: ast.Name, depth: int) -> str | None:
     binding = ctx.reaching_binding(name)
-    if binding is None or binding.kind != "assign" or not isinstance(binding.stmt, ast.Assign) \
-            or len(binding.stmt.targets) != 1:
+    if binding is None or binding.kind == "param":
+        return documented_vector(ctx, name)
+    if binding.kind != "assign" or not isinstance(binding.stmt, ast.Assign) or len(binding.stmt.targets) != 1:
         return None
     target, value = binding.stmt.targets[0], binding.stmt.value
     if target is binding.node:
         return vector_evidence(ctx, value, depth + 1)
     if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Call):
-        q = ctx.resolve_call(value)
+        q = numpy_name(ctx.resolve_call(value))
         if q is None and isinstance(value.func, ast.Attribute) and value.func.attr == "svd" and not value.args:
             q = "torch.svd" if ctx.array_facts(value.func.value).lib in ("torch", None) else None
         pos = _SPECTRUM.get(q)
@@ -138,3 +161,90 @@ def _scalar(ctx, e) -> bool:
 def _short(ctx, node) -> str:
     text = ctx.text(node)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -- a parameter's documented shape (until the shape engine reads docstrings) -----------------
+
+_DOC_SHAPE = re.compile(r"\(([^()]*)\)")
+
+
+def documented_rank(ctx, name: ast.Name) -> tuple[int, int] | None:
+    """(rank, docstring line) of a parameter documented numpydoc-style (``sig : array (g, )``,
+    ``evals : (3,) ndarray``, ``w : ndarray of shape (n,)``); soft evidence: never fixed on."""
+    scope_node = ctx.scope_node_of(name)
+    if not isinstance(scope_node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    params = {a.arg for a in [*scope_node.args.posonlyargs, *scope_node.args.args, *scope_node.args.kwonlyargs]}
+    if name.id not in params:
+        return None
+    doc = ast.get_docstring(scope_node, clean=False)
+    if not doc or not scope_node.body or not isinstance(scope_node.body[0], ast.Expr):
+        return None
+    first = scope_node.body[0].lineno
+    for i, line in enumerate(doc.splitlines()):
+        head, sep, rest = line.strip().partition(":")
+        if not sep or name.id not in [h.strip() for h in head.split(",")]:
+            continue
+        m = _DOC_SHAPE.search(rest)
+        if m is None:
+            return None
+        dims = [x for x in (p.strip() for p in m.group(1).split(",")) if x]
+        return (len(dims), first + i) if dims and len(dims) <= 4 else None
+    return None
+
+
+def documented_vector(ctx, name: ast.Name) -> str | None:
+    """Why a parameter (or a name only rebound to itself or a default) is 1-D by its docstring."""
+    got = documented_rank(ctx, name)
+    if got is None or got[0] != 1:
+        return None
+    scope = ctx.scope_of(name)
+    for b in scope.bindings.get(name.id, []):
+        if b.kind == "param":
+            continue
+        if b.kind != "assign" or b.value is None:
+            return None
+        v = b.value
+        same = isinstance(v, ast.Call) and v.args and isinstance(v.args[0], ast.Name) and v.args[0].id == name.id \
+            and ctx.resolve_call(v) in ("numpy.asarray", "numpy.array", "numpy.asanyarray")
+        if not same and vector_evidence(ctx, v, MAX_DEPTH - 1) is None and not isinstance(v, ast.Name):
+            return None
+    return f"`{name.id}` is 1-D (docstring, line {got[1]})"
+
+
+def rank_of(ctx, expr) -> int | None:
+    """The rank from the facts, else from a parameter's docstring."""
+    r = ctx.array_facts(expr).rank
+    if r is None and isinstance(expr, ast.Name):
+        doc = documented_rank(ctx, expr)
+        if doc is not None and ctx.reaching_binding(expr) in (None,) or doc is not None and \
+                ctx.reaching_binding(expr).kind == "param":
+            r = doc[0]
+    if r is None and isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
+        r = rank_of(ctx, expr.value)
+    return r
+
+
+def _matvec_evidence(ctx, a, b) -> str | None:
+    """A matrix times a vector (either side) is a vector."""
+    ra, rb = rank_of(ctx, a), rank_of(ctx, b)
+    if {ra, rb} == {1, 2}:
+        return f"`{_short(ctx, a)} @ {_short(ctx, b)}` is a matrix times a vector"
+    return None
+
+
+def _matrix_evidence(ctx, m) -> bool:
+    """Is ``m`` a matrix: 2-D facts or docstring, or a matrix factor of a decomposition (``r`` of ``qr``)?"""
+    if rank_of(ctx, m) == 2:
+        return True
+    if not isinstance(m, ast.Name):
+        return False
+    binding = ctx.reaching_binding(m)
+    if binding is None or binding.kind != "assign" or not isinstance(binding.stmt, ast.Assign):
+        return False
+    target, value = binding.stmt.targets[0], binding.stmt.value
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Call):
+        pos = _MATRIX_FACTORS.get(numpy_name(ctx.resolve_call(value)), ())
+        return any(i < len(target.elts) and target.elts[i] is binding.node for i in pos) \
+            and rank_of(ctx, value.args[0]) in (None, 2) if value.args else False
+    return False

@@ -13,7 +13,8 @@ from blaslint.rules.algebra._products import MATMUL_PREC, _rank, chain_factors, 
 
 # -- BL402 ----------------------------------------------------------------------
 
-DIAG_BUILDERS = {"numpy.diag", "torch.diag", "numpy.diagflat"}
+# numpy work-alikes (autograd, jax, cupy) build the same dense matrix
+DIAG_BUILDERS = {"numpy.diag", "torch.diag", "numpy.diagflat", "autograd.numpy.diag", "jax.numpy.diag", "cupy.diag"}
 
 
 class DiagonalMatmul(Rule):
