@@ -179,8 +179,21 @@ def test_bl403_fixes_run_the_same(code, expect):
     "import numpy as np\ndef sq_norms(X):\n    return np.diag(X @ X.T)\n",
     "import numpy as np\ndef sq_norms(X):\n    return np.diag(np.dot(X.T, X))\n",
     "import numpy as np\ndef leverage(X, S):\n    return np.diag(X @ S @ X.T)\n",
-    # entries picked with unknown indices: still only entries
-    "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
+    # entries read in a loop over a range: several entries, each costing a whole product
+    "import numpy as np\ndef f(A, B, n):\n    t = 0\n    for i in range(n):\n        t += (A @ B)[i, i]\n"
+    "    return t\n",
+    # a literal index past the first: the axis has other entries
+    "import numpy as np\ndef f(A, B):\n    return (A @ B)[2]\n",
+    # the trace of a power, of a sum of products, of a scaled product; a backend's trace; einsum traces
+    "import numpy as np\ndef f(A):\n    return np.trace(np.linalg.matrix_power(A, 2))\n",
+    "import numpy as np\ndef f(A, B, C, D):\n    return np.trace(A @ B - C @ D)\n",
+    "import numpy as np\ndef f(E, reps):\n    return np.sqrt(np.diag(E.T.dot(E) / reps))\n",
+    "import geomstats.backend as gs\ndef f(a, b):\n    return gs.trace(gs.matmul(a, b))\n",
+    "import numpy as np\ndef f(omega, m):\n    return np.einsum('...ii', omega @ np.linalg.inv(m))\n",
+    "import numpy as np\ndef f(bvecs, T):\n    return np.diag(np.linalg.multi_dot([bvecs, T, bvecs.T]))\n",
+    # np.diag of a product of two arrays that are at least 2-D (rows of a stack of triangles)
+    "import numpy as np\ndef f(tri, d):\n    e0 = tri[:, 1, :] - tri[:, 0, :]\n    P = np.cross(d, tri[:, 2, :])\n"
+    "    return np.diag(np.dot(e0, P.T))\n",
 ])
 def test_bl403_found_without_ranks(code):
     (d,) = found(code, "BL403")
@@ -205,6 +218,14 @@ def test_bl403_torch_fix_runs_the_same():
     "import numpy as np\ndef f(R, p):\n    return (R @ p.reshape(-1, 1))[:, 0]\n",
     # a product of unknown rank given to np.diag: maybe a vector, then np.diag builds
     "import numpy as np\ndef f(A, x):\n    return np.diag(A @ x)\n",
+    # an entry of a product that may be 1 x 1: a quadratic form on a column vector, a (1, n) row
+    "import numpy as np\ndef f(r, S):\n    return (r.T @ S @ r)[0, 0]\n",
+    "import numpy as np\ndef f(v):\n    return (v.dot(v.T))[0, 0]\n",
+    "import numpy as np\ndef f(mu, h):\n    return np.dot(mu.T, h)[0, 0]\n",
+    "import numpy as np\ndef f(args, h):\n    x = np.array(args)\n    return np.dot(x, h)[0]\n",
+    "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
+    # already the einsum form
+    "import numpy as np\ndef f(A, B):\n    return np.einsum('...ij,...ji->...', A, B)\n",
 ])
 def test_bl403_look_alikes_are_silent(code):
     assert not found(code, "BL403")
