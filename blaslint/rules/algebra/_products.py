@@ -19,6 +19,30 @@ def _loops_in_scope(ctx, node) -> list:
     return loops
 
 
+def _used_once_binding(ctx, name: ast.AST, accept_value) -> "object | None":
+    """The binding of ``name`` if it is ``name = <value>`` (accepted by ``accept_value``), used only here.
+
+    A use inside a loop or comprehension the binding is not in counts as many uses.
+    """
+    if not isinstance(name, ast.Name):
+        return None
+    binding = ctx.reaching_binding(name)
+    if binding is None or binding.kind != "assign" or binding.value is None:
+        return None
+    stmt = binding.stmt
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or stmt.targets[0] is not binding.node:
+        return None
+    if not accept_value(binding.value):
+        return None
+    uses = ctx.uses(binding)
+    if len(uses) != 1 or uses[0] is not name:
+        return None
+    bind_loops = _loops_in_scope(ctx, stmt)
+    if any(lp not in bind_loops for lp in _loops_in_scope(ctx, name)):
+        return None
+    return binding
+
+
 # -- shared by BL402-BL405 -------------------------------------------------------
 
 MATMUL_PREC = 12  # `@`, `*`: same precedence, left-associative

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import NamedTuple
 import ast
 
+from blaslint.analysis import cost as cost_model
 from blaslint.core.rule import Invalid, Rule
+from blaslint.rules.algebra._diagonal import documented_rank, rank_of
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
-from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank
+from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank, _used_once_binding
 
 
 # -- BL404 ----------------------------------------------------------------------
@@ -22,17 +24,24 @@ class _Chain(NamedTuple):
     leaves: list          # operand nodes, left to right
     tree: object          # nested (left, right) tuples of leaf indices, as written
     nodes: list           # the product nodes of the chain
+    via: list             # bindings of names the chain was followed through (no fix then)
 
 
 MAX_CHAIN_DEPTH = 64
 
 
-def _flatten_chain(ctx, node) -> _Chain:
+def _flatten_chain(ctx, node, follow_names: bool = False) -> _Chain:
     leaves: list = []
     nodes: list = []
+    via: list = []
 
     def walk(n, depth=0):
         ops = product_operands(ctx, n)
+        if ops is None and follow_names and depth <= MAX_CHAIN_DEPTH:
+            binding = _used_once_binding(ctx, n, lambda v: product_operands(ctx, v) is not None)
+            if binding is not None:  # `P = inv(G) @ M.T` ... `P @ data`: one chain, written in two lines
+                via.append(binding)
+                return walk(binding.value, depth + 1)
         if ops is None or depth > MAX_CHAIN_DEPTH:  # deeper: an opaque operand, not a RecursionError
             leaves.append(n)
             return len(leaves) - 1
@@ -42,7 +51,7 @@ def _flatten_chain(ctx, node) -> _Chain:
         return (left, right)
 
     tree = walk(node)
-    return _Chain(leaves, tree, nodes)
+    return _Chain(leaves, tree, nodes, via)
 
 
 def _dims(ctx, leaf, rank):
@@ -169,10 +178,13 @@ class MatrixChainOrder(Rule):
         if _is_direct_operand(ctx, node) or in_assertion(ctx, node):
             return  # only the outermost product of a chain; tests' reference values
         chain = _flatten_chain(ctx, node)
+        ranks = [rank_of(ctx, leaf) for leaf in chain.leaves]
+        if len(chain.leaves) < 3 or any(r not in (1, 2) for r in ranks):
+            chain = _flatten_chain(ctx, node, follow_names=True)
+            ranks = [rank_of(ctx, leaf) for leaf in chain.leaves]
         n = len(chain.leaves)
         if n < 3:
             return
-        ranks = [_rank(ctx, leaf) for leaf in chain.leaves]
         if any(r not in (1, 2) for r in ranks) or any(r != 2 for r in ranks[1:-1]):
             return
         dims = self._chain_dims(chain, ranks)
@@ -180,9 +192,22 @@ class MatrixChainOrder(Rule):
         if verdict is None:
             return
         saving, best_tree, how = verdict
-        fix = self._fix(node, chain, best_tree)
-        self.report(node, f"matrix chain `{ctx.text(node)}` is evaluated left to right, {how}: "
-                          f"{saving} (NumPy never reorders a chain)", fix)
+        soft = any(ctx.array_facts(leaf).rank is None for leaf in chain.leaves)  # a rank from a docstring
+        fix = None if chain.via or soft else self._fix(node, chain, best_tree)
+        text = self._render_plain(chain, chain.tree)
+        via = f" (through `{'`, `'.join(b.name for b in chain.via)}`, bound once)" if chain.via else ""
+        facts = "; ".join(self._rank_words(leaf, r) for leaf, r in zip(chain.leaves, ranks) if r == 1)
+        self.report(node, f"matrix chain `{text}`{via} is evaluated left to right, {how}"
+                          f"{f' ({facts})' if facts else ''}: {saving} (NumPy never reorders a chain)", fix,
+                    cost=cost_model.chain_order(ctx, node, [ctx.array_facts(leaf) for leaf in chain.leaves]))
+
+    def _rank_words(self, leaf, rank) -> str:
+        text = self.ctx.text(leaf)
+        if self.ctx.array_facts(leaf).rank is None and isinstance(leaf, ast.Name):
+            doc = documented_rank(self.ctx, leaf)
+            if doc is not None:
+                return f"`{text}` is {rank}-D (docstring, line {doc[1]})"
+        return f"`{text}` is {rank}-D"
 
     def _has_matrix_product(self, chain, ranks) -> bool:
         def kind(t):  # rank of a subtree's result; records a matrix-matrix product
