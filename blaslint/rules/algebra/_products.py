@@ -70,7 +70,8 @@ def _is_direct_operand(ctx, node) -> bool:
 
 # The last name of an imported function that is a matrix product whatever module it
 # comes from (`scipy.dot`, `geomstats.backend.matmul`, `jnp.dot`, a project's own `matvec`).
-_PRODUCT_FUNC_NAMES = {"dot", "matmul", "matvec", "mm", "mv", "bmm"}
+_PRODUCT_FUNC_NAMES = {"dot", "matmul", "matvec", "mm", "mv", "bmm", "multiprod"}
+_TRANSPOSE_FUNC_NAMES = {"multitransp", "transpose"}
 _CHAIN_FUNC_NAMES = {"multi_dot", "mdot"}
 
 
@@ -147,3 +148,46 @@ def is_factor(ctx, node) -> bool:
         par = ctx.parent(par)
     factors = chain_factors(ctx, par) if par is not None else None
     return factors is not None and any(f is node for f in factors)
+
+
+def transposed_operand(ctx, node) -> ast.AST | None:
+    """The array ``node`` transposes: ``X.T``, ``X.transpose()``, ``np.transpose(X)``, a project's
+    ``multitransp(X)`` (the last two axes of a stack)."""
+    from blaslint.rules._common import transposed_view_source
+
+    src = transposed_view_source(ctx, node)
+    if src is not None:
+        return src
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        q = ctx.resolve_call(node) or _relative_import_call(ctx, node)
+        if q and q.rsplit(".", 1)[-1] == "multitransp":
+            return node.args[0]
+    return None
+
+
+def twin_keys(ctx, node, pure) -> tuple | None:
+    """(key of ``L @ R``, key of its transpose ``R^T @ L^T``) in one vocabulary, or None when an
+    operand is not pure: two products whose keys cross are transposes of each other."""
+    from blaslint.analysis.structure import structure_key
+
+    ops = product_pair(ctx, node)
+    if ops is None:
+        return None
+    okeys = []
+    for op in ops:
+        inner = transposed_operand(ctx, op)
+        base = inner if inner is not None else op
+        if not pure(base):
+            return None
+        okeys.append(("T", structure_key(base)) if inner is not None else structure_key(base))
+    if isinstance(node, ast.BinOp):
+        kind = "@"
+    else:
+        q = ctx.resolve_call(node) or _relative_import_call(ctx, node) or "." + node.func.attr
+        kind = q.rsplit(".", 1)[-1]
+
+    def flip(k):
+        return k[1] if isinstance(k, tuple) and len(k) == 2 and k[0] == "T" else ("T", k)
+
+    scope = id(ctx.scope_node_of(node))
+    return (scope, kind, okeys[0], okeys[1]), (scope, kind, flip(okeys[1]), flip(okeys[0]))

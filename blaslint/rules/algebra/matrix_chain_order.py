@@ -7,7 +7,7 @@ import ast
 
 from blaslint.analysis import cost as cost_model
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules.algebra._diagonal import documented_rank, rank_of
+from blaslint.rules.algebra._diagonal import rank_of, vector_evidence
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
 from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank, _used_once_binding
 
@@ -178,10 +178,10 @@ class MatrixChainOrder(Rule):
         if _is_direct_operand(ctx, node) or in_assertion(ctx, node):
             return  # only the outermost product of a chain; tests' reference values
         chain = _flatten_chain(ctx, node)
-        ranks = [rank_of(ctx, leaf) for leaf in chain.leaves]
+        ranks = [self._leaf_rank(leaf) for leaf in chain.leaves]
         if len(chain.leaves) < 3 or any(r not in (1, 2) for r in ranks):
             chain = _flatten_chain(ctx, node, follow_names=True)
-            ranks = [rank_of(ctx, leaf) for leaf in chain.leaves]
+            ranks = [self._leaf_rank(leaf) for leaf in chain.leaves]
         n = len(chain.leaves)
         if n < 3:
             return
@@ -201,12 +201,19 @@ class MatrixChainOrder(Rule):
                           f"{f' ({facts})' if facts else ''}: {saving} (NumPy never reorders a chain)", fix,
                     cost=cost_model.chain_order(ctx, node, [ctx.array_facts(leaf) for leaf in chain.leaves]))
 
+    def _leaf_rank(self, leaf) -> int | None:
+        """The facts' rank, else a documented one, else 1 where the diagonal rule's evidence shows a vector."""
+        r = rank_of(self.ctx, leaf)
+        if r is None and vector_evidence(self.ctx, leaf) is not None:
+            r = 1
+        return r
+
     def _rank_words(self, leaf, rank) -> str:
         text = self.ctx.text(leaf)
-        if self.ctx.array_facts(leaf).rank is None and isinstance(leaf, ast.Name):
-            doc = documented_rank(self.ctx, leaf)
-            if doc is not None:
-                return f"`{text}` is {rank}-D (docstring, line {doc[1]})"
+        if self.ctx.array_facts(leaf).rank is None:
+            why = vector_evidence(self.ctx, leaf) if rank == 1 else None
+            if why:
+                return why
         return f"`{text}` is {rank}-D"
 
     def _has_matrix_product(self, chain, ranks) -> bool:

@@ -10,7 +10,8 @@ from blaslint.analysis.scopes import COMPREHENSION_TYPES, SCOPE_TYPES
 from blaslint.analysis.structure import structure_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, product_operands
-from blaslint.rules.algebra._products import _is_product, _rank
+from blaslint.analysis import cost as cost_model
+from blaslint.rules.algebra._products import _rank, product_pair, transposed_operand, twin_keys
 
 
 # -- BL405 ----------------------------------------------------------------------
@@ -76,7 +77,7 @@ class RepeatedProduct(Rule):
             self._products.append(node)
 
     def visit_Call(self, node: ast.Call) -> None:
-        if _is_product(self.ctx, node):
+        if product_pair(self.ctx, node) is not None:
             self._products.append(node)
 
     def finish(self) -> None:
@@ -99,12 +100,61 @@ class RepeatedProduct(Rule):
                 reported.add(id(second))
                 self.report(second, f"`{ctx.text(second)}` is computed again with the same, unchanged "
                                     f"operands (first on {ctx.line_ref(first)}): compute it once, bind it to "
-                                    "a name and reuse it (the repeat costs a whole product)")
+                                    "a name and reuse it (the repeat costs a whole product)",
+                            cost=self._cost(second))
+        self._transposed_twins(reported)
+
+    def _one_clean_expression(self, a, b) -> bool:
+        """Both in one statement whose only calls are products, transposes and pure functions (a
+        project's ``multiprod``/``multitransp`` change nothing): nothing in between changes the operands."""
+        ctx = self.ctx
+        stmt = ctx.statement_of(a)
+        if stmt is None or ctx.statement_of(b) is not stmt or _exclusive_branches(ctx, a, b):
+            return False
+        region = stmt.value if isinstance(stmt, _SIMPLE_STATEMENTS) and stmt.value is not None else None
+        if region is None:
+            return False
+        for n in ast.walk(region):
+            if isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda, *COMPREHENSION_TYPES)):
+                return False
+            if isinstance(n, ast.Call) and not (is_pure_call(ctx, n) or product_pair(ctx, n) is not None
+                                                or transposed_operand(ctx, n) is not None):
+                return False
+        return True
+
+    def _cost(self, node):
+        left, right = product_pair(self.ctx, node)
+        return cost_model.repeated_product(self.ctx, node, self.ctx.array_facts(left), self.ctx.array_facts(right))
+
+    def _transposed_twins(self, reported: set) -> None:
+        """``X.T @ U`` and later ``U.T @ X``: the second is the transpose of the first (``.T`` is free)."""
+        ctx = self.ctx
+        by_key: dict = {}
+        keyed = []
+        for node in sorted(self._products, key=lambda n: (n.lineno, n.col_offset)):
+            keys = twin_keys(ctx, node, self._pure)
+            if keys is None or keys[0] == keys[1]:
+                continue  # `X.T @ X` is its own transpose
+            keyed.append((node, keys))
+            by_key.setdefault(keys[0], []).append(node)
+        for node, (_, transposed) in keyed:
+            if id(node) in reported or any(id(a) in reported for a in ctx.ancestors(node)):
+                continue
+            first = next((p for p in by_key.get(transposed, []) if (p.lineno, p.col_offset) < (node.lineno, node.col_offset)
+                          and id(p) not in reported and (self._repeats(p, node) or self._one_clean_expression(p, node))),
+                         None)
+            if first is None:
+                continue
+            reported.add(id(node))
+            self.report(node, f"`{ctx.text(node)}` is the transpose of `{ctx.text(first)}` ({ctx.line_ref(first)}), "
+                              "computed from the same, unchanged operands: compute one and transpose it "
+                              "(a transposed view is free; the second product costs a whole product)",
+                        cost=self._cost(node))
 
     # -- which products count ----------------------------------------------------
     def _key(self, node):
         ctx = self.ctx
-        left, right = product_operands(ctx, node)
+        left, right = product_pair(ctx, node)
         if in_assertion(ctx, node):
             return None
         for anc in ctx.ancestors(node):
