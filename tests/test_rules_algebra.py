@@ -94,6 +94,66 @@ def test_bl401_reused_inverse_is_silent(code):
     assert not found(code, "BL401")
 
 
+# issue 13: pinv -> lstsq only for a narrow right side; issue 12: stored inverses are look-alikes
+@pytest.mark.parametrize("code", [
+    # a many-column right side, known or evident: lstsq would be slower (1.2-2.0x gain at 64 columns,
+    # up to 18x loss with more)
+    "import numpy as np\nX = np.random.rand(100, 5)\nY = np.random.rand(100, 64)\nW = np.linalg.pinv(X) @ Y\n",
+    "import numpy as np\ndef f(z, nobs, b, rng):\n    e = rng.standard_normal((nobs, b))\n    zinv = np.linalg.pinv(z)\n"
+    "    return zinv.dot(e)\n",
+    "import numpy as np\ndef f(z, y):\n    d = y.copy()\n    d = d[50:, :]\n    return np.linalg.pinv(z) @ d\n",
+    "import numpy as np\ndef f(M, W):\n    return np.dot(np.linalg.pinv(M), W.T)\n",
+    # a (pseudo-)inverse times a matrix, kept as an operator: on an attribute, in a cache, in a loop
+    "import numpy as np\nclass Fit:\n    def __init__(self, M, L):\n        MMt = M.T @ M + L\n"
+    "        self.op = np.dot(np.linalg.pinv(MMt), M.T)\n",
+    "import numpy as np\ndef f(self, M, L):\n    P = np.dot(np.linalg.inv(M.T @ M + L), M.T)\n    self.cache_set('p', P)\n"
+    "    return P\n",
+    "import numpy as np\ndef f(W, S, ys):\n    op = np.linalg.pinv(W.T @ S @ W) @ W.T\n    out = []\n"
+    "    for y in ys:\n        out.append(op @ y)\n    return out\n",
+    # the inverse of a Cholesky factor on both sides: used twice
+    "import numpy as np\ndef f(x, u):\n    c = np.linalg.cholesky(x)\n    c_inv = np.linalg.inv(c)\n"
+    "    return c_inv @ u @ c_inv.T\n",
+    # an inverse bound once, then used twice through a chain call (multi_dot) and a product
+    "import numpy as np\ndef f(S, a, b):\n    Si = np.linalg.inv(S)\n    return np.linalg.multi_dot([a, Si, b]), Si @ a\n",
+])
+def test_bl401_look_alikes_from_real_code_are_silent(code):
+    assert not found(code, "BL401")
+
+
+@pytest.mark.parametrize("code", [
+    # a pinv applied to a vector or few columns: reported with the lstsq fix (executed below)
+    "import numpy as np\ndef f(X):\n    y = np.ones(7)\n    return np.linalg.pinv(X) @ y\n",
+    # unknown width: reported, but no fix (the rewrite pays only when it is narrow)
+    "import numpy as np\ndef f(x, y):\n    return np.linalg.pinv(x).dot(y)\n",
+    # spellings real code uses
+    "from scipy import dot\nimport numpy as np\ndef f(A, b):\n    return dot(np.linalg.inv(A), b)\n",
+    "from .. import util\nimport numpy as np\ndef f(S, T, G):\n    return util.multi_dot([S, T, np.linalg.inv(G)])\n",
+    "import geomstats.backend as gs\ndef f(A, v):\n    return gs.matvec(gs.linalg.inv(A), v)\n",
+    "import numpy as np\ndef f(M, w, L, s):\n    return np.linalg.multi_dot([np.linalg.inv(M.T @ M + w * L), M.T, s])\n",
+    "import torch\ndef f(L, B):\n    return torch.cholesky_inverse(L) @ B\n",
+])
+def test_bl401_real_code_forms_are_found(code):
+    (d,) = found(code, "BL401")
+    if "np.ones(7)" not in code and "cholesky" not in code:
+        assert d.fix is None
+
+
+def test_bl401_pinv_fix_with_few_columns_runs_the_same():
+    code = "import numpy as np\nX = np.random.rand(12, 4)\nY = np.random.rand(12, 3)\nW = np.linalg.pinv(X) @ Y\n"
+    fixed = assert_fix_equivalent(code, "", ["W"], codes={"BL401"}, rtol=1e-6, atol=1e-8)
+    assert "lstsq(X, Y, rcond=None)[0]" in fixed
+
+
+def test_bl401_torch_bmm_and_cholesky_inverse_fixes_run_the_same():
+    code = ("import torch\nA = torch.rand(3, 5, 5, dtype=torch.float64) + 5 * torch.eye(5, dtype=torch.float64)\n"
+            "B = torch.rand(3, 5, 2, dtype=torch.float64)\nR = torch.rand(5, 5, dtype=torch.float64)\n"
+            "L = torch.linalg.cholesky(R @ R.T + 5 * torch.eye(5, dtype=torch.float64))\n"
+            "C = torch.rand(5, 4, dtype=torch.float64)\n"
+            "x = torch.bmm(torch.linalg.inv(A), B)\ny = torch.cholesky_inverse(L) @ C\n")
+    fixed = assert_fix_equivalent(code, TORCH_SEED, ["x", "y"], codes={"BL401"}, rtol=1e-7, atol=1e-9)
+    assert "torch.linalg.solve(A, B)" in fixed and "torch.cholesky_solve(C, L)" in fixed
+
+
 def test_bl401_no_fix_when_the_matrix_changes_in_between():
     code = "import numpy as np\ndef f(A, b):\n    Ai = np.linalg.inv(A)\n    A[0, 0] = 1.0\n    return Ai @ b\n"
     (d,) = found(code, "BL401")
@@ -141,6 +201,62 @@ def test_bl402_torch_fix_runs_the_same():
 ])
 def test_bl402_look_alikes_are_silent(code):
     assert not found(code, "BL402")
+
+
+@pytest.mark.parametrize("code", [
+    # a list of scalars (a literal among them makes every element a scalar)
+    "import numpy as np\ndef f(u, vh):\n    return np.dot(np.dot(u, np.diag([1, 1, np.linalg.det(u @ vh)])), vh)\n",
+    # a concatenation with a list of scalars; np.append flattens
+    "import numpy as np\ndef f(M, s):\n    return np.dot(M, np.diag(np.concatenate((s, [1.0]))))\n",
+    "import numpy as np\ndef f(M, s):\n    return M @ np.diag(np.append(s, 1.0))\n",
+    # the spectrum of a decomposition, through elementwise functions and slices
+    "import numpy as np\ndef f(A):\n    w, V = np.linalg.eigh(A)\n    return V @ np.diag(np.exp(w)) @ V.T\n",
+    "import numpy as np\ndef f(U):\n    u, s, vt = np.linalg.svd(U, full_matrices=False)\n"
+    "    cos_s = np.diag(np.cos(s))\n    return u.dot(cos_s).dot(vt)\n",
+    "import autograd.numpy as np\ndef f(m, k):\n    u, s, vt = np.linalg.svd(m)\n    i = np.argsort(s)[-k:]\n"
+    "    return u[:, i] @ np.diag(s[i]) @ vt[i, :]\n",
+    # the sign of a QR factor's diagonal (the diagonal of a matrix is a vector)
+    "import numpy as np\ndef f(a):\n    q, r = np.linalg.qr(a)\n    return q @ np.diag(np.sign(np.diag(r)))\n",
+    # a documented parameter (soft: found, never fixed)
+    "import numpy as np\ndef f(W, sig):\n    \"\"\"Fit.\n\n    Parameters\n    ----------\n    W : array (g, 7)\n"
+    "    sig : array (g, )\n        signal\n    \"\"\"\n    S2 = np.diag(sig ** 2)\n    return np.dot(W.T, S2)\n",
+    # n-ary products and a helper of the module returning np.diag(v)
+    "import numpy as np\ndef f(R, evals):\n    evals = np.asarray(evals)\n    w = np.sqrt(np.abs(np.linalg.eigvalsh(R)))\n"
+    "    return np.linalg.multi_dot([R, np.diag(w), R.T])\n",
+    "import numpy as np\ndef as_diag(v):\n    return np.diag(v)\ndef f(Q, A):\n    s = np.linalg.eigvalsh(A)\n"
+    "    return Q @ as_diag(np.sign(s))\n",
+])
+def test_bl402_real_code_forms_are_found(code):
+    assert len(found(code, "BL402")) == 1
+
+
+@pytest.mark.parametrize("code", [
+    # the argument may be 2-D: np.diag extracts then
+    "import numpy as np\ndef f(x, A):\n    return np.diag(x ** 2) @ A\n",
+    "import numpy as np\ndef f(a, r, A):\n    return np.diag(np.diag(a) * r) @ A\n",
+    # documented 2-D
+    "import numpy as np\ndef f(S, A):\n    \"\"\"Doc.\n\n    S : ndarray of shape (n, n)\n    \"\"\"\n    return np.diag(S) @ A\n",
+    # a diagonal matrix changed before the product (epsilon on every entry): no longer diagonal
+    "import numpy as np\ndef f(s, A):\n    w, V = np.linalg.eigh(A)\n    D = np.diag(w) + 1e-6\n    return V @ D\n",
+    # squared elementwise, never a factor
+    "import numpy as np\ndef f(B, L):\n    L = np.diag(np.linalg.eigvalsh(L))\n    return B.T @ B + L * L\n",
+])
+def test_bl402_real_code_look_alikes_are_silent(code):
+    assert not found(code, "BL402")
+
+
+def test_bl402_docstring_evidence_has_no_fix_and_says_where():
+    code = ("import numpy as np\ndef f(W, sig):\n    \"\"\"Fit.\n\n    sig : array (g, )\n    \"\"\"\n"
+            "    return np.dot(W.T, np.diag(sig))\n")
+    (d,) = found(code, "BL402")
+    assert d.fix is None and "docstring, line" in d.message
+
+
+def test_bl402_spectrum_fix_runs_the_same():
+    code = ("import numpy as np\nA = np.random.rand(5, 5)\nA = A + A.T\nw, V = np.linalg.eigh(A)\n"
+            "w = np.exp(w)\nout = V @ np.diag(w)\n")
+    fixed = assert_fix_equivalent(code, "", ["out"], codes={"BL402"})
+    assert "V * w" in fixed
 
 
 def test_bl402_unknown_other_factor_has_no_fix():
@@ -321,6 +437,28 @@ def test_bl405_repeats_are_found(code):
     "import numpy as np\ndef f(A, B):\n    g = lambda: A @ B\n    return g() + A @ B\n",
 ])
 def test_bl405_look_alikes_are_silent(code):
+    assert not found(code, "BL405")
+
+
+@pytest.mark.parametrize("code", [
+    "import numpy as np\ndef proj(X, U):\n    a = X.T @ U\n    b = U.T @ X\n    return U - X @ (a + b) / 2\n",
+    "from pymanopt.tools.multi import multiprod, multitransp\ndef proj(X, U):\n"
+    "    return U - multiprod(X, multiprod(multitransp(X), U) + multiprod(multitransp(U), X)) / 2\n",
+])
+def test_bl405_transposed_twin_is_found(code):
+    (d,) = found(code, "BL405")
+    assert "transpose" in d.message
+
+
+@pytest.mark.parametrize("code", [
+    # its own transpose: one product
+    "import numpy as np\ndef f(X):\n    return X.T @ X\n",
+    # an operand changes in between
+    "import numpy as np\ndef f(X, U):\n    a = X.T @ U\n    U = U + 1\n    return a, U.T @ X\n",
+    # different operands
+    "import numpy as np\ndef f(X, U, V):\n    return X.T @ U + V.T @ X\n",
+])
+def test_bl405_transposed_twin_look_alikes_are_silent(code):
     assert not found(code, "BL405")
 
 

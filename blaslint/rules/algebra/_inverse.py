@@ -65,12 +65,12 @@ def narrow_side(ctx, other: ast.AST, side: str) -> str | None:
     return None
 
 
-def kept_operator(ctx, product: ast.AST, other: ast.AST) -> bool:
+def kept_operator(ctx, product: ast.AST, other: ast.AST, pinv: bool = False) -> bool:
     """Is ``inv(A) @ M`` (``M`` not known to be a vector) a precomputed operator that is kept?
 
-    Stored on an attribute or in a container, handed to a method of the object (a cache), or
-    bound to a name used inside a loop: a pseudo-inverse-like matrix formed once and applied to
-    many right sides, where solving each time would not be cheaper.
+    Stored on an attribute or in a container, handed to a method of the object (a cache), or (a
+    pseudo-inverse) bound to a name used inside a loop: an operator formed once and applied to many
+    right sides, where a least-squares solve each time would not be cheaper.
     """
     if ctx.array_facts(other).rank == 1:
         return False
@@ -90,7 +90,7 @@ def kept_operator(ctx, product: ast.AST, other: ast.AST) -> bool:
         return False
     bind_loops = _loops_in_scope(ctx, par)
     for use in ctx.uses(binding):
-        if any(lp not in bind_loops for lp in _loops_in_scope(ctx, use)):
+        if pinv and any(lp not in bind_loops for lp in _loops_in_scope(ctx, use)):
             return True
         up = ctx.parent(use)
         if isinstance(up, ast.Call) and use in up.args and isinstance(up.func, ast.Attribute) \
@@ -129,6 +129,11 @@ def wide_side(ctx, other: ast.AST, side: str, depth: int = 0) -> bool:
             return True
         return wide_side(ctx, other.value, side, depth + 1) if isinstance(idx, ast.Slice) else False
     if isinstance(other, ast.Call):
+        from blaslint.rules.algebra._diagonal import numpy_name, vector_evidence
+
+        if numpy_name(ctx.resolve_call(other)) == "numpy.diag" and other.args \
+                and vector_evidence(ctx, other.args[0]):
+            return True  # a dense diagonal matrix: as many columns as rows
         for a in [*other.args[:1], *(k.value for k in other.keywords if k.arg in ("size", "shape"))]:
             if isinstance(a, ast.Tuple) and len(a.elts) >= 2:
                 return True

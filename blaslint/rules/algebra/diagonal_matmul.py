@@ -46,6 +46,10 @@ class DiagonalMatmul(Rule):
         "import numpy as np\nd = np.ones(4)\nA = np.random.rand(5, 5)\ny = np.diag(d, k=1) @ A\n",
         # not numpy's diag
         "def diag(v):\n    return v\nd = [1.0, 2.0]\ny = diag(d) @ A\n",
+        # the argument may be 2-D (np.diag then extracts): no evidence it is a vector
+        "import numpy as np\ndef f(x, A):\n    return np.diag(x ** 2) @ A\n",
+        # a diagonal changed on every entry before the product is no longer diagonal
+        "import numpy as np\ndef f(A):\n    w, V = np.linalg.eigh(A)\n    D = np.diag(w) + 1e-6\n    return V @ D\n",
         # the reference value of a test (scipy's test_spfuncs)
         "import numpy as np\ndef test(A, op):\n    v = np.ones(3)\n    np.testing.assert_allclose(op(v), np.diag(v) @ A)\n",
     ]
@@ -68,9 +72,17 @@ class DiagonalMatmul(Rule):
                 "import numpy as np\na = np.ones(3)\nb = np.ones(3)\nD = np.diag(a * b)\n", unsafe=True),
         Invalid("import torch\nd = torch.rand(4)\nA = torch.rand(4, 4)\ny = torch.diag(d) @ A\n",
                 "import torch\nd = torch.rand(4)\nA = torch.rand(4, 4)\ny = d[:, None] * A\n", unsafe=True),
-        # a name bound to the diagonal matrix, only ever used as a factor: one finding per product
+        # a name bound to the diagonal matrix, only ever used as a factor: one finding, at the binding
         Invalid("import numpy as np\ndef wls(X, y, w):\n    w = np.asarray(w, dtype=float).ravel()\n"
-                "    W = np.diag(np.sqrt(w))\n    return np.linalg.lstsq(W @ X, W @ y, rcond=None)[0]\n", count=2),
+                "    W = np.diag(np.sqrt(w))\n    return np.linalg.lstsq(W @ X, W @ y, rcond=None)[0]\n"),
+        # evidence that the argument is a vector: a spectrum, a list of scalars, the diagonal of a QR factor,
+        # a documented parameter (soft: no fix)
+        Invalid("import numpy as np\ndef f(A):\n    w, V = np.linalg.eigh(A)\n    return V @ np.diag(np.exp(w)) @ V.T\n"),
+        Invalid("import numpy as np\ndef f(u, vh):\n    return u @ np.diag([1, 1, np.linalg.det(u @ vh)]) @ vh\n"),
+        Invalid("import numpy as np\ndef f(a):\n    q, r = np.linalg.qr(a)\n    return q @ np.diag(np.sign(np.diag(r)))\n"),
+        Invalid("import numpy as np\ndef f(W, sig):\n    \"\"\"Fit.\n\n    sig : array (g, )\n    \"\"\"\n"
+                "    return np.dot(W.T, np.diag(sig ** 2))\n"),
+        Invalid("import numpy as np\ndef f(R, A):\n    w = np.linalg.eigvalsh(A)\n    return np.linalg.multi_dot([R, np.diag(w), R.T])\n"),
         # unknown other factor: reported without a fix
         Invalid("import numpy as np\ndef f(A):\n    d = np.linspace(0, 1, 5)\n    return np.diag(d) @ A\n"),
     ]
@@ -161,6 +173,18 @@ class DiagonalMatmul(Rule):
     def _report(self, node, hit, other, side, plain) -> None:
         ctx = self.ctx
         d, built, binding, why = hit
+        if binding is not None:  # one finding, at `W = np.diag(w)`, for all its products
+            done = self.__dict__.setdefault("_bindings_reported", set())
+            if id(binding.stmt) in done:
+                return
+            done.add(id(binding.stmt))
+            uses = ", ".join(ctx.line_ref(u) for u in ctx.uses(binding))
+            self.report(binding.value, f"dense diagonal matrix `{binding.name} = {_short(ctx, binding.value)}` is used "
+                                       f"only as a factor of products ({uses}; {why}): scale rows (`d[:, None] * A`) "
+                                       "or columns (`A * d`) by the vector instead (n^2 work instead of n^3: 66x at "
+                                       "n=1024, negligible for tiny matrices)",
+                        cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side))
+            return
         fix = None
         r_other = _rank(ctx, other)
         if plain and built is not None and _rank(ctx, d) == 1 and r_other in (1, 2):
@@ -209,3 +233,8 @@ def _is_flat_literal(node) -> bool:
     return isinstance(node, (ast.List, ast.Tuple)) and bool(node.elts) and all(
         isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
         or isinstance(e, ast.UnaryOp) and isinstance(e.operand, ast.Constant) for e in node.elts)
+
+
+def _short(ctx, node) -> str:
+    text = ctx.text(node)
+    return text if len(text) <= 50 else text[:47] + "..."

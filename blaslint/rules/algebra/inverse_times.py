@@ -57,7 +57,7 @@ class InverseTimes(Rule):
         "        self.op = np.dot(np.linalg.pinv(M.T @ M + lam * L), M.T)\n",
         "import numpy as np\ndef f(self, M, lam, L):\n    P = np.dot(np.linalg.inv(M.T @ M + lam * L), M.T)\n"
         "    self.cache_set('pinv', P)\n    return P\n",
-        "import numpy as np\ndef f(W, S, data):\n    op = np.linalg.inv(W.T @ S @ W) @ W.T\n"
+        "import numpy as np\ndef f(W, S, data):\n    op = np.linalg.pinv(W.T @ S @ W) @ (W.T * S)\n"
         "    for y in data:\n        yield op @ y\n",
         # the inverse of a Cholesky factor used on both sides (L^-1 X L^-T): used twice
         "import numpy as np\ndef f(x, u):\n    c_inv = np.linalg.inv(np.linalg.cholesky(x))\n"
@@ -146,9 +146,10 @@ class InverseTimes(Rule):
                 if self._worth(node, hit[0], right, "left"):
                     self._report_chain(node, left.left, hit, right)
                 return
+        outer = self._outer_right(node)  # `(inv(A) @ X) @ R`: the right side is as wide as R
         hit = self._inverse_operand(left, node)
         if hit is not None:
-            if self._worth(node, hit[0], right, "left"):
+            if self._worth(node, hit[0], right, "left", width=outer):
                 self._report(node, hit, other=right, side="left")
             return
         # `c * inv(A) @ b` is `(c * inv(A)) @ b`: a scaled inverse is still one
@@ -164,6 +165,11 @@ class InverseTimes(Rule):
             if isinstance(node, ast.BinOp) and isinstance(parent, ast.BinOp) \
                     and isinstance(parent.op, ast.MatMult) and parent.left is node:
                 return  # the chain form above reports it
+            if outer is not None:  # `np.dot(np.dot(L, inv(S)), R)`: solve with R, no fix in this spelling
+                if self._worth(node, hit[0], outer, "left"):
+                    self.report(node, self._message(hit[0], hit[1], outer, "left"), None,
+                                cost=self._cost(node, hit[0], outer))
+                return
             if self._worth(node, hit[0], left, "right"):
                 self._report(node, hit, other=left, side="right")
 
@@ -184,11 +190,23 @@ class InverseTimes(Rule):
             self.report(node, self._message(hit[0], hit[1], other, side), None, cost=self._cost(node, hit[0], other))
             return
 
-    def _worth(self, product, inv: InverseCall, other, side) -> bool:
-        """Is replacing this inverse worth it? pinv only for a narrow right side; no kept operator."""
-        if is_pinv(inv) and wide_side(self.ctx, other, side):
+    def _worth(self, product, inv: InverseCall, other, side, width=None) -> bool:
+        """Is replacing this inverse worth it? pinv only for a right side not known to be wide; no kept
+        operator (``width``: the operand that sets the right side's width when the product is the left
+        part of a longer chain)."""
+        if is_pinv(inv) and (wide_side(self.ctx, other, side) or width is not None
+                             and wide_side(self.ctx, width, "left")):
             return False
-        return not kept_operator(self.ctx, product, other)
+        return not kept_operator(self.ctx, product, other, pinv=is_pinv(inv))
+
+    def _outer_right(self, node):
+        """The right operand of the product ``node`` is the left factor of, in any spelling, or None."""
+        ctx = self.ctx
+        par = ctx.parent(node)
+        if isinstance(par, ast.Attribute) and par.value is node and isinstance(ctx.parent(par), ast.Call):
+            par = ctx.parent(par)  # `node.dot(R)`
+        ops = product_pair(ctx, par) if par is not None else None
+        return ops[1] if ops is not None and ops[0] is node else None
 
     # -- reporting --------------------------------------------------------------
     def _message(self, inv: InverseCall, binding, other=None, side="left") -> str:

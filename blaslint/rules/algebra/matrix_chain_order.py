@@ -8,6 +8,7 @@ import ast
 from blaslint.analysis import cost as cost_model
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.algebra._diagonal import rank_of, vector_evidence
+from blaslint.rules.algebra._inverse import inverse_call
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
 from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank, _used_once_binding
 
@@ -130,7 +131,16 @@ class MatrixChainOrder(Rule):
         "import numpy as np\nA = np.random.random((6, 2))\nB = np.random.random((2, 6))\nC = np.random.random((6, 2))\n"
         "np.testing.assert_almost_equal(np.linalg.multi_dot([A, B, C]), A.dot(B).dot(C))\n",
     ]
+    VALID += [
+        # an operator bound to a name and kept (used twice): forming it once is right
+        "import numpy as np\ndef f(G, M, d, e):\n    P = np.linalg.inv(G) @ M.T\n    return P @ d, P @ e\n",
+        # the end operand's rank is unknown (a stack of columns makes left-to-right the right order)
+        "import numpy as np\ndef f(Xi, X, S):\n    return Xi @ X.T @ S\n",
+    ]
     INVALID = [
+        # a chain written over two lines: an operator bound once, then applied to a vector
+        Invalid("import numpy as np\ndef f(G, M, s):\n    \"\"\"Fit.\n\n    s : array (g,)\n    \"\"\"\n"
+                "    P = np.dot(np.linalg.inv(G), M.T)\n    return np.dot(P, s)\n"),
         Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
                 "y = A @ B @ x\n",
                 "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
@@ -206,6 +216,9 @@ class MatrixChainOrder(Rule):
         r = rank_of(self.ctx, leaf)
         if r is None and vector_evidence(self.ctx, leaf) is not None:
             r = 1
+        if r is None and (inverse_call(self.ctx, leaf) is not None
+                          or isinstance(leaf, ast.Attribute) and leaf.attr in ("T", "mT")):
+            r = 2  # an inverse is a matrix; nobody transposes a vector (`.T` is a no-op on one)
         return r
 
     def _rank_words(self, leaf, rank) -> str:

@@ -102,6 +102,14 @@ class PartialProduct(Rule):
         # a test of the product itself (numpy's test_blas64_dot)
         "import numpy as np\ndef test(a, b):\n    c = np.dot(b, a)\n    np.testing.assert_equal(c[0, -1], 1)\n",
     ]
+    VALID += [
+        # an entry of a product that may be 1 x 1 uses all of it (issue 13): quadratic forms on columns
+        "import numpy as np\ndef f(r, S):\n    return (r.T @ S @ r)[0, 0]\n",
+        "import numpy as np\ndef f(v):\n    return (v.dot(v.T))[0, 0]\n",
+        "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
+        # already the einsum form of a batched trace
+        "import numpy as np\ndef f(A, B):\n    return np.einsum('...ij,...ji->...', A, B)\n",
+    ]
     INVALID = [
         Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = np.trace(A @ B)\n",
                 "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\n"
@@ -127,6 +135,16 @@ class PartialProduct(Rule):
         Invalid("import numpy as np\ndef f(K, P):\n    M = K @ P\n    return np.trace(M)\n"),
         Invalid("import numpy as np\ndef f(A, B, n):\n    out = 0.0\n    for i in range(n):\n"
                 "        out += (A @ B)[i, i]\n    return out\n"),
+        # the trace of a power, of a sum of products, of a scaled product, of an einsum product
+        Invalid("import numpy as np\ndef f(A):\n    return np.trace(np.linalg.matrix_power(A, 2))\n"),
+        Invalid("import numpy as np\ndef f(A, B, C, D):\n    return np.trace(A @ B - C @ D)\n"),
+        Invalid("import numpy as np\ndef f(E, n):\n    return np.sqrt(np.diag(E.T.dot(E) / n))\n"),
+        Invalid("import geomstats.backend as gs\ndef f(a, b):\n    p = gs.einsum('...ij,...jk->...ik', a, b)\n"
+                "    return gs.trace(p)\n"),
+        Invalid("import numpy as np\ndef f(omega, m):\n    return np.einsum('...ii', omega @ np.linalg.inv(m))\n"),
+        # np.diag of a product of two arrays at least 2-D (rows of a stack of triangles)
+        Invalid("import numpy as np\ndef f(tri, d):\n    e0 = tri[:, 1, :] - tri[:, 0, :]\n"
+                "    P = np.cross(d, tri[:, 2, :])\n    return np.diag(np.dot(e0, P.T))\n"),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

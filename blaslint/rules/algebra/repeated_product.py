@@ -33,7 +33,7 @@ class RepeatedProduct(Rule):
     name = "repeated-product"
     summary = "Same product computed twice: compute it once"
     fix_safety = "none"
-    triggers = ("@", "dot", "matmul", "mm(", "mv(")
+    triggers = ("@", "dot", "matmul", "mm(", "mv(", "multiprod")
 
     VALID = [
         # an operand is reassigned in between
@@ -54,6 +54,9 @@ class RepeatedProduct(Rule):
         "import numpy as np\ndef f(A):\n    return A @ np.random.rand(3) + A @ np.random.rand(3)\n",
         # a dot product of two vectors is cheap
         "import numpy as np\nx = np.random.rand(5)\nr = (x @ x) / (1 + x @ x)\n",
+        # its own transpose (a Gram matrix), and a transposed pair with a change in between
+        "import numpy as np\ndef f(X):\n    return X.T @ X\n",
+        "import numpy as np\ndef f(X, U):\n    a = X.T @ U\n    U = U + 1\n    return a, U.T @ X\n",
         # different spellings compared on purpose (a test of np.dot against @)
         "import numpy as np\ndef f(a, b):\n    return np.dot(a, b), a @ b\n",
         # a test re-deriving a value it checks (scipy's test_procrustes)
@@ -66,6 +69,8 @@ class RepeatedProduct(Rule):
         Invalid("import numpy as np\ndef f(A, B, c):\n    C = A @ B\n    if c:\n        C = C + A @ B\n    return C\n"),
         Invalid("import torch\ndef f(x, W):\n    h = torch.relu(x @ W)\n    return h, (x @ W).sum()\n"),
         Invalid("import numpy as np\ndef f(self, x):\n    a = self.W @ x\n    b = self.W @ x + 1\n    return a * b\n"),
+        # the transpose of an earlier product (`U.T @ X` is `(X.T @ U).T`)
+        Invalid("import numpy as np\ndef proj(X, U):\n    a = X.T @ U\n    b = U.T @ X\n    return U - X @ (a + b) / 2\n"),
     ]
 
     def __init__(self, ctx) -> None:
