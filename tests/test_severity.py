@@ -125,13 +125,13 @@ LOWERED = {
     """,
     "method_branch": """
         def fit(X, y, method="solve"):
-            if method == "pinv":
+            if method == "naive":
                 return probe_big()
     """,
     "method_in": """
         class Model:
             def fit(self, X):
-                if self.solver in ("pinv", "svd"):
+                if self.solver in ("probe", "svd"):
                     probe_big()
     """,
     "print": "print('residual', probe_big())\n",
@@ -145,6 +145,8 @@ NOT_LOWERED = {
     "else_branch": "def fit(X, method='pinv'):\n    if method == 'fast':\n        pass\n    else:\n        probe_big()\n",
     "not_equal": "def fit(X, method):\n    if method != 'pinv':\n        probe_big()\n",
     "local_string": "def fit(X):\n    mode = 'a'\n    if mode == 'a':\n        probe_big()\n",
+    # a model option, not a request for the flagged algorithm (hmmlearn's covariance types)
+    "model_option": "class M:\n    def f(self, X):\n        if self.covariance_type == 'tied':\n            probe_big()\n",
     "plain": "def fit(X):\n    return probe_big()\n",
     "print_is_shadowed_call": "def f():\n    out = compute(probe_big())\n",
 }

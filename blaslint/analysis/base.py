@@ -22,6 +22,8 @@ class Context(Protocol):
     path: str
     imports: Any
     shape_flow: Any  # the module blaslint.analysis.shape_flow, wired by the facade
+    usage: Any       # blaslint.analysis.usage, likewise
+    attributes: Any  # blaslint.analysis.attributes, likewise
 
     def parent(self, node: ast.AST) -> ast.AST | None: ...
     def ancestors(self, node: ast.AST): ...

@@ -12,10 +12,13 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
+from blaslint.analysis import attributes as _attributes
 from blaslint.analysis import blas_api as _blas_api
+from blaslint.analysis import evidence as _evidence
 from blaslint.analysis import facts as _facts
 from blaslint.analysis import flow as _flow
 from blaslint.analysis import shape_flow as _shape_flow
+from blaslint.analysis import usage as _usage
 from blaslint.analysis import sizes as _sizes
 from blaslint.analysis.imports import ImportMap, canonical, dotted_name, library_of
 from blaslint.analysis.scopes import (
@@ -46,6 +49,8 @@ def set_parents(tree: ast.AST) -> None:
 class FileContext:
     # facts.py reaches shape_flow through the facade instead of importing it (no import cycle)
     shape_flow = _shape_flow
+    usage = _usage            # likewise usage (guards, x.shape[k]) and class attributes
+    attributes = _attributes
 
     def __init__(self, source: SourceText, tree: ast.Module, path: str = "<string>") -> None:
         self.source = source
@@ -183,9 +188,10 @@ class FileContext:
             return None
         head, _, rest = dotted.partition(".")
         if head not in self.imports.names and not self._may_get_routines:
-            # Neither imported nor a get_blas_funcs result: unknown, and no need
+            # Neither imported nor a get_blas_funcs result: unknown (unless a name
+            # holds a library function: `self.inv = np.linalg.inv`), and no need
             # to build the enclosing scope (most calls in a file end here).
-            return None
+            return _attributes.function_alias(self, expr) if self._may_alias else None
         # A local (non-import) binding shadows the import.
         if isinstance(expr, (ast.Name, ast.Attribute)):
             root = expr
@@ -198,8 +204,13 @@ class FileContext:
                     return self._local_blas_binding(head, binds, rest)
         qual = self.imports.qualname(head)
         if qual is None:
-            return None
+            return _attributes.function_alias(self, expr) if self._may_alias else None
         return f"{qual}.{rest}" if rest else qual
+
+    @cached_property
+    def _may_alias(self) -> bool:
+        """Whether any name or attribute may hold an imported library object (``inv = la.inv``)."""
+        return bool(_attributes.alias_candidates(self))
 
     @cached_property
     def _may_get_routines(self) -> bool:
@@ -247,9 +258,16 @@ class FileContext:
         ``np.linalg.inv`` -> ``np.linalg.solve``; ``la.inv`` -> ``la.solve``; a bare
         imported ``inv`` -> whatever spelling the imports allow.
         """
-        if isinstance(call_func, ast.Attribute):
+        if isinstance(call_func, ast.Attribute) and self._spelled_through_imports(call_func):
             return f"{self.text(call_func.value)}.{new_attr}"
         return self.spell(new_qualname)
+
+    def _spelled_through_imports(self, func: ast.Attribute) -> bool:
+        """``la.inv`` (an imported module), not ``self.inv`` (an attribute holding a function)."""
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id in self.imports.names
 
     # -- bindings -----------------------------------------------------------
     def binding_scope(self, name: ast.Name) -> Scope | None:
@@ -288,7 +306,7 @@ class FileContext:
             self._facts_cache[key] = _facts.UNKNOWN  # guards against cycles
             self._facts_depth += 1
             try:
-                f = _facts.infer(self, expr)
+                f = _evidence.attach(self, expr, _facts.infer(self, expr))
             finally:
                 self._facts_depth -= 1
             self._facts_cache[key] = f

@@ -4,10 +4,11 @@ A finding is lowered one severity level (warning -> info) when its node is
 
 - inside an ``except ...LinAlgError:`` handler (a fallback that runs when the
   fast path failed, rarely);
-- in the body of a branch chosen by a user-facing string argument
-  (``if method == "pinv":``, ``elif solver in ("lstsq", "svd"):``): the user
-  asked for that algorithm (never the ``else:`` or a ``!=`` branch, which may
-  be the default path);
+- in the body of a branch chosen by a user-facing string argument that names
+  the algorithm the finding is about (``if method == "pinv":`` around a
+  ``pinv``, ``if solver == "naive":``): the user asked for that algorithm
+  (never the ``else:`` or a ``!=`` branch, which may be the default path; a
+  model option such as ``covariance_type == "tied"`` is no such request);
 - inside an argument of ``warnings.warn``, a ``logging``/logger call,
   ``print`` or an ``assert``: diagnostics, not the computation.
 
@@ -37,7 +38,7 @@ def context_reason(ctx: "FileContext", node: ast.AST) -> str | None:
         if isinstance(anc, ast.ExceptHandler) and child is not anc.type and _catches_linalg_error(anc.type):
             return "in an `except LinAlgError` fallback"
         if isinstance(anc, ast.If) and any(child is s for s in anc.body):
-            choice = _string_choice(ctx, anc.test)
+            choice = _string_choice(ctx, anc.test, ctx.text(node).lower())
             if choice is not None:
                 return f"in the branch `if {choice}:` chosen by the caller"
         if isinstance(anc, ast.Assert):
@@ -61,8 +62,23 @@ def _catches_linalg_error(type_expr: ast.AST | None) -> bool:
     return False
 
 
-def _string_choice(ctx, test: ast.AST) -> str | None:
-    """``method == "pinv"`` / ``solver in ("a", "b")`` with ``method`` a parameter or attribute."""
+# Choice values that ask for the slow form whatever it is called.
+_SLOW_CHOICES = {"naive", "loop", "loops", "slow", "reference", "python", "explicit", "direct", "exact"}
+
+
+def _names_algorithm(strings: ast.AST, flagged_text: str) -> bool:
+    """One of the compared strings names the flagged algorithm (``"pinv"`` around ``pinv(A) @ b``)."""
+    values = [strings] if isinstance(strings, ast.Constant) else list(strings.elts)
+    for v in values:
+        word = str(v.value).strip().lower()
+        if word and (word in _SLOW_CHOICES or (len(word) >= 3 and word in flagged_text)):
+            return True
+    return False
+
+
+def _string_choice(ctx, test: ast.AST, flagged_text: str = "") -> str | None:
+    """``method == "pinv"`` / ``solver in ("a", "b")`` with ``method`` a parameter or attribute,
+    comparing with a string that names the flagged algorithm."""
     tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     for t in tests:
         if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and len(t.comparators) == 1):
@@ -73,6 +89,8 @@ def _string_choice(ctx, test: ast.AST) -> str | None:
         if not isinstance(op, (ast.Eq, ast.In, ast.Is)):  # `!=`/`not in`: the default path
             continue
         if not _is_strings(right) or not _is_user_choice(ctx, left):
+            continue
+        if not _names_algorithm(right, flagged_text):
             continue
         return ctx.text(t)
     return None

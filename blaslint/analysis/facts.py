@@ -11,8 +11,11 @@ rules stay silent on unknown.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from blaslint.analysis.dims import _dim_key, _fold_int, same_dim  # noqa: F401  (re-exported)
+from blaslint.analysis.evidence import is_soft
 
 if TYPE_CHECKING:  # pragma: no cover
     from blaslint.analysis.base import Context as FileContext  # never the facade itself
@@ -30,10 +33,24 @@ class Facts:
     # A Python scalar (``len(x)``, ``float(t)``, ``2.0``): under NEP 50 it takes the
     # other operand's dtype instead of promoting it (``x32 / len(x)`` stays float32).
     weak: bool = False
+    # At least this rank, when the code proves a lower bound only (``x[:, 0]``,
+    # ``x.shape[1]``: rank >= 2) without fixing the rank.
+    min_rank: int | None = None
+    # Where the rank came from (analysis/evidence.py), strongest first. Not
+    # compared: facts equal in content are equal whatever said so.
+    evidence: tuple = field(default=(), compare=False)
 
     @property
     def known(self) -> bool:
         return self.rank is not None
+
+    @property
+    def soft(self) -> bool:
+        """The rank rests (in part) on docstring or runtime evidence: no fix may rely on it."""
+        return self.rank is not None and is_soft(self.evidence)
+
+    def with_evidence(self, evidence: tuple) -> "Facts":
+        return replace(self, evidence=tuple(evidence))
 
     @property
     def is_matrix(self) -> bool:
@@ -324,8 +341,17 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         if value is None:
             shape_flow = ctx.shape_flow  # loop counters, tuple unpacking
 
-            return shape_flow.name_facts(ctx, expr)
-        return ctx.array_facts(value)
+            f = shape_flow.name_facts(ctx, expr)
+        else:
+            f = ctx.array_facts(value)
+        if f.rank is None:
+            usage = ctx.usage  # `x = load(); assert x.ndim == 2` (through the facade: no import cycle)
+
+            binding = usage.binding_of(ctx, expr)
+            got = usage.usage_facts(ctx, expr, binding, f) if binding is not None and binding.kind != "param" else None
+            if got is not None:
+                return got if got.rank is not None else replace(f, min_rank=got.min_rank, evidence=got.evidence)
+        return f
     lit = _literal_facts(expr)
     if lit is not None:
         return lit
@@ -341,6 +367,9 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
             return replace(base, order=None)
         if expr.attr in ("pi", "e", "inf", "nan", "tau", "euler_gamma") and ctx.resolve(expr) in _FLOAT_CONSTANTS:
             return PY_FLOAT
+        if isinstance(expr.value, ast.Name):
+
+            return ctx.attributes.attribute_facts(ctx, expr)  # self.P, agreed by the class
         return UNKNOWN
     if isinstance(expr, ast.Call):
         f = _call_facts(ctx, expr)
@@ -374,10 +403,11 @@ def binop_facts(op: ast.operator, left: Facts, right: Facts) -> Facts:
         return matmul_facts(left, right)
     if left.rank is None or right.rank is None:
         return UNKNOWN
+    from blaslint.analysis.broadcasting import broadcast_shape  # (n, 1) * (1, m) -> (n, m)
+
     dtype = _binop_dtype(op, left, right)
     rank = max(left.rank, right.rank)
-    shape = left.shape if left.rank == rank and left.shape is not None and right.rank in (0, rank) \
-        else right.shape if right.rank == rank and left.rank == 0 else None
+    shape = broadcast_shape(left, right)
     return Facts(rank=rank, dtype=dtype, order="C" if rank else None, shape=shape,
                  lib=left.lib or right.lib, weak=rank == 0 and _is_weak(left) and _is_weak(right))
 
@@ -396,9 +426,10 @@ def _compare_facts(ctx, expr: ast.Compare) -> Facts:
         return UNKNOWN
     if (left.lib or right.lib) not in ("numpy", "torch"):
         return UNKNOWN
+    from blaslint.analysis.broadcasting import broadcast_shape
+
     big = left if left.rank >= right.rank else right
-    shape = big.shape if min(left.rank, right.rank) in (0, big.rank) and big.shape is not None \
-        and (left.rank == 0 or right.rank == 0) else None
+    shape = broadcast_shape(left, right)
     return Facts(rank=big.rank, dtype="bool", order="C", shape=shape, lib=left.lib or right.lib)
 
 
@@ -624,8 +655,10 @@ def _numpy_facts(ctx, call, name) -> Facts:
     if name in ("dot", "matmul") and len(call.args) == 2:
         return matmul_facts(ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1]))
     if name == "outer" and len(call.args) >= 2:
+        from blaslint.analysis.broadcasting import outer_shape
+
         a, b = ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1])
-        return Facts(rank=2, dtype=promote(a.dtype, b.dtype), order="C", lib="numpy")
+        return Facts(rank=2, dtype=promote(a.dtype, b.dtype), order="C", shape=outer_shape(a, b), lib="numpy")
     if name == "transpose" and len(call.args) == 1:
         return transpose(ctx.array_facts(call.args[0]))
     if name in ("diag",) and call.args:
@@ -778,45 +811,3 @@ def _torch_facts(ctx, call, name) -> Facts:
     if name in ("mm", "matmul") and len(call.args) == 2:
         return matmul_facts(ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1]))
     return UNKNOWN
-
-
-def same_dim(d1, d2) -> bool:
-    """Are two dims (ints or source strings, as in ``Facts.shape``) provably equal?
-
-    ``512 * 512`` equals ``262144``; ``n`` equals ``n``; anything else is unsure.
-    """
-    if d1 is None or d2 is None:
-        return False
-    n1, n2 = _dim_key(d1), _dim_key(d2)
-    return n1 is not None and n1 == n2
-
-
-def _dim_key(d):
-    """An int for a constant dim (``512 * 512``), else a normalised dump of its expression."""
-    if isinstance(d, int):
-        return d
-    try:
-        tree = ast.parse(str(d).strip(), mode="eval").body
-    except SyntaxError:
-        return None
-    value = _fold_int(tree)
-    return value if value is not None else ast.dump(tree)
-
-
-def _fold_int(node) -> int | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Pow)):
-        left, right = _fold_int(node.left), _fold_int(node.right)
-        if left is None or right is None:
-            return None
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if isinstance(node.op, ast.FloorDiv):
-            return left // right if right else None
-        return left ** right if 0 <= right <= 64 else None
-    return None

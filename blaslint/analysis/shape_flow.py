@@ -115,7 +115,14 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
         return INT_SCALAR if _range_target(ctx, binding) else UNKNOWN
     if binding.kind == "param":
         kind = _param_kind(ctx, binding)
-        return INT_SCALAR if kind == "int" else SCALAR if kind == "scalar" else shape_unpack_facts(ctx, name, binding)
+        if kind is not None:
+            return INT_SCALAR if kind == "int" else SCALAR
+        unpacked = shape_unpack_facts(ctx, name, binding)
+        if unpacked.rank is not None:
+            return unpacked
+        from blaslint.analysis.parameters import param_facts  # guards, annotations, docstrings, ...
+
+        return param_facts(ctx, name, binding)
     stmt = binding.stmt
     if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute) and stmt.value.attr == "shape" \
             and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
@@ -130,6 +137,10 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
     if index is None:
         return UNKNOWN
     parts = decomposition_parts(ctx, stmt.value)
+    if parts is None and isinstance(stmt.value.func, ast.Name):
+        from blaslint.analysis.summaries import tuple_parts  # P, V = model_matrices()
+
+        parts = tuple_parts(ctx, stmt.value)
     if parts is None or len(parts) != len(target.elts):
         return UNKNOWN
     return parts[index]
@@ -425,6 +436,8 @@ def subscript_facts(ctx: "FileContext", node: ast.Subscript) -> Facts:
     """Rank (and shape where obvious) of ``x[...]`` with basic indices only."""
     if isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
         return INT_SCALAR if is_int_scalar(ctx, node.slice) else UNKNOWN
+    if isinstance(node.value, ast.Attribute) and node.value.attr in ("c_", "r_"):
+        return _index_trick_facts(ctx, node)
     base = ctx.array_facts(node.value)
     if base.rank is None or base.rank == 0 or base.lib not in ("numpy", "torch"):
         return UNKNOWN
@@ -451,11 +464,70 @@ def subscript_facts(ctx: "FileContext", node: ast.Subscript) -> Facts:
         elif is_int_scalar(ctx, it):
             pos += 1
         else:
-            return UNKNOWN  # an array or mask index: rank depends on it
+            return _advanced_index_facts(ctx, base, items, it)  # an array or mask index
     out.extend(in_shape[pos:])
     if not out:
         return replace(SCALAR, dtype=base.dtype, lib=base.lib)
     return Facts(rank=len(out), dtype=base.dtype, order=None, shape=tuple(out), lib=base.lib)
+
+
+def _advanced_index_facts(ctx, base: Facts, items, index) -> Facts:
+    """``x[mask]`` (a bool array of rank k: rank r - k + 1), ``x[idx]`` (ints of rank k: r - 1 + k).
+
+    Only one array index among full slices (``x[:, idx]``); anything else is unknown.
+    """
+    others = [it for it in items if it is not index]
+    if any(not (isinstance(it, ast.Slice) and it.lower is None and it.upper is None and it.step is None)
+           for it in others):
+        return UNKNOWN
+    if isinstance(index, ast.List) and index.elts and all(
+            isinstance(e, ast.Constant) and type(e.value) is int for e in index.elts):
+        f = Facts(rank=1, dtype="int64", shape=(len(index.elts),), lib="numpy")
+    else:
+        f = ctx.array_facts(index)
+    if f.rank is None or f.rank == 0 or f.lib not in ("numpy", "torch"):
+        return UNKNOWN
+    pos = items.index(index)
+    dims = list(base.shape) if base.shape is not None else [None] * base.rank
+    if f.dtype == "bool":
+        if pos + f.rank > base.rank:
+            return UNKNOWN
+        out = dims[:pos] + [None] + dims[pos + f.rank:]
+    elif f.dtype in INT_DTYPES:
+        idx_dims = list(f.shape) if f.shape is not None else [None] * f.rank
+        out = dims[:pos] + idx_dims + dims[pos + 1:]
+    else:
+        return UNKNOWN
+    shape = tuple(out) if any(d is not None for d in out) else None
+    return Facts(rank=len(out), dtype=base.dtype, order=None, shape=shape, lib=base.lib)
+
+
+def _index_trick_facts(ctx, node: ast.Subscript) -> Facts:
+    """``np.c_[a, b]`` (columns side by side) and ``np.r_[a, b]`` (1-D parts end to end)."""
+    q = ctx.resolve(node.value)
+    if q not in ("numpy.c_", "numpy.r_"):
+        return UNKNOWN
+    elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    if not elts or any(isinstance(e, (ast.Slice, ast.Starred)) or isinstance(e, ast.Constant)
+                       and isinstance(e.value, str) for e in elts):
+        return UNKNOWN
+    parts = [ctx.array_facts(e) for e in elts]
+    if any(p.rank is None for p in parts):
+        return UNKNOWN
+    from blaslint.analysis.broadcasting import c_shape, concat_shape
+
+    dtypes = {p.dtype for p in parts}
+    dtype = dtypes.pop() if len(dtypes) == 1 else None
+    if q == "numpy.c_":
+        if any(p.rank not in (1, 2) for p in parts):
+            return UNKNOWN
+        return Facts(rank=2, dtype=dtype, order="C", shape=c_shape(parts), lib="numpy")
+    if all(p.rank in (0, 1) for p in parts):
+        ones = [p if p.rank == 1 else Facts(rank=1, shape=(1,)) for p in parts]
+        return Facts(rank=1, dtype=dtype, order="C", shape=concat_shape(ones, 0), lib="numpy")
+    if all(p.rank == 2 for p in parts):
+        return Facts(rank=2, dtype=dtype, order="C", shape=concat_shape(parts, 0), lib="numpy")
+    return UNKNOWN
 
 
 def _is_none(node) -> bool:
@@ -492,7 +564,9 @@ def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Fact
         if isinstance(call.func, ast.Attribute):
             return method_facts(ctx, call, call.func)
         if isinstance(call.func, ast.Name):
-            return _local_function_result(ctx, call.func)
+            from blaslint.analysis.summaries import call_result_facts  # helpers of this package
+
+            return call_result_facts(ctx, call)
         return UNKNOWN
     lib, _, name = qualname.rpartition(".")
     if lib == "numpy.fft" and name in ("fftfreq", "rfftfreq"):
@@ -504,42 +578,6 @@ def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Fact
     if qualname in ("numpy.fft.fftfreq", "numpy.fft.rfftfreq"):
         return Facts(rank=1, dtype="float64", order="C", lib="numpy")
     return UNKNOWN
-
-
-def _local_function_result(ctx, func: ast.Name) -> Facts:
-    """Facts every ``return`` of a plain function of this file agrees on (``counts = count_matrix(docs)``).
-
-    Only an undecorated ``def`` bound once in its scope, whose body ends in a
-    ``return``/``raise`` (no falling off the end) and whose returns all have a
-    value; not a generator. Facts that hold whatever the arguments are (inside
-    the function its parameters are unknown); symbolic shapes name the
-    callee's variables, so only the rank, dtype and library are kept.
-    """
-    scope = ctx.binding_scope(func)
-    if scope is None or func.id in scope.globals:
-        return UNKNOWN
-    binds = scope.bindings.get(func.id, [])
-    if len(binds) != 1 or binds[0].kind != "def" or not isinstance(binds[0].node, ast.FunctionDef):
-        return UNKNOWN
-    fdef = binds[0].node
-    if fdef.decorator_list or not fdef.body or not isinstance(fdef.body[-1], (ast.Return, ast.Raise)):
-        return UNKNOWN
-    from blaslint.analysis.flow import _walk_no_defs
-
-    returns = []
-    for node in _walk_no_defs(fdef):
-        if node is not fdef and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            continue
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return UNKNOWN
-        if isinstance(node, ast.Return):
-            if node.value is None:
-                return UNKNOWN
-            returns.append(node.value)
-    if not returns:
-        return UNKNOWN
-    joined = _join([ctx.array_facts(r) for r in returns])
-    return replace(joined, shape=None, weak=False) if joined.rank is not None else UNKNOWN
 
 
 def _array_args(call):
@@ -573,14 +611,25 @@ def _elementwise_facts(ctx, call, name, lib) -> Facts:
             acc = Facts(rank=max(acc.rank, f.rank), dtype=combine_dtypes(acc, f),
                         weak=acc.rank == 0 and f.rank == 0 and acc.weak and f.weak)
         dtype = acc.dtype
+        from blaslint.analysis.broadcasting import broadcast_shape
+
         return Facts(rank=rank, dtype=dtype, order="C" if rank else None,
-                     shape=shapes.pop() if len(shapes) == 1 else None, lib=lib)
+                     shape=broadcast_shape(*facts[1:]) if name == "where" else broadcast_shape(*facts), lib=lib)
     if name in _STACKERS and isinstance(call.args[0], (ast.List, ast.Tuple)) and call.args[0].elts:
-        ranks = {ctx.array_facts(e).rank for e in call.args[0].elts}
+        parts = [ctx.array_facts(e) for e in call.args[0].elts]
+        ranks = {p.rank for p in parts}
         if len(ranks) != 1 or None in ranks:
             return UNKNOWN
         r = ranks.pop()
         axis = _kwarg(call, "axis") or _kwarg(call, "dim")
+        if axis is None and len(call.args) == 2:
+            axis = call.args[1]
+        from blaslint.analysis.broadcasting import stack_shape
+
+        literal_axis = axis.value if isinstance(axis, ast.Constant) and isinstance(axis.value, int) else (
+            -axis.operand.value if isinstance(axis, ast.UnaryOp) and isinstance(axis.operand, ast.Constant)
+            and isinstance(axis.operand.value, int) else None)
+        shape = stack_shape(name, parts, literal_axis) if axis is None or literal_axis is not None else None
         if name in ("concatenate", "cat"):
             rank = 1 if _is_none(axis) else r
         elif name == "hstack":
@@ -589,7 +638,9 @@ def _elementwise_facts(ctx, call, name, lib) -> Facts:
             rank = max(r, 2)
         else:
             rank = r + 1
-        return Facts(rank=rank, order="C", lib=lib)
+        dtypes = {p.dtype for p in parts}
+        return Facts(rank=rank, dtype=dtypes.pop() if len(dtypes) == 1 else None, order="C",
+                     shape=shape if shape is not None and len(shape) == rank else None, lib=lib)
     if name == "reshape" and len(call.args) == 2:
         return _reshape_facts(ctx, ctx.array_facts(call.args[0]), [call.args[1]])
     if name == "ravel" and len(call.args) == 1:
@@ -597,7 +648,9 @@ def _elementwise_facts(ctx, call, name, lib) -> Facts:
     if name == "cov" and first.rank == 2 and len(call.args) == 1:
         return Facts(rank=2, dtype="float64", order="C", lib=lib)
     if name == "kron" and len(call.args) == 2 and first.rank == 2 and ctx.array_facts(call.args[1]).rank == 2:
-        return Facts(rank=2, order="C", lib=lib)
+        from blaslint.analysis.broadcasting import kron_shape
+
+        return Facts(rank=2, order="C", shape=kron_shape(first, ctx.array_facts(call.args[1])), lib=lib)
     if name == "diag" and lib == "torch" and len(call.args) == 1:
         if first.rank == 1:
             n = first.shape[0] if first.shape else None
@@ -669,9 +722,13 @@ def _reshape_facts(ctx, base: Facts, args) -> Facts:
         return UNKNOWN
     if len(args) == 1 and not all(is_int_scalar(ctx, a) for a in args):
         return UNKNOWN  # (two or more sizes: each must be an int, or reshape raises)
-    # literal sizes are kept (reshape(3, 3)); -1 and names stay unknown dims
-    shape = tuple(a.value if isinstance(a, ast.Constant) and isinstance(a.value, int) and a.value >= 0 else None
-                  for a in args)
+    # literal sizes and symbols are kept (reshape(3, 3), reshape(n, k)); -1 is an unknown dim
+    from blaslint.analysis.facts import _dim
+
+    shape = tuple(None if isinstance(a, ast.UnaryOp) or isinstance(a, ast.Constant) and (
+        not isinstance(a.value, int) or a.value < 0) else _dim(ctx, a) for a in args)
+    if all(d is None for d in shape):
+        shape = tuple(None for _ in args)
     return Facts(rank=len(args), dtype=base.dtype, order=None, shape=shape, lib=base.lib)
 
 
@@ -716,7 +773,8 @@ def _linalg_facts(ctx, call, lib, name) -> Facts:
             a = Facts(rank=2)
         a_rank = 2 if lib == "scipy.linalg" else a.rank
         if b.rank == 1 and a_rank == 2 or b.rank == 2 and a_rank == 2:
-            return Facts(rank=b.rank, dtype=promote(a.dtype, b.dtype), order=None, lib=out_lib)
+            # A is square: the result has b's shape
+            return Facts(rank=b.rank, dtype=promote(a.dtype, b.dtype), order=None, shape=b.shape, lib=out_lib)
         return UNKNOWN
     if name in ("norm", "vector_norm", "matrix_norm"):
         axis = _kwarg(call, "axis") or _kwarg(call, "dim")

@@ -64,6 +64,10 @@ def settings_for(args) -> Settings:
             settings.min_severity = "info"
         elif getattr(args, "min_severity", None) is not None:
             settings.min_severity = args.min_severity
+        if getattr(args, "facts", None):
+            settings.facts = args.facts
+        from blaslint.project.config import load_runtime_facts
+        load_runtime_facts(settings)
         settings.selected_codes()  # validate selectors now
         for codes in settings.per_file_ignores.values():
             from blaslint.project.config import expand_codes

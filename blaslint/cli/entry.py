@@ -2,7 +2,9 @@
 
 ``blaslint [check] [PATHS...]`` lints (the default command), ``blaslint rule
 CODE`` explains a rule, ``blaslint rules`` lists them, ``blaslint server``
-starts the language server. Exit codes: 0 no findings, 1 findings, 2 usage or
+starts the language server, ``blaslint measure [PATHS] -- COMMAND`` runs the
+command the user names with the flagged sites timed (the only command that
+runs code), ``blaslint doctor`` reports the BLAS in use. Exit codes: 0 no findings, 1 findings, 2 usage or
 internal error.
 """
 
@@ -15,7 +17,7 @@ import sys
 from blaslint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "rules", "server", "version")
+SUBCOMMANDS = ("check", "rule", "rules", "server", "version", "measure", "doctor")
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "junit", "gitlab")
 
 
@@ -55,6 +57,8 @@ def build_check_parser() -> argparse.ArgumentParser:
     cfg = p.add_argument_group("configuration")
     cfg.add_argument("--config", metavar="PATH", help="a pyproject.toml (or blaslint.toml) to use")
     cfg.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    cfg.add_argument("--facts", metavar="FILE",
+                     help="shapes observed at run time (`blaslint measure --facts-out FILE`): lowest-priority evidence")
     fx = p.add_argument_group("fixes")
     fx.add_argument("--fix", action="store_true", default=None, help="apply safe fixes")
     fx.add_argument("--no-fix", dest="fix", action="store_false")
@@ -105,6 +109,14 @@ def main(argv: list[str] | None = None) -> int:
                 from blaslint.report.ruledocs import main_rule, main_rules
 
                 return main_rule(rest) if cmd == "rule" else main_rules(rest)
+            if cmd == "measure":  # the one command that runs code: the command the user names
+                from blaslint.measure.cli import main_measure
+
+                return main_measure(rest)
+            if cmd == "doctor":
+                from blaslint.measure.doctor import main_doctor
+
+                return main_doctor(rest)
             if cmd == "server":
                 from blaslint.integrations.lsp import main_server
 

@@ -75,6 +75,8 @@ class Settings:
     min_severity: str = "warning"
     context_paths: list[str] = field(default_factory=lambda: list(_default_context_paths()))
     extend_context_paths: list[str] = field(default_factory=list)
+    facts: str | None = None                   # a `blaslint measure --facts-out` file (runtime evidence)
+    runtime_facts: dict | None = None          # its contents, see blaslint.analysis.runtime_facts
 
     def __post_init__(self) -> None:
         self._codes: set[str] | None = None
@@ -108,8 +110,31 @@ class Settings:
         """A hash of everything that changes a file's findings (for the cache)."""
         data = json.dumps(
             [sorted(self.selected_codes()), sorted((k, sorted(v)) for k, v in self.per_file_ignores.items()),
-             self.unsafe_fixes], sort_keys=True)
+             self.unsafe_fixes, _file_digest(self.facts)], sort_keys=True)
         return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _file_digest(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def load_runtime_facts(settings: Settings) -> None:
+    """Read ``settings.facts`` into ``settings.runtime_facts`` (a ConfigError when unreadable)."""
+    if not settings.facts:
+        settings.runtime_facts = None
+        return
+    from blaslint.analysis.runtime_facts import RuntimeFactsError, load
+
+    try:
+        settings.runtime_facts = load(settings.facts)
+    except RuntimeFactsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _relative(path: str, root: str) -> str:
@@ -180,6 +205,7 @@ _KEYS = {
     "respect-gitignore": "respect_gitignore", "unsafe-fixes": "unsafe_fixes",
     "force-exclude": "force_exclude",
     "min-severity": "min_severity", "context-paths": "context_paths", "extend-context-paths": "extend_context_paths",
+    "facts": "facts",
 }
 _LIST_KEYS = {"select", "ignore", "extend-select", "exclude", "extend-exclude", "context-paths",
               "extend-context-paths"}
@@ -251,6 +277,10 @@ def settings_from_table(table: dict, path: str) -> Settings:
 
             if value not in SEVERITIES:
                 raise ConfigError(f"{path}: min-severity must be one of {', '.join(map(repr, SEVERITIES))}")
+        elif key == "facts":
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: facts must be a path (a `blaslint measure --facts-out` file)")
+            value = os.path.join(os.path.dirname(os.path.abspath(path)), value)
         elif key == "per-file-ignores":
             if not isinstance(value, dict) or not all(
                     isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):

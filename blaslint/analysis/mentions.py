@@ -1,0 +1,88 @@
+"""Find the nodes that spell a name without walking the whole file.
+
+The text is searched first; only the statements whose lines mention the name
+are walked (descending into compound statements only where they do), so a
+question about one attribute or one helper costs what its mentions cost.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from bisect import bisect_right
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def mention_lines(ctx, name: str, limit: int | None = None) -> list[int] | None:
+    """Lines (1-based) of every whole-word mention of ``name`` (None past ``limit`` mentions)."""
+    cache = ctx.__dict__.setdefault("_bl_mentions", {})
+    if name in cache:
+        lines = cache[name]
+    else:
+        text = ctx.source.text
+        starts = ctx.__dict__.get("_bl_line_starts")
+        if starts is None:
+            starts = ctx.__dict__["_bl_line_starts"] = [0] + [m.end() for m in re.finditer("\n", text)]
+        lines = cache[name] = [bisect_right(starts, m.start()) for m in re.finditer(rf"\b{re.escape(name)}\b", text)]
+    if limit is not None and len(lines) > limit:
+        return None
+    return lines
+
+
+def nodes_spelling(ctx, name: str, stmts, lines) -> list[ast.AST]:
+    """Name/Attribute/def/arg nodes spelling ``name`` in the statements covering ``lines``."""
+    wanted = sorted(set(lines))
+    out: list = []
+    starts = ctx.__dict__.setdefault("_bl_stmt_starts", {})
+    _collect(stmts, name, wanted, out, starts)
+    return out
+
+
+def _first_line(node) -> int:
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+
+
+def _covering(stmts, wanted, starts):
+    """The statements of a block (sorted by line) that cover any of ``wanted`` (sorted lines)."""
+    if not all(hasattr(s, "lineno") for s in stmts):
+        return list(stmts)  # match cases carry no positions of their own
+    key = id(stmts)
+    firsts = starts.get(key)
+    if firsts is None:
+        firsts = starts[key] = [_first_line(s) for s in stmts]
+    picked = []
+    for ln in wanted:
+        i = bisect_right(firsts, ln) - 1
+        if i >= 0 and (not picked or picked[-1] != i):
+            stmt = stmts[i]
+            end = getattr(stmt, "end_lineno", None) or stmt.lineno
+            if ln <= end:
+                picked.append(i)
+    return [stmts[i] for i in picked]
+
+
+def _collect(stmts, name, wanted, out, starts) -> None:
+    for stmt in _covering(stmts, wanted, starts):
+        if isinstance(stmt, _DEFS) and stmt.name == name:
+            out.append(stmt)
+        for field, value in ast.iter_fields(stmt):
+            if isinstance(value, list) and value and isinstance(value[0], (ast.stmt, ast.excepthandler,
+                                                                          getattr(ast, "match_case", ast.stmt))):
+                _collect(value, name, wanted, out, starts)
+            elif isinstance(value, list):
+                for v in value:
+                    if isinstance(v, ast.AST):
+                        _walk(v, name, out)
+            elif isinstance(value, ast.AST):
+                _walk(value, name, out)
+
+
+def _walk(node, name, out) -> None:
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id == name or isinstance(n, ast.Attribute) and n.attr == name \
+                or isinstance(n, ast.arg) and n.arg == name:
+            out.append(n)
+
+
+__all__ = ["mention_lines", "nodes_spelling"]

@@ -1,0 +1,300 @@
+"""What a helper function of the same package returns, evaluated with the call's argument facts.
+
+``def as_diagonal(x): return np.diag(x)`` called as ``as_diagonal(v)`` with a
+1-D ``v`` returns a 2-D array; ``model_matrices()`` returning literal 4x4
+arrays returns 4x4 arrays. The helper is a plain ``def`` of this module, or of
+a module of the same package imported with ``from .m import f`` /
+``from pkg.m import f`` (parsed from disk, never imported; cached per
+process). Every ``return`` must have a value and all must agree (the rank at
+least); the body may not fall off its end or yield. Recursion and cycles
+between helpers, and nesting deeper than :data:`MAX_DEPTH`, give "unknown".
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import replace
+
+from blaslint.analysis.evidence import Evidence, SOFT_KINDS, merge
+from blaslint.analysis.modules import import_path
+
+MAX_DEPTH = 4           # helpers calling helpers
+MAX_MODULES = 256       # other modules kept parsed per process
+MAX_MODULE_BYTES = 1_000_000
+_MODULES: dict = {}     # path -> (mtime, ctx or None)
+_IN_PROGRESS: set = set()
+_DEPTH = [0]
+
+
+def join_facts(facts):
+    """What all ``facts`` agree on: the rank must agree; other fields are kept when equal."""
+    from blaslint.analysis.facts import UNKNOWN, Facts
+
+    if not facts:
+        return UNKNOWN
+    first = facts[0]
+    if first.rank is None or any(f.rank != first.rank for f in facts):
+        return UNKNOWN
+
+    def common(attr):
+        values = {getattr(f, attr) for f in facts}
+        return values.pop() if len(values) == 1 else None
+
+    return Facts(rank=first.rank, dtype=common("dtype"), order=common("order"), shape=common("shape"),
+                 lib=common("lib"), weak=all(f.weak for f in facts), evidence=merge(*(f.evidence for f in facts)))
+
+
+def _ends(body) -> bool:
+    """Does every path through ``body`` end in ``return``/``raise``?"""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.If):
+        return _ends(last.body) and _ends(last.orelse)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _ends(last.body)
+    return False
+
+
+def _returns(fdef) -> list | None:
+    """The returned expressions of ``fdef`` (None: a bare return, a yield, or a fall-off)."""
+    if fdef.decorator_list or not _ends(fdef.body):
+        return None
+    out = []
+    stack = list(fdef.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
+            return None
+        if isinstance(node, ast.Return):
+            if node.value is None:
+                return None
+            out.append(node.value)
+        stack.extend(ast.iter_child_nodes(node))
+    return out or None
+
+
+# -- finding the helper ---------------------------------------------------------
+
+def _single_def(scope, name):
+    binds = scope.bindings.get(name, [])
+    if len(binds) != 1:
+        return None
+    b = binds[0]
+    if b.kind == "def" and isinstance(b.node, ast.FunctionDef):
+        return b.node
+    return None
+
+
+def _module_ctx(ctx, path: str):
+    """A context for another module of the package (parsed once per process), or None."""
+    path = os.path.abspath(path)
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    got = _MODULES.get(path)
+    if got is not None and got[0] == mtime:
+        return got[1]
+    other = None
+    try:
+        if os.path.getsize(path) <= MAX_MODULE_BYTES:
+            from blaslint.core.source import SourceText
+            from blaslint.core.walk import PARENT
+
+            with open(path, "rb") as fh:
+                raw = fh.read()
+            text = raw.decode("utf-8", errors="replace")
+            tree = ast.parse(text)
+            for node in ast.walk(tree):
+                for child in ast.iter_child_nodes(node):
+                    setattr(child, PARENT, node)
+            other = type(ctx)(SourceText(text), tree, path)
+    except (SyntaxError, ValueError, OSError, UnicodeError, RecursionError, MemoryError):
+        other = None
+    if len(_MODULES) >= MAX_MODULES:
+        _MODULES.clear()
+    _MODULES[path] = (mtime, other)
+    return other
+
+
+def _imported_def(ctx, name: str, hops: int = 0):
+    """(context, def) of ``name`` imported from a module of the same package."""
+    if hops > 3:
+        return None
+    for stmt in ctx.tree.body:
+        if not isinstance(stmt, ast.ImportFrom):
+            continue
+        for alias in stmt.names:
+            if (alias.asname or alias.name) != name:
+                continue
+            path = import_path(ctx.path, stmt.level, stmt.module)
+            if path is None or os.path.abspath(path) == os.path.abspath(ctx.path):
+                return None
+            other = _module_ctx(ctx, path)
+            if other is None:
+                return None
+            scope = other.scope(other.tree)
+            fdef = _single_def(scope, alias.name)
+            if fdef is not None:
+                return other, fdef
+            binds = scope.bindings.get(alias.name, [])
+            if len(binds) == 1 and binds[0].kind == "import":  # re-exported by a package __init__
+                return _imported_def(other, alias.name, hops + 1)
+            return None
+    return None
+
+
+def helper_of(ctx, func: ast.AST):
+    """(context, def) of the plain function a call's ``func`` names, or None."""
+    if not isinstance(func, ast.Name):
+        return None
+    scope = ctx.binding_scope(func)
+    if scope is not None:
+        if func.id in scope.globals:
+            return None
+        fdef = _single_def(scope, func.id)
+        if fdef is not None:
+            return ctx, fdef
+        binds = scope.bindings.get(func.id, [])
+        if scope.node is ctx.tree and len(binds) == 1 and binds[0].kind == "import":
+            return _imported_def(ctx, func.id)
+    return None
+
+
+# -- evaluating it ------------------------------------------------------------------
+
+def _bind_args(fdef, call: ast.Call):
+    """{parameter arg node: argument expression} for the call, or None if unsure (``*args``)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    params = [*fdef.args.posonlyargs, *fdef.args.args]
+    if len(call.args) > len(params) and fdef.args.vararg is None:
+        return None
+    out = {}
+    for p, a in zip(params, call.args):
+        out[p.arg] = (p, a)
+    by_name = {p.arg: p for p in [*params, *fdef.args.kwonlyargs]}
+    for k in call.keywords:
+        if k.arg in by_name:
+            out[k.arg] = (by_name[k.arg], k.value)
+    return out
+
+
+def call_result_facts(ctx, call: ast.Call):
+    """Facts of a call of a helper function (kind "helper"), or UNKNOWN."""
+    from blaslint.analysis.facts import UNKNOWN
+
+    target = helper_of(ctx, call.func)
+    if target is None:
+        return UNKNOWN
+    fctx, fdef = target
+    bound = _bind_args(fdef, call)
+    if bound is None:
+        return UNKNOWN
+    overrides = {}
+    for name, (param, arg) in bound.items():
+        f = ctx.array_facts(arg)
+        if f.rank is not None:
+            overrides[id(param)] = (name, f)
+    result = summary(fctx, fdef, overrides)
+    if result.rank is None:
+        return UNKNOWN
+    caller_dims = {d for _, f in overrides.values() for d in (f.shape or ()) if isinstance(d, str)}
+    shape = result.shape
+    if shape is not None:
+        shape = tuple(d if isinstance(d, int) or d in caller_dims else None for d in shape)
+        if all(d is None for d in shape):
+            shape = None
+    where = "" if fctx is ctx else f" in {os.path.basename(fctx.path)}"
+    ev = Evidence("helper", call.lineno, f"{fdef.name}() at line {fdef.lineno}{where}")
+    soft = tuple(e for e in result.evidence if e.kind in SOFT_KINDS and fctx is ctx)
+    return replace(result, shape=shape, evidence=(ev, *soft))
+
+
+def summary(fctx, fdef, overrides: dict):
+    """Join of the facts of ``fdef``'s returns with its parameters' facts overridden (cached)."""
+    from blaslint.analysis.facts import UNKNOWN
+
+    cache = fctx.__dict__.setdefault("_bl_summaries", {})
+    key = (id(fdef), tuple(sorted((n, f) for n, f in overrides.values())))
+    if key in cache:
+        return cache[key]
+    token = (fctx.path, id(fdef))
+    if token in _IN_PROGRESS or _DEPTH[0] >= MAX_DEPTH:
+        return UNKNOWN  # recursion, a cycle between helpers, or too deep
+    returns = _returns(fdef)
+    if returns is None:
+        cache[key] = UNKNOWN
+        return UNKNOWN
+    _IN_PROGRESS.add(token)
+    _DEPTH[0] += 1
+    try:
+        result = _evaluate(fctx, returns, {k: f for k, (_, f) in overrides.items()})
+        if result.rank is None:
+            from blaslint.analysis.annotations import annotation_facts
+
+            declared = annotation_facts(fctx, fdef.returns)
+            if declared is not None and declared.rank is not None:
+                result = declared
+    finally:
+        _IN_PROGRESS.discard(token)
+        _DEPTH[0] -= 1
+    cache[key] = result
+    return result
+
+
+def _evaluate(fctx, returns, overrides):
+    if not overrides:
+        return join_facts([fctx.array_facts(r) for r in returns])
+    saved = fctx._facts_cache, fctx._rebound_facts, fctx.__dict__.get("_rebound_memo"), \
+        fctx.__dict__.get("_bl_overrides")
+    fctx._facts_cache, fctx._rebound_facts = {}, {}
+    fctx.__dict__["_rebound_memo"] = {}
+    fctx.__dict__["_bl_overrides"] = {**(saved[3] or {}), **overrides}
+    try:
+        return join_facts([fctx.array_facts(r) for r in returns])
+    finally:
+        fctx._facts_cache, fctx._rebound_facts = saved[0], saved[1]
+        fctx.__dict__["_rebound_memo"] = saved[2] if saved[2] is not None else {}
+        if saved[3] is None:
+            fctx.__dict__.pop("_bl_overrides", None)
+        else:
+            fctx.__dict__["_bl_overrides"] = saved[3]
+
+
+def tuple_parts(ctx, call: ast.Call):
+    """Facts of each element when every return of the helper is a tuple display of one length."""
+    target = helper_of(ctx, call.func)
+    if target is None:
+        return None
+    fctx, fdef = target
+    returns = _returns(fdef)
+    if not returns or not all(isinstance(r, ast.Tuple) for r in returns) or len({len(r.elts) for r in returns}) != 1:
+        return None
+    token = (fctx.path, id(fdef))
+    if token in _IN_PROGRESS or _DEPTH[0] >= MAX_DEPTH or (call.args or call.keywords) and fctx is not ctx:
+        return None
+    _IN_PROGRESS.add(token)
+    _DEPTH[0] += 1
+    try:
+        parts = []
+        for i in range(len(returns[0].elts)):
+            f = join_facts([fctx.array_facts(r.elts[i]) for r in returns])
+            if f.rank is not None:
+                f = replace(f, shape=tuple(d if isinstance(d, int) else None for d in f.shape)
+                            if f.shape else None,
+                            evidence=(Evidence("helper", call.lineno, f"{fdef.name}() at line {fdef.lineno}"),))
+            parts.append(f)
+        return tuple(parts)
+    finally:
+        _IN_PROGRESS.discard(token)
+        _DEPTH[0] -= 1
+
+
+__all__ = ["call_result_facts", "helper_of", "join_facts", "summary", "tuple_parts"]

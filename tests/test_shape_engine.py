@@ -1,0 +1,648 @@
+"""The shape engine: facts of parameters, attributes, helpers and expressions, with their evidence.
+
+For every source (analysis/usage, annotations, docstrings, attributes,
+summaries, call_sites, runtime; broadcasting and products in facts/shape_flow)
+examples where facts are found, with rank, dims, evidence kind and line, and
+look-alikes that must stay unknown. Bad input ends in "unknown", never a crash.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from blaslint.analysis.context import FileContext, set_parents
+from blaslint.analysis.evidence import Evidence, describe_facts
+from blaslint.analysis.facts import UNKNOWN, Facts
+from blaslint.analysis.runtime import set_runtime_facts
+from blaslint.core.source import SourceText
+from tests.support import lint
+
+
+def ctx_for(code: str, path: str = "<string>") -> FileContext:
+    code = textwrap.dedent(code)
+    tree = ast.parse(code)
+    set_parents(tree)
+    return FileContext(SourceText(code), tree, path)
+
+
+def facts(code: str, text: str, line: int | None = None, path: str = "<string>"):
+    """Facts of the last expression whose source text is ``text`` (on ``line`` if given)."""
+    ctx = ctx_for(code, path)
+    nodes = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.expr) and ctx.text(n) == text
+             and isinstance(getattr(n, "ctx", ast.Load()), ast.Load) and (line is None or n.lineno == line)]
+    assert nodes, f"{text!r} not found"
+    node = max(nodes, key=lambda n: (n.lineno, n.col_offset))
+    return ctx.array_facts(node)
+
+
+def kinds(f: Facts) -> list[str]:
+    return [e.kind for e in f.evidence]
+
+
+# -- the Facts type ---------------------------------------------------------------------
+
+def test_evidence_does_not_change_equality_or_hash():
+    a = Facts(rank=2, dtype="float64")
+    b = a.with_evidence((Evidence("docstring", 3, "A : (n, n) ndarray"),))
+    assert a == b and hash(a) == hash(b)
+    assert b.soft and not a.soft
+
+
+def test_min_rank_is_a_fact_of_its_own():
+    assert Facts(min_rank=2) != UNKNOWN
+    assert not Facts(min_rank=2).known
+
+
+def test_describe_facts_names_rank_and_evidence():
+    f = Facts(rank=1, evidence=(Evidence("docstring", 12, "d : 1-D array"),))
+    assert describe_facts("d", f) == "`d` is 1-D (docstring, line 12)"
+    assert describe_facts("x", Facts(min_rank=2, evidence=(Evidence("usage", 4, ""),))) == \
+        "`x` is at least 2-D (usage, line 4)"
+    assert describe_facts("y", UNKNOWN) == "`y` is of unknown shape"
+    assert describe_facts("A", Facts(rank=2, shape=("n", 3))) == "`A` is 2-D of shape (n, 3)"
+
+
+def test_creation_evidence_and_flow_keep_their_root():
+    code = "import numpy as np\nx = np.zeros((3, 4))\ny = -x[:, 0]\ny\n"
+    f = facts(code, "y", line=4)
+    assert f.rank == 1 and f.shape == (3,)
+    assert f.evidence[0] == Evidence("creation", 2, "np.zeros((3, 4))")
+    assert not f.soft
+
+
+# -- flow through expressions --------------------------------------------------------------
+
+@pytest.mark.parametrize("expr,rank,shape", [
+    ("a * b", 2, ("n", "m")),                   # (n, 1) * (1, m)
+    ("v * M", 2, (5, "n")),                     # (n,) * (5, n)
+    ("a + 1.0", 2, ("n", 1)),
+    ("a > b", 2, ("n", "m")),
+    ("np.maximum(a, b)", 2, ("n", "m")),
+    ("M[:, None]", 3, (5, 1, "n")),
+    ("M.T", 2, ("n", 5)),
+    ("M.reshape(n, 5)", 2, ("n", 5)),
+    ("M.reshape(-1)", 1, (None,)),
+    ("np.outer(v, w)", 2, ("n", "m")),
+    ("np.kron(M, M)", 2, (25, "n * n")),
+    ("np.hstack([v, w])", 1, ("n + m",)),
+    ("np.vstack([M, M])", 2, (10, "n")),
+    ("np.concatenate([M, M], axis=1)", 2, (5, "n + n")),
+    ("np.column_stack([v, v])", 2, ("n", 2)),
+    ("np.stack([v, v])", 2, (2, "n")),
+    ("np.c_[v, v]", 2, ("n", 2)),
+    ("np.r_[v, w]", 1, ("n + m",)),
+    ("np.linalg.solve(S, v)", 1, ("n",)),
+    ("np.linalg.inv(S)", 2, ("n", "n")),
+    ("S @ v", 1, ("n",)),
+    ("M[mask]", 1, None),
+    ("v[idx]", 1, (3,)),
+    ("M[:, idx]", 2, (5, 3)),
+])
+def test_expression_shapes(expr, rank, shape):
+    code = f"""
+    import numpy as np
+    def f(n, m):
+        a = np.zeros((n, 1))
+        b = np.ones((1, m))
+        v = np.ones(n)
+        w = np.ones(m)
+        M = np.zeros((5, n))
+        S = np.eye(n)
+        mask = M > 0
+        idx = np.array([0, 2, 1])
+        _ = {expr}
+    """
+    f = facts(code, expr)
+    assert (f.rank, f.shape) == (rank, shape)
+
+
+@pytest.mark.parametrize("expr", ["x[i]", "v[y]", "np.c_[0:3, v]", "M[mask, 0:2]"])
+def test_expression_lookalikes_stay_unknown(expr):
+    code = f"""
+    import numpy as np
+    def f(x, i, y, n):
+        v = np.ones(n)
+        M = np.zeros((5, n))
+        mask = M > 0
+        _ = {expr}
+    """
+    assert facts(code, expr).rank is None
+
+
+# -- usage and guards ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body,min_rank", [
+    ("    n = x.shape[1]\n    return x\n", 2),
+    ("    c = x[:, 0]\n    return x\n", 2),
+    ("    t = x[..., 0, :]\n    return x\n", 2),
+    ("    k = x.shape[2]\n    return x\n", 3),
+])
+def test_usage_proves_a_lower_bound(body, min_rank):
+    code = "import numpy as np\ndef f(x):\n" + body
+    f = facts(code, "x", line=code.count("\n"))
+    assert f.rank is None and f.min_rank == min_rank and kinds(f) == ["usage"]
+
+
+@pytest.mark.parametrize("body", [
+    "    if x.ndim == 2:\n        c = x[:, 0]\n    return x\n",          # only under a test of x
+    "    try:\n        c = x[:, 0]\n    except IndexError:\n        pass\n    return x\n",
+    "    ok = x.ndim > 1 and x.shape[1] > 3\n    return x\n",
+    "    c = d[i, j]\n    return x\n",                                     # a dict takes tuple keys too
+])
+def test_usage_lookalikes_prove_nothing(body):
+    code = "import numpy as np\ndef f(x, d, i, j):\n" + body
+    f = facts(code, "x", line=code.count("\n"))
+    assert f.rank is None and f.min_rank is None
+
+
+@pytest.mark.parametrize("guard,rank,shape", [
+    ("    assert x.ndim == 2\n", 2, None),
+    ("    assert len(x.shape) == 1\n", 1, None),
+    ("    assert x.shape == (n,)\n", 1, ("n",)),
+    ("    if x.ndim != 2:\n        raise ValueError('2-D')\n", 2, None),
+    ("    if not x.ndim == 3:\n        raise ValueError\n", 3, None),
+    ("    if x.ndim != 2 or x.shape[0] == 0:\n        raise ValueError\n", 2, None),
+])
+def test_guards_fix_the_rank(guard, rank, shape):
+    code = "import numpy as np\ndef f(x, n):\n" + guard + "    return x\n"
+    f = facts(code, "x", line=code.count("\n"))
+    assert (f.rank, f.shape) == (rank, shape)
+    assert f.evidence[0].kind == "guard" and f.evidence[0].line == 3
+
+
+def test_branch_guard_holds_inside_the_branch_only():
+    code = "def f(x):\n    if x.ndim == 1:\n        a = x\n    else:\n        b = x\n    return x\n"
+    assert facts(code, "x", line=3).rank == 1
+    assert facts(code, "x", line=5).rank is None
+    assert facts(code, "x", line=6).rank is None
+
+
+def test_guard_after_the_use_does_not_count():
+    code = "def f(x):\n    y = x\n    assert x.ndim == 2\n    return x\n"
+    assert facts(code, "x", line=2).rank is None
+    assert facts(code, "x", line=4).rank == 2
+
+
+def test_guard_on_an_unknown_local_and_the_only_binding_in_a_try():
+    code = ("import numpy as np\ndef f(path):\n    try:\n        A = load(path)\n    except OSError:\n        raise\n"
+            "    assert A.ndim == 2\n    return A\n")
+    f = facts(code, "A", line=8)
+    assert f.rank == 2 and kinds(f) == ["guard"]
+
+
+def test_only_binding_in_an_if_still_flows():
+    code = "import numpy as np\ndef f(c):\n    if c:\n        x = np.zeros((3, 3))\n    return x\n"
+    assert facts(code, "x", line=5).rank == 2
+
+
+# -- annotations ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ann,rank,shape,dtype,lib", [
+    ("np.ndarray[tuple[int, int], np.dtype[np.float64]]", 2, None, "float64", "numpy"),
+    ("np.ndarray[tuple[int], np.dtype[np.float32]]", 1, None, "float32", "numpy"),
+    ("Float[Array, 'n m']", 2, ("n", "m"), None, "numpy"),
+    ("Float64[np.ndarray, 'batch dim']", 2, ("batch", "dim"), "float64", "numpy"),
+    ("Float[torch.Tensor, '3 3']", 2, (3, 3), None, "torch"),
+    ("Float[Array, '']", 0, None, None, "numpy"),
+    ("npt.NDArray[np.float64]", None, None, "float64", "numpy"),
+    ("torch.Tensor", None, None, None, "torch"),
+    ("Optional[Float[Array, 'n']]", 1, ("n",), None, "numpy"),
+    ("'Float[Array, \"n n\"]'", 2, ("n", "n"), None, "numpy"),
+])
+def test_annotations(ann, rank, shape, dtype, lib):
+    code = f"""
+    from typing import Optional
+    import numpy as np
+    import numpy.typing as npt
+    import torch
+    from jaxtyping import Array, Float, Float64
+    def f(x: {ann}):
+        return x
+    """
+    f = facts(code, "x", line=8)
+    assert (f.rank, f.shape, f.dtype, f.lib) == (rank, shape, dtype, lib)
+    assert kinds(f) == ["annotation"] and f.evidence[0].line == 7 and not f.soft
+
+
+@pytest.mark.parametrize("ann", ["Float[Array, '*batch n']", "list", "np.ndarray[Any, np.dtype[np.float64]]",
+                                 "Union[np.ndarray, float]", "Float[Array, '...']"])
+def test_annotations_without_a_rank(ann):
+    code = f"""
+    from typing import Any, Union
+    import numpy as np
+    from jaxtyping import Array, Float
+    def f(x: {ann}):
+        return x
+    """
+    assert facts(code, "x", line=6).rank is None
+
+
+# -- docstrings -------------------------------------------------------------------------------------
+
+NUMPYDOC = '''
+import numpy as np
+def f(X, y, x, A, d, alpha, n, z, w):
+    """Fit.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data.
+    y : (N,) array
+    x : array_like, shape (n,)
+    A : (M, M) ndarray
+    d : 1-D array
+    alpha : float
+    n : int, optional
+    z : float or ndarray
+    w : {array-like, sparse matrix} of shape (n, m)
+
+    Returns
+    -------
+    out : ndarray of shape (n,)
+    """
+    return X, y, x, A, d, alpha, n, z, w
+'''
+
+
+@pytest.mark.parametrize("name,rank,shape,lib,line", [
+    ("X", 2, ("n_samples", "n_features"), "numpy", 8),
+    ("y", 1, ("N",), "numpy", 10),
+    ("x", 1, ("n",), None, 11),
+    ("A", 2, ("M", "M"), "numpy", 12),
+    ("d", 1, None, "numpy", 13),
+    ("alpha", 0, None, None, 14),
+    ("n", 0, None, None, 15),
+])
+def test_numpydoc_parameters(name, rank, shape, lib, line):
+    f = facts(NUMPYDOC, name, line=23)
+    assert (f.rank, f.shape, f.lib) == (rank, shape, lib)
+    assert f.evidence[0] == Evidence("docstring", line, f.evidence[0].detail) and f.soft
+
+
+@pytest.mark.parametrize("name", ["z", "w", "out"])
+def test_numpydoc_lookalikes(name):
+    code = NUMPYDOC.replace("return X, y", "out = X\n    return z, w, out, X, y") if name == "out" else NUMPYDOC
+    ctx = ctx_for(code)
+    node = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Name) and n.id == name
+                and isinstance(n.ctx, ast.Load))
+    f = ctx.array_facts(node)
+    assert f.rank is None or name == "out" and f.rank == 2 and kinds(f) == ["docstring"]  # out = X
+
+
+def test_google_and_sphinx_docstrings():
+    code = '''
+    def f(a, b, c):
+        """Do.
+
+        Args:
+            a (ndarray of shape (n, 3)): points.
+            b: (k,) array of weights.
+
+        :param c: the matrix
+        :type c: (m, m) ndarray
+        """
+        return a, b, c
+    '''
+    assert (facts(code, "a", line=12).rank, facts(code, "a", line=12).shape) == (2, ("n", 3))
+    assert facts(code, "b", line=12).rank == 1
+    assert facts(code, "c", line=12).shape == ("m", "m")
+
+
+def test_init_parameters_documented_on_the_class():
+    code = '''
+    class K:
+        """A filter.
+
+        Parameters
+        ----------
+        F : (n, n) ndarray
+        """
+        def __init__(self, F):
+            self.F = F
+    '''
+    f = facts(code, "F", line=10)
+    assert f.rank == 2 and kinds(f) == ["docstring"]
+
+
+def test_code_overrides_a_docstring_that_lies():
+    code = '''
+    def f(d, e):
+        """
+        Parameters
+        ----------
+        d : 1-D array
+        e : (n,) ndarray
+        """
+        c = d[:, 0]
+        assert e.ndim == 2
+        return d, e
+    '''
+    d, e = facts(code, "d", line=11), facts(code, "e", line=11)
+    assert d.rank is None and d.min_rank == 2 and kinds(d) == ["usage"]
+    assert e.rank == 2 and kinds(e) == ["guard"] and not e.soft
+
+
+def test_docstring_flows_and_stays_soft():
+    code = '''
+    import numpy as np
+    def f(d, B):
+        """
+        Parameters
+        ----------
+        d : (n,) ndarray
+        """
+        B = np.ones((3, 3))
+        return np.diag(d) @ B
+    '''
+    f = facts(code, "np.diag(d) @ B")
+    assert f.rank == 2 and f.soft and "docstring" in kinds(f)
+    assert describe_facts("d", facts(code, "d", line=10)) == "`d` is 1-D of shape (n,) (docstring, line 7)"
+
+
+# -- attributes --------------------------------------------------------------------------------------
+
+ATTRS = """
+import numpy as np
+import scipy.linalg
+
+inv = scipy.linalg.inv
+
+class KF:
+    def __init__(self):
+        self.P = np.eye(4)
+        self.Q = np.eye(4)
+        self.x = np.zeros(4)
+        self.mixed = np.zeros(4)
+        self.solve = np.linalg.solve
+        self.a, self.b = np.zeros(3), np.zeros((3, 3))
+    def predict(self):
+        self.P = self.P + self.Q
+        self.x += 1.0
+        self.mixed = np.zeros((4, 4))
+        for self.it in range(3):
+            pass
+    def use(self, r):
+        return self.P, self.x, self.a, self.b, self.mixed, self.it, self.other, self.solve(self.P, self.x), inv(self.P)
+"""
+
+
+@pytest.mark.parametrize("text,rank,shape", [
+    ("self.P", 2, (4, 4)), ("self.x", 1, (4,)), ("self.a", 1, (3,)), ("self.b", 2, (3, 3)),
+    ("self.solve(self.P, self.x)", 1, (4,)), ("inv(self.P)", 2, (4, 4)),
+])
+def test_attributes_every_assignment_agrees(text, rank, shape):
+    f = facts(ATTRS, text, line=22)
+    assert (f.rank, f.shape) == (rank, shape)
+    assert "attribute" in kinds(f)
+
+
+@pytest.mark.parametrize("text", ["self.mixed", "self.it", "self.other"])
+def test_attributes_that_disagree_or_escape_are_unknown(text):
+    assert facts(ATTRS, text, line=22).rank is None
+
+
+def test_functions_held_in_names_resolve():
+    ctx = ctx_for(ATTRS)
+    calls = {ctx.text(n.func): ctx.resolve_call(n) for n in ast.walk(ctx.tree) if isinstance(n, ast.Call)}
+    assert calls["self.solve"] == "numpy.linalg.solve"
+    assert calls["inv"] == "scipy.linalg.inv"
+    assert ctx.spell_like(next(n.func for n in ast.walk(ctx.tree) if isinstance(n, ast.Call)
+                               and ctx.text(n.func) == "self.solve"), "inv", "numpy.linalg.inv") == "np.linalg.inv"
+
+
+def test_attribute_set_on_another_object_or_shadowed_alias_is_unknown():
+    code = """
+    import numpy as np
+    inv = np.linalg.inv
+    class M:
+        def __init__(self):
+            self.P = np.eye(3)
+        def use(self, inv):
+            return self.P, inv(self.P)
+    def reset(m):
+        m.P = None
+    """
+    assert facts(code, "self.P", line=8).rank is None
+    ctx = ctx_for(code)
+    call = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and ctx.text(n.func) == "inv")
+    assert ctx.resolve_call(call) is None
+
+
+# -- helper summaries --------------------------------------------------------------------------------
+
+HELPERS = """
+import numpy as np
+
+def as_diagonal(x):
+    return np.diag(x)
+
+def model_matrices():
+    return np.eye(4), np.zeros((4, 4))
+
+def pick(flag):
+    if flag:
+        return np.zeros(3)
+    return np.zeros((3, 3))
+
+def maybe(flag):
+    if flag:
+        return np.eye(2)
+
+def ping(x):
+    return pong(x) @ x
+
+def pong(x):
+    return ping(x)
+
+def fact(n):
+    if n == 0:
+        return np.eye(2)
+    return fact(n - 1) @ np.eye(2)
+
+def use(n):
+    v = np.ones(n)
+    D = as_diagonal(v)
+    M = as_diagonal(np.ones((n, n)))
+    P, V = model_matrices()
+    return D, M, P, V, pick(n), maybe(n), ping(v), fact(3)
+"""
+
+
+@pytest.mark.parametrize("text,rank,shape", [
+    ("D", 2, ("n", "n")), ("M", 1, None), ("P", 2, (4, 4)), ("V", 2, (4, 4)),
+])
+def test_helper_summaries(text, rank, shape):
+    f = facts(HELPERS, text)
+    assert (f.rank, f.shape) == (rank, shape)
+    assert kinds(f)[0] == "helper"
+
+
+@pytest.mark.parametrize("text", ["pick(n)", "maybe(n)", "ping(v)", "fact(3)"])
+def test_helper_lookalikes_and_cycles_are_unknown(text):
+    assert facts(HELPERS, text).rank is None
+
+
+def test_helpers_of_another_module_of_the_package(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("from .ops import as_diagonal\n")
+    (pkg / "sub" / "ops.py").write_text("import numpy as np\nfrom ..cyc import loop\n"
+                                         "def as_diagonal(x):\n    return np.diag(x)\n"
+                                         "def spin(x):\n    return loop(x)\n")
+    (pkg / "cyc.py").write_text("from .sub.ops import spin\ndef loop(x):\n    return spin(x)\n")
+    main = pkg / "main.py"
+    code = ("import numpy as np\nfrom .sub import as_diagonal\nfrom pkg.sub.ops import spin\n"
+            "from .missing import nothing\nfrom numpy.linalg import inv\n"
+            "def f(n: int):\n    v = np.ones(n)\n    return as_diagonal(v), spin(v), nothing(v)\n")
+    main.write_text(code)
+    f = facts(code, "as_diagonal(v)", path=str(main))
+    assert (f.rank, f.shape) == (2, ("n", "n")) and kinds(f) == ["helper"]
+    assert facts(code, "spin(v)", path=str(main)).rank is None      # a cycle between modules
+    assert facts(code, "nothing(v)", path=str(main)).rank is None   # no such module
+
+
+# -- call sites ---------------------------------------------------------------------------------------
+
+def test_call_sites_that_agree():
+    code = """
+    import numpy as np
+    def _norm2(v):
+        return v
+    def a(n: int):
+        return _norm2(np.ones(n))
+    def b():
+        return _norm2(np.zeros(3))
+    """
+    f = facts(code, "v", line=4)
+    assert f.rank == 1 and kinds(f) == ["call-site"] and f.evidence[0].line == 6
+
+
+@pytest.mark.parametrize("code", [
+    # calls disagree
+    "import numpy as np\ndef _g(v):\n    return v\n_g(np.ones(3))\n_g(np.ones((3, 3)))\n",
+    # public: callers elsewhere
+    "import numpy as np\ndef g(v):\n    return v\ng(np.ones(3))\n",
+    # passed on as a callback
+    "import numpy as np\ndef _g(v):\n    return v\n_g(np.ones(3))\nmap(_g, [])\n",
+    # recursive only
+    "import numpy as np\ndef _g(v):\n    return _g(v)\n",
+])
+def test_call_site_lookalikes(code):
+    assert facts(code, "v", line=3).rank is None
+
+
+def test_private_method_call_sites():
+    code = """
+    import numpy as np
+    class C:
+        def _step(self, x):
+            return x
+        def run(self):
+            return self._step(np.eye(3))
+    """
+    assert facts(code, "x", line=5).rank == 2
+
+
+# -- runtime --------------------------------------------------------------------------------------------
+
+def test_runtime_facts_are_consulted_last():
+    code = '''
+    def f(x, y):
+        """
+        Parameters
+        ----------
+        y : (n,) ndarray
+        """
+        return x, y
+    '''
+    set_runtime_facts({("f", "x"): Facts(rank=2, evidence=(Evidence("runtime", 0, "measured"),)),
+                       ("f", "y"): Facts(rank=2, evidence=(Evidence("runtime", 0, "measured"),))})
+    try:
+        x, y = facts(code, "x", line=8), facts(code, "y", line=8)
+        assert x.rank == 2 and x.soft and kinds(x) == ["runtime"]
+        assert y.rank == 1 and kinds(y) == ["docstring"]
+    finally:
+        set_runtime_facts({})
+    assert facts(code, "x", line=8).rank is None
+
+
+# -- bad input ---------------------------------------------------------------------------------------------
+
+def test_a_10000_line_function_ends_unknown_not_in_a_crash():
+    body = "".join(f"    x{i} = x{i - 1} * 2.0 + w[:, {i % 7}]\n" for i in range(1, 10_000))
+    code = "import numpy as np\ndef f(w):\n    x0 = np.zeros(3)\n" + body + "    return x9999\n"
+    f = facts(code, "x9999", line=code.count("\n"))
+    assert f.rank is None or f.rank >= 1
+    assert lint(code) is not None
+
+
+def test_a_class_with_200_attributes():
+    inits = "".join(f"        self.a{i} = np.zeros(({i % 5 + 1}, 3))\n" for i in range(200))
+    updates = "".join(f"        self.a{i} = self.a{(i + 1) % 200} @ np.eye(3)\n" for i in range(200))
+    reads = ", ".join(f"self.a{i}" for i in range(200))
+    code = ("import numpy as np\nclass Big:\n    def __init__(self):\n" + inits +
+            "    def step(self):\n" + updates + "    def use(self):\n        return (" + reads + ")\n")
+    ctx = ctx_for(code)
+    ranks = [ctx.array_facts(n).rank for n in ast.walk(ctx.tree)
+             if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and n.lineno == code.count("\n")]
+    assert len(ranks) == 200 and set(ranks) <= {2, None}
+    assert lint(code) is not None
+
+
+def test_recursive_and_mutually_recursive_helpers_lint():
+    code = HELPERS + "\ndef odd(A):\n    return even(A) @ A\ndef even(A):\n    return np.linalg.inv(odd(A))\n"
+    assert all(d.code != "BL999" for d in lint(code))
+
+
+def test_a_docstring_that_lies_about_every_parameter_lints():
+    code = '''
+import numpy as np
+def f(A, b, n):
+    """
+    Parameters
+    ----------
+    A : float
+    b : (n, n, n, ...) array
+    n : (3,) ndarray
+    """
+    x = np.linalg.inv(A) @ b
+    return A.shape[1], range(n), x
+'''
+    assert all(d.code != "BL999" for d in lint(code))
+    assert facts(code, "A", line=12).rank is None
+
+
+def test_call_sites_inside_match_statements_and_strings_that_mention_the_name():
+    code = """
+    import numpy as np
+    def _g(v):
+        return v
+    def f(cmd):
+        match cmd:
+            case "a":
+                return _g(np.ones(3))
+            case _:
+                return _g(np.zeros(4))
+    """
+    assert facts(code, "v", line=4).rank == 1
+    mentioned = code + "    NAME = '_g'\n"
+    assert facts(mentioned, "v", line=4).rank is None  # a mention we cannot see as a call: unsure
+
+
+def test_setattr_in_the_class_makes_attributes_unknown():
+    code = """
+    import numpy as np
+    class C:
+        def __init__(self, **kw):
+            self.P = np.eye(3)
+            for k, v in kw.items():
+                setattr(self, k, v)
+        def use(self):
+            return self.P
+    """
+    assert facts(code, "self.P", line=9).rank is None
