@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import re
 
+from blaslint.analysis.evidence import describe_facts
+
 _SPECTRUM = {  # decomposition -> position of its spectrum in the result tuple
     "numpy.linalg.eigh": 0, "numpy.linalg.eig": 0, "numpy.linalg.svd": 1,
     "scipy.linalg.eigh": 0, "scipy.linalg.eig": 0, "scipy.linalg.svd": 1,
@@ -47,7 +49,7 @@ def vector_evidence(ctx, d: ast.AST, depth: int = 0) -> str | None:
         return None
     f = ctx.array_facts(d)
     if f.rank is not None:
-        return f"`{_short(ctx, d)}` is 1-D" if f.rank == 1 else None
+        return describe_facts(_short(ctx, d), f) if f.rank == 1 else None
     if isinstance(d, (ast.List, ast.Tuple)):
         return "a list of scalars" if _flat_literal(ctx, d) else None
     if isinstance(d, ast.UnaryOp):

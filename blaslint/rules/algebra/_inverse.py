@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 import ast
 
+from blaslint.analysis.evidence import describe_facts
 from blaslint.rules._common import INVERSE_APIS, PINV_APIS
 from blaslint.rules.algebra._products import _loops_in_scope, chain_factors, product_pair
 
@@ -56,7 +57,7 @@ def narrow_side(ctx, other: ast.AST, side: str) -> str | None:
     """Why the other factor of ``pinv(A) @ other`` (side "left") is a vector or has <= 8 columns, or None."""
     f = ctx.array_facts(other)
     if f.rank == 1:
-        return f"`{ctx.text(other)}` is 1-D"
+        return describe_facts(ctx.text(other), f)
     if f.rank == 2 and f.shape and len(f.shape) == 2:
         dim = f.shape[1] if side == "left" else f.shape[0]
         if isinstance(dim, int) and dim <= PINV_MAX_COLUMNS:

@@ -43,6 +43,12 @@ def _used_once_binding(ctx, name: ast.AST, accept_value) -> "object | None":
     return binding
 
 
+def any_soft(ctx, *exprs) -> bool:
+    """Does the rank of any of ``exprs`` rest only on soft evidence (a docstring, a runtime
+    observation)? Then no fix: the rewrite's equivalence would rest on prose."""
+    return any(e is not None and ctx.array_facts(e).soft for e in exprs)
+
+
 # -- shared by BL402-BL405 -------------------------------------------------------
 
 MATMUL_PREC = 12  # `@`, `*`: same precedence, left-associative

@@ -8,7 +8,7 @@ from blaslint.analysis import cost as _cost
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
 from blaslint.rules.algebra._diagonal import vector_evidence
-from blaslint.rules.algebra._products import MATMUL_PREC, _rank, chain_factors, is_factor, product_pair
+from blaslint.rules.algebra._products import MATMUL_PREC, _rank, any_soft, chain_factors, is_factor, product_pair
 
 
 # -- BL402 ----------------------------------------------------------------------
@@ -157,7 +157,7 @@ class DiagonalMatmul(Rule):
         plain = product_operands(ctx, node) is not None  # a spelling our fixes know
         if hl and hr:
             if plain and hl[1] is not None and hr[1] is not None and _rank(ctx, hl[0]) == 1 \
-                    and _rank(ctx, hr[0]) == 1:
+                    and _rank(ctx, hr[0]) == 1 and not any_soft(ctx, hl[0], hr[0]):
                 new = f"{ctx.text(hl[1].func)}({paren(ctx, hl[0], 12)} * {paren(ctx, hr[0], 13)})"
                 fix = self.make_fix("Multiply the diagonals", self.replace(node, new), safe=False)
             what = f"`{ctx.text(left)} @ {ctx.text(right)}`"
@@ -187,7 +187,7 @@ class DiagonalMatmul(Rule):
             return
         fix = None
         r_other = _rank(ctx, other)
-        if plain and built is not None and _rank(ctx, d) == 1 and r_other in (1, 2):
+        if plain and built is not None and _rank(ctx, d) == 1 and r_other in (1, 2) and not any_soft(ctx, d, other):
             if side == "left" and r_other == 2:
                 new = f"{paren(ctx, d, POSTFIX)}[:, None] * {paren(ctx, other, 13)}"
             elif side == "left":

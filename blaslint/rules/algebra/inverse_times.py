@@ -9,7 +9,8 @@ from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren
 from blaslint.rules.algebra._inverse import (  # noqa: F401  (inverse_call is imported from here by others)
     CHOLESKY_INVERSE, InverseCall, inverse_call, is_pinv, kept_operator, narrow_side, wide_side)
-from blaslint.rules.algebra._products import MATMUL_PREC, _loops_in_scope, _rank, chain_factors, product_pair
+from blaslint.rules.algebra._products import (MATMUL_PREC, _loops_in_scope, _rank, any_soft, chain_factors,
+                                              product_pair)
 
 
 class InverseTimes(Rule):
@@ -241,7 +242,8 @@ class InverseTimes(Rule):
         fix = None
         if inv.api in INVERSE_APIS:
             solve = self._solve_spelling(inv)
-            if solve is not None and self._binding_fixable(binding, inv, node):
+            if solve is not None and self._binding_fixable(binding, inv, node) \
+                    and not any_soft(self.ctx, inv.matrix, left_factor, right_factor):
                 a = self.ctx.text(inv.matrix)
                 new = f"{paren(self.ctx, left_factor, 12)} @ {solve}({a}, {paren(self.ctx, right_factor, 1)})"
                 fix = self.make_fix(f"Replace with `... @ {solve}(A, ...)`",
@@ -260,7 +262,7 @@ class InverseTimes(Rule):
                                                  "torch.mv", "torch.bmm") or q is None
         a = ctx.text(inv.matrix)
         b = paren(ctx, other, 1)
-        if spelled_by_us and self._binding_fixable(binding, inv, node):
+        if spelled_by_us and self._binding_fixable(binding, inv, node) and not any_soft(ctx, inv.matrix, other):
             new = None
             msg = None
             if q == "torch.bmm":

@@ -6,6 +6,7 @@ from typing import NamedTuple
 import ast
 
 from blaslint.analysis import cost as cost_model
+from blaslint.analysis.evidence import describe_facts
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.algebra._diagonal import rank_of, vector_evidence
 from blaslint.rules.algebra._inverse import inverse_call
@@ -202,7 +203,8 @@ class MatrixChainOrder(Rule):
         if verdict is None:
             return
         saving, best_tree, how = verdict
-        soft = any(ctx.array_facts(leaf).rank is None for leaf in chain.leaves)  # a rank from a docstring
+        soft = any(ctx.array_facts(leaf).rank is None or ctx.array_facts(leaf).soft
+                   for leaf in chain.leaves)  # a rank from a docstring, or from our own evidence
         fix = None if chain.via or soft else self._fix(node, chain, best_tree)
         text = self._render_plain(chain, chain.tree)
         via = f" (through `{'`, `'.join(b.name for b in chain.via)}`, bound once)" if chain.via else ""
@@ -223,11 +225,13 @@ class MatrixChainOrder(Rule):
 
     def _rank_words(self, leaf, rank) -> str:
         text = self.ctx.text(leaf)
-        if self.ctx.array_facts(leaf).rank is None:
+        facts = self.ctx.array_facts(leaf)
+        if facts.rank is None:
             why = vector_evidence(self.ctx, leaf) if rank == 1 else None
             if why:
                 return why
-        return f"`{text}` is {rank}-D"
+            return f"`{text}` is {rank}-D"
+        return describe_facts(text, facts)
 
     def _has_matrix_product(self, chain, ranks) -> bool:
         def kind(t):  # rank of a subtree's result; records a matrix-matrix product

@@ -11,8 +11,8 @@ from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, produ
 from blaslint.analysis import cost as _cost
 from blaslint.rules.algebra._diagonal import numpy_name
 from blaslint.rules.algebra._partial import einsum_part, min_rank, product_factors, proven_wider, sum_of_products
-from blaslint.rules.algebra._products import (MATMUL_PREC, _is_product, _rank, _used_once_binding, chain_factors,
-                                              product_pair)
+from blaslint.rules.algebra._products import (MATMUL_PREC, _is_product, _rank, _used_once_binding, any_soft,
+                                              chain_factors, product_pair)
 
 
 def _untransposed(node) -> str:
@@ -234,7 +234,7 @@ class PartialProduct(Rule):
         if self._uses_all(node, part, dims):
             return
         fix = None
-        if exact and b is not None and terms is None:
+        if exact and b is not None and terms is None and not any_soft(ctx, a, b):
             new = self._fixed_text(part, a, b, ra, rb, like)
             if new is not None:
                 fix = self.make_fix("Compute only the part that is used",
