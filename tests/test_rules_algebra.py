@@ -462,6 +462,25 @@ def test_bl405_transposed_twin_look_alikes_are_silent(code):
     assert not found(code, "BL405")
 
 
+def test_bl405_in_one_comprehension_element():
+    code = "import numpy as np\ndef f(X, ws):\n    return [np.tanh(X @ w) * (1 - np.tanh(X @ w)) for w in ws]\n"
+    assert len(found(code, "BL405")) == 1
+    # two comprehensions, random operands, a mutation inside the element: silent
+    assert not found("import numpy as np\ndef g(X, ws):\n    return [X @ w for w in ws], [X @ w for w in ws]\n", "BL405")
+    assert not found("import numpy as np\ndef h(X, ws):\n    return [X @ np.random.rand(3) + X @ np.random.rand(3)"
+                     " for w in ws]\n", "BL405")
+    assert not found("import numpy as np\ndef k(X, ws, step):\n    return [(X @ w, step(X), X @ w) for w in ws]\n",
+                     "BL405")
+
+
+def test_bl402_random_sample_of_a_numbered_size_is_a_vector():
+    code = ("import numpy as np\nclass T:\n    def setUp(self):\n        self.m = 40\n    def test(self):\n"
+            "        a = np.diag(np.random.uniform(size=self.m))\n"
+            "        q, _ = np.linalg.qr(np.random.normal(size=(self.m, self.m)))\n        return q @ a @ q.T\n")
+    assert len(found(code, "BL402")) == 1
+    assert not found(code.replace("size=self.m))\n", "size=(self.m, 2)))\n", 1), "BL402")
+
+
 def test_bl405_has_no_fix():
     (d,) = found("import numpy as np\ndef f(A, B):\n    return A @ B + (A @ B).T\n", "BL405")
     assert d.fix is None and "line 3" in d.message

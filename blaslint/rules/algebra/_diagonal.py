@@ -90,6 +90,10 @@ def _call_evidence(ctx, call: ast.Call, depth: int) -> str | None:
         return f"`{_short(ctx, call)}` is the diagonal of a matrix"
     if q in ("numpy.dot", "numpy.matmul") and len(call.args) == 2 and not call.keywords:
         return _matvec_evidence(ctx, call.args[0], call.args[1])
+    size = next((k.value for k in call.keywords if k.arg == "size"), None)
+    if size is not None and (q or "").startswith("numpy.random.") and not isinstance(size, (ast.Tuple, ast.List)) \
+            and (_number(size) or ctx.array_facts(size).rank == 0):
+        return f"`{_short(ctx, call)}` draws a 1-D sample (`size` is a number)"
     if q == "numpy.append" and len(call.args) == 2 and not call.keywords:
         return "`np.append` without an axis returns a flat array"
     if q in _CONCAT and call.args:

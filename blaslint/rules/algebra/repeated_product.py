@@ -54,6 +54,8 @@ class RepeatedProduct(Rule):
         "import numpy as np\ndef f(A):\n    return A @ np.random.rand(3) + A @ np.random.rand(3)\n",
         # a dot product of two vectors is cheap
         "import numpy as np\nx = np.random.rand(5)\nr = (x @ x) / (1 + x @ x)\n",
+        # two comprehensions: each is one product per iteration
+        "import numpy as np\ndef g(X, ws):\n    return [X @ w for w in ws], [X @ w for w in ws]\n",
         # its own transpose (a Gram matrix), and a transposed pair with a change in between
         "import numpy as np\ndef f(X):\n    return X.T @ X\n",
         "import numpy as np\ndef f(X, U):\n    a = X.T @ U\n    U = U + 1\n    return a, U.T @ X\n",
@@ -69,6 +71,8 @@ class RepeatedProduct(Rule):
         Invalid("import numpy as np\ndef f(A, B, c):\n    C = A @ B\n    if c:\n        C = C + A @ B\n    return C\n"),
         Invalid("import torch\ndef f(x, W):\n    h = torch.relu(x @ W)\n    return h, (x @ W).sum()\n"),
         Invalid("import numpy as np\ndef f(self, x):\n    a = self.W @ x\n    b = self.W @ x + 1\n    return a * b\n"),
+        # twice in one element of a comprehension (one iteration, the same operands)
+        Invalid("import numpy as np\ndef f(X, ws):\n    return [np.tanh(X @ w) * (1 - np.tanh(X @ w)) for w in ws]\n"),
         # the transpose of an earlier product (`U.T @ X` is `(X.T @ U).T`)
         Invalid("import numpy as np\ndef proj(X, U):\n    a = X.T @ U\n    b = U.T @ X\n    return U - X @ (a + b) / 2\n"),
     ]
@@ -162,9 +166,12 @@ class RepeatedProduct(Rule):
         left, right = product_pair(ctx, node)
         if in_assertion(ctx, node):
             return None
+        scope = None
         for anc in ctx.ancestors(node):
-            if isinstance(anc, (ast.Lambda, *COMPREHENSION_TYPES)):
+            if isinstance(anc, ast.Lambda):
                 return None
+            if isinstance(anc, COMPREHENSION_TYPES) and scope is None:
+                scope = anc  # repeats within one element of a comprehension: the same iteration
             if isinstance(anc, SCOPE_TYPES):
                 break
         if not (self._pure(left) and self._pure(right)):
@@ -176,7 +183,8 @@ class RepeatedProduct(Rule):
             kind = "@"
         else:
             kind = ctx.resolve_call(node) or "." + node.func.attr
-        return (id(ctx.scope_node_of(node)), kind, structure_key(left), structure_key(right))
+        return (id(scope if scope is not None else ctx.scope_node_of(node)), kind, structure_key(left),
+                structure_key(right))
 
     def _pure(self, expr) -> bool:
         for n in ast.walk(expr):
@@ -190,6 +198,16 @@ class RepeatedProduct(Rule):
     # -- is the second one a repeat of the first? -------------------------------------
     def _repeats(self, first, second) -> bool:
         ctx = self.ctx
+        comp = _innermost_comprehension(ctx, first)
+        if comp is not None:
+            if comp is not _innermost_comprehension(ctx, second) or _exclusive_branches(ctx, first, second):
+                return False
+            # one iteration: the element expression is evaluated with the same loop variables
+            parts = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
+            if not any(_contains(p, first) and _contains(p, second) for p in parts):
+                return False
+            mutated = set().union(*(mutated_names(ctx, p) for p in parts))
+            return not any(path_conflicts(p, mutated) for p in _read_paths(first))
         s1 = ctx.statement_of(first)
         anc = None
         for cand in [second, *ctx.ancestors(second)]:
@@ -238,3 +256,16 @@ def _exclusive_branches(ctx, a, b) -> bool:
             return False
         child = anc
     return False
+
+
+def _innermost_comprehension(ctx, node):
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, COMPREHENSION_TYPES):
+            return anc
+        if isinstance(anc, SCOPE_TYPES):
+            return None
+    return None
+
+
+def _contains(tree, node) -> bool:
+    return any(n is node for n in ast.walk(tree))
