@@ -103,6 +103,10 @@ def test_bl401_reused_inverse_is_silent(code):
     "    return zinv.dot(e)\n",
     "import numpy as np\ndef f(z, y):\n    d = y.copy()\n    d = d[50:, :]\n    return np.linalg.pinv(z) @ d\n",
     "import numpy as np\ndef f(M, W):\n    return np.dot(np.linalg.pinv(M), W.T)\n",
+    # a stack of right sides (lstsq does not broadcast), the last factor of a longer chain
+    "import numpy as np\ndef f(X, d):\n    Xi = np.linalg.pinv(X.T @ X)\n    return (Xi @ X.T @ d[..., np.newaxis])[..., 0]\n",
+    # `np.dot(np.dot(M, pinv(G)), M.T)`: the right side of the middle pinv is M.T
+    "import numpy as np\ndef f(M, G):\n    return np.dot(np.dot(M, np.linalg.pinv(G)), M.T)\n",
     # a (pseudo-)inverse times a matrix, kept as an operator: on an attribute, in a cache, in a loop
     "import numpy as np\nclass Fit:\n    def __init__(self, M, L):\n        MMt = M.T @ M + L\n"
     "        self.op = np.dot(np.linalg.pinv(MMt), M.T)\n",
@@ -131,6 +135,11 @@ def test_bl401_look_alikes_from_real_code_are_silent(code):
     "import geomstats.backend as gs\ndef f(A, v):\n    return gs.matvec(gs.linalg.inv(A), v)\n",
     "import numpy as np\ndef f(M, w, L, s):\n    return np.linalg.multi_dot([np.linalg.inv(M.T @ M + w * L), M.T, s])\n",
     "import torch\ndef f(L, B):\n    return torch.cholesky_inverse(L) @ B\n",
+    # a chain whose last factor sets the width: pinv(A.T A) @ A.T @ B with B not known wide
+    "import numpy as np\ndef f(ATA, A, B):\n    return np.abs(np.linalg.pinv(ATA).dot(A.T).dot(B))\n",
+    # a plain inverse stored on the object or per row is still better solved
+    "import numpy as np\ndef f(self, Z, S):\n    self.W = Z.dot(np.linalg.inv(S))\n",
+    "import numpy as np\ndef f(R, out, i):\n    Rinv = np.linalg.inv(R)\n    out[i] = np.dot(Rinv, out[i])\n",
 ])
 def test_bl401_real_code_forms_are_found(code):
     (d,) = found(code, "BL401")

@@ -69,9 +69,10 @@ def narrow_side(ctx, other: ast.AST, side: str) -> str | None:
 def kept_operator(ctx, product: ast.AST, other: ast.AST, pinv: bool = False) -> bool:
     """Is ``inv(A) @ M`` (``M`` not known to be a vector) a precomputed operator that is kept?
 
-    Stored on an attribute or in a container, handed to a method of the object (a cache), or (a
-    pseudo-inverse) bound to a name used inside a loop: an operator formed once and applied to many
-    right sides, where a least-squares solve each time would not be cheaper.
+    Handed to a method of the object (``self.cache_set(key, op)``), or, for a pseudo-inverse,
+    stored on an attribute or bound to a name used inside a loop: an operator formed once and
+    applied to many right sides, where a least-squares solve each time would not be cheaper. (A
+    plain inverse stored on the object is still better formed by ``solve(A, M)``.)
     """
     if ctx.array_facts(other).rank == 1:
         return False
@@ -82,8 +83,10 @@ def kept_operator(ctx, product: ast.AST, other: ast.AST, pinv: bool = False) -> 
     if not isinstance(par, ast.Assign) or par.value is not node or len(par.targets) != 1:
         return False
     target = par.targets[0]
-    if isinstance(target, (ast.Attribute, ast.Subscript)):
-        return True
+    if isinstance(target, ast.Attribute):
+        return pinv  # `self.op = pinv(G) @ M.T`: an operator kept on the object
+    if isinstance(target, ast.Subscript):
+        return False  # `out[i] = inv(A) @ b`: one result per row
     if not isinstance(target, ast.Name):
         return False
     binding = next((b for b in _bindings_at(ctx, target)), None)
@@ -97,8 +100,8 @@ def kept_operator(ctx, product: ast.AST, other: ast.AST, pinv: bool = False) -> 
         if isinstance(up, ast.Call) and use in up.args and isinstance(up.func, ast.Attribute) \
                 and isinstance(up.func.value, ast.Name) and up.func.value.id == "self":
             return True  # self.cache_set(key, op)
-        if isinstance(up, ast.Assign) and up.value is use \
-                and any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in up.targets):
+        if pinv and isinstance(up, ast.Assign) and up.value is use \
+                and any(isinstance(t, ast.Attribute) for t in up.targets):
             return True  # self.op = op
     return False
 
@@ -114,7 +117,7 @@ def wide_side(ctx, other: ast.AST, side: str, depth: int = 0) -> bool:
     """Is there evidence that ``other`` is a matrix with many (or an unknown number of) columns?
 
     Known rank >= 2 without a small width, a transpose (``M.T``: pointless on a vector), a
-    2-D slice (``y[50:, :]``), or a name bound to an array created with a 2-tuple shape
+    2-D slice (``y[50:, :]``), a stack (``y[..., None]``), or a name bound to an array created with a 2-tuple shape
     (``standard_normal((nobs, b))``) or derived from one.
     """
     if depth > 4 or other is None:
@@ -122,10 +125,15 @@ def wide_side(ctx, other: ast.AST, side: str, depth: int = 0) -> bool:
     f = ctx.array_facts(other)
     if f.rank is not None:
         return f.rank >= 2 and narrow_side(ctx, other, side) is None
+    if side != "left":
+        return False  # `B @ pinv(A)`: the rows of B count, and a transpose or a slice says nothing of them
     if isinstance(other, ast.Attribute) and other.attr in ("T", "mT"):
         return True
     if isinstance(other, ast.Subscript):
         idx = other.slice
+        items = idx.elts if isinstance(idx, ast.Tuple) else [idx]
+        if any(isinstance(i, ast.Constant) and i.value is Ellipsis for i in items):
+            return True  # `y[..., None]`: a stack of right sides, which lstsq does not broadcast over
         if isinstance(idx, ast.Tuple) and len(idx.elts) >= 2 and isinstance(idx.elts[-1], ast.Slice):
             return True
         return wide_side(ctx, other.value, side, depth + 1) if isinstance(idx, ast.Slice) else False

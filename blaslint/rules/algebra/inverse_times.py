@@ -195,8 +195,8 @@ class InverseTimes(Rule):
         """Is replacing this inverse worth it? pinv only for a right side not known to be wide; no kept
         operator (``width``: the operand that sets the right side's width when the product is the left
         part of a longer chain)."""
-        if is_pinv(inv) and (wide_side(self.ctx, other, side) or width is not None
-                             and wide_side(self.ctx, width, "left")):
+        if is_pinv(inv) and (wide_side(self.ctx, width, "left") if width is not None
+                             else wide_side(self.ctx, other, side)):
             return False
         return not kept_operator(self.ctx, product, other, pinv=is_pinv(inv))
 
