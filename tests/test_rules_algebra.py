@@ -103,6 +103,9 @@ def test_bl401_reused_inverse_is_silent(code):
     "    return zinv.dot(e)\n",
     "import numpy as np\ndef f(z, y):\n    d = y.copy()\n    d = d[50:, :]\n    return np.linalg.pinv(z) @ d\n",
     "import numpy as np\ndef f(M, W):\n    return np.dot(np.linalg.pinv(M), W.T)\n",
+    # a dense diagonal matrix, bound in either branch: as many columns as rows
+    "import numpy as np\ndef f(A, w, y, c):\n    if c:\n        W = np.diag(np.sqrt(w))\n    else:\n"
+    "        W = np.diag(np.exp(y))\n    return np.linalg.pinv(A).dot(W)\n",
     # a stack of right sides (lstsq does not broadcast), the last factor of a longer chain
     "import numpy as np\ndef f(X, d):\n    Xi = np.linalg.pinv(X.T @ X)\n    return (Xi @ X.T @ d[..., np.newaxis])[..., 0]\n",
     # `np.dot(np.dot(M, pinv(G)), M.T)`: the right side of the middle pinv is M.T
@@ -135,6 +138,9 @@ def test_bl401_look_alikes_from_real_code_are_silent(code):
     "import geomstats.backend as gs\ndef f(A, v):\n    return gs.matvec(gs.linalg.inv(A), v)\n",
     "import numpy as np\ndef f(M, w, L, s):\n    return np.linalg.multi_dot([np.linalg.inv(M.T @ M + w * L), M.T, s])\n",
     "import torch\ndef f(L, B):\n    return torch.cholesky_inverse(L) @ B\n",
+    # the chain continues through a name used once: pinv(W A) @ W, then @ y
+    "import numpy as np\ndef f(A, w, y):\n    W = np.diag(np.sqrt(w))\n    P = np.linalg.pinv(W @ A).dot(W)\n"
+    "    return np.dot(P, y)\n",
     # a chain whose last factor sets the width: pinv(A.T A) @ A.T @ B with B not known wide
     "import numpy as np\ndef f(ATA, A, B):\n    return np.abs(np.linalg.pinv(ATA).dot(A.T).dot(B))\n",
     # a plain inverse stored on the object or per row is still better solved

@@ -138,11 +138,10 @@ def wide_side(ctx, other: ast.AST, side: str, depth: int = 0) -> bool:
             return True
         return wide_side(ctx, other.value, side, depth + 1) if isinstance(idx, ast.Slice) else False
     if isinstance(other, ast.Call):
-        from blaslint.rules.algebra._diagonal import numpy_name, vector_evidence
+        from blaslint.rules.algebra._diagonal import numpy_name
 
-        if numpy_name(ctx.resolve_call(other)) == "numpy.diag" and other.args \
-                and vector_evidence(ctx, other.args[0]):
-            return True  # a dense diagonal matrix: as many columns as rows
+        if numpy_name(ctx.resolve_call(other)) == "numpy.diag" and other.args:
+            return True  # a dense diagonal matrix: as many columns as rows (see BL402 for the real fix)
         for a in [*other.args[:1], *(k.value for k in other.keywords if k.arg in ("size", "shape"))]:
             if isinstance(a, ast.Tuple) and len(a.elts) >= 2:
                 return True
@@ -158,4 +157,9 @@ def wide_side(ctx, other: ast.AST, side: str, depth: int = 0) -> bool:
         binding = ctx.reaching_binding(other)
         if binding is not None and binding.kind == "assign" and binding.value is not None:
             return wide_side(ctx, binding.value, side, depth + 1)
+        if binding is None:  # bound in branches (`if ...: W = np.diag(a) else: W = np.diag(b)`): all agree
+            scope = ctx.binding_scope(other)
+            bindings = scope.bindings.get(other.id, []) if scope is not None else []
+            return bool(bindings) and all(b.kind == "assign" and b.value is not None
+                                          and wide_side(ctx, b.value, side, depth + 1) for b in bindings)
     return False

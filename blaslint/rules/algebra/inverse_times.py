@@ -207,7 +207,21 @@ class InverseTimes(Rule):
         if isinstance(par, ast.Attribute) and par.value is node and isinstance(ctx.parent(par), ast.Call):
             par = ctx.parent(par)  # `node.dot(R)`
         ops = product_pair(ctx, par) if par is not None else None
-        return ops[1] if ops is not None and ops[0] is node else None
+        if ops is not None and ops[0] is node:
+            return ops[1]
+        # `P = pinv(A).dot(W)` then `P @ y`: the chain continues through the name
+        if isinstance(par, ast.Assign) and par.value is node and len(par.targets) == 1 \
+                and isinstance(par.targets[0], ast.Name):
+            binding = next((b for b in ctx.scope_of(node).bindings.get(par.targets[0].id, [])
+                            if b.node is par.targets[0]), None)
+            uses = ctx.uses(binding) if binding is not None else []
+            bind_loops = _loops_in_scope(ctx, par)
+            for use in uses:  # the first use as a left factor (`P @ y`) says what P is applied to
+                if all(lp in bind_loops for lp in _loops_in_scope(ctx, use)):
+                    right = self._outer_right(use)
+                    if right is not None:
+                        return right
+        return None
 
     # -- reporting --------------------------------------------------------------
     def _message(self, inv: InverseCall, binding, other=None, side="left") -> str:
