@@ -189,12 +189,14 @@ class MatrixChainOrder(Rule):
         if _is_direct_operand(ctx, node) or in_assertion(ctx, node):
             return  # only the outermost product of a chain; tests' reference values
         chain = _flatten_chain(ctx, node)
-        ranks = [self._leaf_rank(leaf) for leaf in chain.leaves]
-        if len(chain.leaves) < 3 or any(r not in (1, 2) for r in ranks):
-            chain = _flatten_chain(ctx, node, follow_names=True)
-            ranks = [self._leaf_rank(leaf) for leaf in chain.leaves]
+        ranks = [self._leaf_rank(leaf) for leaf in chain.leaves] if len(chain.leaves) >= 3 else None
+        if ranks is None or any(r not in (1, 2) for r in ranks):
+            followed = _flatten_chain(ctx, node, follow_names=True)
+            if followed.via and len(followed.leaves) >= 3:
+                chain = followed
+                ranks = [self._leaf_rank(leaf) for leaf in chain.leaves]
         n = len(chain.leaves)
-        if n < 3:
+        if n < 3 or ranks is None:
             return
         if any(r not in (1, 2) for r in ranks) or any(r != 2 for r in ranks[1:-1]):
             return
