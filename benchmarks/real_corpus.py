@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import glob
 import json
 import os
 import subprocess
@@ -166,7 +167,8 @@ def score(repos, findings_by_repo) -> dict:
     unreviewed = []
     for repo, _ in repos:
         labels = read_jsonl(os.path.join(LABELS, f"{slug(repo)}.jsonl"))
-        reviews = read_jsonl(os.path.join(LABELS, "findings", f"{slug(repo)}.jsonl"))
+        reviews = [row for name in sorted(glob.glob(os.path.join(LABELS, "findings", f"{slug(repo)}*.jsonl")))
+                   for row in read_jsonl(name)]  # <slug>.jsonl and any further review passes <slug>.<pass>.jsonl
         findings = findings_by_repo.get(repo, [])
         instances = [lb for lb in labels if lb.get("label") in ("WORTH", "NEGLIGIBLE")]
         lookalikes = [lb for lb in labels if lb.get("label") == "LOOKALIKE"]

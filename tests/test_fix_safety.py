@@ -113,7 +113,7 @@ def test_fix_written_back_keeps_file_format(tmp_path, code, example, variant):
     os.chmod(path, 0o754)
     settings = Settings()
     settings.select = [code]
-    settings.min_severity = "info"  # the file format is the point: the examples' tiny sizes are negligible
+    settings.min_severity = "info"  # the examples' small sizes make some findings negligible: fix them too
     result = process_path(str(path), settings, RunOptions(fix=True, unsafe_fixes=True))
     assert not result.errors, result.errors
     expected = _expected(variant, fix(text, {code}, unsafe=True))

@@ -9,6 +9,7 @@ independently of the server's own position code.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -322,6 +323,27 @@ async def test_untitled_document_and_notebook_are_handled(client: LanguageClient
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=12)))
     assert "BL401" in hover.contents.value
     assert notebook not in client.diagnostics  # notebooks are out of the server's scope
+
+
+@pytest.mark.asyncio
+async def test_saving_a_helper_module_lints_the_documents_that_use_it_again(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[tool.blaslint]\nselect = ["BL402"]\n', encoding="utf-8")
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    helper = "import numpy as np\n\n\ndef diagonal_of(x):\n    return np.diag(x)\n"
+    (pkg / "utils.py").write_text(helper, encoding="utf-8")
+    main = ("import numpy as np\nfrom .utils import diagonal_of\n\n\n"
+            "def scale(n, B):\n    A = np.ones((n, n))\n    d = diagonal_of(A)\n    return np.diag(d) @ B\n")
+    await _start(client, tmp_path, "visual-studio-code")
+    uri, diags = await _open(client, pkg / "main.py", main)
+    assert [d.code for d in diags] == ["BL402"]          # d is 1-D: the helper extracts a diagonal
+    saved = types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier((pkg / "utils.py").as_uri()))
+    for text, expected in ((helper.replace("np.diag(x)", "x"), []), (helper, ["BL402"])):
+        (pkg / "utils.py").write_text(text, encoding="utf-8")
+        client.text_document_did_save(saved)
+        published = await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60)
+        assert published.uri == uri and [d.code for d in published.diagnostics] == expected
 
 
 def test_server_without_pygls_explains_the_extra(monkeypatch, capsys):

@@ -41,7 +41,7 @@ FILES = sorted(CORPUS.glob("*.py"))
 EXPECT = re.compile(r"#\s*expect:\s*(.*)$")
 CODE = re.compile(r"\bBL\d{3}\b")
 RULES = ("BL101", "BL102", "BL201", "BL202", "BL203", "BL204", "BL301", "BL302", "BL401", "BL402",
-         "BL403", "BL404", "BL405", "BL501", "BL502", "BL503", "BL601", "BL602")
+         "BL403", "BL404", "BL405", "BL501", "BL502", "BL503", "BL504", "BL505", "BL601", "BL602")
 
 
 def _annotations(text: str) -> tuple[Counter, Counter, list[str]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from support import lint
+from support import assert_fix_equivalent, fix, lint
 
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seed" / "mlp_naive.py"
 
@@ -89,7 +89,7 @@ def test_bl301_flags(name):
     found = bl(FLAGGED_301[name], "BL301")
     assert len(found) == 1, name
     assert "allocate it once before the loop" in found[0].message
-    assert found[0].fix is None
+    assert found[0].fix is None or not found[0].fix.is_safe
 
 
 NOT_FLAGGED_301 = {
@@ -525,3 +525,150 @@ def test_seed_allocations_and_invariant_copies_are_flagged():
     got = {(d.code, d.line) for d in found}
     assert expected and expected <= got, sorted(expected - got)
     assert got <= expected, sorted(got - expected)
+
+
+# -- BL301: the unsafe hoisting fix runs to the same results ------------------------------------
+
+SETUP_301 = ("import numpy as np\nrng = np.random.default_rng(SEED)\nW = rng.random((6, 4))\n"
+             "xs = [rng.random(4) for _ in range(5)]\nn = 6\n")
+
+
+@pytest.mark.parametrize("alloc, reset", [
+    ("np.zeros(n)", "acc.fill(0)"), ("np.ones(n)", "acc.fill(1)"), ("np.full(n, 0.5)", "acc.fill(0.5)"),
+    ("np.zeros_like(W[:, 0])", "acc.fill(0)"), ("np.empty(n)", None)])
+def test_bl301_hoist_fix_is_equivalent(alloc, reset):
+    # `acc` is read after an in-place update: its initial value matters for zeros/ones/full
+    body = "acc += W @ x" if reset is not None else "np.dot(W, x, out=acc)"
+    code = f"""
+        import numpy as np
+        def run(W, xs, n):
+            total = []
+            for x in xs:
+                acc = {alloc}
+                {body}
+                total.append(float(acc.sum()))
+            return total, acc.copy()
+        r = run(W, xs, n)
+        """
+    fixed = assert_fix_equivalent(code, SETUP_301.replace("SEED", "0"), ["r"], codes={"BL301"})
+    head, loop = fixed.split("for x in xs:")
+    assert f"acc = {alloc}" in head and "acc = " not in loop
+    assert (reset in loop) if reset else (".fill" not in loop)
+
+
+def test_bl301_hoist_fix_with_a_blas_output():
+    code = """
+        import numpy as np
+        from scipy.linalg.blas import dgemv
+        def run(W, xs, m):
+            out = []
+            for x in xs:
+                y = np.zeros(m)
+                dgemv(1.0, W, x, 0.0, y, overwrite_y=True)
+                out.append(y.sum())
+            return out
+        r = run(np.asfortranarray(W), xs, 6)
+        """
+    assert_fix_equivalent(code, SETUP_301.replace("SEED", "1"), ["r"], codes={"BL301"})
+
+
+@pytest.mark.parametrize("code", [
+    # handed to unknown code, which may keep it
+    "import numpy as np\ndef f(xs, n, keep):\n    for x in xs:\n        b = np.zeros(n)\n        b += x\n        keep(b)\n",
+    # torch: autograd may hold the previous step's tensor
+    "import torch\ndef f(xs, n):\n    for x in xs:\n        b = torch.zeros(n)\n        b += x\n        print(b.sum())\n",
+    # inside an if within the loop
+    "import numpy as np\ndef f(xs, n):\n    for x in xs:\n        if x[0]:\n            b = np.zeros(n)\n            b += x\n            print(b.sum())\n",
+])
+def test_bl301_no_hoist_fix_when_the_array_may_be_kept(code):
+    assert all(d.fix is None for d in bl(code, "BL301"))
+
+
+def test_bl301_python_loop_filling_is_named():
+    code = """
+        import numpy as np
+        def f(xs, M):
+            for x in xs:
+                a = np.zeros((M, M))
+                for i in range(M):
+                    for j in range(M):
+                        a[i, j] += x[i] * x[j]
+                print(a.sum())
+        """
+    (d,) = bl(code, "BL301")
+    assert "Python loop at line 6" in d.message
+
+
+# -- BL302: if blocks, outer/kron, solves, rebuilt operands; copies written into or stored --------
+
+def test_bl302_through_an_if_block():
+    code = """
+        import numpy as np
+        def f(A, xs):
+            for x in xs:
+                if x.sum() > 0:
+                    print(np.linalg.inv(A) @ x)
+        """
+    (d,) = bl(code, "BL302")
+    assert "inverse" in d.message and "line 4" in d.message
+
+
+@pytest.mark.parametrize("test", ["i == 0", "Ai is None"])
+def test_bl302_silent_in_a_branch_that_runs_once(test):
+    code = f"""
+        import numpy as np
+        def f(A, xs):
+            Ai = None
+            for i, x in enumerate(xs):
+                if {test}:
+                    Ai = np.linalg.inv(A)
+                print(Ai @ x)
+        """
+    assert bl(code, "BL302") == []
+
+
+@pytest.mark.parametrize("call, what", [("np.outer(u, v)", "outer product"), ("np.kron(u, v)", "Kronecker product")])
+def test_bl302_outer_and_kron(call, what):
+    code = f"import numpy as np\ndef f(u, v, xs):\n    for x in xs:\n        print(({call}).sum() * x)\n"
+    (d,) = bl(code, "BL302")
+    assert what in d.message
+
+
+def test_bl302_solve_with_an_invariant_matrix():
+    code = "import numpy as np\ndef f(B, rs):\n    return [np.linalg.solve(B, r) for r in rs]\n"
+    (d,) = bl(code, "BL302")
+    assert "`solve` factorises `B`" in d.message and "lu_factor" in d.message
+
+
+def test_bl302_rebuilt_operand():
+    code = """
+        import numpy as np
+        def f(V, Ms):
+            for M in Ms:
+                print(np.dot(M, np.column_stack((V, np.ones(len(V)))).T))
+        """
+    (d,) = bl(code, "BL302")
+    assert "builds an operand" in d.message
+
+
+@pytest.mark.parametrize("code", [
+    "import numpy as np\ndef f(W, xs):\n    for x in xs:\n        Wt = W.T.copy()\n        Wt[0] = x\n        print(Wt @ x)\n",
+    "import numpy as np\ndef f(W, xs):\n    for x in xs:\n        Wt = W.T.copy()\n        np.multiply(Wt, 2, out=Wt)\n        print(Wt @ x)\n",
+    "import numpy as np\ndef f(A, xs):\n    out = []\n    for x in xs:\n        Ai = np.linalg.inv(A)\n        out.append(Ai)\n    return out\n",
+    "import numpy as np\ndef f(u, v, xs):\n    d = {}\n    for i, x in enumerate(xs):\n        d[i] = np.outer(u, v)\n    return d\n",
+])
+def test_bl302_silent_on_copies_written_into_or_results_stored(code):
+    assert bl(code, "BL302") == []
+
+
+def test_bl302_product_written_into_asks_for_a_copy():
+    code = """
+        import numpy as np
+        def f(X, lams):
+            for lam in lams:
+                H = X.T @ X
+                H[np.diag_indices_from(H)] += lam
+                print(np.linalg.det(H))
+        """
+    (d,) = bl(code, "BL302")
+    assert ".copy()" in d.message

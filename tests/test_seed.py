@@ -125,6 +125,9 @@ def test_fixes_reach_the_fast_forms(fixed_seed):
     assert text.count("trans=1") == 3                                       # BL102
     assert ".fill(0)" not in text and "[:] = 0" not in text                 # BL201, BL204
     assert "sger(" not in text.split("def train")[1]                        # BL204: np.outer(..., out=)
+    head, loop = text.split("def train")[1].split("    for input, error in")
+    assert "out1 = np." in head and "out2 = np." in head                    # BL301: allocated once
+    assert "out1 = " not in loop and "out2 = " not in loop
 
 
 def test_hand_optimised_version_computes_the_same(naive_result):
@@ -139,10 +142,15 @@ def test_after_fixing_only_the_findings_without_a_fix_remain(fixed_seed):
     before = lint(original)
     fixed_text = fixed_seed.read_text(encoding="utf-8")
     after = lint(fixed_text)
+    # --fix leaves negligible (info, hidden by default) findings alone: out3's 10-element zero-fill
+    negligible = [d for d in after if d.severity == "info"]
+    assert {(d.code, d.line) for d in negligible} <= {("BL201", 42)}, negligible
+    after = [d for d in after if d.severity != "info"]
     assert all(d.fix is None for d in after), [d for d in after if d.fix]
     unfixable = anchored(original, [d for d in before if d.fix is None])
     # a loop-invariant transposed *copy* (BL302) is gone once BL101 dropped the copy
     dropped_copies = {note for code, note in anchored(original, [d for d in before if d.fix]) if code == "BL101"}
     expected = {(code, note) for code, note in unfixable if not (code == "BL302" and note in dropped_copies)}
     assert anchored(fixed_text, after) == expected
-    assert {code for code, _ in expected} == {"BL301"}
+    # BL301's unsafe fix hoists the per-step allocations: nothing is left without a fix
+    assert expected == set()

@@ -64,6 +64,12 @@ class FileContext:
         # fixpoint's current assumptions and its results, keyed by (scope id, name)
         self._assumed_facts: dict[tuple, object] = {}
         self._rebound_facts: dict[tuple, object] = {}
+        # what `blaslint measure --facts-out` observed of this file's parameters:
+        # {(function qualname, parameter): fact} (blaslint.analysis.runtime_facts)
+        self.runtime_facts: dict[tuple[str, str], dict] = {}
+        # (expression, facts) a rule asked about whose rank rests on those
+        # observations; the engine clears it around each rule call
+        self.runtime_consulted: list[tuple] = []
 
     # -- structure ----------------------------------------------------------
     @staticmethod
@@ -310,6 +316,8 @@ class FileContext:
             finally:
                 self._facts_depth -= 1
             self._facts_cache[key] = f
+        if self.runtime_facts and self._facts_depth == 0 and _is_runtime(f):
+            self.runtime_consulted.append((expr, f))
         return f
 
     # -- flow ---------------------------------------------------------------
@@ -330,3 +338,8 @@ class FileContext:
 
 
 __all__ = ["FileContext", "set_parents", "parent", "LOOP_TYPES"]
+
+
+def _is_runtime(f) -> bool:
+    """Does ``f``'s rank rest on facts observed at run time (evidence kind "runtime")?"""
+    return f.rank is not None and any(e.kind == "runtime" for e in getattr(f, "evidence", ()))

@@ -1,12 +1,18 @@
-"""Where a module of the linted package lives on disk, and its dotted name (never imported)."""
+"""Where a module of the linted package lives on disk, and its dotted name (never imported).
+
+Every file looked for is recorded (:func:`blaslint.analysis.reads.is_file`):
+creating an ``__init__.py`` or the module an import names changes the answer.
+"""
 
 from __future__ import annotations
 
 import os
 
+from blaslint.analysis.reads import is_file
+
 
 def _is_package(directory: str) -> bool:
-    return os.path.isfile(os.path.join(directory, "__init__.py"))
+    return is_file(os.path.join(directory, "__init__.py"))
 
 
 def package_root(path: str) -> tuple[str, list[str]]:
@@ -50,7 +56,7 @@ def import_path(path: str, level: int, module: str | None) -> str | None:
         return None
     stem = os.path.join(root, *target)
     for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-        if os.path.isfile(candidate):
+        if is_file(candidate):
             return candidate
     return None
 

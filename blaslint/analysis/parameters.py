@@ -69,7 +69,7 @@ def _sources(ctx, fdef, binding):
     from blaslint.analysis import call_sites
 
     yield lambda: call_sites.call_site_facts(ctx, fdef, binding.name)
-    yield lambda: runtime.runtime_facts(_qualnames(ctx, fdef), binding.name)
+    yield lambda: runtime.runtime_facts(ctx, fdef, _qualnames(ctx, fdef), binding.name)
 
 
 def _qualnames(ctx, fdef):

@@ -4,25 +4,30 @@
 1-D ``v`` returns a 2-D array; ``model_matrices()`` returning literal 4x4
 arrays returns 4x4 arrays. The helper is a plain ``def`` of this module, or of
 a module of the same package imported with ``from .m import f`` /
-``from pkg.m import f`` (parsed from disk, never imported; cached per
-process). Every ``return`` must have a value and all must agree (the rank at
-least); the body may not fall off its end or yield. Recursion and cycles
-between helpers, and nesting deeper than :data:`MAX_DEPTH`, give "unknown".
+``from pkg.m import f`` (parsed from disk, never imported). Other modules stay
+parsed in the process while they, and the files their summaries read, hold the
+same bytes; every file read is recorded for the lint in progress, whose cached
+result rests on it (:mod:`blaslint.analysis.reads`). Every ``return`` must have
+a value and all must agree (the rank at least); the body may not fall off its
+end or yield. Recursion and cycles between helpers, and nesting deeper than
+:data:`MAX_DEPTH`, give "unknown".
 """
 
 from __future__ import annotations
 
 import ast
 import os
+from contextlib import nullcontext
 from dataclasses import replace
 
 from blaslint.analysis.evidence import Evidence, SOFT_KINDS, merge
+from blaslint.analysis import reads
 from blaslint.analysis.modules import import_path
 
 MAX_DEPTH = 4           # helpers calling helpers
 MAX_MODULES = 256       # other modules kept parsed per process
 MAX_MODULE_BYTES = 1_000_000
-_MODULES: dict = {}     # path -> (mtime, ctx or None)
+_MODULES: dict = {}     # absolute path -> _Module
 _IN_PROGRESS: set = set()
 _DEPTH = [0]
 
@@ -91,36 +96,83 @@ def _single_def(scope, name):
     return None
 
 
+class _Module:
+    """Another module of the package as parsed: its stamp, its context, the files its summaries read."""
+
+    __slots__ = ("stamp", "ctx", "reads", "epoch")
+
+    def __init__(self, stamp, ctx) -> None:
+        self.stamp = stamp
+        self.ctx = ctx
+        self.reads: dict = {}   # path -> Stamp, filled while evaluating inside ctx (see _inside)
+        self.epoch = reads.epoch()
+
+    def still_valid(self) -> bool:
+        """Do the file and everything its cached summaries rest on still hold the bytes read?"""
+        stamp = reads.refresh(self.stamp)
+        if stamp is None:
+            return False
+        self.stamp = stamp
+        for path, dep in list(self.reads.items()):
+            fresh = reads.refresh(dep)
+            if fresh is None:
+                return False
+            self.reads[path] = fresh
+        return True
+
+
 def _module_ctx(ctx, path: str):
-    """A context for another module of the package (parsed once per process), or None."""
+    """A context for another module of the package (parsed once per process), or None.
+
+    Kept while the file and the files its summaries read hold the same bytes
+    (checked once per lint: a long-lived process, the editor's server, sees
+    edits); every use is recorded for the lint in progress.
+    """
     path = os.path.abspath(path)
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        return None
     got = _MODULES.get(path)
-    if got is not None and got[0] == mtime:
-        return got[1]
+    if got is not None:
+        now = reads.epoch()
+        if now is None or got.epoch != now:
+            if got.still_valid():
+                got.epoch = now
+            else:
+                got = None
+    if got is None:
+        got = _parse_module(ctx, path)
+        if len(_MODULES) >= MAX_MODULES:
+            _MODULES.clear()
+        _MODULES[path] = got
+    reads.note(got.stamp)
+    reads.note_all(got.reads.values())
+    return got.ctx
+
+
+def _parse_module(ctx, path: str) -> _Module:
+    raw, stamp = reads.read(path, MAX_MODULE_BYTES)
     other = None
-    try:
-        if os.path.getsize(path) <= MAX_MODULE_BYTES:
+    if raw is not None:
+        try:
             from blaslint.core.source import SourceText
             from blaslint.core.walk import PARENT
 
-            with open(path, "rb") as fh:
-                raw = fh.read()
             text = raw.decode("utf-8", errors="replace")
             tree = ast.parse(text)
             for node in ast.walk(tree):
                 for child in ast.iter_child_nodes(node):
                     setattr(child, PARENT, node)
             other = type(ctx)(SourceText(text), tree, path)
-    except (SyntaxError, ValueError, OSError, UnicodeError, RecursionError, MemoryError):
-        other = None
-    if len(_MODULES) >= MAX_MODULES:
-        _MODULES.clear()
-    _MODULES[path] = (mtime, other)
-    return other
+        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
+            other = None
+    module = _Module(stamp, other)
+    if other is not None:
+        other.__dict__["_bl_module"] = module
+    return module
+
+
+def _inside(fctx):
+    """Record what evaluating in another module's context reads into that module's entry as well."""
+    module = fctx.__dict__.get("_bl_module")
+    return reads.recording(module.reads) if module is not None else nullcontext()
 
 
 def _imported_def(ctx, name: str, hops: int = 0):
@@ -235,13 +287,14 @@ def summary(fctx, fdef, overrides: dict):
     _IN_PROGRESS.add(token)
     _DEPTH[0] += 1
     try:
-        result = _evaluate(fctx, returns, {k: f for k, (_, f) in overrides.items()})
-        if result.rank is None:
-            from blaslint.analysis.annotations import annotation_facts
+        with _inside(fctx):
+            result = _evaluate(fctx, returns, {k: f for k, (_, f) in overrides.items()})
+            if result.rank is None:
+                from blaslint.analysis.annotations import annotation_facts
 
-            declared = annotation_facts(fctx, fdef.returns)
-            if declared is not None and declared.rank is not None:
-                result = declared
+                declared = annotation_facts(fctx, fdef.returns)
+                if declared is not None and declared.rank is not None:
+                    result = declared
     finally:
         _IN_PROGRESS.discard(token)
         _DEPTH[0] -= 1
@@ -285,7 +338,8 @@ def tuple_parts(ctx, call: ast.Call):
     try:
         parts = []
         for i in range(len(returns[0].elts)):
-            f = join_facts([fctx.array_facts(r.elts[i]) for r in returns])
+            with _inside(fctx):
+                f = join_facts([fctx.array_facts(r.elts[i]) for r in returns])
             if f.rank is not None:
                 f = replace(f, shape=tuple(d if isinstance(d, int) else None for d in f.shape)
                             if f.shape else None,

@@ -108,6 +108,7 @@ def check_command(args) -> int:
         if missing and (args.write_baseline or not found.files):
             return EXIT_ERROR
         files = found.files
+        _warn_unmatched_facts(settings, files)
         if options.fix and not options.diff:
             options.extra["write_roots"] = write_roots(paths)
         results = list(_run_with_progress(files, settings, options, args))
@@ -194,6 +195,22 @@ def check_command(args) -> int:
     if args.diff:
         return EXIT_FINDINGS if any(r.fixed_text is not None for r in results) else EXIT_CLEAN
     return EXIT_FINDINGS if diags else EXIT_CLEAN
+
+
+def _warn_unmatched_facts(settings, files) -> None:
+    """A facts file that describes none of the linted files was written for another tree: say so."""
+    facts = settings.runtime_facts
+    if not facts or not files:
+        return
+    from blaslint.analysis.runtime_facts import unmatched_paths
+
+    described = {p for (p, _, _) in facts}
+    unmatched = unmatched_paths(facts, files)
+    if len(unmatched) == len(described):
+        shown = ", ".join(unmatched[:3]) + (", ..." if len(unmatched) > 3 else "")
+        print(f"blaslint: warning: facts file {settings.facts} describes none of the linted files (it has facts "
+              f"for {shown}; paths are relative to where `blaslint measure` ran): no runtime evidence used",
+              file=sys.stderr)
 
 
 def write_roots(paths: list[str]) -> list[str]:

@@ -20,13 +20,15 @@ import sys
 import traceback
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from blaslint.analysis import severity as _severity
 from blaslint.analysis.context import FileContext
 from blaslint.analysis.context_kind import context_reason
+from blaslint.analysis.runtime_facts import citation as runtime_citation
 from blaslint.core.diagnostics import (
     INTERNAL_ERROR,
+    Applicability,
     SYNTAX_ERROR,
     UNREADABLE_FILE,
     Diagnostic,
@@ -54,6 +56,9 @@ class FileResult:
     cached: bool = False
     # Hash of the bytes linted (only for the cache): its entry then describes exactly them.
     digest: str | None = None
+    # The other files the findings rest on (blaslint.analysis.reads.Stamp): modules of the
+    # package read for helper summaries, files looked for. The cache checks them too.
+    reads: tuple = ()
     # With fixing: the findings before any fix, reported instead when the fix is not written.
     unfixed: list[Diagnostic] | None = None
 
@@ -128,18 +133,26 @@ def gc_paused():
 
 
 def lint_source(source: SourceText, path: str, codes, errors: list[str] | None = None,
-                tree: ast.Module | None = None, line_name=None) -> list[Diagnostic]:
+                tree: ast.Module | None = None, line_name=None, runtime_facts=None) -> list[Diagnostic]:
     """All findings of the selected rules in one decoded source text.
 
     ``line_name`` (line -> text) names the lines messages refer to (a
-    notebook says "cell 3, line 4"); default "line N".
+    notebook says "cell 3, line 4"); default "line N". ``runtime_facts``:
+    this file's parameters as ``blaslint measure`` observed them,
+    ``{(function qualname, parameter): fact}`` (the weakest evidence).
     """
     with gc_paused():
-        return _lint_source(source, path, codes, errors, tree, line_name)
+        diags = _lint_source(source, path, codes, errors, tree, line_name, runtime_facts)
+        if runtime_facts and diags:
+            # what the code alone shows keeps its own message and fix; only the findings
+            # the observed facts added (or changed) cite them (a second pass, files with facts only)
+            plain = _lint_source(source, path, codes, None, None, line_name)
+            diags = _only_new_rest_on_runtime(diags, plain)
+        return diags
 
 
 def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
-                 tree: ast.Module | None, line_name=None) -> list[Diagnostic]:
+                 tree: ast.Module | None, line_name=None, runtime_facts=None) -> list[Diagnostic]:
     ruleset = RuleSet.for_codes(codes)
     classes = ruleset.wanted(source.text)
     if not classes:
@@ -157,6 +170,8 @@ def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             return [syntax_diagnostic(path, exc, source)]
     ctx = FileContext(source, tree, path)
+    if runtime_facts:
+        ctx.runtime_facts = runtime_facts
     if line_name is not None:
         ctx.line_name = line_name
     rules = [cls(ctx) for cls in classes]
@@ -179,22 +194,29 @@ def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
     # rules then run over those nodes, with the whole tree already linked
     # (a rule may look at any statement, before or after its node).
     wanted = link_and_collect(tree, dispatch)
+    observed = ctx.runtime_consulted if runtime_facts else None
     for node in wanted:
         for h in dispatch[type(node)]:
             rule = h.__self__
             if id(rule) in failed:
                 continue
+            before = len(rule.reports)
             try:
                 h(node)
             except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the run
                 crashed(rule, exc)
+            if observed:
+                _rests_on_runtime(ctx, rule, before)
     for rule in rules:
         if id(rule) in failed:
             continue
+        before = len(rule.reports)
         try:
             rule.finish()
         except Exception as exc:  # noqa: BLE001
             crashed(rule, exc)
+        if observed:
+            _rests_on_runtime(ctx, rule, before)
     for rule in rules:
         if id(rule) in failed:
             continue
@@ -205,6 +227,43 @@ def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
                 crashed(rule, exc)
     diags.sort(key=Diagnostic.sort_key)
     return _dedupe(diags)
+
+
+def _rests_on_runtime(ctx: FileContext, rule: Rule, before: int) -> None:
+    """Findings made while a rule consulted facts observed at run time cite them, and their fixes
+    become unsafe: an observed rank holds for the run measured, not for every call the code allows."""
+    consulted = list(ctx.runtime_consulted)
+    ctx.runtime_consulted.clear()
+    if len(rule.reports) == before:
+        return
+    cited = runtime_citation(ctx, consulted)
+    for rep in rule.reports[before:]:
+        rep.message = f"{rep.message} [{cited}]"
+        if rep.fix is not None and rep.fix.is_safe:
+            rep.fix = Fix(rep.fix.message, rep.fix.edits, Applicability.UNSAFE)
+
+
+RUNTIME_NOTE = "relies on facts observed at run time"
+
+
+def _only_new_rest_on_runtime(with_facts: list[Diagnostic], plain: list[Diagnostic]) -> list[Diagnostic]:
+    """``with_facts``, where the lint without the facts found the same: that finding instead."""
+    def key(d):
+        return (d.code, d.line, d.col, d.end_line, d.end_col)
+
+    before = {key(d): d for d in plain}
+    out = []
+    for d in with_facts:
+        same = before.get(key(d))
+        if same is not None:
+            out.append(same)
+            continue
+        if "observed at run time" not in d.message:  # added though no consulted fact was recorded
+            d = replace(d, message=f"{d.message} [{RUNTIME_NOTE}]")
+        if d.fix is not None and d.fix.is_safe:
+            d = replace(d, fix=Fix(d.fix.message, d.fix.edits, Applicability.UNSAFE))
+        out.append(d)
+    return out
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:

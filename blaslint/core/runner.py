@@ -14,9 +14,11 @@ import sys
 from dataclasses import dataclass, field
 
 import blaslint.rules  # noqa: F401  (the engine's caller registers the rule catalogue)
+from blaslint.analysis.reads import recording
 from blaslint.core import fix as fixmod
 from blaslint.project.config import Settings
 from blaslint.core.diagnostics import INTERNAL_ERROR, Diagnostic
+from blaslint.analysis import runtime_facts
 from blaslint.core.engine import FileResult, lint_source, read_error_diagnostic
 from blaslint.core.source import SourceError, SourceText, read_source, write_atomic
 from blaslint.core.suppress import apply_suppressions
@@ -40,7 +42,8 @@ def lint_text(source: SourceText, path: str, settings: Settings, options: RunOpt
               errors: list[str] | None = None, line_name=None) -> list[Diagnostic]:
     """Findings for one decoded text after suppressions and path context."""
     codes = settings.codes_for(path)
-    diags = lint_source(source, path, codes, errors, line_name=line_name)
+    diags = lint_source(source, path, codes, errors, line_name=line_name,
+                        runtime_facts=runtime_facts.for_file(settings.runtime_facts, path))
     diags = apply_path_context(apply_suppressions(diags, source, path, options.report_unused_noqa, codes),
                                path, settings)
     if options.fix or options.diff:  # fixes follow what is shown (blaslint.core.visibility)
@@ -84,7 +87,9 @@ def process_path(path: str, settings: Settings, options: RunOptions) -> FileResu
             source, data = read_source(path)
         except SourceError as exc:
             return FileResult(path=path, diagnostics=[read_error_diagnostic(path, str(exc))])
-        result = check_text(source, path, settings, options)
+        with recording() as read:
+            result = check_text(source, path, settings, options)
+        result.reads = tuple(read.values())
         result.original_bytes = data
         if options.cache_dir:
             from blaslint.project.cache import content_hash

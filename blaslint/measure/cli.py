@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output-file", metavar="PATH")
     p.add_argument("--facts-out", metavar="FILE",
                    help="write the shapes/dtypes/orders observed per site and per function parameter (JSON; "
-                        "recording parameters profiles every call into functions under PATHS)")
+                        "recording parameters profiles every call into functions under PATHS, which slows the timed "
+                        "sites too: time without it)")
     p.add_argument("--samples", type=int, default=3, help="operand samples copied per site to time a fix (default 3)")
     p.add_argument("--sample-memory", type=float, default=256, metavar="MB",
                    help="memory for copied operands per site (default 256 MB)")

@@ -243,7 +243,7 @@ def replay_site(site: dict, info: dict, samples: list[dict], seconds: float, syn
             return {"status": "differs", "reason": how}
         t_o = _time(code_o, g, env, 5, deadline, sync)
         t_f = _time(code_f, g, env, 5, deadline, sync)
-        rows.append({"original": t_o, "fixed": t_f, "check": how})
+        rows.append({"original": t_o, "fixed": t_f, "check": how, "size": sample.get("size", 0)})
         if time.perf_counter() > deadline:
             break
     if not rows:

@@ -25,7 +25,8 @@ def rows(sites: list[Site], records: dict | None) -> list[dict]:
                    "code": f.code, "name": f.name, "function": site.function, "timed": site.text,
                    "calls": calls, "seconds": total, "per_call": total / calls if calls else None,
                    "with_fix": None, "saving": None, "fix": f.fix, "note": f.fix_reason,
-                   "shapes": _shapes(rec), "operands": rec["operands"] if rec else {}}
+                   "shapes": _shapes(rec), "operands": rec["operands"] if rec else {},
+                   "by_size": rec.get("by_size") if rec else None}
             if site.kind is None:
                 row["status"] = f"not instrumented: {site.reason}"
             elif calls == 0:
@@ -39,9 +40,9 @@ def rows(sites: list[Site], records: dict | None) -> list[dict]:
                 if r is None:
                     row["note"] = "fix not timed (no sample captured)" if calls else "fix not timed"
                 elif r["status"] == "timed":
-                    row["with_fix"] = total * r["ratio"]
+                    row["with_fix"] = with_fix(total, r, rec.get("by_size") if rec else None)
                     row["saving"] = total - row["with_fix"]
-                    row["note"] = (f"fix timed on copies of {len(r['samples'])} sample(s): x{1 / r['ratio']:.1f} "
+                    row["note"] = (f"fix timed on copies of {len(r['samples'])} sample(s): {_speedups(r)} "
                                    f"per call; {r['check']}") if r["ratio"] > 0 else "fix timed"
                     row["replay"] = r
                 else:
@@ -54,6 +55,34 @@ def rows(sites: list[Site], records: dict | None) -> list[dict]:
             out.append(row)
     out.sort(key=_rank)
     return out
+
+
+def with_fix(total: float, replay: dict, by_size: dict | None) -> float:
+    """The site's time with the fix: each size class's time scaled by the ratio measured at that size
+    (else at the nearest size sampled); without per-size records, the median ratio over all of it."""
+    ratios: dict[int, list[float]] = {}
+    for s in replay.get("samples", ()):
+        if s.get("original", 0) > 0 and "size" in s:
+            ratios.setdefault(int(s["size"]), []).append(s["fixed"] / s["original"])
+    if not by_size or not ratios:
+        return total * replay["ratio"]
+    out = 0.0
+    for size, (_, seconds) in by_size.items():
+        near = min(ratios, key=lambda c: (abs(c - int(size)), c))
+        rs = sorted(ratios[near])
+        out += seconds * rs[len(rs) // 2]
+    return out
+
+
+def _speedups(replay: dict) -> str:
+    """"x1.8" for one size; "x0.1 at ~2^5 elements, x6.5 at ~2^17" when the sizes differ."""
+    by: dict[int, list[float]] = {}
+    for s in replay.get("samples", ()):
+        if s.get("fixed", 0) > 0:
+            by.setdefault(int(s.get("size", 0)), []).append(s["original"] / s["fixed"])
+    if len(by) <= 1:
+        return f"x{1 / replay['ratio']:.1f}"
+    return ", ".join(f"x{sorted(v)[len(v) // 2]:.2g} at ~2^{k} elements" for k, v in sorted(by.items()))
 
 
 def _rank(row: dict):

@@ -12,6 +12,8 @@ from blaslint.measure.report import TOLERANCE
 def fmt_time(s: float | None) -> str:
     if s is None:
         return "-"
+    if s < 0:
+        return "-" + fmt_time(-s)  # a fix that costs time
     if s >= 1:
         return f"{s:.2f} s"
     if s >= 1e-3:
@@ -48,7 +50,7 @@ def render_table(report: dict, color: bool = False, width: int = 160) -> str:
     for line in header_lines(report):
         console.print(line, highlight=False, markup=False)
     table = Table(show_lines=False, title="flagged sites ranked by measured time saved")
-    for col, kw in (("site", {}), ("rule", {}), ("calls", {"justify": "right"}), ("time spent", {"justify": "right"}),
+    for col, kw in (("site", {"overflow": "fold"}), ("rule", {}), ("calls", {"justify": "right"}), ("time spent", {"justify": "right"}),
                     ("with the fix", {"justify": "right"}), ("saving", {"justify": "right"}),
                     ("shapes", {"overflow": "fold"}), ("note", {"overflow": "fold"})):
         table.add_column(col, **kw)

@@ -60,7 +60,7 @@ def _cuda_sync() -> None:
 
 class SiteStats:
     __slots__ = ("calls", "total", "best", "worst", "raised", "operands", "result", "stack", "samples",
-                 "sample_bytes", "params")
+                 "sample_bytes", "params", "by_size", "size")
 
     def __init__(self) -> None:
         self.calls = 0
@@ -74,6 +74,21 @@ class SiteStats:
         self.samples: list[dict] = []
         self.sample_bytes = 0
         self.params: dict[str, dict[tuple, int]] = {}
+        # calls and time per size class of the operands (log2 of their elements): a fix's
+        # speed-up measured on one size is applied only to the calls of that size
+        self.by_size: dict[int, list] = {}
+        self.size = 0  # the size class of the call being timed
+
+
+def size_class(described) -> int:
+    """log2 bucket of the operands' total elements (0: no array operand)."""
+    n = 0
+    for d in described:
+        k = 1
+        for dim in d["shape"]:
+            k *= int(dim)
+        n += k
+    return n.bit_length()
 
 
 class Recorder:
@@ -151,6 +166,11 @@ class Recorder:
         st = self.stats[sid]
         st.calls += 1
         st.total += dt
+        per = st.by_size.get(st.size)
+        if per is None:
+            per = st.by_size[st.size] = [0, 0.0]
+        per[0] += 1
+        per[1] += dt
         st.best = min(st.best, dt)
         st.worst = max(st.worst, dt)
         if value is not None:
@@ -167,6 +187,7 @@ class Recorder:
                 self.sync = True
         f_locals, f_globals = frame.f_locals, frame.f_globals
         values = {}
+        described = []
         for name in site.get("operands", ()):
             ok, value = resolve(name, f_locals, f_globals)
             if not ok:
@@ -174,10 +195,15 @@ class Recorder:
             values[name] = value
             d = describe(value)
             if d is not None:
+                described.append(d)
                 _bump(st.operands.setdefault(name, {}), signature(d))
                 if name in site.get("params", ()):
                     _bump(st.params.setdefault(name, {}), signature(d))
-        if site.get("replay") and len(st.samples) < self.max_samples:
+        st.size = size_class(described)
+        # one sample per size class, the first of each, up to the budget: a run whose first
+        # calls are large and the rest small (or the reverse) gets both timed
+        if site.get("replay") and len(st.samples) < self.max_samples \
+                and all(x["size"] != st.size for x in st.samples):
             self._sample(st, values, f_globals)
 
     def _sample(self, st: SiteStats, values: dict, f_globals: dict) -> None:
@@ -192,7 +218,7 @@ class Recorder:
         copies = {}
         for name, v in values.items():
             copies[name] = copy_value(v)
-        st.samples.append({"values": copies, "globals": f_globals})
+        st.samples.append({"values": copies, "globals": f_globals, "size": st.size})
         st.sample_bytes += size
 
     # -- output -------------------------------------------------------------------
@@ -204,6 +230,7 @@ class Recorder:
                 "worst": st.worst, "operands": {k: _sigs(v) for k, v in st.operands.items()},
                 "result": _sigs(st.result), "params": {k: _sigs(v) for k, v in st.params.items()},
                 "samples": len(st.samples), "sample_bytes": st.sample_bytes,
+                "by_size": {str(k): v for k, v in sorted(st.by_size.items())},
             }
         return out
 

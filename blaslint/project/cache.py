@@ -11,7 +11,12 @@ An entry is served only when the BLAKE2 hash of the file's current bytes
 equals the hash of the bytes the entry was computed from. Unlike ruff's
 (size, mtime) key this never serves a stale entry, whatever the timestamp
 granularity or clock; it costs reading and hashing every file on a warm run,
-which is a few percent of the time of parsing it. An entry carries a
+which is a few percent of the time of parsing it. The findings of a file can
+also rest on other files (modules of its package read for helper summaries,
+files looked for when resolving an import): the entry lists them
+(:class:`blaslint.analysis.reads.Stamp`) and is served only while each still
+holds the bytes read (missing: stale). Those are checked by stat, hashed only
+when the stat changed or was too recent to trust, each once per run. An entry carries a
 checksum: a truncated or corrupt entry (crash, disk full, concurrent writer,
 hand edits) is ignored and rewritten, never trusted. Entries are written
 atomically (temporary file, then rename), so concurrent runs cannot corrupt
@@ -30,10 +35,11 @@ import tempfile
 from dataclasses import fields
 
 from blaslint import __version__
+from blaslint.analysis.reads import Checker, Stamp
 from blaslint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from blaslint.core.engine import FileResult
 
-MAGIC = b"blaslint-cache-1"
+MAGIC = b"blaslint-cache-2"
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by blaslint.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -100,23 +106,36 @@ def _diag_from_json(row: list) -> Diagnostic:
     return Diagnostic(**values)
 
 
-def encode_entry(path: str, digest: str, diags: list[Diagnostic]) -> bytes:
-    body = json.dumps([path, digest, [_diag_to_json(d) for d in diags]], separators=(",", ":")).encode()
+def encode_entry(path: str, digest: str, diags: list[Diagnostic], reads=()) -> bytes:
+    body = json.dumps([path, digest, [_diag_to_json(d) for d in diags], [list(r) for r in reads]],
+                      separators=(",", ":")).encode()
     return MAGIC + b" " + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body
 
 
 def decode_entry(data: bytes, path: str, digest: str) -> list[Diagnostic] | None:
-    """The findings of an entry made from exactly these bytes of ``path``; None otherwise."""
+    """The findings of an entry made from exactly these bytes of ``path`` (its reads unchecked); None otherwise."""
+    entry = decode_entry_reads(data, path, digest)
+    return None if entry is None else entry[0]
+
+
+def decode_entry_reads(data: bytes, path: str, digest: str) -> tuple[list[Diagnostic], list[Stamp]] | None:
+    """(findings, the other files they rest on) of an entry made from exactly these bytes of ``path``."""
     head, sep, body = data.partition(b"\n")
     if not sep or head != MAGIC + b" " + hashlib.blake2b(body, digest_size=16).hexdigest().encode():
         return None  # truncated, corrupt, or another format
     try:
-        entry_path, entry_digest, rows = json.loads(body)
+        entry_path, entry_digest, rows, reads = json.loads(body)
         if entry_path != path or entry_digest != digest:
             return None
-        return [_diag_from_json(row) for row in rows]
+        return [_diag_from_json(row) for row in rows], [_stamp_from_json(r) for r in reads]
     except (ValueError, TypeError, KeyError):
         return None
+
+
+def _stamp_from_json(row) -> Stamp:
+    if not isinstance(row, list) or len(row) != len(Stamp._fields):
+        raise ValueError("bad dependency row")
+    return Stamp(*row)
 
 
 class Cache:
@@ -130,6 +149,8 @@ class Cache:
         self.writable = True
         self.hits = 0
         self.misses = 0
+        self.stale = 0               # entries for the file's bytes, refused because a file they rest on changed
+        self.checker = Checker()     # this run's view of those files
 
     def entry_path(self, path: str) -> str:
         return os.path.join(self.dir, hashlib.blake2b(path.encode("utf-8", "surrogateescape"),
@@ -146,14 +167,21 @@ class Cache:
                 data = fh.read()
         except OSError:
             return None
-        return decode_entry(data, path, digest)
+        entry = decode_entry_reads(data, path, digest)
+        if entry is None:
+            return None
+        diags, reads = entry
+        if not all(self.checker.holds(r) for r in reads):
+            self.stale += 1
+            return None
+        return diags
 
     def store(self, result: FileResult) -> None:
         if not self.writable or result.digest is None or result.errors or result.fixed_text is not None:
             return
         try:
             self._prepare()
-            data = encode_entry(result.path, result.digest, result.diagnostics)
+            data = encode_entry(result.path, result.digest, result.diagnostics, result.reads)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.dir)
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -184,6 +212,7 @@ class Cache:
     def run(self, files: list[str], run):
         """Yield a FileResult per file, in the order of ``files``."""
         cached: dict[int, list[Diagnostic]] = {}
+        self.checker, self.stale = Checker(), 0
         for i, path in enumerate(files):
             diags = self.lookup(path)
             if diags is not None:

@@ -99,6 +99,14 @@ def _already_parenthesised(ctx, node) -> bool:
     return not (prev.isalnum() or prev in ("_", ")", "]"))
 
 
+def is_full_index(index: ast.AST) -> bool:
+    """``[:]``, ``[...]``, ``[:, :]``: an index that selects every element."""
+    items = index.elts if isinstance(index, ast.Tuple) else [index]
+    return bool(items) and all(
+        (isinstance(i, ast.Slice) and i.lower is None and i.upper is None and i.step is None)
+        or (isinstance(i, ast.Constant) and i.value is Ellipsis) for i in items)
+
+
 def kwarg(call: ast.Call, name: str) -> ast.AST | None:
     for kw in call.keywords:
         if kw.arg == name:
@@ -251,3 +259,47 @@ def transposed_copy(ctx, node: ast.AST) -> TransposedCopy | None:
     if rank is not None and rank != 2:
         return None
     return TransposedCopy(node, inner, source)
+
+
+# -- buffers in hot loops (BL201, BL204, BL301) --------------------------------------
+
+def hot_loop_buffer_severity(ctx, node: ast.AST, facts, vectorised: bool = True) -> str | None:
+    """Severity of a zero-fill or allocation (BL201, BL204, BL301) from where it runs.
+
+    ``"warning"``: a buffer that is not all-small, inside a loop that repeats many times
+    (training/solver steps, data, unknown length) whose iteration does vectorised work (no
+    nested Python loop), written in one vectorised pass (``vectorised``) -- the per-step
+    overhead of the seed port. ``"info"``: outside such a loop (a one-off pass), in an
+    iteration dominated by a nested Python loop (10^2-10^4 times the fill), or all-small.
+    None: let the cost estimate decide.
+    """
+    from blaslint.analysis.facts import known_small
+    from blaslint.analysis.sizes import loop_context
+
+    loops = loop_context(ctx, node)
+    if loops is None or loops.kind == "small" or loops.trips < 10 or known_small(facts):
+        return "info"
+    inner = loops.innermost.node
+    body = getattr(inner, "body", None)
+    if isinstance(body, list) and any(
+            isinstance(n, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp,
+                           ast.GeneratorExp))
+            for stmt in body for n in ast.walk(stmt)):
+        return "info"
+    return "warning" if vectorised else None
+
+
+def facts_note(ctx, nodes) -> str:
+    """`` (`A` is 2-D of shape (n, n) (creation, line 3); ...)`` for the operands whose rank is known."""
+    from blaslint.analysis.evidence import describe_facts
+
+    parts = []
+    for node in nodes:
+        if node is None:
+            continue
+        facts = ctx.array_facts(node)
+        if facts.rank is None:
+            continue
+        text = " ".join(ctx.text(node).split())
+        parts.append(describe_facts(text if len(text) <= 30 else text[:27] + "...", facts))
+    return f" ({'; '.join(parts)})" if parts else ""

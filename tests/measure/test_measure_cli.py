@@ -139,7 +139,8 @@ def test_module_and_pytest_commands_and_facts_out(project):
     assert param["path"] == "lib.py" and param["observed"][0]["shape"] == [80, 80]
     loaded = load(str(facts_path))
     assert parameter_fact(loaded, "lib.py", "solve_all", "A") == {
-        "rank": 2, "dtype": "float64", "order": "C", "shape": (80, 80), "lib": "numpy", "device": "cpu", "calls": 1}
+        "rank": 2, "dtype": "float64", "order": "C", "shape": (80, 80), "lib": "numpy", "device": "cpu", "calls": 1,
+        "file": os.path.realpath(proj / "lib.py")}
     assert parameter_fact(loaded, "lib.py", "solve_all", "rhs") is None  # a list, not an array
     out = measure(proj, tmp, "--output-format", "json", "lib.py", "--", "pytest", "-q", "-p", "no:cacheprovider",
                   "test_lib.py")

@@ -15,8 +15,8 @@ from blaslint.project.config import load_settings
 def _facts(tmp_path, observed):
     path = tmp_path / "facts.json"
     path.write_text(json.dumps({"format": "blaslint-runtime-facts", "version": 1, "sites": [], "parameters": [
-        {"path": "pkg/mod.py", "module": "pkg.mod", "function": "Model.fit", "parameter": "X", "calls": 3,
-         "observed": observed}]}))
+        {"path": "pkg/mod.py", "module": "pkg.mod", "function": "Model.fit", "parameter": "X",
+         "calls": sum(o.get("count", 1) for o in observed), "observed": observed}]}))
     return path
 
 

@@ -79,10 +79,18 @@ def test_budgets_bound_the_samples_and_copies_leave_user_data_alone():
     site = {"operands": ["A"], "replay": [{"original": "A.T.copy()", "fixed": "A.T"}]}
     rec = Recorder({0: site}, {"samples": 2, "bytes": 10_000})
     A = np.ones((10, 10))        # 800 bytes: fits
-    for _ in range(5):
+    for _ in range(3):
         rec.e(0, rec.s(0), A.T.copy())
     st = rec.stats[0]
-    assert st.calls == 5 and len(st.samples) == 2 and st.sample_bytes == 1600
+    assert st.calls == 3 and len(st.samples) == 1  # one sample per size
+    first = A
+    # 3,200 bytes fits; a third size is over the count
+    for A in (np.ones((20, 20)), np.ones((20, 20)), np.ones((30, 30))):
+        rec.e(0, rec.s(0), A.T.copy())
+    A = first
+    assert st.calls == 6 and len(st.samples) == 2 and st.sample_bytes == 4000
+    assert [x["size"] for x in st.samples] == [(100).bit_length(), (400).bit_length()]
+    assert {k: v[0] for k, v in st.by_size.items()} == {7: 3, 9: 2, 10: 1}
     assert st.samples[0]["values"]["A"] is not A
     big = np.ones((200, 200))    # 320 kB: over the memory budget
     rec2 = Recorder({0: {"operands": ["big"], "replay": site["replay"]}}, {"samples": 3, "bytes": 10_000})
@@ -91,3 +99,20 @@ def test_budgets_bound_the_samples_and_copies_leave_user_data_alone():
     out = replay.replay_site(site, site["replay"][0], st.samples, seconds=0.5)
     assert out["status"] == "timed"
     assert np.array_equal(A, np.ones((10, 10)))
+
+
+def test_a_fix_timed_at_each_size_is_credited_to_the_calls_of_that_size():
+    from blaslint.measure.report import with_fix
+
+    # 1,000 small calls where the fix is 10x slower, 3 large ones where it is 10x faster
+    timed = {"ratio": 1.0, "samples": [{"original": 1e-6, "fixed": 1e-5, "size": 5},
+                                       {"original": 1e-2, "fixed": 1e-3, "size": 17}]}
+    by_size = {"5": [1000, 0.001], "6": [10, 0.0001], "17": [3, 0.03]}
+    assert with_fix(0.0311, timed, by_size) == pytest.approx(0.001 * 10 + 0.0001 * 10 + 0.03 * 0.1)
+    assert with_fix(0.0311, timed, None) == pytest.approx(0.0311)  # old records: the median ratio
+
+
+def test_a_fix_that_costs_time_reads_as_a_negative_time():
+    from blaslint.measure.table import fmt_time
+
+    assert fmt_time(-21.815898) == "-21.82 s" and fmt_time(-0.0042) == "-4.2 ms" and fmt_time(None) == "-"

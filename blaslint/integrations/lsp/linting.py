@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from blaslint.project.config import ConfigError, Settings, find_config, load_settings
+from blaslint.analysis.reads import holds, recording
+from blaslint.project.config import ConfigError, Settings, find_config, load_runtime_facts, load_settings
 from blaslint.core.diagnostics import Diagnostic
 import blaslint.rules  # noqa: F401  (the engine's caller registers the rule catalogue)
+from blaslint.analysis import runtime_facts
 from blaslint.core.engine import lint_source, parse, syntax_diagnostic
 from blaslint.core.fix import FixError, check_parses, fix_to_fixpoint, splice
 from blaslint.core.source import SourceText
@@ -31,10 +33,20 @@ class Linted:
     diagnostics: list[Diagnostic]
     version: int | None = None
     errors: list[str] = field(default_factory=list)
+    # Other files the findings rest on (modules of the package read for helper summaries).
+    reads: tuple = ()
 
     @property
     def text(self) -> str:
         return self.source.text
+
+    def still_valid(self) -> bool:
+        """Do the other files these findings rest on still hold what was read (a helper edited on disk)?"""
+        return all(holds(r) for r in self.reads)
+
+    def rests_on(self, path: str) -> bool:
+        path = os.path.abspath(path)
+        return any(r.path == path for r in self.reads)
 
 
 class SettingsCache:
@@ -54,6 +66,7 @@ class SettingsCache:
             if cached is not None and cached[0] == mtime:
                 return cached[1]
             settings = load_settings(config, start)
+            load_runtime_facts(settings)
             settings.selected_codes()
         except (ConfigError, OSError) as exc:
             self.problems.append(f"blaslint: configuration ignored: {exc}")
@@ -80,7 +93,8 @@ def lint_buffer(text: str, path: str, settings: Settings) -> tuple[list[Diagnost
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return [syntax_diagnostic(path, exc, source)], errors
     codes = settings.codes_for(path)
-    diags = lint_source(source, path, codes, errors, tree=tree)
+    diags = lint_source(source, path, codes, errors, tree=tree,
+                        runtime_facts=runtime_facts.for_file(settings.runtime_facts, path))
     diags = apply_path_context(apply_suppressions(diags, source, path, False, codes), path, settings)
     # like the command line: what min-severity hides is neither shown nor fixed
     return split(diags, settings.min_severity)[0], errors
@@ -91,8 +105,9 @@ def lint_document(text: str, path: str | None, settings: Settings, version: int 
     source = SourceText(text)
     if is_excluded(path, settings):
         return Linted(lint_path, source, settings, [], version)
-    diags, errors = lint_buffer(text, lint_path, settings)
-    return Linted(lint_path, source, settings, diags, version, errors)
+    with recording() as read:
+        diags, errors = lint_buffer(text, lint_path, settings)
+    return Linted(lint_path, source, settings, diags, version, errors, tuple(read.values()))
 
 
 def relinter(linted: Linted):

@@ -1,7 +1,8 @@
 """The language server: pygls wiring of diagnostics, code actions and hover.
 
-Diagnostics are published when a document is opened or saved, and after a
-pause in typing (``debounce``, 250 ms by default; ``initializationOptions``
+Diagnostics are published when a document is opened or saved (then also for
+the open documents whose findings rest on the saved file: a helper module),
+and after a pause in typing (``debounce``, 250 ms by default; ``initializationOptions``
 ``{"debounceMs": 100}`` changes it). Documents are synchronised in full, so
 the text linted is exactly the editor's. Any error while serving one document
 is logged to the client and the server carries on.
@@ -60,7 +61,7 @@ class BlaslintServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         text = doc.source
         cached = self.linted.get(uri)
-        if cached is not None and cached.text == text and cached.version == doc.version:
+        if cached is not None and cached.text == text and cached.version == doc.version and cached.still_valid():
             return cached
         path = to_fs_path(uri) if uri.startswith("file:") else None
         settings = self.settings_cache.for_path(path)
@@ -141,6 +142,12 @@ def did_save(ls: BlaslintServer, params: types.DidSaveTextDocumentParams) -> Non
             ls.publish(other)
         return
     ls.publish(uri)
+    # documents whose findings rest on the saved file (a helper module) are linted again
+    saved = to_fs_path(uri) if uri.startswith("file:") else None
+    if saved:
+        for other, linted in list(ls.linted.items()):
+            if other != uri and linted.rests_on(saved):
+                ls.publish(other)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -9,7 +9,7 @@ from blaslint.analysis.flow import may_read_unseen, next_mention, reads_path
 from blaslint.analysis.imports import dotted_name
 from blaslint.analysis.literals import numeric_value
 from blaslint.core.rule import Rule
-from blaslint.rules._common import ZERO_CREATORS, has_star_args
+from blaslint.rules._common import ZERO_CREATORS, has_star_args, is_full_index  # noqa: F401 (re-exported)
 
 
 _EMPTY_OF = {"numpy.zeros": "empty", "numpy.zeros_like": "empty_like",
@@ -28,14 +28,6 @@ class ZeroFill:
 
 
 # -- recognising the pieces ------------------------------------------------------
-
-def is_full_index(index: ast.AST) -> bool:
-    """``[:]``, ``[...]``, ``[:, :]``: an index that selects every element."""
-    items = index.elts if isinstance(index, ast.Tuple) else [index]
-    return bool(items) and all(
-        (isinstance(i, ast.Slice) and i.lower is None and i.upper is None and i.step is None)
-        or (isinstance(i, ast.Constant) and i.value is Ellipsis) for i in items)
-
 
 def _buffer_path(ctx, node: ast.AST) -> str | None:
     """Dotted path of a buffer expression (not an imported module)."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.analysis import blas_writes
 from blaslint.analysis.flow import mentions, next_mention
 from blaslint.analysis.literals import numeric_value
 from blaslint.core.rule import Invalid
-from blaslint.rules._common import has_star_args, kwarg, paren
+from blaslint.rules._common import has_star_args, kwarg, paren, hot_loop_buffer_severity
 from blaslint.rules.dead_writes._fills import (
     ZeroFill,
     _AfterZeroFill,
@@ -186,7 +187,13 @@ class FillThenRank1(_AfterZeroFill):
         msg = (f"`{fill.path}` is zeroed only to receive a single {what} ({ctx.line_ref(upd.stmt)}): write "
                f"the outer product straight into it with `outer(u, v, out={fill.path})` "
                f"(one pass over the buffer instead of two; 1.5x at 2048x32768)")
-        self.report(fill.node, msg, fix)
+        buffer = fill.call if fill.call is not None else fill.node
+        if fill.kind != "alloc" and isinstance(fill.stmt, ast.Expr):
+            buffer = fill.stmt.value.func.value
+        elif fill.kind != "alloc":
+            buffer = fill.stmt.targets[0].value
+        self.report(fill.node, msg, fix, cost=_cost.zero_fill(ctx, fill.node, ctx.array_facts(buffer)),
+                    severity=hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer)) or "info")
 
     def _fix(self, fill: ZeroFill, upd: Rank1):
         ctx = self.ctx

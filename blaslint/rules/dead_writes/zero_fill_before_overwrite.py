@@ -6,9 +6,10 @@ import ast
 
 from blaslint.analysis import blas_writes
 from blaslint.analysis.facts import same_dim
-from blaslint.analysis.flow import mentions
+from blaslint.analysis import cost as _cost
+from blaslint.analysis.flow import is_pure_call, mentions
 from blaslint.core.rule import Invalid
-from blaslint.rules._common import has_star_args, kwarg
+from blaslint.rules._common import facts_note, has_star_args, hot_loop_buffer_severity, kwarg
 from blaslint.rules.dead_writes._fills import (
     ZeroFill,
     _AfterZeroFill,
@@ -221,8 +222,9 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
                 "import numpy as np\ndef f(A, x, y):\n    np.dot(A, x, out=y)\n"),
         Invalid("import numpy as np\ndef f(a, b):\n    out = np.zeros((3, 3))\n    out[:] = a * b\n    return out\n",
                 "import numpy as np\ndef f(a, b):\n    out = np.empty((3, 3))\n    out[:] = a * b\n    return out\n"),
+        # a dead store: the zeros are never used at all; delete the assignment
         Invalid("import numpy as np\ndef grad(W, X, G):\n    dW = np.zeros_like(W)\n    dW = X.T @ G\n    return dW\n",
-                "import numpy as np\ndef grad(W, X, G):\n    dW = np.empty_like(W)\n    dW = X.T @ G\n    return dW\n"),
+                "import numpy as np\ndef grad(W, X, G):\n    dW = X.T @ G\n    return dW\n"),
         Invalid("import numpy as np\nfrom scipy.linalg.blas import sgemv\n"
                 "W = np.ones((8, 4), dtype=np.float32)\nout = np.zeros(8, dtype=np.float32)\n"
                 "def forward(x):\n    out.fill(0)\n    sgemv(1.0, W, x, beta=0.0, y=out, overwrite_y=1)\n    return out\n",
@@ -246,7 +248,19 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
                 how = "the loop that sets every element"
         if how is None:
             return
-        if fill.kind == "alloc":
+        by_python_loop = how == "the loop that sets every element"
+        buffer = fill.call if fill.kind == "alloc" else _path_node(fill)
+        cost = _cost.zero_fill(ctx, fill.node, ctx.array_facts(buffer))
+        if fill.kind == "alloc" and how.startswith("rebinding") and isinstance(stmt, ast.Assign) \
+                and isinstance(stmt.targets[0], ast.Name):
+            # a dead store: the array is never used at all
+            pure = all(_pure_expr(ctx, a) for a in [*fill.call.args, *(k.value for k in fill.call.keywords)])
+            fix = self.make_fix(f"Delete the unused assignment to `{fill.path}`", self.delete_statement(stmt),
+                                safe=pure)
+            func = ctx.text(fill.call.func)
+            msg = (f"`{fill.path} = {func}(...)` is a dead store: `{fill.path}` is rebound "
+                   f"({ctx.line_ref(write)}) before anything reads it; delete the assignment")
+        elif fill.kind == "alloc":
             edit = _empty_edit(self, fill.call)
             fix = self.make_fix("Allocate with `empty` instead of `zeros`", edit) if edit else None
             func = ctx.text(fill.call.func)
@@ -256,7 +270,25 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             fix = self.make_fix("Delete the zero-fill", self.delete_statement(stmt))
             msg = (f"`{fill.path}` is zero-filled, but {how} ({ctx.line_ref(write)}) overwrites all of it before "
                    f"anything reads it: delete the fill (one extra pass over the buffer)")
-        self.report(fill.node, msg, fix)
+        msg += facts_note(ctx, [buffer])
+        if by_python_loop:
+            # the Python loop costs 10^2-10^4 times the fill: worth a note at most
+            msg += "; the Python loop writing it element by element costs far more than the fill"
+            self.report(fill.node, msg, fix, cost=cost, severity="info")
+            return
+        # one pass over a buffer: worth showing only per step of a hot, vectorised loop
+        self.report(fill.node, msg, fix, cost=cost,
+                    severity=hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer)) or "info")
+
+
+def _pure_expr(ctx, node: ast.AST) -> bool:
+    """Can evaluating ``node`` have no effect but its value (names, literals, arithmetic, pure calls)?"""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call) and not is_pure_call(ctx, n):
+            return False
+        if isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            return False
+    return True
 
 
 def _alloc_shape(ctx, call: ast.Call):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.analysis.facts import known_small
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.dtypes._product_pairs import _is_operator, _rank_ok, product_pair
@@ -107,4 +108,5 @@ class MixedPrecisionProduct(Rule):
         self.report(node, f"`{ctx.text(node)}` multiplies {fs.dtype} `{ctx.text(single)}` by {fd.dtype} "
                     f"`{ctx.text(double)}`: NumPy converts `{ctx.text(single)}` to {SINGLE[fs.dtype]} (a full "
                     f"copy) on every call; cast `{ctx.text(double)}` to {fs.dtype} once, outside the hot path "
-                    f"(or keep `{ctx.text(single)}` in {SINGLE[fs.dtype]} if that precision is needed)")
+                    f"(or keep `{ctx.text(single)}` in {SINGLE[fs.dtype]} if that precision is needed)",
+                    cost=_cost.dtype_conversion(ctx, node, fs, fd, kind="upcast"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.analysis.facts import INT_DTYPES, Facts, known_small
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.dtypes._product_pairs import _is_operator, _rank_ok, product_pair
@@ -108,4 +109,5 @@ class NonBlasDtype(Rule):
                   if "bool" in kinds else
                   "cast once to float64 (exact while results stay below 2**53) or float32, outside the hot path")
         self.report(node, f"`{ctx.text(node)}` multiplies {what} arrays: there is no BLAS kernel for them and "
-                    f"NumPy runs a naive loop (orders of magnitude slower at large n); {caveat}")
+                    f"NumPy runs a naive loop (orders of magnitude slower at large n); {caveat}",
+                    cost=_cost.dtype_conversion(ctx, node, fa, fb, kind="no-blas"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.analysis.blas_api import TRANS_FLAGS, constant_int, f2py_copies
 from blaslint.analysis.facts import BLAS_DTYPES
 from blaslint.core.rule import Invalid, Rule
@@ -113,7 +114,8 @@ class COrderToFortranBlas(Rule):
         self.report(bad[0][1], f"`{routine.name}` gets C-ordered {names}: f2py copies "
                                f"{'it' if len(bad) == 1 else 'them'} to Fortran order on every call; pass the "
                                f"transposed view and flip the routine's transpose flag, or make the array "
-                               f"Fortran-ordered once ({BL102_COST})", fix)
+                               f"Fortran-ordered once ({BL102_COST})", fix,
+                    cost=_cost.transposed_copy(ctx, bad[0][1], bad[0][2]))
 
     def _fix(self, bound, bad):
         ctx = self.ctx

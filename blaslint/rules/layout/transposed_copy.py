@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.layout._copies import droppable_copy
 
@@ -32,6 +33,11 @@ class TransposedCopyOperand(Rule):
     triggers = ("copy", "contiguous", "array")
 
     VALID = [
+        # attention heads merged: `.contiguous()` so that `.view` can reshape, not a product operand
+        "import torch\ndef merge(y, B, T, C, proj):\n    y = y.transpose(1, 2).contiguous().view(B, T, C)\n"
+        "    return proj(y)\n",
+        # a transposed copy that is written into / concatenated, not multiplied
+        "import numpy as np\ndef tv(x):\n    xt = x.T.copy()\n    xt[0] = 0\n    return np.concatenate([xt, x])\n",
         # the transposed view itself
         "import numpy as np\ny = W.T @ x\n",
         # the copy is mutated afterwards
@@ -95,4 +101,5 @@ class TransposedCopyOperand(Rule):
         fix = self.make_fix(f"Pass the transposed view `{view}`", self.replace(node, view), safe=safe)
         self.report(node, f"transposed copy `{ctx.text(node)}`{via} used only as an operand of {names}: pass "
                           f"the view `{view}`, BLAS reads it through its transpose flag; the copy is a strided "
-                          f"pass over the whole matrix ({BL101_COST})", fix)
+                          f"pass over the whole matrix ({BL101_COST})", fix,
+                    cost=_cost.transposed_copy(ctx, node, ctx.array_facts(finding.copy.source)))

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.analysis.facts import known_small
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import LOOP_TYPES
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import ALLOCATORS, in_assertion
+from blaslint.rules._common import ALLOCATORS, facts_note, hot_loop_buffer_severity, in_assertion
+from blaslint.rules.loops import _reuse
+from blaslint.rules.loops._hoist import filled_by_python_loop, hoist_fix, vectorised_overwrite
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_around
-
-
-# Methods that put their argument into a container: the array must be fresh each time.
-_STORING_METHODS = {"append", "extend", "insert", "add", "put", "put_nowait", "appendleft", "push",
-                    "setdefault", "update", "__setitem__", "register_buffer", "save", "record"}
 
 
 # -- BL301 -------------------------------------------------------------------------
 
 class AllocationInLoop(Rule):
     """An array allocated on every iteration of a loop with the same shape.
+
+    The unsafe fix moves ``x = np.zeros(...)`` above the loop and resets the
+    buffer in place (``x.fill(0)``; nothing for ``empty``) when no iteration's
+    array outlives it: bound to a name in the loop body, used there only by
+    numpy/scipy calls, operators, indexing and methods. A buffer filled element
+    by element by a nested Python loop is named as such: that loop costs far
+    more than the allocation.
 
     ``np.zeros/empty/ones/full`` (and ``_like``, and the torch versions) called
     inside a loop body with arguments that do not change in the loop allocate
@@ -33,10 +38,16 @@ class AllocationInLoop(Rule):
     code = "BL301"
     name = "allocation-in-loop"
     summary = "Same-shape array allocated on every loop iteration"
-    fix_safety = "none"
+    fix_safety = "unsafe"
     triggers = ("zeros", "empty", "ones", "full")
 
     VALID = [
+        # the allocation is an element of what an inner loop runs over (it becomes the loop variable)
+        "import numpy as np\ndef f(D0, ys, check):\n    for y in ys:\n        for D in [D0, np.zeros_like(D0)]:\n"
+        "            check(D, y)\n",
+        # a fresh buffer for every iteration is the point: it is appended, or handed to code that keeps it
+        "import numpy as np\ndef f(xs, n):\n    rows = []\n    for x in xs:\n        r = np.zeros(n)\n        r += x\n"
+        "        rows.append(r)\n    return rows\n",
         # the callee keeps the array (a frozen distribution, an estimator's sample weights)
         "import numpy as np\nfrom scipy.stats import multivariate_normal\ndef f(n, covs):\n    out = []\n"
         "    for C in covs:\n        d = multivariate_normal(np.zeros(n), C)\n        out.append(d.logpdf(C[0]))\n"
@@ -76,6 +87,19 @@ class AllocationInLoop(Rule):
         "import numpy as np\ndef f(xs):\n    for x in xs:\n        g = np.zeros_like(x)\n        g += x\n",
     ]
     INVALID = [
+        # the fix: allocate once above the loop, reset in place where the zeros are read
+        Invalid("import numpy as np\ndef run(W, xs, n):\n    for x in xs:\n        acc = np.zeros(n)\n"
+                "        acc += W @ x\n        print(acc.sum())\n",
+                "import numpy as np\ndef run(W, xs, n):\n    acc = np.zeros(n)\n    for x in xs:\n        acc.fill(0)\n"
+                "        acc += W @ x\n        print(acc.sum())\n", unsafe=True),
+        Invalid("import numpy as np\ndef run(W, xs, n):\n    for x in xs:\n        y = np.empty(n)\n"
+                "        np.dot(W, x, out=y)\n        print(y.max())\n",
+                "import numpy as np\ndef run(W, xs, n):\n    y = np.empty(n)\n    for x in xs:\n"
+                "        np.dot(W, x, out=y)\n        print(y.max())\n", unsafe=True),
+        # a buffer filled element by element by a nested Python loop (named: the loop costs more)
+        Invalid("import numpy as np\ndef f(xs, M):\n    for x in xs:\n        a = np.zeros((M, M))\n"
+                "        for i in range(M):\n            for j in range(M):\n                a[i, j] += x[i] * x[j]\n"
+                "        print(a.sum())\n"),
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         Invalid('import numpy as np\ndef fit(X, k, iters, step):\n    n, d = X.shape\n    for _ in range(iters):\n        acc = np.zeros((k, d))\n        step(acc)\n'),
         Invalid('import numpy as np\nclass Sampler:\n    def draw(self, n, rng):\n        out = []\n        for _ in range(n):\n            v = np.zeros(self.dim)\n            v[rng.integers(self.dim)] = 1.0\n            out.append(int(v.argmax()))\n        return out\n'),
@@ -116,15 +140,24 @@ class AllocationInLoop(Rule):
         if in_assertion(ctx, node) or known_small(ctx.array_facts(node)):
             return
         func = ctx.text(node.func)
+        filler = filled_by_python_loop(ctx, node, loop)
+        if filler is not None:
+            how = (f"; the Python loop at {ctx.line_ref(filler.lineno)} that fills it costs far more than the "
+                   f"allocation")
+        else:
+            how = "; costs an allocation and fresh pages per step, noticeable for large arrays"
+        how += facts_note(ctx, [node])
         self.report(node, f"`{func}(...)` allocates a new array of the same shape on every iteration of "
                           f"{_loop_line(loop, ctx.line_ref)}: allocate it once before the loop and reuse it (write into it "
-                          f"with `out=` or `[:] =`); costs an allocation and fresh pages per step, "
-                          f"noticeable for large arrays")
+                          f"with `out=` or `[:] =`){how}", hoist_fix(self, node, q, loop),
+                    cost=_cost.allocation_in_loop(ctx, node, ctx.array_facts(node)),
+                    severity="info" if filler is not None else hot_loop_buffer_severity(
+                        ctx, node, ctx.array_facts(node), vectorised_overwrite(ctx, node, loop)) or "info")
 
     # -- does the array have to be fresh every iteration? ---------------------------
     def _escapes(self, call: ast.Call) -> bool:
         ctx = self.ctx
-        holder, target = _holder(ctx, call)
+        holder, target = _reuse.holder(ctx, call)
         if holder is None:
             return True
         if target is None:
@@ -134,7 +167,7 @@ class AllocationInLoop(Rule):
                 par = ctx.parent(par)
             if isinstance(par, ast.Call) and holder is not par.func and not _consumes_only(ctx, par):
                 return True
-            return _stored_use(ctx, holder)
+            return _reuse.stored_use(ctx, holder)
         if not isinstance(target, ast.Name):
             return True  # self.buf = np.zeros(...), out[i] = np.zeros(...): kept
         binds = ctx.scope_of(target).bindings.get(target.id, [])
@@ -148,7 +181,11 @@ class AllocationInLoop(Rule):
             if other is not binding and other.kind != "augassign" and _inside(ctx, other.node, loop) \
                     and not _writes_into(other, target.id):
                 return True
-        return any(_stored_use(ctx, use) for use in ctx.uses(binding))
+        if any(_reuse.stored_use(ctx, use) for use in ctx.uses(binding)):
+            return True
+        # `r += x` rebinds: uses after it belong to that binding (rows.append(r))
+        return any(isinstance(u.ctx, ast.Load) and _reuse.stored_use(ctx, u)
+                   for u in _reuse.name_uses_in(ctx, target, loop))
 
 
 def _inside(ctx, node, loop) -> bool:
@@ -161,43 +198,6 @@ def _writes_into(binding, name: str) -> bool:
     return isinstance(value, ast.Call) and any(
         kw.arg in ("out", "y", "c", "a") and isinstance(kw.value, ast.Name) and kw.value.id == name
         for kw in value.keywords)
-
-
-def _holder(ctx, call):
-    """(the expression whose use decides, the name it is bound to or None)."""
-    node = call
-    par = ctx.parent(node)
-    if isinstance(par, ast.Tuple) and isinstance(ctx.parent(par), ast.Assign):
-        assign = ctx.parent(par)
-        if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Tuple) \
-                and len(assign.targets[0].elts) == len(par.elts):
-            return node, assign.targets[0].elts[par.elts.index(node)]
-        return None, None
-    if isinstance(par, (ast.Assign, ast.AnnAssign)) and par.value is node:
-        targets = par.targets if isinstance(par, ast.Assign) else [par.target]
-        if len(targets) != 1:
-            return None, None
-        return node, targets[0]
-    return node, None
-
-
-def _stored_use(ctx, expr: ast.AST) -> bool:
-    """Is this use of an array one that keeps it beyond the iteration (or aliases it)?"""
-    par = ctx.parent(expr)
-    if isinstance(par, (ast.Return, ast.Yield, ast.YieldFrom, ast.List, ast.Tuple, ast.Set, ast.Dict,
-                        ast.Starred, ast.NamedExpr, ast.Lambda)):
-        return True
-    if isinstance(par, (ast.Assign, ast.AnnAssign)) and par.value is expr:
-        return True  # aliased or stored: x = buf, self.x = buf, d[k] = buf
-    if isinstance(par, ast.keyword):
-        par = ctx.parent(par)
-    if isinstance(par, ast.Call) and expr is not par.func:
-        func = par.func
-        if isinstance(func, ast.Attribute) and func.attr in _STORING_METHODS:
-            return True
-        if isinstance(func, ast.Name) and func.id[:1].isupper():
-            return True  # a constructor keeps it: State(np.zeros(n))
-    return False
 
 
 def _consumes_only(ctx, call: ast.Call) -> bool:

@@ -7,51 +7,30 @@ import ast
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import SCOPE_TYPES
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import INVERSE_APIS, PINV_APIS, product_operands, transposed_copy
-from blaslint.rules.loops._enclosing_loops import _loop_line, loops_around
-
-
-_DECOMPOSITIONS = {
-    "cholesky", "qr", "svd", "lu", "lu_factor", "cho_factor", "eig", "eigh", "eigvals", "eigvalsh",
-    "det", "slogdet", "matrix_power", "expm", "sqrtm", "logm", "ldl", "schur", "hessenberg", "polar",
-}
-_LINALG_MODULES = ("numpy.linalg", "scipy.linalg", "torch.linalg")
-_BLAS_GETTERS = {"scipy.linalg.get_blas_funcs", "scipy.linalg.blas.get_blas_funcs",
-                 "scipy.linalg.get_lapack_funcs", "scipy.linalg.lapack.get_lapack_funcs"}
-_TORCH_DECOMPOSITIONS = {"torch.cholesky", "torch.svd", "torch.qr", "torch.det", "torch.logdet",
-                         "torch.slogdet", "torch.lu", "torch.matrix_power", "torch.matrix_exp"}
-
-
-# -- BL302 -------------------------------------------------------------------------
-
-def _operation(ctx, node: ast.AST) -> str | None:
-    """What ``node`` computes, if it is an operation BL302 knows to be costly."""
-    if isinstance(node, ast.Call):
-        q = ctx.resolve_call(node)
-        if q is not None:
-            module, _, name = q.rpartition(".")
-            if q in INVERSE_APIS or q in PINV_APIS:
-                return "inverse"
-            if (module in _LINALG_MODULES and name in _DECOMPOSITIONS) or q in _TORCH_DECOMPOSITIONS:
-                return "factorisation" if name not in ("det", "slogdet", "expm", "sqrtm", "logm",
-                                                       "matrix_power", "matrix_exp") else "matrix function"
-            if q in _BLAS_GETTERS:
-                return "BLAS routine lookup"
-        if transposed_copy(ctx, node) is not None:
-            return "transposed copy"
-    if product_operands(ctx, node) is not None:
-        return "matrix product"
-    return None
+from blaslint.rules._common import facts_note, product_operands, transposed_copy
+from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches, timed_loop
+from blaslint.analysis import cost as _cost
+from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls
+from blaslint.rules.loops._invariant_ops import BLAS_GETTERS, built_operand, invariant_cost, operation, solved_matrix
+from blaslint.rules.loops._reuse import kept_or_changed
 
 
 class LoopInvariantLinalg(Rule):
     """A costly linear-algebra operation whose inputs do not change in the loop.
 
     An inverse, factorisation (``cholesky``, ``qr``, ``svd``, ``lu_factor``,
-    ``eigh``, ...), ``get_blas_funcs`` lookup, transposed copy or matrix
-    product computed inside a loop from operands that the loop neither
-    reassigns nor changes in place gives the same result every iteration.
-    Hoist it out of the loop.
+    ``eigh``, ...), ``get_blas_funcs`` lookup, transposed copy, outer or
+    Kronecker product, or matrix product computed inside a loop (also inside an
+    ``if`` block that runs on many iterations, and in comprehensions) from
+    operands that the loop neither reassigns nor changes in place gives the
+    same result every iteration: hoist it out of the loop. Likewise
+    ``solve(A, b)`` / ``lstsq(A, b)`` with an invariant ``A`` factorises it
+    again for every right-hand side, and an operand of a product built from
+    invariant values (``np.column_stack((V, ones)).T``, ``a * B`` with ``B``
+    2-D) is rebuilt every iteration. Silent when the loop stores each
+    iteration's result (hoisting would share one array) or writes into a copy
+    (the copy is the point); a branch that runs once (``if i == 0``, a lazy
+    initialisation, one that breaks out) is not repeated work.
     """
 
     code = "BL302"
@@ -60,9 +39,43 @@ class LoopInvariantLinalg(Rule):
     fix_safety = "none"
     triggers = ("inv", "cholesky", "qr", "svd", "lu", "cho_factor", "eig", "get_blas_funcs",
                 "get_lapack_funcs", "@", "dot", "matmul", "mm", "copy", "contiguous", "ascontiguousarray",
-                "det", "expm", "sqrtm", "schur", "polar", "hessenberg", "matrix_power", "matrix_exp")
+                "det", "expm", "sqrtm", "schur", "polar", "hessenberg", "matrix_power", "matrix_exp",
+                "outer", "kron", "ger", "solve", "lstsq")
 
     VALID = [
+        # a transposed copy the loop writes into: each iteration needs a fresh copy
+        "import numpy as np\ndef f(W, xs):\n    for x in xs:\n        Wt = W.T.copy()\n        Wt[0] = x\n"
+        "        print(Wt @ x)\n",
+        "import numpy as np\ndef f(W, xs):\n    for x in xs:\n        Wt = np.ascontiguousarray(W.T)\n"
+        "        Wt *= x[0]\n        print(Wt.sum())\n",
+        # the result is stored each iteration: hoisting would put one shared array in every slot
+        "import numpy as np\ndef f(A, xs):\n    out = []\n    for x in xs:\n        out.append(np.linalg.inv(A))\n"
+        "    return out\n",
+        "import numpy as np\ndef f(u, v, n):\n    cache = {}\n    for i in range(n):\n        cache[i] = np.outer(u, v)\n"
+        "    return cache\n",
+        # a branch that runs once: the first iteration, a lazy initialisation, one that breaks out
+        "import numpy as np\ndef f(A, xs):\n    for i, x in enumerate(xs):\n        if i == 0:\n"
+        "            Ai = np.linalg.inv(A)\n        print(Ai @ x)\n",
+        "import numpy as np\ndef f(A, xs):\n    Ai = None\n    for x in xs:\n        if Ai is None:\n"
+        "            Ai = np.linalg.inv(A)\n        print(Ai @ x)\n",
+        "import numpy as np\ndef f(A, xs):\n    for x in xs:\n        if x.sum() > 1:\n"
+        "            print(np.linalg.pinv(A) @ x)\n            break\n",
+        # solve with a matrix the loop changes
+        "import numpy as np\ndef f(A, bs):\n    for b in bs:\n        x = np.linalg.solve(A, b)\n"
+        "        A = A + np.outer(x, x)\n",
+        # an unknown call in the loop is given the object the operand was taken from
+        "import numpy as np\ndef f(mesh, cands, refine):\n    V = mesh.vertices\n    for M in cands:\n"
+        "        refine(mesh, M)\n        print(np.linalg.pinv(V.T @ V))\n",
+        # ... or an alias of the operand
+        "import numpy as np\ndef f(A, xs, step):\n    B = A.reshape(A.shape)\n    for x in xs:\n"
+        "        step(B, x)\n        print(np.linalg.inv(A) @ x)\n",
+        # a timing loop: the repetition is the point
+        "import numpy as np\nfrom datetime import datetime\ndef bench(a, b, T):\n    t0 = datetime.now()\n"
+        "    for t in range(T):\n        a.dot(b)\n    return datetime.now() - t0\n",
+        # an operand that is only named or viewed, not built
+        "import numpy as np\ndef f(V, Ms):\n    for M in Ms:\n        print(M @ V.T)\n",
+        # an elementwise product of vectors (rank 1) feeding a dot: nothing big is rebuilt
+        "import numpy as np\ndef f(xs, n):\n    w = np.ones(n)\n    for x in xs:\n        print((2 * w) @ x)\n",
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         'import numpy as np\ndef f(model, xs):\n    W = model.get_weight()\n    for x in xs:\n        model.step(x)\n        Wi = np.linalg.inv(W)\n',
         'import numpy as np\ndef f(jac, x, n):\n    J = jac(x)\n    for _ in range(n):\n        J = J + 1.0\n        L = np.linalg.cholesky(J)\n',
@@ -90,6 +103,35 @@ class LoopInvariantLinalg(Rule):
         "import numpy as np\nfor _ in range(1):\n    Ai = np.linalg.inv(A)\n",
     ]
     INVALID = [
+        # inside an `if` that runs on many iterations
+        Invalid("import numpy as np\ndef f(A, xs):\n    out = []\n    for x in xs:\n        if x.sum() > 0:\n"
+                "            out.append(np.linalg.inv(A) @ x)\n    return out\n"),
+        # per-streamline Mahalanobis distance: the covariance inverse inside the loop over streamlines
+        Invalid("import numpy as np\nfrom scipy.spatial.distance import mahalanobis\n"
+                "def weights(coords, m, c, w, node):\n    for fn in range(len(coords)):\n"
+                "        if np.allclose(c, 0):\n            w[:, node] = len(coords)\n            break\n"
+                "        w[fn, node] = mahalanobis(coords[fn], m, np.linalg.inv(c))\n    return w\n"),
+        # an inverse inside a list handed to a product helper (read, not stored)
+        Invalid("import numpy as np\ndef f(S, Ts, G):\n    out = []\n    for T in Ts:\n"
+                "        out.append(np.linalg.multi_dot([S, T, np.linalg.inv(G)]))\n    return out\n"),
+        # unknown helpers in the loop that are not given the operand (nor where it came from)
+        Invalid("import numpy as np\ndef best(obj, matrices, fit2d):\n    vertices = obj.hull.vertices\n"
+                "    for M in matrices:\n        P = np.dot(M, np.column_stack((vertices, np.ones(len(vertices)))).T).T\n"
+                "        box = fit2d(P[:, :2])\n        print(box)\n"),
+        Invalid("import numpy as np\ndef search(points, cubes, T, icp):\n    for flip in cubes:\n"
+                "        a_to_b = np.dot(flip, np.linalg.inv(T))\n        icp(points, a_to_b)\n"),
+        # outer and Kronecker products of invariant vectors
+        Invalid("import numpy as np\ndef f(u, v, xs):\n    for x in xs:\n        print(np.outer(u, v) @ x)\n"),
+        Invalid("import numpy as np\ndef f(A, B, xs):\n    return [np.kron(A, B) @ x for x in xs]\n"),
+        # solve / lstsq with the same matrix for every right-hand side
+        Invalid("import numpy as np\ndef f(B, rs):\n    out = []\n    for r in rs:\n"
+                "        out.append(np.linalg.lstsq(B, r, rcond=None)[0])\n    return out\n"),
+        Invalid("import numpy as np\ndef als(U, logX, reg, d):\n    W = np.empty((len(logX), d))\n"
+                "    for i in range(len(logX)):\n        W[i] = np.linalg.solve(reg * np.eye(d) + U.T.dot(U), logX[i].dot(U))\n"
+                "    return W\n"),
+        # an operand rebuilt every iteration: homogeneous coordinates of the hull vertices
+        Invalid("import numpy as np\ndef f(V, matrices):\n    for M in matrices:\n"
+                "        P = np.dot(M, np.column_stack((V, np.ones(len(V)))).T).T\n        print(P[:, 2].ptp())\n"),
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         Invalid('import numpy as np\ndef solve_all(f, jac, x, n):\n    x = np.asarray(x, dtype=float)\n    J = jac(x)\n    for _ in range(n):\n        x = x - np.linalg.solve(J.T @ J, J.T @ f(x))\n    return x\n'),
         Invalid('import numpy as np\ndef kernel(A, B):\n    return np.exp(-(A @ B.T))\ndef predict(X, tests):\n    K = kernel(X, X)\n    K[np.diag_indices_from(K)] += 1e-6\n    out = []\n    for T in tests:\n        L = np.linalg.cholesky(K)\n        out.append(kernel(T, X) @ L)\n    return out\n'),
@@ -112,43 +154,129 @@ class LoopInvariantLinalg(Rule):
         self._check(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
-        if isinstance(node.op, ast.MatMult):
+        self._check(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in ("T", "mT"):
             self._check(node)
 
     def _check(self, node: ast.AST) -> None:
         ctx = self.ctx
-        what = _operation(ctx, node)
-        if what is None:
-            return
-        loop = self._hoist_target(node)
+        what = operation(ctx, node)
+        loop = self._hoist_target(node) if what is not None else None
         if loop is None:
+            what, loop = self._operand_rebuilt(node)
+            if loop is None:
+                self._check_solve(node)
+                return
+        if self._inside_larger(node, loop) or timed_loop(ctx, loop):
             return
-        # report the largest invariant operation only (inv(A @ B): the inv)
+        why = kept_or_changed(ctx, node, loop)
+        if why == "stored" or (why == "changed" and what in ("transposed copy", "copy")):
+            return  # each iteration needs its own array: hoisting would share (or undo) it
+        text = _short(ctx.text(node))
+        if what == "rebuilt operand":
+            msg = (f"`{text}` builds an operand of a matrix product from values that do not change in "
+                   f"{_loop_line(loop, ctx.line_ref)}, again on every iteration: build it once before the loop")
+        else:
+            msg = (f"the {what} `{text}` does not change in {_loop_line(loop, ctx.line_ref)} but is recomputed on every "
+                   f"iteration: hoist it out of the loop (the whole operation is repeated per step; the cost "
+                   f"grows with the matrix size)")
+        if why == "changed":
+            msg += "; the loop writes into the result, so keep a `.copy()` of the hoisted value per iteration"
+        msg += _assumption(ctx, node, loop)
+        cost = invariant_cost(ctx, node, what, loop)
+        msg += facts_note(ctx, _operands(ctx, node))
+        if cost.loop:
+            msg += f"; {cost.before} {cost.loop}, {cost.after} when hoisted"
+        self.report(node, msg, cost=cost)
+
+    def _check_solve(self, node: ast.AST) -> None:
+        """``solve(A, b_i)`` / ``lstsq(A, b_i)``: ``A`` is factorised again for every right-hand side."""
+        ctx = self.ctx
+        found = solved_matrix(ctx, node)
+        if found is None:
+            return
+        name, matrix = found
+        loop = self._hoist_target(matrix)
+        if loop is None or self._inside_larger(node, loop) or timed_loop(ctx, loop):
+            return
+        text = _short(ctx.text(matrix))
+        assumed = _assumption(ctx, matrix, loop)
+        once = ("`lu_factor`/`cho_factor`, then `lu_solve`/`cho_solve` per right-hand side" if name == "solve"
+                else "a QR or SVD of it, or its `pinv` if it is small")
+        self.report(node, f"`{name}` factorises `{text}`, which does not change in {_loop_line(loop, ctx.line_ref)}, again "
+                          f"on every iteration: factorise it once before the loop ({once}), or solve for all "
+                          f"right-hand sides in one call (stacked as columns){assumed}"
+                          f"{facts_note(ctx, [matrix])}",
+                    cost=_cost.loop_invariant(ctx, node, "solve" if name == "solve" else "qr",
+                                              ctx.array_facts(matrix), loop=loop))
+
+    def _operand_rebuilt(self, node: ast.AST):
+        """("rebuilt operand", loop) when ``node`` builds an invariant operand of a varying product."""
+        if not built_operand(self.ctx, node):
+            return None, None
+        loop = self._hoist_target(node)
+        return ("rebuilt operand", loop) if loop is not None else (None, None)
+
+    def _inside_larger(self, node: ast.AST, loop: ast.AST) -> bool:
+        """Is ``node`` part of a larger invariant operation reported instead (``inv(A @ B)``: the inv)?"""
+        ctx = self.ctx
         for anc in ctx.ancestors(node):
             if isinstance(anc, (ast.stmt, *SCOPE_TYPES)) or anc is loop:
                 break
-            if _operation(ctx, anc) is not None and self._hoist_target(anc) is not None:
-                return
-        self.report(node, f"the {what} `{_short(ctx.text(node))}` does not change in {_loop_line(loop, ctx.line_ref)} but is "
-                          f"recomputed on every iteration: hoist it out of the loop (the whole operation is "
-                          f"repeated per step; the cost grows with the matrix size)")
+            if (operation(ctx, anc) is not None or built_operand(ctx, anc)) \
+                    and self._hoist_target(anc) is not None:
+                return True
+            found = solved_matrix(ctx, anc)
+            if found is not None and _contains(found[1], node) and self._hoist_target(found[1]) is not None:
+                return True
+        return False
 
     def _hoist_target(self, node: ast.AST):
         """The outermost loop in which ``node`` is invariant (and which repeats), or None."""
         ctx = self.ctx
         best = None
-        for loop in loops_around(ctx, node):
-            if not (ctx.is_loop_invariant(node, loop) or _lookup_invariant(ctx, node, loop)):
+        for loop in loops_through_branches(ctx, node):
+            if _lookup_invariant(ctx, node, loop):
+                pass
+            elif not (ctx.is_loop_invariant(node, loop) or invariant_despite_calls(ctx, node, loop)) \
+                    or given_to_unknown_call(ctx, node, loop):
                 break
             if not runs_at_most_once(loop):
                 best = loop
         return best
 
 
+def _assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
+    """The unknown calls a finding assumes leave the operands alone (they are not given them), if any."""
+    if ctx.is_loop_invariant(node, loop) or _lookup_invariant(ctx, node, loop):
+        return ""
+    calls = invariant_despite_calls(ctx, node, loop)
+    return f" (assuming {calls} in the loop, which are not given its operands, leave them unchanged)" if calls else ""
+
+
+def _operands(ctx, node: ast.AST) -> list:
+    """The arrays an operation reads, for the facts its message names."""
+    pair = product_operands(ctx, node)
+    if pair is not None:
+        return list(pair)
+    copy = transposed_copy(ctx, node)
+    if copy is not None:
+        return [copy.source]
+    if isinstance(node, ast.Call):
+        return [a for a in node.args[:2] if not isinstance(a, (ast.Constant, ast.Starred))]
+    return []
+
+
+def _contains(outer: ast.AST, node: ast.AST) -> bool:
+    return any(n is node for n in ast.walk(outer))
+
+
 def _lookup_invariant(ctx, node: ast.AST, loop: ast.AST) -> bool:
     """``get_blas_funcs(names, (A, x))`` reads only the arrays' dtypes (and layout flags),
     which an in-place update of them (``ger(..., a=A, overwrite_a=1)``) does not change."""
-    if not isinstance(node, ast.Call) or ctx.resolve_call(node) not in _BLAS_GETTERS \
+    if not isinstance(node, ast.Call) or ctx.resolve_call(node) not in BLAS_GETTERS \
             or any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
         return False
     for i, a in enumerate([*node.args, *(k.value for k in node.keywords)]):

@@ -6,4 +6,6 @@ from blaslint.rules.vectorize import (  # noqa: F401  (importing a rule module r
     loop_of_dots,
     einsum_without_blas,
     reduction_as_blas,
+    hidden_contraction,
+    outer_product_accumulation,
 )

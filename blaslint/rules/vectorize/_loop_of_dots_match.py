@@ -53,6 +53,8 @@ class LoopMatch:
         if m is None and augmented:
             for k in all_vars:
                 m = an.match_product(value, k)
+                if m is None and len(levels) > 1 and k not in ld._names(target):
+                    m = ld.match_factors(self.ctx, levels, value, k, getattr(self, "_guard", None))
                 if m is not None:
                     break
         if m is None:
@@ -83,6 +85,10 @@ class LoopMatch:
         ctx = self.ctx
         if any(ld.trip_count_small(ctx, lv) for lv in m.levels):
             return False
+        if m.form == "nfactor":
+            # scalar slots of a known array, one per output index
+            f = ctx.array_facts(target.value if isinstance(target, ast.Subscript) else target)
+            return f.rank == len(m.levels) - 1 and f.lib in ("numpy", "torch")
         for op in (m.left, m.right):
             if not ld.operand_not_scalar(ctx, op):
                 return False
@@ -102,6 +108,12 @@ class LoopMatch:
         indexed = [op for op in (m.left, m.right) if op.base is not None]
         evidence = [slots or ld.base_is_array(ctx, op, m.levels) for op in indexed]
         if m.form == "reduce":
+            # every factor a scalar: `frac[i] * mD[i]` with mD a stack of matrices is a weighted sum of
+            # matrices (tensordot), not a dot
+            for op in (m.left, m.right):
+                f = ctx.array_facts(op.base) if op.base is not None else None
+                if f is not None and f.rank is not None and f.rank > len(op.items):
+                    return False
             # a vector factor (x[k]) may be any sequence once the other factor is an array
             ok = any(evidence) and all(e or len(op.items) == 1 for e, op in zip(evidence, indexed))
         else:

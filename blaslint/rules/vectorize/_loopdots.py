@@ -317,3 +317,52 @@ def operand_not_scalar(ctx, op: Operand) -> bool:
         return True
     f = ctx.array_facts(op.expr)
     return f.rank is None or f.rank >= 1
+
+
+# -- scalar loops over a product of several factors (``a[i, j] += p[t, i] * A[i, j] * q[j, t + 1]``) --
+
+def _factors(expr, out: list) -> bool:
+    """Flatten a chain of ``*`` and ``/`` into its factors (a divisor is a factor too)."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Mult, ast.Div)):
+        return _factors(expr.left, out) and _factors(expr.right, out)
+    out.append(expr)
+    return True
+
+
+def match_factors(ctx, levels: list[Level], expr, k: str, guard=None) -> Match | None:
+    """``s += f1 * f2 * ...`` summed over level ``k``: each factor a function of at most one output
+    variable and ``k`` (indices may be offset, ``t + 1``, or gathered, ``B[j, x[t]]``); two factors
+    joined through ``k`` make one matrix (or matrix-vector) product, the others scale it."""
+    factors: list = []
+    _factors(expr, factors)
+    if guard is not None:
+        factors.append(guard)
+    if len(factors) < 2:
+        return None
+    all_vars = {lv.var for lv in levels}
+    out_vars = all_vars - {k}
+    if k not in all_vars or not 1 <= len(out_vars) <= 2:
+        return None
+    from blaslint.analysis.flow import loop_region_mutations
+    mutated = loop_region_mutations(ctx, levels[0].node) - all_vars
+    with_k, k_only, sides = 0, 0, {v: False for v in out_vars}
+    for f in factors:
+        used = _names(f)
+        if used & mutated or any(isinstance(n, (ast.Call, ast.Lambda, ast.NamedExpr)) for n in ast.walk(f)
+                                 if f is not guard):
+            return None
+        fv = used & all_vars
+        if k in fv:
+            if len(fv & out_vars) > 1:
+                return None
+            with_k += 1
+            k_only += not (fv & out_vars)
+            for v in fv & out_vars:
+                sides[v] = True
+    if with_k < 2 or not all(sides.values()):
+        return None
+    if len(out_vars) == 1 and not k_only:
+        return None  # every factor with k also has i: a row sum, not a product
+    kind = "matmul" if len(out_vars) == 2 else "matvec"
+    return Match(kind, list(levels), Operand(None, (), factors[0]), Operand(None, (), factors[-1]), "nfactor",
+                 contracted=k, call=expr)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.analysis.facts import INT_DTYPES, known_small
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, paren
 from blaslint.rules.vectorize import _loopdots as ld
+from blaslint.rules.vectorize import _reduce_checks as rc
+from blaslint.rules.vectorize import _reduce_forms as rf
 
 
 class ReductionAsBlas(Rule):
@@ -36,7 +39,6 @@ class ReductionAsBlas(Rule):
         'import numpy as np\ndef f(x):\n    d = float(x)\n    return np.sqrt(np.sum(d ** 2))\n',
         'import numpy as np\nv = np.array([3.0, 4.0])\nr = np.sqrt(np.sum(v ** 2))\n',
         'import numpy as np\ndef f(x, w):\n    return np.sqrt(np.sum(w * x ** 2))\n',
-        'import numpy as np\ndef f(M):\n    return np.sqrt(np.sum(M ** 2, axis=0))\n',
         # unknown arrays: could be integer or complex (a dot needs the rank and dtype)
         "import numpy as np\ndef f(a, b):\n    return np.sum(a * b)\n",
         # 2-D: an element-wise product summed is not a dot
@@ -45,10 +47,16 @@ class ReductionAsBlas(Rule):
         "import numpy as np\na = np.arange(10, dtype=np.int64)\nb = np.arange(10, dtype=np.int64)\ns = np.sum(a * b)\n",
         # complex: x**2 is not |x|**2
         "import numpy as np\nz = np.zeros(10, dtype=np.complex128)\nr = np.sqrt(np.sum(z ** 2))\n",
-        # row norms: norm(x, axis=1) makes the same temporary
+        # 10 x 3 literal rows: nothing to gain
         "import numpy as np\nX = np.random.rand(10, 3)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",
-        # a sum of squares alone is not a norm
-        "import numpy as np\nx = np.random.rand(100)\nss = np.sum(x ** 2)\n",
+        # a smoothed magnitude sqrt(eps + sum(g**2)): not a norm
+        "import numpy as np\ndef tv(g, eps):\n    return 1 / np.sqrt(eps ** 2 + np.sum(g ** 2, axis=3))\n",
+        # a scaled sum, not a dot; unknown factors (could be scalars)
+        "import numpy as np\ndef f(X, c):\n    return np.sum(2.0 * X, axis=1), np.sum(c * X, axis=0)\n",
+        # a distance (a square of a difference of broadcast operands) is no product
+        "import numpy as np\ndef d2(X, Y):\n    return np.sum((X[:, None, :] - Y[None, :, :]) ** 2, axis=-1)\n",
+        # an explicit broadcast summed over an axis: a hidden contraction (BL505)
+        "import numpy as np\ndef f(x, W):\n    return np.sum(x[:, None] * W, axis=0)\n",
         # three known elements: nothing to gain
         "import numpy as np\nw = np.array([1.0, 1.0, 0.0])\nv = np.array([0.5, 0.75, 1.0])\ns = np.sum(w * v)\n",
         # already the BLAS form
@@ -59,6 +67,29 @@ class ReductionAsBlas(Rule):
         "import numpy as np\nx = np.random.rand(10)\nr = np.sqrt(np.sum(x ** 3))\n",
     ]
     INVALID = [
+        # along an axis: row-wise dots / squared row norms / row norms (einsum, not norm(axis=))
+        Invalid("import numpy as np\nA = np.random.rand(100000, 1000)\nB = np.random.rand(100000, 1000)\n"
+                "d = np.sum(A * B, axis=1)\n",
+                "import numpy as np\nA = np.random.rand(100000, 1000)\nB = np.random.rand(100000, 1000)\n"
+                "d = np.einsum('ij,ij->i', A, B)\n", unsafe=True),
+        Invalid("import numpy as np\nX = np.random.rand(100000, 1000)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",
+                "import numpy as np\nX = np.random.rand(100000, 1000)\nr = np.sqrt(np.einsum('ij,ij->i', X, X))\n",
+                unsafe=True),
+        Invalid("import numpy as np\nX = np.random.rand(500, 40)\nr = (X ** 2).sum(axis=0) ** 0.5\n",
+                "import numpy as np\nX = np.random.rand(500, 40)\nr = np.sqrt(np.einsum('ij,ij->j', X, X))\n",
+                unsafe=True),
+        Invalid("import numpy as np\ndef f(M):\n    return np.sqrt(np.sum(M ** 2, axis=0))\n"),
+        Invalid("import numpy as np\ndef col_dots(y):\n    rhs, lhs = y[:-1, :], y[1:, :]\n    return np.sum(rhs * lhs, 0)\n"),
+        Invalid("import numpy as np\ndef sq(errors):\n    d = errors[:, 1:] - errors[:, :-1]\n    return (d * d).sum(1)\n"),
+        Invalid("import torch\ndef f(a, b):\n    return torch.mul(a[:, 1:], b[:, 1:]).sum(dim=1)\n"),
+        # whole arrays: a Frobenius product, a sum of squares, a bilinear form
+        Invalid("import numpy as np\nA = np.random.rand(300, 300)\nB = np.random.rand(300, 300)\ns = np.sum(A * B)\n",
+                "import numpy as np\nA = np.random.rand(300, 300)\nB = np.random.rand(300, 300)\ns = np.vdot(A, B)\n",
+                unsafe=True),
+        Invalid("import numpy as np\nx = np.random.rand(100)\nss = np.sum(x ** 2)\n",
+                "import numpy as np\nx = np.random.rand(100)\nss = x @ x\n", unsafe=True),
+        Invalid("import numpy as np\nclass SVM:\n    def objective(self):\n"
+                "        return np.sum(self.YYK * np.outer(self.alphas, self.alphas))\n"),
         # 1-D from arange (dtype depends on n): reported, no fix
         Invalid("import numpy as np\ndef corr(n, fs):\n    t = np.arange(n) / float(fs)\n    x = np.sin(t)\n"
                 "    y = np.cos(t)\n    return np.sum(x * y)\n"),
@@ -108,16 +139,32 @@ class ReductionAsBlas(Rule):
                 unsafe=True),
     ]
 
-    # -- dots -------------------------------------------------------------------
+    # -- dots ----------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         if in_assertion(self.ctx, node):
             return  # a test's reference value, written the obvious way on purpose
-        self._check_dot(node)
-        self._check_norm(node)
+        if self._check_norm(node) or self._check_dot(node):
+            return
+        red = rf.reduction(self.ctx, node)
+        if red is None or self._is_norm_radicand(node) and rf.squared(self.ctx, red.operand):
+            return
+        prop = rc.axis_product(self.ctx, red) or rc.full_product(self.ctx, red)
+        if prop is not None:
+            self._propose(prop)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, ast.Pow) and not in_assertion(self.ctx, node):
             self._check_norm(node)  # np.sum(x ** 2) ** 0.5
+
+    def _propose(self, prop) -> None:
+        fix = None
+        if prop.new is not None:
+            fix = self.make_fix(f"Replace with `{prop.new}`", self.replace(prop.node, prop.new), safe=False)
+        cost = self._cost(prop.node, prop.temp)
+        self.report(prop.node, f"{prop.message}; {cost.describe()}", fix, cost=cost)
+
+    def _cost(self, node, temp):
+        return _cost.reduction_temporary(self.ctx, node, rf.temporary_facts(self.ctx, temp))
 
     def _sum_arg(self, node, axis_ok: bool = False) -> ast.AST | None:
         """x of ``np.sum(x)`` / ``x.sum()`` / ``torch.sum(x)``; with ``axis_ok``, also
@@ -149,30 +196,30 @@ class ReductionAsBlas(Rule):
     def _builtin_sum(self, node) -> bool:
         return isinstance(node, ast.Call) and ld._is_builtin(self.ctx, node, "sum")
 
-    def _check_dot(self, node) -> None:
+    def _check_dot(self, node) -> bool:
         ctx = self.ctx
         inner = self._sum_arg(node, axis_ok=True)
         if not (isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Mult)):
-            return
-        if self._is_norm_radicand(node):
-            return  # reported as a norm
+            return False
+        if self._is_norm_radicand(node) and rf.squared(ctx, inner):
+            return True  # reported as a norm
         a, b = inner.left, inner.right
         fa, fb = ctx.array_facts(a), ctx.array_facts(b)
         # an unknown dtype is reported (a 1-D dot of any real or complex dtype), fixed only when known
         if fa.rank != 1 or fb.rank != 1 or not all(f.is_blas_dtype or f.dtype is None for f in (fa, fb)):
-            return
-        dtypes_known = fa.is_blas_dtype and fb.is_blas_dtype
+            return False
+        dtypes_known = fa.is_blas_dtype and fb.is_blas_dtype and not (fa.soft or fb.soft)
         if self._builtin_sum(node) and {fa.lib, fb.lib} != {"numpy"}:
-            return
+            return False
         lib = fa.lib if fa.lib == fb.lib else None
         if lib not in ("numpy", "torch"):
-            return
+            return False
         if lib == "torch" and fa.dtype != fb.dtype:
-            return
+            return True
         if fa.shape and fb.shape and fa.shape != fb.shape:
-            return  # (n,) * (1,) broadcasting, say
+            return True  # (n,) * (1,) broadcasting, say
         if known_small(fa) or known_small(fb):
-            return  # a 3-element temporary costs nothing
+            return True  # a 3-element temporary costs nothing
         fix = None
         if lib == "torch":
             fn = ctx.spell("torch.dot")
@@ -185,7 +232,8 @@ class ReductionAsBlas(Rule):
         if new is not None and dtypes_known:
             fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
         self.report(node, f"`{ctx.text(node)}` on 1-D arrays is a dot product: `{new or 'a @ b'}` runs in BLAS "
-                    "without the temporary product array", fix)
+                    "without the temporary product array (2.5-5x measured)", fix, cost=self._cost(node, inner))
+        return True
 
     # -- norms ------------------------------------------------------------------
     def _is_norm_radicand(self, sum_call) -> bool:
@@ -203,37 +251,21 @@ class ReductionAsBlas(Rule):
             return node.left
         return None
 
-    def _squared(self, expr) -> tuple[ast.AST, bool] | None:
-        """(x, via_abs) when ``expr`` is ``x**2``, ``x * x``, ``np.square(x)``, ``np.abs(x)**2``."""
-        ctx = self.ctx
-        base = None
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Pow) and isinstance(expr.right, ast.Constant) \
-                and expr.right.value == 2 and not isinstance(expr.right.value, bool):
-            base = expr.left
-        elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult) and ld.same_expr(ctx, expr.left, expr.right) \
-                and isinstance(expr.left, (ast.Name, ast.Attribute)):
-            base = expr.left
-        elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
-                and ctx.resolve_call(expr) in ("numpy.square", "torch.square"):
-            base = expr.args[0]
-        if base is None:
-            return None
-        if isinstance(base, ast.Call) and len(base.args) == 1 and not base.keywords \
-                and ctx.resolve_call(base) in ("numpy.abs", "numpy.absolute", "torch.abs"):
-            return base.args[0], True
-        return base, False
-
-    def _check_norm(self, node) -> None:
+    def _check_norm(self, node) -> bool:
         ctx = self.ctx
         radicand = self._root_of(node)
         if radicand is None:
-            return
+            return False
         inner = self._sum_arg(radicand)
         if inner is None:
-            return
-        sq = self._squared(inner)
+            red = rf.reduction(ctx, radicand)
+            prop = red and rc.row_norm(ctx, node, red, ctx.resolve_call(node) if isinstance(node, ast.Call) else None)
+            if prop is not None:
+                self._propose(prop)
+            return prop is not None
+        sq = rf.squared(ctx, inner)
         if sq is None:
-            return
+            return False
         x, via_abs = sq
         f = ctx.array_facts(x)
         # sqrt(sum(x**2)) == norm(x) for a real array of any rank (norm flattens like the
@@ -241,20 +273,20 @@ class ReductionAsBlas(Rule):
         # wrap, complex x**2) or to be tiny; the fix needs the dtype known real.
         if (f.rank is not None and f.rank < 1) or f.dtype in INT_DTYPES | {"bool", "object"} \
                 or (f.dtype in ("complex64", "complex128") and not via_abs) or known_small(f):
-            return
+            return True
         if self._builtin_sum(radicand) and (f.rank != 1 or f.lib != "numpy"):
-            return  # builtin sum over a 2-D array sums rows; over an unknown: a Python loop
+            return True  # builtin sum over a 2-D array sums rows; over an unknown: a Python loop
         sqrt_api = ctx.resolve_call(node) if isinstance(node, ast.Call) else None
         sum_api = ctx.resolve_call(radicand)
         torch_spelled = sqrt_api == "torch.sqrt" or sum_api == "torch.sum"
         numpy_spelled = sqrt_api == "numpy.sqrt" or sum_api == "numpy.sum"
         lib = f.lib if f.lib in ("numpy", "torch") else None
         if torch_spelled and (numpy_spelled or lib == "numpy") or lib == "torch" and numpy_spelled:
-            return  # mixed libraries: leave alone
+            return True  # mixed libraries: leave alone
         lib = lib or ("torch" if torch_spelled else "numpy")
         fixable = f.lib == lib and (f.dtype in ("float32", "float64")
                                     or via_abs and f.dtype in ("complex64", "complex128")) \
-            and (f.rank is not None or lib == "numpy")
+            and (f.rank is not None or lib == "numpy") and not f.soft
         fn = ctx.spell("torch.linalg.norm" if lib == "torch" else "numpy.linalg.norm")
         fix = None
         new = f"{fn}({ctx.text(x)})" if fn is not None else None
@@ -265,7 +297,9 @@ class ReductionAsBlas(Rule):
         shown = new or ("torch.linalg.norm(x)" if lib == "torch" else "np.linalg.norm(x)")
         note = "" if fixable else " (a fix is offered when the array is known to be real floating)"
         self.report(node, f"`{ctx.text(node)}` is a 2-norm: `{shown}` computes it in one "
-                    f"BLAS pass without the temporary array of squares{note}", fix)
+                    f"BLAS pass without the temporary array of squares (2-4.7x measured){note}", fix,
+                    cost=self._cost(node, x))
+        return True
 
 
 def _is_int(node, values) -> bool:

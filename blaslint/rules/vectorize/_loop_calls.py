@@ -1,0 +1,136 @@
+"""BL501 helpers: local helper functions seen through (a squared distance ``d(u, v)``; a helper
+that does not change its arguments does not make the loop's arrays vary), and squared distances."""
+
+from __future__ import annotations
+
+import ast
+
+from blaslint.analysis.flow import (
+    PURE_METHODS,
+    is_opaque_call,
+    loop_region_mutations,
+    passed_paths,
+    target_path,
+)
+from blaslint.rules._common import product_operands
+from blaslint.rules.vectorize import _loopdots as ld
+
+# -- squared distances -------------------------------------------------------------------
+
+def _difference(ctx, e, scope_body=None):
+    """(a, b) of ``a - b``, or of a name bound once to it in the same function."""
+    if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Sub):
+        return e.left, e.right
+    if isinstance(e, ast.Name):
+        b = ctx.reaching_binding(e)
+        if b is not None and b.kind == "assign" and isinstance(b.value, ast.BinOp) and isinstance(b.value.op, ast.Sub):
+            return b.value.left, b.value.right
+    return None
+
+
+def _squared_form(ctx, node):
+    """The ``diff`` of ``diff.dot(diff)`` / ``diff @ diff`` / ``np.sum(diff ** 2)`` / ``(diff ** 2).sum()``."""
+    ops = product_operands(ctx, node)
+    if ops is not None and ld.same_expr(ctx, ops[0], ops[1]):
+        return ops[0]
+    inner = None
+    if isinstance(node, ast.Call) and not node.keywords:
+        if len(node.args) == 1 and ctx.resolve_call(node) in ("numpy.sum", "torch.sum"):
+            inner = node.args[0]
+        elif not node.args and isinstance(node.func, ast.Attribute) and node.func.attr == "sum":
+            inner = node.func.value
+    if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Pow) and isinstance(inner.right, ast.Constant) \
+            and inner.right.value == 2:
+        return inner.left
+    if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Mult) and ld.same_expr(ctx, inner.left, inner.right):
+        return inner.left
+    return None
+
+
+def squared_difference(ctx, node):
+    """(a, b, helper name) when ``node`` is ``|a - b|^2`` spelled as a dot or a sum of squares, or a
+    call of a module-level helper ``d(u, v)`` that returns one of ``u - v``."""
+    diff = _squared_form(ctx, node)
+    if diff is not None:
+        pair = _difference(ctx, diff)
+        return (pair[0], pair[1], None) if pair is not None else None
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 2
+            and not node.keywords):
+        return None
+    fn = _helper(ctx, node.func.id)
+    if fn is None:
+        return None
+    params = [a.arg for a in fn.args.args]
+    ret = fn.body[-1]
+    if len(params) != 2 or not isinstance(ret, ast.Return) or ret.value is None:
+        return None
+    diff = _squared_form(ctx, ret.value)
+    pair = _difference(ctx, diff) if diff is not None else None
+    if pair is None or not all(isinstance(x, ast.Name) for x in pair):
+        return None
+    names = [x.id for x in pair]
+    if sorted(names) != sorted(params):
+        return None
+    a, b = node.args if names == params else node.args[::-1]
+    return a, b, node.func.id
+
+
+def _helper(ctx, name: str):
+    """The module-level ``def name(...)`` bound once in the module and not rebound."""
+    found = [n for n in ctx.tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    if len(found) != 1 or found[0].decorator_list:
+        return None
+    return found[0]
+
+
+# -- what a loop changes, trusting local helpers that do not change their arguments ------------
+
+def loop_mutations(ctx, loop) -> tuple[set, set]:
+    """(lenient, strict) sets of what ``loop`` changes. Strict: :func:`loop_region_mutations`, less
+    the arrays only handed to module-level helpers that neither store into nor call methods on
+    their parameters (``d(M[k], X[n])``). Lenient: also less whatever is only handed to other
+    calls, for judging what an iteration computes (a value it passes to ``fit(data[v])`` is still
+    this iteration's); the fixed operand of a product must be unchanged in the strict sense."""
+    base = loop_region_mutations(ctx, loop)
+    kept: set = set()
+    to_helpers: set = set()
+    to_calls: set = set()
+    for node in ast.walk(loop):
+        if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
+            p = node.id if isinstance(node, ast.Name) else target_path(node)
+            if p:
+                kept.add(p)
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                recv = target_path(node.func.value)
+                if recv:
+                    kept.add(recv)
+            if is_opaque_call(ctx, node):
+                safe = isinstance(node.func, ast.Name) and _harmless_helper(ctx, node.func.id)
+                for a in [*node.args, *(kw.value for kw in node.keywords)]:
+                    (to_helpers if safe else to_calls).update(passed_paths(a))
+    strict = {p for p in base if p in kept or p in to_calls or p not in to_helpers}
+    lenient = {p for p in base if p in kept or p not in (to_helpers | to_calls)}
+    return lenient, strict
+
+
+def _harmless_helper(ctx, name: str) -> bool:
+    fn = _helper(ctx, name)
+    if fn is None:
+        return False
+    params = {a.arg for a in fn.args.args}
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom)):
+            return False
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
+            return False
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id in params:
+            return False  # `u -= v` changes an array argument in place
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and node.func.attr not in PURE_METHODS:
+                return False
+            if ctx.resolve_call(node) is None and not isinstance(node.func, ast.Attribute):
+                return False  # calls further unknown code
+            if any(kw.arg == "out" for kw in node.keywords):
+                return False
+    return bool(params)

@@ -1,0 +1,312 @@
+"""BL501, continued: report one product per iteration inside any loop body (message only).
+
+A mixin of :class:`~blaslint.rules.vectorize.loop_of_dots.LoopOfDots`; the
+classification of operands is in :mod:`_loop_products`. The message says what
+the loop computes as a whole (a matrix-vector product, a matrix-matrix product,
+a batched product, row-wise dots, per-row quadratic forms) and the rewrite in
+the operand order that is right for the ranks known, or none.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from blaslint.analysis import cost as _cost
+from blaslint.rules._common import in_assertion, paren
+from blaslint.rules.vectorize import _loop_products as lp
+from blaslint.rules.vectorize import _loopdots as ld
+from blaslint.rules.vectorize._loop_calls import squared_difference
+from blaslint.rules.vectorize._outer_acc import accumulation, reads_elsewhere, target_ok
+
+
+class PerIterationProducts:
+    """Products whose operands are an invariant and this iteration's row (or two rows)."""
+
+    def _loop_view(self, loop):
+        """(LoopView, Classifier) of ``loop``, built once per loop for the whole file."""
+        cache = self.__dict__.setdefault("_views", {})
+        got = cache.get(id(loop))
+        if got is None:
+            view = lp.LoopView(self.ctx, loop)
+            got = cache[id(loop)] = (view, lp.Classifier(self.ctx, view))
+        return got
+
+    def _per_iteration(self, node) -> None:
+        ctx = self.ctx
+        if id(node) in self._claimed:
+            return
+        ops = lp.operands(ctx, node)
+        if (ops is None or ld.same_expr(ctx, ops[0], ops[1])) and self._distance(node) or ops is None:
+            return
+        loop = lp.enclosing_loop(ctx, node)
+        if loop is None or in_assertion(ctx, node):
+            return
+        view, cl = self._loop_view(loop)
+        pos = view.position(node)
+        if pos is None or self._few_trips(view):
+            return
+        u, v = ops
+        su, sv = cl.status(u, pos), cl.status(v, pos)
+        kinds = (su.kind, sv.kind)
+        if lp.INV in kinds and (lp.ITEM in kinds or lp.FRESH in kinds):
+            left_varies = su.kind != lp.INV
+            inv, var, s = (v, u, su) if left_varies else (u, v, sv)
+            if _scalar(ctx, inv) or cl.varying(inv, strict=True):
+                return  # a scalar, or a matrix a call in the loop may change
+            if lp.yields(loop):
+                return  # a generator hands out one result at a time: nothing to batch
+            if s.kind == lp.ITEM and not s.evidence and not _matrix(ctx, inv):
+                return  # items of a container not known to be an array (ragged, a list of layers)
+            if s.kind == lp.FRESH and not self._stackable(var, inv, s, left_varies):
+                return
+            text, what = self._one_side(node, inv, var, s, left_varies)
+        elif kinds == (lp.ITEM, lp.ITEM) and su.evidence and sv.evidence and not (su.block or sv.block) \
+                and not (cl.varying(su.base, strict=True) if su.base is not None else False) \
+                and not (cl.varying(sv.base, strict=True) if sv.base is not None else False):
+            text, what = self._two_items(u, v, su, sv)
+        else:
+            return
+        for sub in ast.walk(node):
+            self._claimed.add(id(sub))
+        where = "comprehension" if isinstance(loop, lp.COMPS) else "loop"
+        message = (f"this product runs once per iteration of the Python {where} "
+                   f"(`{ctx.text(node)[:60]}`): {text} (one BLAS call instead of one per row; 13x for a "
+                   f"1024x1024 matrix-vector product)")
+        facts_inv = ctx.array_facts(u if su.kind == lp.INV else v)
+        facts_item = ctx.array_facts(v if su.kind == lp.INV else u)
+        self.report(node, message, None,
+                    cost=_cost.loop_of_dots(ctx, node, loop if isinstance(loop, ast.For) else None,
+                                            facts_inv, facts_item, what))
+
+    def _stackable(self, var, inv, s, left_varies) -> bool:
+        """A vector computed per iteration stacks into one matrix: known 1-D, an explicit column
+        (``x[:, None]``) on the right of the fixed factor, or of unknown rank beside a known matrix;
+        never a sliding window or an array shaped per iteration."""
+        ctx = self.ctx
+        if s.window:
+            return False
+        rank = ctx.array_facts(var).rank
+        if rank == 1 or (not left_varies and lp.is_column(ctx, var, self.ctx)):
+            return True
+        return rank is None and _matrix(ctx, inv)
+
+    def _few_trips(self, view) -> bool:
+        ctx = self.ctx
+        for g in view.iters:
+            level = ld.level_of(ctx, g.target, g.iter, g, 0)
+            if level is not None and ld.trip_count_small(ctx, level):
+                return True
+            it = g.iter
+            if isinstance(it, (ast.Tuple, ast.List)) and len(it.elts) < ld.MIN_TRIPS:
+                return True
+        return False
+
+    # -- what the loop computes ----------------------------------------------------------
+    def _one_side(self, node, inv, var, s, left_varies):
+        ctx = self.ctx
+        fm = ctx.array_facts(inv)
+        m_rank = fm.rank if fm.rank is not None else (2 if _matrix(ctx, inv) else None)
+        quad = self._quadratic(node, var)
+        if s.kind == lp.FRESH:
+            what = "matmul" if m_rank == 2 else "matvec"
+            vector = ctx.array_facts(var).rank == 1 or lp.is_column(ctx, var)
+            stacked = "stacked, make one matrix" if vector else \
+                "stacked (one row or column each when they are vectors, a batch when they are matrices), make one operand"
+            return (f"the `{paren(ctx, var, 15)}` of each iteration, {stacked}, and the loop's products are one "
+                    f"{'matrix-matrix' if m_rank == 2 and vector else 'matrix'} product with `{ctx.text(inv)}`"
+                    + (" (per-row quadratic forms: one matmul and a row sum)" if quad else ""), what)
+        X = s.source(ctx)
+        base_rank = s.base_rank(ctx)
+        item_rank = None if base_rank is None else base_rank - 1
+        if s.block:
+            item_rank = 2
+        M = paren(ctx, inv, 15)
+        if quad and item_rank in (1, None) and s.axis == 0:
+            return (f"per-row quadratic forms x_i^T M x_i over the rows of `{X}`: "
+                    f"`(({X} @ {M}) * {X}).sum(1)` (one matrix product and a row sum)", "matmul")
+        if item_rank is not None and item_rank >= 2 and not s.block:
+            if s.transposed:
+                X = f"np.swapaxes({X}, -1, -2)"
+            order = f"{X} @ {M}" if left_varies else f"{M} @ {X}"
+            return f"a matrix product per item of `{X}`: one batched matrix product `{order}`", "matmul"
+        rows = f"{X}.T" if s.axis == 1 else X
+        if m_rank == 1:
+            return (f"a dot per {'column' if s.axis else 'row'} of `{X}`: together one matrix-vector "
+                    f"product `{rows} @ {paren(ctx, inv, 13)}`", "dot")
+        if s.axis == 1:
+            full = f"{X}.T @ {M}" if left_varies else f"{M} @ {X}"
+        else:
+            full = f"{X} @ {M}" if left_varies else f"{X} @ {M}.T"
+        if m_rank == 2 and item_rank == 1:
+            return (f"a matrix-vector product per {'column' if s.axis else 'row'} of `{X}`: together one "
+                    f"matrix-matrix product `{full}`", "matmul")
+        if left_varies:
+            return f"one {'column' if s.axis else 'row'} of `{full}` per iteration: one matrix product", "matvec"
+        return (f"one product per {'column' if s.axis else 'row'} of `{X}`: one matrix product `{full}` "
+                f"when the rows are vectors (`{M} @ {X}`, batched, when they are matrices)", "matvec")
+
+    def _two_items(self, u, v, su, sv):
+        ctx = self.ctx
+        A, B = su.source(ctx), sv.source(ctx)
+        ra, rb = su.base_rank(ctx), sv.base_rank(ctx)
+        if su.axis == sv.axis == 0 and ra == rb == 2:
+            return (f"row-wise dots of `{A}` and `{B}`: `np.einsum('ij,ij->i', {A}, {B})` or "
+                    f"`({A} * {B}).sum(1)` in one pass", "dot")
+        if su.axis == sv.axis == 0 and ra == rb == 3:
+            return f"a matrix product per item: one batched matrix product `{A} @ {B}`", "matmul"
+        if su.axis == sv.axis and (ra or 2) <= 2 and (rb or 2) <= 2:
+            t = "" if su.axis == 0 else ".T"
+            return (f"dots of matching {'rows' if su.axis == 0 else 'columns'} of `{A}` and `{B}`: "
+                    f"`({A}{t} * {B}{t}).sum(1)` in one pass when they are 2-D (a batched product when the "
+                    f"items are matrices)", "dot")
+        return (f"a product of the items of `{A}` and `{B}` with the same index: one batched product "
+                f"(np.matmul / einsum over the stacks)", "matvec")
+
+    def _quadratic(self, node, var) -> bool:
+        """``dot(dot(u, M), u)`` / ``u @ M @ u``: ``node`` is the inner product of a quadratic form."""
+        ctx = self.ctx
+        parent = ctx.parent(node)
+        ops = lp.operands(ctx, parent) if parent is not None else None
+        if ops is None:
+            return False
+        other = ops[1] if ops[0] is node else ops[0] if ops[1] is node else None
+        if other is None:
+            return False
+        strip = (lambda e: e.value if isinstance(e, ast.Attribute) and e.attr == "T" else e)
+        return ld.same_expr(ctx, strip(other), strip(var))
+
+
+class ScaledRows:
+    """``acc += w[t] * X[t]`` (also ``gamma[t, j, k] * x[t]``) into one slot: a weighted sum of rows,
+    one vector-matrix product ``w @ X``."""
+
+    def _scaled_rows(self, stmt) -> None:
+        ctx = self.ctx
+        acc = accumulation(ctx, stmt)
+        if acc is None or not (isinstance(acc[1], ast.BinOp) and isinstance(acc[1].op, ast.Mult)):
+            return
+        target, inc = acc
+        loop = lp.enclosing_loop(ctx, stmt)
+        if not isinstance(loop, ast.For) or in_assertion(ctx, stmt):
+            return
+        view, cl = self._loop_view(loop)
+        pos = view.position(stmt)
+        if pos is None or self._few_trips(view) or not target_ok(ctx, loop, target, stmt) \
+                or reads_elsewhere(ctx, loop, target, stmt):
+            return
+        for w, x in ((inc.left, inc.right), (inc.right, inc.left)):
+            sx = cl.status(x, pos)
+            if sx.kind != lp.ITEM or sx.axis != 0 or sx.block or sx.transposed:
+                continue
+            if sx.base is not None and cl.varying(sx.base, strict=True):
+                continue
+            wvec = _weight_column(ctx, cl, view, w)
+            if wvec is None:
+                continue
+            X = sx.source(ctx)
+            for sub in ast.walk(stmt):
+                self._claimed.add(id(sub))
+            self.report(stmt, f"a weighted sum of the rows of `{X}`, one row per iteration of the Python loop: "
+                              f"`{wvec} @ {X}` (one vector-matrix product) when the weights are scalars, "
+                              f"`({wvec}[:, None] * {X}).sum(0)` otherwise (over the rows the loop visits)", None,
+                        cost=_cost.loop_of_dots(ctx, stmt, loop, ctx.array_facts(w), ctx.array_facts(x), "dot"))
+            return
+
+
+def _weight_column(ctx, cl, view, w):
+    """``w[:, j, k]`` for ``w[t, j, k]``: the loop's index in one place, invariants elsewhere."""
+    if not isinstance(w, ast.Subscript) or cl.varying(w.value, strict=True):
+        return None
+    items = list(w.slice.elts) if isinstance(w.slice, ast.Tuple) else [w.slice]
+    out, hits = [], 0
+    for it in items:
+        if isinstance(it, ast.Name) and it.id in view.index:
+            out.append(":")
+            hits += 1
+        elif isinstance(it, (ast.Name, ast.Constant)) and not cl.varying(it):
+            out.append(ctx.text(it))
+        else:
+            return None
+    if hits != 1:
+        return None
+    return ctx.text(w.value) if len(out) == 1 else f"{ctx.text(w.value)}[{', '.join(out)}]"
+
+
+class SquaredDistances:
+    """``diff.dot(diff)`` with ``diff = x - c``, ``np.sum((x - c) ** 2)``, or a local helper
+    ``d(u, v)`` returning one of them, once per row: squared distances, one vectorised pass (and
+    over two loops the pairwise distance matrix, one GEMM)."""
+
+    def _distance(self, node) -> bool:
+        ctx = self.ctx
+        pair = squared_difference(ctx, node)
+        if pair is None:
+            return False
+        a, b, where_defined = pair
+        loop = lp.enclosing_loop(ctx, node)
+        if loop is None or in_assertion(ctx, node):
+            return False
+        view, cl = self._loop_view(loop)
+        pos = view.position(node)
+        if pos is None or self._few_trips(view):
+            return False
+        sa, sb = (cl.status(x, pos) if x is not None else lp.Status(lp.BAD) for x in (a, b))
+        if {sa.kind, sb.kind} != {lp.INV, lp.ITEM}:
+            return False
+        item, inv, s = (a, b, sa) if sa.kind == lp.ITEM else (b, a, sb)
+        if cl.varying(inv, strict=True):
+            return False
+        if s.block or s.axis != 0 or _matrix(ctx, inv):
+            return False
+        X, C = s.source(ctx), ctx.text(inv)
+        outer = self._outer_item(loop, inv)
+        for sub in ast.walk(node):
+            self._claimed.add(id(sub))
+        if outer is not None:
+            text = (f"pairwise squared distances between the rows of `{X}` and of `{outer}`, one pair per "
+                    f"iteration: one GEMM gives them all, `({X} ** 2).sum(1)[:, None] - 2 * {X} @ {outer}.T + "
+                    f"({outer} ** 2).sum(1)`")
+        else:
+            text = f"squared distances from each row of `{X}` to `{C}`: `(({X} - {C}) ** 2).sum(1)` in one pass"
+        via = f" (through `{where_defined}`)" if where_defined else ""
+        self.report(node, f"a squared distance per iteration of a Python loop{via}: {text}", None,
+                    cost=_cost.loop_of_dots(ctx, node, loop if isinstance(loop, ast.For) else None,
+                                            ctx.array_facts(inv), ctx.array_facts(item), "dot"))
+        return True
+
+    def _outer_item(self, loop, inv):
+        """``M`` when ``inv`` is ``M[k]`` for the variable of a loop around ``loop``."""
+        ctx = self.ctx
+        outer = lp.enclosing_loop(ctx, loop)
+        if outer is None:
+            return None
+        view, _ = self._loop_view(outer)
+        if isinstance(inv, ast.Name) and inv.id in view.aliases:
+            return ctx.text(view.aliases[inv.id][0])
+        if not isinstance(inv, ast.Subscript) or not isinstance(inv.slice, ast.Name):
+            return None
+        return ctx.text(inv.value) if inv.slice.id in view.index else None
+
+
+def _scalar(ctx, expr) -> bool:
+    if isinstance(expr, ast.Constant):
+        return True
+    f = ctx.array_facts(expr)
+    return f.rank == 0
+
+
+def _matrix(ctx, expr) -> bool:
+    """Known 2-D: from its facts, a two-slice index ``D[:, :6]``, or the transpose of one."""
+    if isinstance(expr, ast.Attribute) and expr.attr == "T":
+        expr = expr.value
+    f = ctx.array_facts(expr)
+    if f.rank is not None:
+        return f.rank == 2
+    if isinstance(expr, ast.Name):
+        b = ctx.reaching_binding(expr)
+        if b is not None and b.kind == "assign" and b.value is not None and not isinstance(b.value, ast.Name):
+            return _matrix(ctx, b.value)
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Tuple) and len(expr.slice.elts) == 2 \
+            and all(isinstance(e, ast.Slice) for e in expr.slice.elts):
+        return True
+    return False

@@ -1,0 +1,284 @@
+"""BL502 (3-operand BLAS forms, stacked matvecs, backends, loops), BL503 (reductions along an
+axis, row norms, Frobenius products, sums of squares, bilinear forms) and BL505 (hidden
+contractions): the real-code forms, their look-alikes, and every fix executed at each
+rank and dtype the facts allow."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from support import assert_fix_equivalent, lint
+
+
+def found(code: str, rule: str) -> list:
+    return [d for d in lint(textwrap.dedent(code), {rule}) if d.code == rule]
+
+
+NP = "import numpy as np\n"
+
+
+def arrays(shape, dtype="float64", names=("A", "B")) -> str:
+    return "".join(f"{n} = np.random.rand{shape}.astype(np.{dtype})\n" for n in names)
+
+
+# -- BL503: along an axis ------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape,axis", [((300, 40), 1), ((300, 40), 0), ((300, 40), -1),
+                                        ((20, 30, 40), 2), ((20, 30, 40), 0), ((20, 30, 40), -2)])
+@pytest.mark.parametrize("form", ["np.sum(A * B, axis={ax})", "(A * B).sum({ax})", "np.sum(np.multiply(A, B), {ax})",
+                                  "np.sum(A ** 2, axis={ax})", "(A * A).sum(axis={ax})"])
+def test_bl503_axis_reductions_fix_executes(dtype, shape, axis, form):
+    code = NP + arrays(shape, dtype) + "s = " + form.format(ax=axis) + "\n"
+    fixed = assert_fix_equivalent(code, "", "s", codes={"BL503"}, rtol=1e-4 if dtype == "float32" else 1e-10)
+    assert "np.einsum(" in fixed
+
+
+@pytest.mark.parametrize("shape,axis", [((300, 40), 1), ((300, 40), 0), ((20, 30, 40), -1)])
+@pytest.mark.parametrize("form", ["np.sqrt(np.sum(A ** 2, axis={ax}))", "(A ** 2).sum(axis={ax}) ** 0.5",
+                                  "np.sqrt(np.sum(np.square(A), {ax}))"])
+def test_bl503_row_norms_fix_executes(shape, axis, form):
+    code = NP + arrays(shape, names=("A",)) + "s = " + form.format(ax=axis) + "\n"
+    fixed = assert_fix_equivalent(code, "", "s", codes={"BL503"}, rtol=1e-10)
+    assert "np.sqrt(np.einsum(" in fixed and "norm" not in fixed
+
+
+@pytest.mark.parametrize("code", [
+    # unknown rank/dtype: reported, no fix
+    NP + "def f(errors):\n    d = errors[:, 1:] - errors[:, :-1]\n    return (d * d).sum(1)\n",
+    NP + "def f(y):\n    rhs, lhs = y[:-1, :], y[1:, :]\n    return np.sum(rhs * lhs, 0)\n",
+    NP + "def f(X, M, k):\n    diffs = X - M[k]\n    return np.sqrt((diffs ** 2).sum(axis=1))\n",
+    NP + "def f(alphas, betas, n):\n    return (alphas[n][:-1] * betas[n][:-1]).sum(axis=0, keepdims=True)\n",
+    "import torch\ndef f(a, b):\n    return torch.mul(a[:, 1:], b[:, 1:]).sum(dim=1)\n",
+    "import torch\ndef f(a, b):\n    return (a[1:] * b[1:]).sum(-1)\n",
+    NP + "def f(g):\n    return np.sqrt(np.sum(g ** 2, axis=-1))\n",
+])
+def test_bl503_axis_forms_reported_without_fix(code):
+    (d,) = found(code, "BL503")
+    assert d.fix is None
+
+
+@pytest.mark.parametrize("code", [
+    NP + "def tv(gr, eps):\n    return 1 / np.sqrt(eps ** 2 + np.sum(gr ** 2, axis=3))\n",   # smoothed magnitude
+    NP + "def d2(X, Y):\n    return np.sum((X[None, :, :] - Y[:, None, :]) ** 2, axis=2)\n",   # a distance
+    NP + "def f(X, c):\n    return np.sum(c * X, axis=0)\n",                                    # c may be a scalar
+    NP + "def f(x, W):\n    return np.sum(x[:, None] * W, axis=0)\n",                            # BL505
+    NP + "X = np.random.rand(10, 3)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",                     # tiny literal sizes
+    NP + "def f(v):\n    return np.sqrt(np.einsum('...i,...i', v, v))\n",                       # already einsum
+    NP + "def f(X):\n    return np.sum(X ** 2, axis=1, dtype=np.float32)\n",                   # dtype=
+    NP + "def f(z):\n    return np.sqrt(np.sum(np.abs(z) ** 2, axis=1))\n",                  # |z|^2 along an axis
+])
+def test_bl503_axis_look_alikes_silent(code):
+    assert found(code, "BL503") == []
+
+
+def test_bl503_message_names_the_facts():
+    (d,) = found(NP + "X = np.random.rand(500, 40)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n", "BL503")
+    assert "`X` is 2-D" in d.message and "no faster" in d.message
+
+
+# -- BL503: whole arrays ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape", [(60, 50), (6, 40, 50)])
+def test_bl503_frobenius_fix_executes(dtype, shape):
+    code = NP + arrays(shape, dtype) + "s = np.sum(A * B)\nt = np.sum(A ** 2)\n"
+    fixed = assert_fix_equivalent(code, "", ["s", "t"], codes={"BL503"}, rtol=1e-4 if dtype == "float32" else 1e-10)
+    assert "np.vdot(A, B)" in fixed and "np.vdot(A, A)" in fixed
+
+
+def test_bl503_sum_of_squares_1d_fix_executes():
+    code = NP + "x = np.random.rand(500)\ns = np.sum(x ** 2)\nt = (x * x).sum()\n"
+    fixed = assert_fix_equivalent(code, "", ["s", "t"], codes={"BL503"}, rtol=1e-10)
+    assert fixed.count("x @ x") == 2
+
+
+def test_bl503_bilinear_form_fix_executes():
+    code = NP + "A = np.random.rand(80, 60)\nu = np.random.rand(80)\nv = np.random.rand(60)\n" \
+                "q = np.sum(A * np.outer(u, v))\n"
+    fixed = assert_fix_equivalent(code, "", "q", codes={"BL503"}, rtol=1e-10)
+    assert "u @ A @ v" in fixed
+
+
+@pytest.mark.parametrize("code", [
+    NP + "z = np.random.rand(100, 100) + 1j\nw = np.random.rand(100, 100) + 1j\ns = np.sum(z * w)\n",
+    NP + "def f(a, b):\n    return np.sum(a * b)\n",
+    NP + "def f(x):\n    return np.sum(x ** 2)\n",
+])
+def test_bl503_whole_array_no_fix_or_silent(code):
+    assert all(d.fix is None for d in found(code, "BL503"))
+
+
+# -- BL502 ----------------------------------------------------------------------------------
+
+E = NP + ("X = np.random.rand(300, 8)\nY = np.random.rand(300, 6)\nw = np.random.rand(300)\n"
+          "K = np.random.rand(50, 40)\nM = np.random.rand(40, 40)\nu = np.random.rand(40)\n"
+          "A = np.random.rand(20, 30)\nB = np.random.rand(30, 40)\nC = np.random.rand(40, 10)\n")
+
+
+@pytest.mark.parametrize("stmt,expected", [
+    ("R = np.einsum('ci,c,cj->ij', X, w, Y)", "(X.T * w) @ Y"),
+    ("R = np.einsum('c,ci,cj->ij', w, X, Y)", "(X.T * w) @ Y"),
+    ("R = np.einsum('ic,c,cj->ij', X.T, w, Y)", "(X.T * w) @ Y"),
+    ("R = np.einsum('ci,c,jc->ij', X, w, Y.T)", "(X.T * w) @ Y\n"),
+    ("R = np.einsum('ki,kj,ij->k', K, K, M)", "np.einsum('ij,ij->i', K @ M, K)"),
+    ("R = np.einsum('ki,ij,kj->k', K, M, K)", "np.einsum('ij,ij->i', K @ M, K)"),
+    ("R = np.einsum('i,ij,j->', u, M, u)", "u @ M @ u"),
+    ("R = np.einsum('ij,jk,kl->il', A, B, C)", "A @ B @ C"),
+    ("R = np.einsum('jk,ij,kl->il', B, A, C)", "A @ B @ C"),
+])
+def test_bl502_blas_forms_execute(stmt, expected):
+    fixed = assert_fix_equivalent(E + stmt + "\n", "", "R", codes={"BL502"}, rtol=1e-10)
+    assert expected in fixed
+
+
+@pytest.mark.parametrize("y_shape", ["60", "500, 60", "4, 50, 60"])
+def test_bl502_stacked_matvec_with_2d_matrix_executes(y_shape):
+    code = NP + f"P = np.random.rand(7, 60)\nY = np.random.rand({y_shape})\nF = np.einsum('...ij,...j', P, Y)\n"
+    fixed = assert_fix_equivalent(code, "", "F", codes={"BL502"}, rtol=1e-10)
+    assert "F = Y @ P.T" in fixed
+
+
+def test_bl502_stacked_matvec_unknown_matrix_reported_without_fix():
+    (d,) = found(NP + "def f(P, Y):\n    return np.einsum('...ij,...j->...i', P, Y)\n", "BL502")
+    assert d.fix is None and "one 2-D array" in d.message
+
+
+@pytest.mark.parametrize("code", [
+    # a few rows per iteration: optimize=True is slower there, and no BLAS form exists
+    NP + "def f(X, T, groups):\n    for g in groups:\n        r = np.einsum('ij,jk,klm->ilm', X[g], T, T)\n",
+    NP + "def f(X, T, n):\n    for i in range(n):\n        rows = X[i:i + 5]\n"
+         "        r = np.einsum('ij,jk,klm->ilm', rows, T, T)\n",
+    # an einsum of an unknown namespace (array API, a backend object) may contract through BLAS
+    "def f(xp, A, B):\n    return xp.einsum('ij,jk->ik', A, B)\n",
+    "import torch\nR = torch.einsum('ij,jk,kl->il', A, B, C)\n",
+])
+def test_bl502_silent(code):
+    assert found(code, "BL502") == []
+
+
+def test_bl502_loop_with_blas_form_still_reported():
+    code = NP + "def f(X, w, groups):\n    for g in groups:\n        G = np.einsum('ci,c,cj->ij', X[g], w[g], X[g])\n"
+    (d,) = found(code, "BL502")
+    assert "(X[g].T * w[g]) @ X[g]" in d.message and "`optimize=True` contracts" not in d.message
+
+
+def test_bl502_batched_matvec_is_info():
+    # an explicit batch letter: a stack of matrices, einsum's loop is as fast as matmul (measured)
+    (d,) = found(NP + "A = np.random.rand(500, 40, 40)\nx = np.random.rand(500, 40)\ny = np.einsum('bij,bj->bi', A, x)\n",
+                 "BL502")
+    assert d.severity == "info" and d.fix is None
+
+
+def test_bl502_ellipsis_operand_is_no_outer_product():
+    # `np.outer` flattens: not the same as einsum('n,...->n...') for a 2-D second operand
+    assert found(NP + "def f(t, p):\n    return np.einsum('n,...->n...', t, p)\n", "BL502") == []
+
+
+def test_bl502_outer_product_is_info():
+    (d,) = found(NP + "a = np.random.rand(1000)\nb = np.random.rand(1000)\nO = np.einsum('i,j->ij', a, b)\n", "BL502")
+    assert d.severity == "info"
+
+
+def test_bl502_geomstats_backend():
+    (d,) = found("import geomstats.backend as gs\ndef f(a, b):\n    return gs.einsum('...ij,...jk->...ik', a, b)\n",
+                 "BL502")
+    assert "geomstats" in d.message and d.fix is not None
+    assert found("import geomstats.backend as gs\ndef f(a, b):\n    return gs.einsum('...ij,...ij->...', a, b)\n",
+                 "BL502") == []
+
+
+def test_bl502_numpy_reexported_by_a_local_module():
+    assert len(found("import generic as g\ndef f(A, B):\n    return g.np.einsum('ij,jk->ik', A, B)\n", "BL502")) == 1
+
+
+def test_bl502_gram_einsum_fix_executes():
+    code = NP + "S = np.random.rand(40, 6)\nH = np.einsum('Bi,Bj->ij', S, S)\n"
+    fixed = assert_fix_equivalent(code, "", "H", codes={"BL502"}, rtol=1e-10)
+    assert "S.T @ S" in fixed
+
+
+# -- BL505 ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stmt,new", [
+    ("R = np.einsum('ij,jk->ijk', A, B).sum(axis=1)", "np.einsum('ij,jk->ik', A, B)"),
+    ("R = np.einsum('ij,jk->ijk', A, B).sum(1)", "np.einsum('ij,jk->ik', A, B)"),
+    ("R = np.sum(np.einsum('ij,jk->ijk', A, B), axis=-2)", "np.einsum('ij,jk->ik', A, B)"),
+    ("R = np.einsum('nij,njk->nijk', S, T).sum(axis=2)", "np.einsum('nij,njk->nik', S, T)"),
+    ("R = np.einsum('ni,nj->nij', X, Y).sum(0)", "np.einsum('ni,nj->ij', X, Y)"),
+])
+def test_bl505_summed_einsum_fix_executes(stmt, new):
+    setup = NP + ("A = np.random.rand(20, 30)\nB = np.random.rand(30, 25)\nS = np.random.rand(5, 6, 7)\n"
+                  "T = np.random.rand(5, 7, 8)\nX = np.random.rand(50, 4)\nY = np.random.rand(50, 3)\n")
+    fixed = assert_fix_equivalent(setup + stmt + "\n", "", "R", codes={"BL505"}, rtol=1e-10)
+    assert new in fixed
+
+
+def test_bl505_summed_einsum_torch_fix_executes():
+    code = "import torch\nA = torch.rand(20, 30, dtype=torch.float64)\nB = torch.rand(30, 25, dtype=torch.float64)\n" \
+           "R = torch.einsum('ij,jk->ijk', A, B).sum(dim=1)\n"
+    fixed = assert_fix_equivalent(code, "import torch\ntorch.manual_seed(0)", "R", codes={"BL505"}, rtol=1e-10)
+    assert "torch.einsum('ij,jk->ik', A, B)" in fixed
+
+
+@pytest.mark.parametrize("code", [
+    NP + "def f(x, w):\n    return np.sum(x[:, None, :] * w[:, :, None], axis=0)\n",
+    NP + "def f(x, w):\n    return np.sum(x[:, :, None] * w[:, None, :], 0)\n",
+    NP + "def f(x, W):\n    return np.sum(x[:, None, :] * W[None, :, :], axis=2)\n",
+    NP + "def f(data, masks):\n    return np.sum(data[:, np.newaxis] * masks, axis=0)\n",
+    NP + "def f(tri, bary):\n    b = bary.reshape((-1, 3, 1))\n    return (tri * b).sum(axis=1)\n",
+    NP + "def f(A, B):\n    a = A.reshape(A.shape + (1,))\n    b = B.reshape(np.hstack([[np.shape(B)[0]], [1], np.shape(B)[1:]]))\n"
+         "    return np.sum(a * b, axis=2)\n",
+    NP + "V = np.random.rand(300, 50)\ne = np.random.rand(50)\ng = np.sum(e * V, axis=1)\n",
+    # a created array whose literal shape holds a 1, rebound through a ufunc
+    NP + "def f(tv):\n    r = np.random.random((len(tv), 2, 1))\n    r = np.abs(r)\n    return (tv * r).sum(axis=1)\n",
+    NP + "def f(post, x):\n    t = x[:, :, None] * x[:, None, :]\n    return np.einsum('nk,nij->kij', post, t)\n",
+    NP + "def f(post, x):\n    def outer_f(x):\n        return x[..., :, None] * x[..., None, :]\n"
+         "    d = outer_f(x)\n    return np.einsum('ijk,ijklm->jlm', post, d)\n",
+    "import geomstats.backend as gs\ndef f(w, p):\n    return gs.sum(gs.einsum('...,...j->...j', w, p), axis=0)\n",
+])
+def test_bl505_found(code):
+    assert len(found(code, "BL505")) == 1, code
+
+
+@pytest.mark.parametrize("code", [
+    NP + "def d2(X, Y):\n    return np.sum((X[None, :, :] - Y[:, None, :]) ** 2, axis=2)\n",
+    NP + "def f(X, means, covars):\n    return ((X[:, None, :] - means) ** 2 / covars).sum(axis=-1)\n",
+    NP + "def f(x, y):\n    return np.sum(x[None, :] * y, axis=0)\n",
+    NP + "def f(tau, sub):\n    t = tau.reshape((-1, 1))\n    return (t * sub).sum(1)\n",
+    NP + "A = np.random.rand(100, 8)\nB = np.random.rand(100, 8)\nd = np.sum(A * B, axis=1)\n",
+    NP + "def f(A, B):\n    return np.einsum('ij,jk->ijk', A, B).sum(axis=0)\n",
+    NP + "def f(x, w):\n    t = x[:, :, None] * x[:, None, :]\n    return np.einsum('nij,n->nij', t, w)\n",
+    NP + "def f(x, w):\n    return np.sum(x[:, None, :] * w[:, :, None])\n",
+    # rows scaled by a broadcast column, then row-wise dots: no outer-product temporary
+    NP + "def f(q, b):\n    v = q[:, None] * b\n    return np.einsum('ij,ij->i', v, v)\n",
+])
+def test_bl505_silent(code):
+    assert found(code, "BL505") == []
+
+
+def test_bl505_message_and_cost():
+    (d,) = found(NP + "x = np.random.rand(10000, 64)\nw = np.random.rand(10000, 64)\n"
+                 "G = np.sum(x[:, None, :] * w[:, :, None], axis=0)\n", "BL505")
+    assert "insert an axis" in d.message and d.severity == "warning"
+
+
+DOC = NP + ('def f(A, B):\n    """Row dots.\n\n    Parameters\n    ----------\n    A : ndarray of shape (n, m)\n'
+            '    B : ndarray of shape (n, m)\n    """\n')
+
+
+def test_docstring_facts_name_the_evidence_and_offer_no_rank_dependent_fix():
+    (d,) = found(DOC + "    return np.sum(A * B, axis=1)\n", "BL503")
+    assert d.fix is None
+    (e,) = found(DOC + "    return np.einsum('ij,jk->ik', A, B.T)\n", "BL502")
+    assert e.fix is None or "np.matmul" in e.fix.message
+
+
+def test_no_rewrite_that_raises_for_the_operand_types():
+    sparse = NP + "import scipy.sparse as sp\nS = sp.csr_matrix(np.eye(500))\nA = np.random.rand(500, 400)\n" \
+                  "C = np.einsum('ij,jk->ik', S, A)\n"
+    assert found(sparse, "BL502") == []
+    (d,) = found("import torch\ndef f(x, w):\n    return torch.sum(x[:, None, :] * w[:, :, None], dim=0)\n", "BL505")
+    assert "torch.einsum" in d.message and "np.einsum" not in d.message
