@@ -509,3 +509,10 @@ def test_fixes_of_several_rules_compose():
             "out = np.linalg.inv(A) @ B @ x + np.trace(A @ B) + np.diag(d) @ x\n")
     fixed = assert_fix_equivalent(code, "", ["out"], codes=ALGEBRA)
     assert "inv(" not in fixed and "np.diag(d)" not in fixed and "np.trace" not in fixed
+
+
+def test_bl403_message_suggests_the_stacked_einsum_when_ranks_are_unknown():
+    (d,) = found("import geomstats.backend as gs\ndef f(t):\n    c = gs.matmul(t, t)\n    return gs.trace(c)\n", "BL403")
+    assert "'...ij,...ji->...'" in d.message and d.fix is None
+    (d,) = found("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = np.trace(A @ B)\n", "BL403")
+    assert "'ij,ji->'" in d.message

@@ -246,6 +246,10 @@ class PartialProduct(Rule):
                    "diagonal": "`np.einsum('ij,ji->i', A, B)` (n^2 instead of n^3)",
                    "row": "`A[i] @ B`", "col": "`A @ B[:, j]`", "entry": "`A[i] @ B[:, j]`",
                    "entries": "`A[i] @ B[:, j]` for each entry"}[kind]
+        if kind in ("trace", "diagonal") and not (ra == 2 and rb == 2):
+            # ranks not known to be 2: the operands may be stacks (`gs.trace` reduces the last two axes)
+            cheaper = ("`np.einsum('...ij,...ji->...', A, B)`" if kind == "trace"
+                       else "`np.einsum('...ij,...ji->...i', A, B)`") + " (per matrix of a stack; n^2 instead of n^3)"
         if terms is not None:
             cheaper = "one einsum per term (the trace of a sum is the sum of the traces)"
         elif b is None:
