@@ -94,6 +94,81 @@ def test_bl401_reused_inverse_is_silent(code):
     assert not found(code, "BL401")
 
 
+# issue 13: pinv -> lstsq only for a narrow right side; issue 12: stored inverses are look-alikes
+@pytest.mark.parametrize("code", [
+    # a many-column right side, known or evident: lstsq would be slower (1.2-2.0x gain at 64 columns,
+    # up to 18x loss with more)
+    "import numpy as np\nX = np.random.rand(100, 5)\nY = np.random.rand(100, 64)\nW = np.linalg.pinv(X) @ Y\n",
+    "import numpy as np\ndef f(z, nobs, b, rng):\n    e = rng.standard_normal((nobs, b))\n    zinv = np.linalg.pinv(z)\n"
+    "    return zinv.dot(e)\n",
+    "import numpy as np\ndef f(z, y):\n    d = y.copy()\n    d = d[50:, :]\n    return np.linalg.pinv(z) @ d\n",
+    "import numpy as np\ndef f(M, W):\n    return np.dot(np.linalg.pinv(M), W.T)\n",
+    # a dense diagonal matrix, bound in either branch: as many columns as rows
+    "import numpy as np\ndef f(A, w, y, c):\n    if c:\n        W = np.diag(np.sqrt(w))\n    else:\n"
+    "        W = np.diag(np.exp(y))\n    return np.linalg.pinv(A).dot(W)\n",
+    # a stack of right sides (lstsq does not broadcast), the last factor of a longer chain
+    "import numpy as np\ndef f(X, d):\n    Xi = np.linalg.pinv(X.T @ X)\n    return (Xi @ X.T @ d[..., np.newaxis])[..., 0]\n",
+    # `np.dot(np.dot(M, pinv(G)), M.T)`: the right side of the middle pinv is M.T
+    "import numpy as np\ndef f(M, G):\n    return np.dot(np.dot(M, np.linalg.pinv(G)), M.T)\n",
+    # a (pseudo-)inverse times a matrix, kept as an operator: on an attribute, in a cache, in a loop
+    "import numpy as np\nclass Fit:\n    def __init__(self, M, L):\n        MMt = M.T @ M + L\n"
+    "        self.op = np.dot(np.linalg.pinv(MMt), M.T)\n",
+    "import numpy as np\ndef f(self, M, L):\n    P = np.dot(np.linalg.inv(M.T @ M + L), M.T)\n    self.cache_set('p', P)\n"
+    "    return P\n",
+    "import numpy as np\ndef f(W, S, ys):\n    op = np.linalg.pinv(W.T @ S @ W) @ W.T\n    out = []\n"
+    "    for y in ys:\n        out.append(op @ y)\n    return out\n",
+    # the inverse of a Cholesky factor on both sides: used twice
+    "import numpy as np\ndef f(x, u):\n    c = np.linalg.cholesky(x)\n    c_inv = np.linalg.inv(c)\n"
+    "    return c_inv @ u @ c_inv.T\n",
+    # an inverse bound once, then used twice through a chain call (multi_dot) and a product
+    "import numpy as np\ndef f(S, a, b):\n    Si = np.linalg.inv(S)\n    return np.linalg.multi_dot([a, Si, b]), Si @ a\n",
+])
+def test_bl401_look_alikes_from_real_code_are_silent(code):
+    assert not found(code, "BL401")
+
+
+@pytest.mark.parametrize("code", [
+    # a pinv applied to a vector or few columns: reported with the lstsq fix (executed below)
+    "import numpy as np\ndef f(X):\n    y = np.ones(7)\n    return np.linalg.pinv(X) @ y\n",
+    # unknown width: reported, but no fix (the rewrite pays only when it is narrow)
+    "import numpy as np\ndef f(x, y):\n    return np.linalg.pinv(x).dot(y)\n",
+    # spellings real code uses
+    "from scipy import dot\nimport numpy as np\ndef f(A, b):\n    return dot(np.linalg.inv(A), b)\n",
+    "from .. import util\nimport numpy as np\ndef f(S, T, G):\n    return util.multi_dot([S, T, np.linalg.inv(G)])\n",
+    "import geomstats.backend as gs\ndef f(A, v):\n    return gs.matvec(gs.linalg.inv(A), v)\n",
+    "import numpy as np\ndef f(M, w, L, s):\n    return np.linalg.multi_dot([np.linalg.inv(M.T @ M + w * L), M.T, s])\n",
+    "import torch\ndef f(L, B):\n    return torch.cholesky_inverse(L) @ B\n",
+    # the chain continues through a name used once: pinv(W A) @ W, then @ y
+    "import numpy as np\ndef f(A, w, y):\n    W = np.diag(np.sqrt(w))\n    P = np.linalg.pinv(W @ A).dot(W)\n"
+    "    return np.dot(P, y)\n",
+    # a chain whose last factor sets the width: pinv(A.T A) @ A.T @ B with B not known wide
+    "import numpy as np\ndef f(ATA, A, B):\n    return np.abs(np.linalg.pinv(ATA).dot(A.T).dot(B))\n",
+    # a plain inverse stored on the object or per row is still better solved
+    "import numpy as np\ndef f(self, Z, S):\n    self.W = Z.dot(np.linalg.inv(S))\n",
+    "import numpy as np\ndef f(R, out, i):\n    Rinv = np.linalg.inv(R)\n    out[i] = np.dot(Rinv, out[i])\n",
+])
+def test_bl401_real_code_forms_are_found(code):
+    (d,) = found(code, "BL401")
+    if "np.ones(7)" not in code and "cholesky" not in code:
+        assert d.fix is None
+
+
+def test_bl401_pinv_fix_with_few_columns_runs_the_same():
+    code = "import numpy as np\nX = np.random.rand(12, 4)\nY = np.random.rand(12, 3)\nW = np.linalg.pinv(X) @ Y\n"
+    fixed = assert_fix_equivalent(code, "", ["W"], codes={"BL401"}, rtol=1e-6, atol=1e-8)
+    assert "lstsq(X, Y, rcond=None)[0]" in fixed
+
+
+def test_bl401_torch_bmm_and_cholesky_inverse_fixes_run_the_same():
+    code = ("import torch\nA = torch.rand(3, 5, 5, dtype=torch.float64) + 5 * torch.eye(5, dtype=torch.float64)\n"
+            "B = torch.rand(3, 5, 2, dtype=torch.float64)\nR = torch.rand(5, 5, dtype=torch.float64)\n"
+            "L = torch.linalg.cholesky(R @ R.T + 5 * torch.eye(5, dtype=torch.float64))\n"
+            "C = torch.rand(5, 4, dtype=torch.float64)\n"
+            "x = torch.bmm(torch.linalg.inv(A), B)\ny = torch.cholesky_inverse(L) @ C\n")
+    fixed = assert_fix_equivalent(code, TORCH_SEED, ["x", "y"], codes={"BL401"}, rtol=1e-7, atol=1e-9)
+    assert "torch.linalg.solve(A, B)" in fixed and "torch.cholesky_solve(C, L)" in fixed
+
+
 def test_bl401_no_fix_when_the_matrix_changes_in_between():
     code = "import numpy as np\ndef f(A, b):\n    Ai = np.linalg.inv(A)\n    A[0, 0] = 1.0\n    return Ai @ b\n"
     (d,) = found(code, "BL401")
@@ -143,6 +218,62 @@ def test_bl402_look_alikes_are_silent(code):
     assert not found(code, "BL402")
 
 
+@pytest.mark.parametrize("code", [
+    # a list of scalars (a literal among them makes every element a scalar)
+    "import numpy as np\ndef f(u, vh):\n    return np.dot(np.dot(u, np.diag([1, 1, np.linalg.det(u @ vh)])), vh)\n",
+    # a concatenation with a list of scalars; np.append flattens
+    "import numpy as np\ndef f(M, s):\n    return np.dot(M, np.diag(np.concatenate((s, [1.0]))))\n",
+    "import numpy as np\ndef f(M, s):\n    return M @ np.diag(np.append(s, 1.0))\n",
+    # the spectrum of a decomposition, through elementwise functions and slices
+    "import numpy as np\ndef f(A):\n    w, V = np.linalg.eigh(A)\n    return V @ np.diag(np.exp(w)) @ V.T\n",
+    "import numpy as np\ndef f(U):\n    u, s, vt = np.linalg.svd(U, full_matrices=False)\n"
+    "    cos_s = np.diag(np.cos(s))\n    return u.dot(cos_s).dot(vt)\n",
+    "import autograd.numpy as np\ndef f(m, k):\n    u, s, vt = np.linalg.svd(m)\n    i = np.argsort(s)[-k:]\n"
+    "    return u[:, i] @ np.diag(s[i]) @ vt[i, :]\n",
+    # the sign of a QR factor's diagonal (the diagonal of a matrix is a vector)
+    "import numpy as np\ndef f(a):\n    q, r = np.linalg.qr(a)\n    return q @ np.diag(np.sign(np.diag(r)))\n",
+    # a documented parameter (soft: found, never fixed)
+    "import numpy as np\ndef f(W, sig):\n    \"\"\"Fit.\n\n    Parameters\n    ----------\n    W : array (g, 7)\n"
+    "    sig : array (g, )\n        signal\n    \"\"\"\n    S2 = np.diag(sig ** 2)\n    return np.dot(W.T, S2)\n",
+    # n-ary products and a helper of the module returning np.diag(v)
+    "import numpy as np\ndef f(R, evals):\n    evals = np.asarray(evals)\n    w = np.sqrt(np.abs(np.linalg.eigvalsh(R)))\n"
+    "    return np.linalg.multi_dot([R, np.diag(w), R.T])\n",
+    "import numpy as np\ndef as_diag(v):\n    return np.diag(v)\ndef f(Q, A):\n    s = np.linalg.eigvalsh(A)\n"
+    "    return Q @ as_diag(np.sign(s))\n",
+])
+def test_bl402_real_code_forms_are_found(code):
+    assert len(found(code, "BL402")) == 1
+
+
+@pytest.mark.parametrize("code", [
+    # the argument may be 2-D: np.diag extracts then
+    "import numpy as np\ndef f(x, A):\n    return np.diag(x ** 2) @ A\n",
+    "import numpy as np\ndef f(a, r, A):\n    return np.diag(np.diag(a) * r) @ A\n",
+    # documented 2-D
+    "import numpy as np\ndef f(S, A):\n    \"\"\"Doc.\n\n    S : ndarray of shape (n, n)\n    \"\"\"\n    return np.diag(S) @ A\n",
+    # a diagonal matrix changed before the product (epsilon on every entry): no longer diagonal
+    "import numpy as np\ndef f(s, A):\n    w, V = np.linalg.eigh(A)\n    D = np.diag(w) + 1e-6\n    return V @ D\n",
+    # squared elementwise, never a factor
+    "import numpy as np\ndef f(B, L):\n    L = np.diag(np.linalg.eigvalsh(L))\n    return B.T @ B + L * L\n",
+])
+def test_bl402_real_code_look_alikes_are_silent(code):
+    assert not found(code, "BL402")
+
+
+def test_bl402_docstring_evidence_has_no_fix_and_says_where():
+    code = ("import numpy as np\ndef f(W, sig):\n    \"\"\"Fit.\n\n    sig : array (g, )\n    \"\"\"\n"
+            "    return np.dot(W.T, np.diag(sig))\n")
+    (d,) = found(code, "BL402")
+    assert d.fix is None and "docstring, line" in d.message
+
+
+def test_bl402_spectrum_fix_runs_the_same():
+    code = ("import numpy as np\nA = np.random.rand(5, 5)\nA = A + A.T\nw, V = np.linalg.eigh(A)\n"
+            "w = np.exp(w)\nout = V @ np.diag(w)\n")
+    fixed = assert_fix_equivalent(code, "", ["out"], codes={"BL402"})
+    assert "V * w" in fixed
+
+
 def test_bl402_unknown_other_factor_has_no_fix():
     (d,) = found("import numpy as np\ndef f(A):\n    d = np.ones(3)\n    return np.diag(d) @ A\n", "BL402")
     assert d.fix is None
@@ -179,8 +310,21 @@ def test_bl403_fixes_run_the_same(code, expect):
     "import numpy as np\ndef sq_norms(X):\n    return np.diag(X @ X.T)\n",
     "import numpy as np\ndef sq_norms(X):\n    return np.diag(np.dot(X.T, X))\n",
     "import numpy as np\ndef leverage(X, S):\n    return np.diag(X @ S @ X.T)\n",
-    # entries picked with unknown indices: still only entries
-    "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
+    # entries read in a loop over a range: several entries, each costing a whole product
+    "import numpy as np\ndef f(A, B, n):\n    t = 0\n    for i in range(n):\n        t += (A @ B)[i, i]\n"
+    "    return t\n",
+    # a literal index past the first: the axis has other entries
+    "import numpy as np\ndef f(A, B):\n    return (A @ B)[2]\n",
+    # the trace of a power, of a sum of products, of a scaled product; a backend's trace; einsum traces
+    "import numpy as np\ndef f(A):\n    return np.trace(np.linalg.matrix_power(A, 2))\n",
+    "import numpy as np\ndef f(A, B, C, D):\n    return np.trace(A @ B - C @ D)\n",
+    "import numpy as np\ndef f(E, reps):\n    return np.sqrt(np.diag(E.T.dot(E) / reps))\n",
+    "import geomstats.backend as gs\ndef f(a, b):\n    return gs.trace(gs.matmul(a, b))\n",
+    "import numpy as np\ndef f(omega, m):\n    return np.einsum('...ii', omega @ np.linalg.inv(m))\n",
+    "import numpy as np\ndef f(bvecs, T):\n    return np.diag(np.linalg.multi_dot([bvecs, T, bvecs.T]))\n",
+    # np.diag of a product of two arrays that are at least 2-D (rows of a stack of triangles)
+    "import numpy as np\ndef f(tri, d):\n    e0 = tri[:, 1, :] - tri[:, 0, :]\n    P = np.cross(d, tri[:, 2, :])\n"
+    "    return np.diag(np.dot(e0, P.T))\n",
 ])
 def test_bl403_found_without_ranks(code):
     (d,) = found(code, "BL403")
@@ -205,6 +349,14 @@ def test_bl403_torch_fix_runs_the_same():
     "import numpy as np\ndef f(R, p):\n    return (R @ p.reshape(-1, 1))[:, 0]\n",
     # a product of unknown rank given to np.diag: maybe a vector, then np.diag builds
     "import numpy as np\ndef f(A, x):\n    return np.diag(A @ x)\n",
+    # an entry of a product that may be 1 x 1: a quadratic form on a column vector, a (1, n) row
+    "import numpy as np\ndef f(r, S):\n    return (r.T @ S @ r)[0, 0]\n",
+    "import numpy as np\ndef f(v):\n    return (v.dot(v.T))[0, 0]\n",
+    "import numpy as np\ndef f(mu, h):\n    return np.dot(mu.T, h)[0, 0]\n",
+    "import numpy as np\ndef f(args, h):\n    x = np.array(args)\n    return np.dot(x, h)[0]\n",
+    "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
+    # already the einsum form
+    "import numpy as np\ndef f(A, B):\n    return np.einsum('...ij,...ji->...', A, B)\n",
 ])
 def test_bl403_look_alikes_are_silent(code):
     assert not found(code, "BL403")
@@ -303,6 +455,47 @@ def test_bl405_look_alikes_are_silent(code):
     assert not found(code, "BL405")
 
 
+@pytest.mark.parametrize("code", [
+    "import numpy as np\ndef proj(X, U):\n    a = X.T @ U\n    b = U.T @ X\n    return U - X @ (a + b) / 2\n",
+    "from pymanopt.tools.multi import multiprod, multitransp\ndef proj(X, U):\n"
+    "    return U - multiprod(X, multiprod(multitransp(X), U) + multiprod(multitransp(U), X)) / 2\n",
+])
+def test_bl405_transposed_twin_is_found(code):
+    (d,) = found(code, "BL405")
+    assert "transpose" in d.message
+
+
+@pytest.mark.parametrize("code", [
+    # its own transpose: one product
+    "import numpy as np\ndef f(X):\n    return X.T @ X\n",
+    # an operand changes in between
+    "import numpy as np\ndef f(X, U):\n    a = X.T @ U\n    U = U + 1\n    return a, U.T @ X\n",
+    # different operands
+    "import numpy as np\ndef f(X, U, V):\n    return X.T @ U + V.T @ X\n",
+])
+def test_bl405_transposed_twin_look_alikes_are_silent(code):
+    assert not found(code, "BL405")
+
+
+def test_bl405_in_one_comprehension_element():
+    code = "import numpy as np\ndef f(X, ws):\n    return [np.tanh(X @ w) * (1 - np.tanh(X @ w)) for w in ws]\n"
+    assert len(found(code, "BL405")) == 1
+    # two comprehensions, random operands, a mutation inside the element: silent
+    assert not found("import numpy as np\ndef g(X, ws):\n    return [X @ w for w in ws], [X @ w for w in ws]\n", "BL405")
+    assert not found("import numpy as np\ndef h(X, ws):\n    return [X @ np.random.rand(3) + X @ np.random.rand(3)"
+                     " for w in ws]\n", "BL405")
+    assert not found("import numpy as np\ndef k(X, ws, step):\n    return [(X @ w, step(X), X @ w) for w in ws]\n",
+                     "BL405")
+
+
+def test_bl402_random_sample_of_a_numbered_size_is_a_vector():
+    code = ("import numpy as np\nclass T:\n    def setUp(self):\n        self.m = 40\n    def test(self):\n"
+            "        a = np.diag(np.random.uniform(size=self.m))\n"
+            "        q, _ = np.linalg.qr(np.random.normal(size=(self.m, self.m)))\n        return q @ a @ q.T\n")
+    assert len(found(code, "BL402")) == 1
+    assert not found(code.replace("size=self.m))\n", "size=(self.m, 2)))\n", 1), "BL402")
+
+
 def test_bl405_has_no_fix():
     (d,) = found("import numpy as np\ndef f(A, B):\n    return A @ B + (A @ B).T\n", "BL405")
     assert d.fix is None and "line 3" in d.message
@@ -316,3 +509,10 @@ def test_fixes_of_several_rules_compose():
             "out = np.linalg.inv(A) @ B @ x + np.trace(A @ B) + np.diag(d) @ x\n")
     fixed = assert_fix_equivalent(code, "", ["out"], codes=ALGEBRA)
     assert "inv(" not in fixed and "np.diag(d)" not in fixed and "np.trace" not in fixed
+
+
+def test_bl403_message_suggests_the_stacked_einsum_when_ranks_are_unknown():
+    (d,) = found("import geomstats.backend as gs\ndef f(t):\n    c = gs.matmul(t, t)\n    return gs.trace(c)\n", "BL403")
+    assert "'...ij,...ji->...'" in d.message and d.fix is None
+    (d,) = found("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = np.trace(A @ B)\n", "BL403")
+    assert "'ij,ji->'" in d.message

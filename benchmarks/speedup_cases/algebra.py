@@ -62,10 +62,21 @@ CASES += [
          setup="import numpy as np\nA = np.random.rand(3, 3) + 3 * np.eye(3)\nb = np.random.rand(3)",
          naive="out = np.linalg.inv(A) @ b", fixed="out = np.linalg.solve(A, b)", sizes=(3,)),
     Case("BL401", "torch.bmm(torch.linalg.inv(A), B) -> torch.linalg.solve(A, B) (32 batches)",
-         setup="import torch\nA = torch.rand(32, n, n, dtype=torch.float64) + n * torch.eye(n, dtype=torch.float64)\n"
+         setup="import torch\ntorch.set_num_threads(1)\n"
+               "A = torch.rand(32, n, n, dtype=torch.float64) + n * torch.eye(n, dtype=torch.float64)\n"
                "B = torch.rand(32, n, 8, dtype=torch.float64)",
          naive="out = torch.bmm(torch.linalg.inv(A), B).numpy()", fixed="out = torch.linalg.solve(A, B).numpy()",
-         sizes=(64, 256)),
+         sizes=(16, 64, 256)),
+    Case("BL401", "pinv(X) @ Y -> lstsq(X, Y), 2n x n, 8-column rhs (the widest the rule rewrites)",
+         setup="import numpy as np\nX = np.random.rand(2 * n, n)\nY = np.random.rand(2 * n, 8)",
+         naive="out = np.linalg.pinv(X) @ Y", fixed="out = np.linalg.lstsq(X, Y, rcond=None)[0]",
+         sizes=(64, 256, 1024), rtol=1e-3, atol=1e-5),
+    Case("BL402", "V @ np.diag(w) @ V.T -> (V * w) @ V.T (an eigendecomposition rebuilt)",
+         setup="import numpy as np\nV = np.random.rand(n, n)\nw = np.random.rand(n)",
+         naive="out = V @ np.diag(w) @ V.T", fixed="out = (V * w) @ V.T", sizes=(3, 256, 1024)),
+    Case("BL405", "X.T @ U + U.T @ X -> S = X.T @ U; S + S.T (a transposed twin), X n x 32",
+         setup="import numpy as np\nX = np.random.rand(n, 32)\nU = np.random.rand(n, 32)",
+         naive="out = X.T @ U + U.T @ X", fixed="S = X.T @ U\nout = S + S.T", sizes=(1024, 16384)),
     Case("BL403", "np.trace(A @ A) (power) -> np.sum(A * A.T)",
          setup="import numpy as np\nA = np.random.rand(n, n)",
          naive="out = np.trace(A @ A)", fixed="out = np.sum(A * A.T)", sizes=(256, 1024, 4096)),

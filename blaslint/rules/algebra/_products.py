@@ -19,6 +19,36 @@ def _loops_in_scope(ctx, node) -> list:
     return loops
 
 
+def _used_once_binding(ctx, name: ast.AST, accept_value) -> "object | None":
+    """The binding of ``name`` if it is ``name = <value>`` (accepted by ``accept_value``), used only here.
+
+    A use inside a loop or comprehension the binding is not in counts as many uses.
+    """
+    if not isinstance(name, ast.Name):
+        return None
+    binding = ctx.reaching_binding(name)
+    if binding is None or binding.kind != "assign" or binding.value is None:
+        return None
+    stmt = binding.stmt
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or stmt.targets[0] is not binding.node:
+        return None
+    if not accept_value(binding.value):
+        return None
+    uses = ctx.uses(binding)
+    if len(uses) != 1 or uses[0] is not name:
+        return None
+    bind_loops = _loops_in_scope(ctx, stmt)
+    if any(lp not in bind_loops for lp in _loops_in_scope(ctx, name)):
+        return None
+    return binding
+
+
+def any_soft(ctx, *exprs) -> bool:
+    """Does the rank of any of ``exprs`` rest only on soft evidence (a docstring, a runtime
+    observation)? Then no fix: the rewrite's equivalence would rest on prose."""
+    return any(e is not None and ctx.array_facts(e).soft for e in exprs)
+
+
 # -- shared by BL402-BL405 -------------------------------------------------------
 
 MATMUL_PREC = 12  # `@`, `*`: same precedence, left-associative
@@ -40,3 +70,130 @@ def _is_direct_operand(ctx, node) -> bool:
         par = ctx.parent(par)  # the receiver of `A.dot(B)`
     ops = product_operands(ctx, par) if par is not None else None
     return ops is not None and any(op is node for op in ops)
+
+
+# -- product spellings beyond `@`/`np.dot` -----------------------------------------
+
+# The last name of an imported function that is a matrix product whatever module it
+# comes from (`scipy.dot`, `geomstats.backend.matmul`, `jnp.dot`, a project's own `matvec`).
+_PRODUCT_FUNC_NAMES = {"dot", "matmul", "matvec", "mm", "mv", "bmm", "multiprod"}
+_TRANSPOSE_FUNC_NAMES = {"multitransp", "transpose"}
+_CHAIN_FUNC_NAMES = {"multi_dot", "mdot"}
+
+
+def product_pair(ctx, node) -> tuple[ast.AST, ast.AST] | None:
+    """(left, right) of a two-factor matrix product in any spelling the algebra rules know.
+
+    Beyond ``product_operands`` (``@``, ``np.dot``, ``np.matmul``, ``.dot``): ``torch.bmm`` and
+    a product imported from elsewhere (``from scipy import dot``, ``gs.matmul``, ``gs.matvec``).
+    A function defined in the file itself is not trusted (it may do anything).
+    """
+    ops = product_operands(ctx, node)
+    if ops is not None:
+        return ops
+    if not isinstance(node, ast.Call) or node.keywords or len(node.args) != 2 \
+            or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    q = ctx.resolve_call(node) or _relative_import_call(ctx, node)
+    if not q or "." not in q or q.startswith("numpy.") and q not in ("numpy.dot", "numpy.matmul"):
+        return None
+    if q.startswith("torch.") and q != "torch.bmm":
+        return None
+    return (node.args[0], node.args[1]) if q.rsplit(".", 1)[1] in _PRODUCT_FUNC_NAMES else None
+
+
+def chain_factors(ctx, node) -> list | None:
+    """The factors of an n-ary product call: ``np.linalg.multi_dot([A, B, C])`` (any module's
+    ``multi_dot``), ``Matrices.mul(A, B, C)``; None for anything else."""
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    q = ctx.resolve_call(node) or _relative_import_call(ctx, node)
+    if not q or "." not in q:
+        return None
+    last = q.rsplit(".", 1)[1]
+    if last in _CHAIN_FUNC_NAMES and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
+        elts = node.args[0].elts
+    elif q.endswith("Matrices.mul") and len(node.args) >= 2:
+        elts = node.args
+    else:
+        return None
+    if len(elts) < 2 or any(isinstance(e, ast.Starred) for e in elts):
+        return None
+    return list(elts)
+
+
+def _relative_import_call(ctx, call: ast.Call) -> str | None:
+    """``.util.multi_dot`` for ``util.multi_dot(...)`` / ``multi_dot(...)`` imported from the
+    package itself (``from .. import util``, ``from .helpers import matvec``)."""
+    func = call.func
+    head = func
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    if not isinstance(head, ast.Name):
+        return None
+    scope = ctx.binding_scope(head)
+    bindings = scope.bindings.get(head.id, []) if scope is not None else []
+    if not bindings or not all(b.kind == "import" and isinstance(b.stmt, ast.ImportFrom) and b.stmt.level
+                               for b in bindings):
+        return None
+    return "." + ctx.text(func)
+
+
+def is_factor(ctx, node) -> bool:
+    """Is ``node`` a factor of the product it sits in, in any spelling (two-factor or n-ary)?"""
+    par = ctx.parent(node)
+    if isinstance(par, ast.Attribute) and par.value is node and isinstance(ctx.parent(par), ast.Call) \
+            and ctx.parent(par).func is par:
+        par = ctx.parent(par)  # the receiver of `A.dot(B)`
+    if par is None:
+        return False
+    ops = product_pair(ctx, par)
+    if ops is not None:
+        return any(op is node for op in ops)
+    if isinstance(par, (ast.List, ast.Tuple)):
+        par = ctx.parent(par)
+    factors = chain_factors(ctx, par) if par is not None else None
+    return factors is not None and any(f is node for f in factors)
+
+
+def transposed_operand(ctx, node) -> ast.AST | None:
+    """The array ``node`` transposes: ``X.T``, ``X.transpose()``, ``np.transpose(X)``, a project's
+    ``multitransp(X)`` (the last two axes of a stack)."""
+    from blaslint.rules._common import transposed_view_source
+
+    src = transposed_view_source(ctx, node)
+    if src is not None:
+        return src
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        q = ctx.resolve_call(node) or _relative_import_call(ctx, node)
+        if q and q.rsplit(".", 1)[-1] == "multitransp":
+            return node.args[0]
+    return None
+
+
+def twin_keys(ctx, node, pure) -> tuple | None:
+    """(key of ``L @ R``, key of its transpose ``R^T @ L^T``) in one vocabulary, or None when an
+    operand is not pure: two products whose keys cross are transposes of each other."""
+    from blaslint.analysis.structure import structure_key
+
+    ops = product_pair(ctx, node)
+    if ops is None:
+        return None
+    okeys = []
+    for op in ops:
+        inner = transposed_operand(ctx, op)
+        base = inner if inner is not None else op
+        if not pure(base):
+            return None
+        okeys.append(("T", structure_key(base)) if inner is not None else structure_key(base))
+    if isinstance(node, ast.BinOp):
+        kind = "@"
+    else:
+        q = ctx.resolve_call(node) or _relative_import_call(ctx, node) or "." + node.func.attr
+        kind = q.rsplit(".", 1)[-1]
+
+    def flip(k):
+        return k[1] if isinstance(k, tuple) and len(k) == 2 and k[0] == "T" else ("T", k)
+
+    scope = id(ctx.scope_node_of(node))
+    return (scope, kind, okeys[0], okeys[1]), (scope, kind, flip(okeys[1]), flip(okeys[0]))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis import cost as _cost
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
-from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank
+from blaslint.rules.algebra._diagonal import vector_evidence
+from blaslint.rules.algebra._products import MATMUL_PREC, _rank, any_soft, chain_factors, is_factor, product_pair
 
 
 # -- BL402 ----------------------------------------------------------------------
 
-DIAG_BUILDERS = {"numpy.diag", "torch.diag", "numpy.diagflat"}
+# numpy work-alikes (autograd, jax, cupy) build the same dense matrix
+DIAG_BUILDERS = {"numpy.diag", "torch.diag", "numpy.diagflat", "autograd.numpy.diag", "jax.numpy.diag", "cupy.diag"}
 
 
 class DiagonalMatmul(Rule):
@@ -43,6 +46,10 @@ class DiagonalMatmul(Rule):
         "import numpy as np\nd = np.ones(4)\nA = np.random.rand(5, 5)\ny = np.diag(d, k=1) @ A\n",
         # not numpy's diag
         "def diag(v):\n    return v\nd = [1.0, 2.0]\ny = diag(d) @ A\n",
+        # the argument may be 2-D (np.diag then extracts): no evidence it is a vector
+        "import numpy as np\ndef f(x, A):\n    return np.diag(x ** 2) @ A\n",
+        # a diagonal changed on every entry before the product is no longer diagonal
+        "import numpy as np\ndef f(A):\n    w, V = np.linalg.eigh(A)\n    D = np.diag(w) + 1e-6\n    return V @ D\n",
         # the reference value of a test (scipy's test_spfuncs)
         "import numpy as np\ndef test(A, op):\n    v = np.ones(3)\n    np.testing.assert_allclose(op(v), np.diag(v) @ A)\n",
     ]
@@ -65,9 +72,17 @@ class DiagonalMatmul(Rule):
                 "import numpy as np\na = np.ones(3)\nb = np.ones(3)\nD = np.diag(a * b)\n", unsafe=True),
         Invalid("import torch\nd = torch.rand(4)\nA = torch.rand(4, 4)\ny = torch.diag(d) @ A\n",
                 "import torch\nd = torch.rand(4)\nA = torch.rand(4, 4)\ny = d[:, None] * A\n", unsafe=True),
-        # a name bound to the diagonal matrix, only ever used as a factor: one finding per product
+        # a name bound to the diagonal matrix, only ever used as a factor: one finding, at the binding
         Invalid("import numpy as np\ndef wls(X, y, w):\n    w = np.asarray(w, dtype=float).ravel()\n"
-                "    W = np.diag(np.sqrt(w))\n    return np.linalg.lstsq(W @ X, W @ y, rcond=None)[0]\n", count=2),
+                "    W = np.diag(np.sqrt(w))\n    return np.linalg.lstsq(W @ X, W @ y, rcond=None)[0]\n"),
+        # evidence that the argument is a vector: a spectrum, a list of scalars, the diagonal of a QR factor,
+        # a documented parameter (soft: no fix)
+        Invalid("import numpy as np\ndef f(A):\n    w, V = np.linalg.eigh(A)\n    return V @ np.diag(np.exp(w)) @ V.T\n"),
+        Invalid("import numpy as np\ndef f(u, vh):\n    return u @ np.diag([1, 1, np.linalg.det(u @ vh)]) @ vh\n"),
+        Invalid("import numpy as np\ndef f(a):\n    q, r = np.linalg.qr(a)\n    return q @ np.diag(np.sign(np.diag(r)))\n"),
+        Invalid("import numpy as np\ndef f(W, sig):\n    \"\"\"Fit.\n\n    sig : array (g, )\n    \"\"\"\n"
+                "    return np.dot(W.T, np.diag(sig ** 2))\n"),
+        Invalid("import numpy as np\ndef f(R, A):\n    w = np.linalg.eigvalsh(A)\n    return np.linalg.multi_dot([R, np.diag(w), R.T])\n"),
         # unknown other factor: reported without a fix
         Invalid("import numpy as np\ndef f(A):\n    d = np.linspace(0, 1, 5)\n    return np.diag(d) @ A\n"),
     ]
@@ -77,11 +92,21 @@ class DiagonalMatmul(Rule):
             self._check(node)
 
     def visit_Call(self, node: ast.Call) -> None:
-        if _is_product(self.ctx, node):
+        if product_pair(self.ctx, node) is not None:
             self._check(node)
+            return
+        factors = chain_factors(self.ctx, node)
+        if factors is not None and not in_assertion(self.ctx, node):
+            for i, f in enumerate(factors):
+                hit = self._diag_vector(f)
+                if hit is not None:
+                    other = factors[i + 1] if i + 1 < len(factors) else factors[i - 1]
+                    self._report(node, hit, other, "left" if i + 1 < len(factors) else "right", None)
+                    return
 
-    def _diag_vector(self, operand) -> tuple[ast.AST, ast.Call | None, object] | None:
-        """(d, the diag call if written in place, binding) when ``operand`` is a diagonal matrix of 1-D ``d``."""
+    def _diag_vector(self, operand):
+        """(d, the diag call if written in place, binding, why d is 1-D) when ``operand`` is a
+        diagonal matrix built from a vector ``d``."""
         ctx = self.ctx
         call = operand
         binding = None
@@ -91,56 +116,78 @@ class DiagonalMatmul(Rule):
                     or len(binding.stmt.targets) != 1 or binding.stmt.targets[0] is not binding.node:
                 return None
             call = binding.value
-        d = self._diag_argument(call)
-        if d is None:
+        hit = self._diag_argument(call)
+        if hit is None:
             return None
+        d, why = hit
         if binding is not None:
             # every use of the bound matrix must be a factor of a product
-            if not all(_is_direct_operand(ctx, u) for u in ctx.uses(binding)):
+            if not all(is_factor(ctx, u) for u in ctx.uses(binding)):
                 return None
-            return d, None, binding
-        return d, call, None
+            return d, None, binding, why
+        return d, call, None, why
 
-    def _diag_argument(self, call) -> ast.AST | None:
+    def _diag_argument(self, call) -> tuple[ast.AST, str] | None:
         ctx = self.ctx
         if not isinstance(call, ast.Call) or len(call.args) != 1 or call.keywords \
                 or isinstance(call.args[0], ast.Starred):
             return None
         q = ctx.resolve_call(call)
-        if q not in DIAG_BUILDERS:
-            return None
         d = call.args[0]
-        if q == "numpy.diagflat" or _is_flat_literal(d) or _rank(ctx, d) == 1:
-            return d
-        return None
+        if q not in DIAG_BUILDERS:
+            d = diag_helper_argument(ctx, call)
+            if d is None:
+                return None
+            why = vector_evidence(ctx, d)
+            return (d, why) if why else None
+        if q == "numpy.diagflat":
+            return d, "`np.diagflat` flattens its argument"
+        why = "a list of scalars" if _is_flat_literal(d) else vector_evidence(ctx, d)
+        return (d, why) if why else None
 
     def _check(self, node) -> None:
         ctx = self.ctx
         if in_assertion(ctx, node):
             return
-        left, right = product_operands(ctx, node)
+        left, right = product_pair(ctx, node)
         hl, hr = self._diag_vector(left), self._diag_vector(right)
         if hl is None and hr is None:
             return
         fix = None
-        d_left = hl[0] if hl else None
-        d_right = hr[0] if hr else None
+        plain = product_operands(ctx, node) is not None  # a spelling our fixes know
         if hl and hr:
-            if hl[1] is not None and hr[1] is not None and _rank(ctx, d_left) == 1 and _rank(ctx, d_right) == 1:
-                new = f"{ctx.text(hl[1].func)}({paren(ctx, d_left, 12)} * {paren(ctx, d_right, 13)})"
+            if plain and hl[1] is not None and hr[1] is not None and _rank(ctx, hl[0]) == 1 \
+                    and _rank(ctx, hr[0]) == 1 and not any_soft(ctx, hl[0], hr[0]):
+                new = f"{ctx.text(hl[1].func)}({paren(ctx, hl[0], 12)} * {paren(ctx, hr[0], 13)})"
                 fix = self.make_fix("Multiply the diagonals", self.replace(node, new), safe=False)
             what = f"`{ctx.text(left)} @ {ctx.text(right)}`"
-            self.report(node, f"product of two diagonal matrices {what}: use `np.diag(d1 * d2)` "
-                              "(n^2 work instead of n^3)", fix)
+            self.report(node, f"product of two diagonal matrices {what} ({hl[3]}; {hr[3]}): use "
+                              "`np.diag(d1 * d2)` (n^2 work instead of n^3)", fix,
+                        cost=_cost.diagonal_product(ctx, node, ctx.array_facts(hl[0]), ctx.array_facts(hr[0])))
             return
         if hl:
-            d, built, binding = hl
-            other, side = right, "left"
+            self._report(node, hl, right, "left", plain)
         else:
-            d, built, binding = hr
-            other, side = left, "right"
+            self._report(node, hr, left, "right", plain)
+
+    def _report(self, node, hit, other, side, plain) -> None:
+        ctx = self.ctx
+        d, built, binding, why = hit
+        if binding is not None:  # one finding, at `W = np.diag(w)`, for all its products
+            done = self.__dict__.setdefault("_bindings_reported", set())
+            if id(binding.stmt) in done:
+                return
+            done.add(id(binding.stmt))
+            uses = ", ".join(ctx.line_ref(u) for u in ctx.uses(binding))
+            self.report(binding.value, f"dense diagonal matrix `{binding.name} = {_short(ctx, binding.value)}` is used "
+                                       f"only as a factor of products ({uses}; {why}): scale rows (`d[:, None] * A`) "
+                                       "or columns (`A * d`) by the vector instead (n^2 work instead of n^3: 66x at "
+                                       "n=1024, negligible for tiny matrices)",
+                        cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side))
+            return
+        fix = None
         r_other = _rank(ctx, other)
-        if built is not None and _rank(ctx, d) == 1 and r_other in (1, 2):
+        if plain and built is not None and _rank(ctx, d) == 1 and r_other in (1, 2) and not any_soft(ctx, d, other):
             if side == "left" and r_other == 2:
                 new = f"{paren(ctx, d, POSTFIX)}[:, None] * {paren(ctx, other, 13)}"
             elif side == "left":
@@ -149,16 +196,45 @@ class DiagonalMatmul(Rule):
                 new = f"{paren(ctx, other, 12)} * {paren(ctx, d, 13)}"
             fix = self.make_fix("Scale by the vector instead of multiplying by a diagonal matrix",
                                 self.replace(node, in_place(ctx, node, new, MATMUL_PREC)), safe=False)
-        dtext = ctx.text(d)
+        dtext = ctx.text(d) if len(ctx.text(d)) <= 40 else ctx.text(d)[:37] + "..."
         scaled = "rows" if side == "left" else "columns"
-        instead = f"`{paren(ctx, d, POSTFIX)}[:, None] * A`" if side == "left" else f"`A * {paren(ctx, d, 13)}`"
+        instead = f"`d[:, None] * A`" if side == "left" else "`A * d`"
+        if ctx.array_facts(other).lib == "torch" or ctx.array_facts(d).lib == "torch":
+            instead = "`d[:, None] * A`" if side == "left" else "`A * d` (broadcasting)"
         via = f" (bound to `{binding.name}`)" if binding is not None else ""
-        self.report(node, f"dense diagonal matrix of `{dtext}`{via} used as a factor: it only scales the "
-                          f"{scaled}; use {instead} (n^2 work instead of n^3: 66x at n=1024, negligible "
-                          "for tiny matrices)", fix)
+        self.report(node, f"dense diagonal matrix of `{dtext}`{via} used as a factor ({why}): it only scales the "
+                          f"{scaled}; use {instead} with `d = {dtext}` (n^2 work instead of n^3: 66x at n=1024, "
+                          "negligible for tiny matrices)", fix,
+                    cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side))
+
+
+def diag_helper_argument(ctx, call: ast.Call) -> ast.AST | None:
+    """The vector handed to a helper of this module whose body is ``return np.diag(v)``."""
+    func = call.func
+    if not isinstance(func, ast.Name) or len(call.args) != 1:
+        return None
+    scope = ctx.binding_scope(func)
+    defs = scope.bindings.get(func.id, []) if scope is not None else []
+    if len(defs) != 1 or defs[0].kind != "def" or not isinstance(defs[0].node, ast.FunctionDef):
+        return None
+    fn = defs[0].node
+    body = [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+    params = fn.args.args
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or not params:
+        return None
+    ret = body[0].value
+    if isinstance(ret, ast.Call) and ctx.resolve_call(ret) in DIAG_BUILDERS and len(ret.args) == 1 \
+            and not ret.keywords and isinstance(ret.args[0], ast.Name) and ret.args[0].id == params[0].arg:
+        return call.args[0]
+    return None
 
 
 def _is_flat_literal(node) -> bool:
     return isinstance(node, (ast.List, ast.Tuple)) and bool(node.elts) and all(
         isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
         or isinstance(e, ast.UnaryOp) and isinstance(e.operand, ast.Constant) for e in node.elts)
+
+
+def _short(ctx, node) -> str:
+    text = ctx.text(node)
+    return text if len(text) <= 50 else text[:47] + "..."

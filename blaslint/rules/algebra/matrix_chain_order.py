@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import NamedTuple
 import ast
 
+from blaslint.analysis import cost as cost_model
+from blaslint.analysis.evidence import describe_facts
 from blaslint.core.rule import Invalid, Rule
+from blaslint.rules.algebra._diagonal import rank_of, vector_evidence
+from blaslint.rules.algebra._inverse import inverse_call
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
-from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank
+from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank, _used_once_binding
 
 
 # -- BL404 ----------------------------------------------------------------------
@@ -22,17 +26,24 @@ class _Chain(NamedTuple):
     leaves: list          # operand nodes, left to right
     tree: object          # nested (left, right) tuples of leaf indices, as written
     nodes: list           # the product nodes of the chain
+    via: list             # bindings of names the chain was followed through (no fix then)
 
 
 MAX_CHAIN_DEPTH = 64
 
 
-def _flatten_chain(ctx, node) -> _Chain:
+def _flatten_chain(ctx, node, follow_names: bool = False) -> _Chain:
     leaves: list = []
     nodes: list = []
+    via: list = []
 
     def walk(n, depth=0):
         ops = product_operands(ctx, n)
+        if ops is None and follow_names and depth <= MAX_CHAIN_DEPTH:
+            binding = _used_once_binding(ctx, n, lambda v: product_operands(ctx, v) is not None)
+            if binding is not None:  # `P = inv(G) @ M.T` ... `P @ data`: one chain, written in two lines
+                via.append(binding)
+                return walk(binding.value, depth + 1)
         if ops is None or depth > MAX_CHAIN_DEPTH:  # deeper: an opaque operand, not a RecursionError
             leaves.append(n)
             return len(leaves) - 1
@@ -42,7 +53,7 @@ def _flatten_chain(ctx, node) -> _Chain:
         return (left, right)
 
     tree = walk(node)
-    return _Chain(leaves, tree, nodes)
+    return _Chain(leaves, tree, nodes, via)
 
 
 def _dims(ctx, leaf, rank):
@@ -121,7 +132,16 @@ class MatrixChainOrder(Rule):
         "import numpy as np\nA = np.random.random((6, 2))\nB = np.random.random((2, 6))\nC = np.random.random((6, 2))\n"
         "np.testing.assert_almost_equal(np.linalg.multi_dot([A, B, C]), A.dot(B).dot(C))\n",
     ]
+    VALID += [
+        # an operator bound to a name and kept (used twice): forming it once is right
+        "import numpy as np\ndef f(G, M, d, e):\n    P = np.linalg.inv(G) @ M.T\n    return P @ d, P @ e\n",
+        # the end operand's rank is unknown (a stack of columns makes left-to-right the right order)
+        "import numpy as np\ndef f(Xi, X, S):\n    return Xi @ X.T @ S\n",
+    ]
     INVALID = [
+        # a chain written over two lines: an operator bound once, then applied to a vector
+        Invalid("import numpy as np\ndef f(G, M, s):\n    \"\"\"Fit.\n\n    s : array (g,)\n    \"\"\"\n"
+                "    P = np.dot(np.linalg.inv(G), M.T)\n    return np.dot(P, s)\n"),
         Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
                 "y = A @ B @ x\n",
                 "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nx = np.random.rand(5)\n"
@@ -169,10 +189,15 @@ class MatrixChainOrder(Rule):
         if _is_direct_operand(ctx, node) or in_assertion(ctx, node):
             return  # only the outermost product of a chain; tests' reference values
         chain = _flatten_chain(ctx, node)
+        ranks = [self._leaf_rank(leaf) for leaf in chain.leaves] if len(chain.leaves) >= 3 else None
+        if ranks is None or any(r not in (1, 2) for r in ranks):
+            followed = _flatten_chain(ctx, node, follow_names=True)
+            if followed.via and len(followed.leaves) >= 3:
+                chain = followed
+                ranks = [self._leaf_rank(leaf) for leaf in chain.leaves]
         n = len(chain.leaves)
-        if n < 3:
+        if n < 3 or ranks is None:
             return
-        ranks = [_rank(ctx, leaf) for leaf in chain.leaves]
         if any(r not in (1, 2) for r in ranks) or any(r != 2 for r in ranks[1:-1]):
             return
         dims = self._chain_dims(chain, ranks)
@@ -180,9 +205,35 @@ class MatrixChainOrder(Rule):
         if verdict is None:
             return
         saving, best_tree, how = verdict
-        fix = self._fix(node, chain, best_tree)
-        self.report(node, f"matrix chain `{ctx.text(node)}` is evaluated left to right, {how}: "
-                          f"{saving} (NumPy never reorders a chain)", fix)
+        soft = any(ctx.array_facts(leaf).rank is None or ctx.array_facts(leaf).soft
+                   for leaf in chain.leaves)  # a rank from a docstring, or from our own evidence
+        fix = None if chain.via or soft else self._fix(node, chain, best_tree)
+        text = self._render_plain(chain, chain.tree)
+        via = f" (through `{'`, `'.join(b.name for b in chain.via)}`, bound once)" if chain.via else ""
+        facts = "; ".join(self._rank_words(leaf, r) for leaf, r in zip(chain.leaves, ranks) if r == 1)
+        self.report(node, f"matrix chain `{text}`{via} is evaluated left to right, {how}"
+                          f"{f' ({facts})' if facts else ''}: {saving} (NumPy never reorders a chain)", fix,
+                    cost=cost_model.chain_order(ctx, node, [ctx.array_facts(leaf) for leaf in chain.leaves]))
+
+    def _leaf_rank(self, leaf) -> int | None:
+        """The facts' rank, else a documented one, else 1 where the diagonal rule's evidence shows a vector."""
+        r = rank_of(self.ctx, leaf)
+        if r is None and vector_evidence(self.ctx, leaf) is not None:
+            r = 1
+        if r is None and (inverse_call(self.ctx, leaf) is not None
+                          or isinstance(leaf, ast.Attribute) and leaf.attr in ("T", "mT")):
+            r = 2  # an inverse is a matrix; nobody transposes a vector (`.T` is a no-op on one)
+        return r
+
+    def _rank_words(self, leaf, rank) -> str:
+        text = self.ctx.text(leaf)
+        facts = self.ctx.array_facts(leaf)
+        if facts.rank is None:
+            why = vector_evidence(self.ctx, leaf) if rank == 1 else None
+            if why:
+                return why
+            return f"`{text}` is {rank}-D"
+        return describe_facts(text, facts)
 
     def _has_matrix_product(self, chain, ranks) -> bool:
         def kind(t):  # rank of a subtree's result; records a matrix-matrix product

@@ -8,31 +8,11 @@ from blaslint.analysis.shape_flow import is_int_scalar
 from blaslint.analysis.structure import same_structure, structure_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
-from blaslint.rules.algebra._products import MATMUL_PREC, _is_product, _loops_in_scope, _rank
-
-
-def _used_once_binding(ctx, name: ast.AST, accept_value) -> "object | None":
-    """The binding of ``name`` if it is ``name = <value>`` (accepted by ``accept_value``), used only here.
-
-    A use inside a loop or comprehension the binding is not in counts as many uses.
-    """
-    if not isinstance(name, ast.Name):
-        return None
-    binding = ctx.reaching_binding(name)
-    if binding is None or binding.kind != "assign" or binding.value is None:
-        return None
-    stmt = binding.stmt
-    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or stmt.targets[0] is not binding.node:
-        return None
-    if not accept_value(binding.value):
-        return None
-    uses = ctx.uses(binding)
-    if len(uses) != 1 or uses[0] is not name:
-        return None
-    bind_loops = _loops_in_scope(ctx, stmt)
-    if any(lp not in bind_loops for lp in _loops_in_scope(ctx, name)):
-        return None
-    return binding
+from blaslint.analysis import cost as _cost
+from blaslint.rules.algebra._diagonal import numpy_name
+from blaslint.rules.algebra._partial import einsum_part, min_rank, product_factors, proven_wider, sum_of_products
+from blaslint.rules.algebra._products import (MATMUL_PREC, _is_product, _rank, _used_once_binding, any_soft,
+                                              chain_factors, product_pair)
 
 
 def _untransposed(node) -> str:
@@ -122,6 +102,14 @@ class PartialProduct(Rule):
         # a test of the product itself (numpy's test_blas64_dot)
         "import numpy as np\ndef test(a, b):\n    c = np.dot(b, a)\n    np.testing.assert_equal(c[0, -1], 1)\n",
     ]
+    VALID += [
+        # an entry of a product that may be 1 x 1 uses all of it (issue 13): quadratic forms on columns
+        "import numpy as np\ndef f(r, S):\n    return (r.T @ S @ r)[0, 0]\n",
+        "import numpy as np\ndef f(v):\n    return (v.dot(v.T))[0, 0]\n",
+        "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
+        # already the einsum form of a batched trace
+        "import numpy as np\ndef f(A, B):\n    return np.einsum('...ij,...ji->...', A, B)\n",
+    ]
     INVALID = [
         Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = np.trace(A @ B)\n",
                 "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\n"
@@ -147,20 +135,35 @@ class PartialProduct(Rule):
         Invalid("import numpy as np\ndef f(K, P):\n    M = K @ P\n    return np.trace(M)\n"),
         Invalid("import numpy as np\ndef f(A, B, n):\n    out = 0.0\n    for i in range(n):\n"
                 "        out += (A @ B)[i, i]\n    return out\n"),
+        # the trace of a power, of a sum of products, of a scaled product, of an einsum product
+        Invalid("import numpy as np\ndef f(A):\n    return np.trace(np.linalg.matrix_power(A, 2))\n"),
+        Invalid("import numpy as np\ndef f(A, B, C, D):\n    return np.trace(A @ B - C @ D)\n"),
+        Invalid("import numpy as np\ndef f(E, n):\n    return np.sqrt(np.diag(E.T.dot(E) / n))\n"),
+        Invalid("import geomstats.backend as gs\ndef f(a, b):\n    p = gs.einsum('...ij,...jk->...ik', a, b)\n"
+                "    return gs.trace(p)\n"),
+        Invalid("import numpy as np\ndef f(omega, m):\n    return np.einsum('...ii', omega @ np.linalg.inv(m))\n"),
+        # np.diag of a product of two arrays at least 2-D (rows of a stack of triangles)
+        Invalid("import numpy as np\ndef f(tri, d):\n    e0 = tri[:, 1, :] - tri[:, 0, :]\n"
+                "    P = np.cross(d, tri[:, 2, :])\n    return np.diag(np.dot(e0, P.T))\n"),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
-        q = ctx.resolve_call(node)
+        q = numpy_name(ctx.resolve_call(node))
         func = node.func
-        if q in TRACE_APIS | DIAGONAL_APIS | DIAG_APIS:
-            if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
-                return
-            kind = "trace" if q in TRACE_APIS else "diagonal"
+        if q in TRACE_APIS | DIAGONAL_APIS | DIAG_APIS or _backend_trace(q):
+            if len(node.args) != 1 or isinstance(node.args[0], ast.Starred) \
+                    or any(k.arg not in ("axis1", "axis2") or q in DIAG_APIS for k in node.keywords):
+                return  # (the axes of a batched trace/diagonal are fine; an offset is another part)
+            kind = "trace" if q in TRACE_APIS or _backend_trace(q) else "diagonal"
             self._check(node, node.args[0], kind, need_2d=q in DIAG_APIS, like=node)
         elif q is None and isinstance(func, ast.Attribute) and func.attr in ("trace", "diagonal") \
                 and not node.args and not node.keywords:
             self._check(node, func.value, func.attr, need_2d=False, like=None)
+        else:
+            part = einsum_part(ctx, node)
+            if part is not None:
+                self._check(node, node.args[1], part, need_2d=False, like=None)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if not isinstance(node.ctx, ast.Load):
@@ -192,13 +195,18 @@ class PartialProduct(Rule):
         return None
 
     def _product(self, expr):
-        """(product node, binding or None) when ``expr`` is a product, or a name bound to one used only here."""
+        """(product node, first factor, second factor or None, binding or None, exact) when ``expr`` is a
+        product (``exact``: the product itself, not scaled elementwise), or a name bound to one used
+        only here."""
         ctx = self.ctx
-        if _is_product(ctx, expr):
-            return expr, None
-        binding = _used_once_binding(ctx, expr, lambda v: _is_product(ctx, v))
+        hit = product_factors(ctx, expr)
+        if hit is not None:
+            a, b, prod = hit
+            return prod, a, b, None, prod is expr
+        binding = _used_once_binding(ctx, expr, lambda v: product_factors(ctx, v) is not None)
         if binding is not None:
-            return binding.value, binding
+            a, b, prod = product_factors(ctx, binding.value)
+            return prod, a, b, binding, False
         return None
 
     def _check(self, node, expr, part, need_2d, like) -> None:
@@ -206,17 +214,27 @@ class PartialProduct(Rule):
         if in_assertion(ctx, node):
             return
         hit = self._product(expr)
+        terms = None
         if hit is None:
-            return
-        prod, binding = hit
-        a, b = product_operands(ctx, prod)
-        if need_2d and _rank(ctx, prod) != 2 and not _gram(ctx, a, b):
+            terms = sum_of_products(ctx, expr) if part == "trace" else None
+            if terms is None:
+                return
+            a, b, prod = terms[0]
+            hit = (prod, a, b, None, False)
+        prod, a, b, binding, exact = hit
+        last = b if b is not None else a
+        if b is None and product_pair(ctx, prod) is None:
+            factors = chain_factors(ctx, prod)
+            last = factors[-1] if factors else prod.args[0]
+        if need_2d and _rank(ctx, prod) != 2 and not _gram(ctx, a, last) \
+                and not (min_rank(ctx, a) >= 2 and min_rank(ctx, last) >= 2):
             return  # np.diag of a 1-D product builds a matrix
-        ra, rb = _rank(ctx, a), _rank(ctx, b)
-        if self._uses_all(part, _product_dims(ctx, a, b, ra, rb)):
+        ra, rb = _rank(ctx, a), _rank(ctx, last)
+        dims = _product_dims(ctx, a, last, ra, rb)
+        if self._uses_all(node, part, dims):
             return
         fix = None
-        if binding is None:
+        if exact and b is not None and terms is None and not any_soft(ctx, a, b):
             new = self._fixed_text(part, a, b, ra, rb, like)
             if new is not None:
                 fix = self.make_fix("Compute only the part that is used",
@@ -228,22 +246,32 @@ class PartialProduct(Rule):
                    "diagonal": "`np.einsum('ij,ji->i', A, B)` (n^2 instead of n^3)",
                    "row": "`A[i] @ B`", "col": "`A @ B[:, j]`", "entry": "`A[i] @ B[:, j]`",
                    "entries": "`A[i] @ B[:, j]` for each entry"}[kind]
+        if kind in ("trace", "diagonal") and not (ra == 2 and rb == 2):
+            # ranks not known to be 2: the operands may be stacks (`gs.trace` reduces the last two axes)
+            cheaper = ("`np.einsum('...ij,...ji->...', A, B)`" if kind == "trace"
+                       else "`np.einsum('...ij,...ji->...i', A, B)`") + " (per matrix of a stack; n^2 instead of n^3)"
+        if terms is not None:
+            cheaper = "one einsum per term (the trace of a sum is the sum of the traces)"
+        elif b is None:
+            cheaper = "the product of all but the last factor, then the einsum form with the last one"
         via = f" (bound to `{binding.name}`)" if binding is not None else ""
-        self.report(node, f"the whole product `{ctx.text(prod)}`{via} is computed but only {what} is used: "
-                          f"compute only that with {cheaper}", fix)
+        whole = f"the products of `{_short(ctx, expr)}` are" if terms else f"the whole product `{_short(ctx, prod)}`{via} is"
+        self.report(node, f"{whole} computed but only {what} is used: compute only that with {cheaper}", fix,
+                    cost=_cost.partial_product(ctx, node, ctx.array_facts(a), ctx.array_facts(last),
+                                               "element" if kind in ("entry", "entries") else "trace"))
 
-    @staticmethod
-    def _uses_all(part, dims) -> bool:
-        """Is the "part" in fact all of the product (a row of a one-row product, ...)?"""
+    def _uses_all(self, node, part, dims) -> bool:
+        """Is the "part" possibly all of the product? An index must be proven to leave entries unused
+        (the indexed axis has 2+ entries): ``(r.T @ S @ r)[0, 0]`` on a column ``r`` uses all of it."""
         rows, cols = dims
         kind = part if isinstance(part, str) else part[0]
         if kind in ("trace", "diagonal"):
             return _known_one(rows) or _known_one(cols)
         if kind == "row":
-            return _known_one(rows)
+            return not proven_wider(self.ctx, node, rows, part[1])
         if kind == "col":
-            return _known_one(cols)
-        return _known_one(rows) and _known_one(cols)  # one entry (or entries) of a 1 x 1 product
+            return not proven_wider(self.ctx, node, cols, part[1])
+        return not (proven_wider(self.ctx, node, rows, part[1]) or proven_wider(self.ctx, node, cols, part[2]))
 
     def _fixed_text(self, part, a, b, ra, rb, like) -> tuple[str, int] | None:
         """(replacement, its precedence) or None when the ranks do not make it exact."""
@@ -268,3 +296,13 @@ class PartialProduct(Rule):
         if kind == "col" and ra == 2 and rb == 2:
             return f"{paren(ctx, a, 12)} @ {paren(ctx, b, POSTFIX)}[:, {ctx.text(part[1])}]", MATMUL_PREC
         return None
+
+
+def _backend_trace(q) -> bool:
+    """``gs.trace`` (a backend module's batched trace), not numpy's or torch's own."""
+    return bool(q) and q.endswith(".trace") and not q.startswith(("numpy.", "torch.")) and q.count(".") >= 1
+
+
+def _short(ctx, node) -> str:
+    text = ctx.text(node)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -10,7 +10,8 @@ from blaslint.analysis.scopes import COMPREHENSION_TYPES, SCOPE_TYPES
 from blaslint.analysis.structure import structure_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, product_operands
-from blaslint.rules.algebra._products import _is_product, _rank
+from blaslint.analysis import cost as cost_model
+from blaslint.rules.algebra._products import _rank, product_pair, transposed_operand, twin_keys
 
 
 # -- BL405 ----------------------------------------------------------------------
@@ -32,7 +33,7 @@ class RepeatedProduct(Rule):
     name = "repeated-product"
     summary = "Same product computed twice: compute it once"
     fix_safety = "none"
-    triggers = ("@", "dot", "matmul", "mm(", "mv(")
+    triggers = ("@", "dot", "matmul", "mm(", "mv(", "multiprod")
 
     VALID = [
         # an operand is reassigned in between
@@ -53,6 +54,11 @@ class RepeatedProduct(Rule):
         "import numpy as np\ndef f(A):\n    return A @ np.random.rand(3) + A @ np.random.rand(3)\n",
         # a dot product of two vectors is cheap
         "import numpy as np\nx = np.random.rand(5)\nr = (x @ x) / (1 + x @ x)\n",
+        # two comprehensions: each is one product per iteration
+        "import numpy as np\ndef g(X, ws):\n    return [X @ w for w in ws], [X @ w for w in ws]\n",
+        # its own transpose (a Gram matrix), and a transposed pair with a change in between
+        "import numpy as np\ndef f(X):\n    return X.T @ X\n",
+        "import numpy as np\ndef f(X, U):\n    a = X.T @ U\n    U = U + 1\n    return a, U.T @ X\n",
         # different spellings compared on purpose (a test of np.dot against @)
         "import numpy as np\ndef f(a, b):\n    return np.dot(a, b), a @ b\n",
         # a test re-deriving a value it checks (scipy's test_procrustes)
@@ -65,6 +71,10 @@ class RepeatedProduct(Rule):
         Invalid("import numpy as np\ndef f(A, B, c):\n    C = A @ B\n    if c:\n        C = C + A @ B\n    return C\n"),
         Invalid("import torch\ndef f(x, W):\n    h = torch.relu(x @ W)\n    return h, (x @ W).sum()\n"),
         Invalid("import numpy as np\ndef f(self, x):\n    a = self.W @ x\n    b = self.W @ x + 1\n    return a * b\n"),
+        # twice in one element of a comprehension (one iteration, the same operands)
+        Invalid("import numpy as np\ndef f(X, ws):\n    return [np.tanh(X @ w) * (1 - np.tanh(X @ w)) for w in ws]\n"),
+        # the transpose of an earlier product (`U.T @ X` is `(X.T @ U).T`)
+        Invalid("import numpy as np\ndef proj(X, U):\n    a = X.T @ U\n    b = U.T @ X\n    return U - X @ (a + b) / 2\n"),
     ]
 
     def __init__(self, ctx) -> None:
@@ -76,7 +86,7 @@ class RepeatedProduct(Rule):
             self._products.append(node)
 
     def visit_Call(self, node: ast.Call) -> None:
-        if _is_product(self.ctx, node):
+        if product_pair(self.ctx, node) is not None:
             self._products.append(node)
 
     def finish(self) -> None:
@@ -99,17 +109,69 @@ class RepeatedProduct(Rule):
                 reported.add(id(second))
                 self.report(second, f"`{ctx.text(second)}` is computed again with the same, unchanged "
                                     f"operands (first on {ctx.line_ref(first)}): compute it once, bind it to "
-                                    "a name and reuse it (the repeat costs a whole product)")
+                                    "a name and reuse it (the repeat costs a whole product)",
+                            cost=self._cost(second))
+        self._transposed_twins(reported)
+
+    def _one_clean_expression(self, a, b) -> bool:
+        """Both in one statement whose only calls are products, transposes and pure functions (a
+        project's ``multiprod``/``multitransp`` change nothing): nothing in between changes the operands."""
+        ctx = self.ctx
+        stmt = ctx.statement_of(a)
+        if stmt is None or ctx.statement_of(b) is not stmt or _exclusive_branches(ctx, a, b):
+            return False
+        region = stmt.value if isinstance(stmt, _SIMPLE_STATEMENTS) and stmt.value is not None else None
+        if region is None:
+            return False
+        for n in ast.walk(region):
+            if isinstance(n, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda, *COMPREHENSION_TYPES)):
+                return False
+            if isinstance(n, ast.Call) and not (is_pure_call(ctx, n) or product_pair(ctx, n) is not None
+                                                or transposed_operand(ctx, n) is not None):
+                return False
+        return True
+
+    def _cost(self, node):
+        left, right = product_pair(self.ctx, node)
+        return cost_model.repeated_product(self.ctx, node, self.ctx.array_facts(left), self.ctx.array_facts(right))
+
+    def _transposed_twins(self, reported: set) -> None:
+        """``X.T @ U`` and later ``U.T @ X``: the second is the transpose of the first (``.T`` is free)."""
+        ctx = self.ctx
+        by_key: dict = {}
+        keyed = []
+        for node in sorted(self._products, key=lambda n: (n.lineno, n.col_offset)):
+            keys = twin_keys(ctx, node, self._pure)
+            if keys is None or keys[0] == keys[1]:
+                continue  # `X.T @ X` is its own transpose
+            keyed.append((node, keys))
+            by_key.setdefault(keys[0], []).append(node)
+        for node, (_, transposed) in keyed:
+            if id(node) in reported or any(id(a) in reported for a in ctx.ancestors(node)):
+                continue
+            first = next((p for p in by_key.get(transposed, []) if (p.lineno, p.col_offset) < (node.lineno, node.col_offset)
+                          and id(p) not in reported and (self._repeats(p, node) or self._one_clean_expression(p, node))),
+                         None)
+            if first is None:
+                continue
+            reported.add(id(node))
+            self.report(node, f"`{ctx.text(node)}` is the transpose of `{ctx.text(first)}` ({ctx.line_ref(first)}), "
+                              "computed from the same, unchanged operands: compute one and transpose it "
+                              "(a transposed view is free; the second product costs a whole product)",
+                        cost=self._cost(node))
 
     # -- which products count ----------------------------------------------------
     def _key(self, node):
         ctx = self.ctx
-        left, right = product_operands(ctx, node)
+        left, right = product_pair(ctx, node)
         if in_assertion(ctx, node):
             return None
+        scope = None
         for anc in ctx.ancestors(node):
-            if isinstance(anc, (ast.Lambda, *COMPREHENSION_TYPES)):
+            if isinstance(anc, ast.Lambda):
                 return None
+            if isinstance(anc, COMPREHENSION_TYPES) and scope is None:
+                scope = anc  # repeats within one element of a comprehension: the same iteration
             if isinstance(anc, SCOPE_TYPES):
                 break
         if not (self._pure(left) and self._pure(right)):
@@ -121,7 +183,8 @@ class RepeatedProduct(Rule):
             kind = "@"
         else:
             kind = ctx.resolve_call(node) or "." + node.func.attr
-        return (id(ctx.scope_node_of(node)), kind, structure_key(left), structure_key(right))
+        return (id(scope if scope is not None else ctx.scope_node_of(node)), kind, structure_key(left),
+                structure_key(right))
 
     def _pure(self, expr) -> bool:
         for n in ast.walk(expr):
@@ -135,6 +198,16 @@ class RepeatedProduct(Rule):
     # -- is the second one a repeat of the first? -------------------------------------
     def _repeats(self, first, second) -> bool:
         ctx = self.ctx
+        comp = _innermost_comprehension(ctx, first)
+        if comp is not None:
+            if comp is not _innermost_comprehension(ctx, second) or _exclusive_branches(ctx, first, second):
+                return False
+            # one iteration: the element expression is evaluated with the same loop variables
+            parts = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
+            if not any(_contains(p, first) and _contains(p, second) for p in parts):
+                return False
+            mutated = set().union(*(mutated_names(ctx, p) for p in parts))
+            return not any(path_conflicts(p, mutated) for p in _read_paths(first))
         s1 = ctx.statement_of(first)
         anc = None
         for cand in [second, *ctx.ancestors(second)]:
@@ -183,3 +256,16 @@ def _exclusive_branches(ctx, a, b) -> bool:
             return False
         child = anc
     return False
+
+
+def _innermost_comprehension(ctx, node):
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, COMPREHENSION_TYPES):
+            return anc
+        if isinstance(anc, SCOPE_TYPES):
+            return None
+    return None
+
+
+def _contains(tree, node) -> bool:
+    return any(n is node for n in ast.walk(tree))
