@@ -127,8 +127,9 @@ def finding_key(f: dict) -> tuple:
 
 
 def normalise(repo: str, root: str, raw: dict) -> dict:
-    path = os.path.relpath(os.path.abspath(os.path.join(root, raw["filename"])), root) \
-        if not os.path.isabs(raw["filename"]) else os.path.relpath(raw["filename"], root)
+    # a file reached through a symlinked folder (pymanopt's docs/examples -> examples) is labelled at its real path
+    full = raw["filename"] if os.path.isabs(raw["filename"]) else os.path.join(root, raw["filename"])
+    path = os.path.relpath(os.path.realpath(full), os.path.realpath(root))
     return {
         "repo": repo, "path": path.replace(os.sep, "/"), "line": raw["location"]["row"],
         "end_line": raw["end_location"]["row"], "cell": raw.get("cell"), "code": raw["code"],
