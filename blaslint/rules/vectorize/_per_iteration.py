@@ -48,6 +48,8 @@ class PerIterationProducts:
         u, v = ops
         su, sv = cl.status(u, pos), cl.status(v, pos)
         kinds = (su.kind, sv.kind)
+        if any(_unsure_stack(ctx, s) for s in (su, sv)) or any(_foreign(ctx, s) for s in (su, sv)):
+            return
         if lp.INV in kinds and (lp.ITEM in kinds or lp.FRESH in kinds):
             left_varies = su.kind != lp.INV
             inv, var, s = (v, u, su) if left_varies else (u, v, sv)
@@ -153,6 +155,9 @@ class PerIterationProducts:
             return (f"row-wise dots of `{A}` and `{B}`: `np.einsum('ij,ij->i', {A}, {B})` or "
                     f"`({A} * {B}).sum(1)` in one pass", "dot")
         if su.axis == sv.axis == 0 and ra == rb == 3:
+            # `S[t].T @ S[t]`: the transpose of each item is a swap of the stack's last two axes
+            A = f"np.swapaxes({A}, -1, -2)" if su.transposed else A
+            B = f"np.swapaxes({B}, -1, -2)" if sv.transposed else B
             return f"a matrix product per item: one batched matrix product `{A} @ {B}`", "matmul"
         if su.axis == sv.axis and (ra or 2) <= 2 and (rb or 2) <= 2:
             t = "" if su.axis == 0 else ".T"
@@ -286,6 +291,31 @@ class SquaredDistances:
         if not isinstance(inv, ast.Subscript) or not isinstance(inv.slice, ast.Name):
             return None
         return ctx.text(inv.value) if inv.slice.id in view.index else None
+
+
+# Libraries whose arrays go to BLAS through `@`; an operand made by another (a cvxpy Variable, a sympy
+# Matrix, a TensorFlow tensor) builds expressions or runs elsewhere: nothing here to batch.
+_ARRAY_LIBS = {"numpy", "scipy", "torch", "cupy", "jax", "jaxlib", "dask", "sklearn", "pandas"}
+
+
+def _unsure_stack(ctx, s) -> bool:
+    """An item picked on a later axis (``X[:, t]``, ``S[:, :, j]``) of an array whose rank is unknown or 3+:
+    ``@`` batches over the leading axes, so no rewrite with ``@`` is right for every rank the evidence
+    allows (state-space code loops over parameter stacks on the last axis)."""
+    if s.kind != lp.ITEM or s.axis == 0:
+        return False
+    rank = s.base_rank(ctx)
+    return rank is None or rank >= 3 or s.axis >= 2
+
+
+def _foreign(ctx, s) -> bool:
+    """An item of an array made by a library whose products are not BLAS calls (``cvxpy.Variable``)."""
+    base = s.base
+    value = ctx.value_of(base) if isinstance(base, ast.Name) else None
+    if not isinstance(value, ast.Call):
+        return False
+    qual = ctx.resolve_call(value)
+    return bool(qual) and qual.split(".")[0] not in _ARRAY_LIBS
 
 
 def _scalar(ctx, expr) -> bool:

@@ -1,0 +1,49 @@
+"""BL501 on the forms the held-out review found wrong: items of a stack picked on a later axis (state-space
+code's parameter stacks ``dA[:, :, j]``), items of non-array objects (cvxpy variables), and transposed items
+of a stack (``S[t].T @ S[t]``): no rewrite with ``@`` that batches the wrong axis or drops a transpose."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from support import lint
+
+
+def bl501(code: str):
+    return lint(code, "BL501")
+
+
+def test_an_item_on_the_last_axis_of_a_stack_of_unknown_rank_is_not_batched_with_matmul():
+    code = ("import numpy as np\n"
+            "def f(dA, p_m, n):\n    out = np.zeros((3, n))\n    for j in range(n):\n"
+            "        out[:, j] = dA[:, :, j] @ p_m\n    return out\n")
+    assert bl501(code) == []
+    dA, p = np.random.rand(3, 3, 2), np.random.rand(3)
+    loop = np.stack([dA[:, :, j] @ p for j in range(2)], axis=1)
+    try:  # what `dA @ p_m` would compute: a different array (or an error)
+        batched = dA @ p
+    except ValueError:
+        batched = None
+    assert batched is None or batched.shape != loop.shape or not np.allclose(batched, loop)
+
+
+def test_a_column_of_an_array_of_unknown_rank_is_not_batched():
+    assert bl501("import numpy as np\ndef f(A, x, T):\n    for t in range(T):\n        y = A @ x[:, t]\n") == []
+
+
+def test_products_of_cvxpy_variables_are_not_blas_loops():
+    code = ("import numpy as np\nimport cvxpy\n"
+            "def f(A, T):\n    x = cvxpy.Variable((4, T + 1))\n    cons = []\n"
+            "    for t in range(T):\n        cons += [x[:, t + 1] == A @ x[:, t]]\n    return cons\n")
+    assert bl501(code) == []
+
+
+def test_transposed_items_of_a_stack_keep_their_transpose():
+    code = ("import numpy as np\nT = 500\nsigma = np.random.rand(T, 4, 4)\nout = np.empty_like(sigma)\n"
+            "for t in range(T):\n    out[t] = sigma[t].T.dot(sigma[t])\n")
+    (d,) = bl501(code)
+    assert "np.swapaxes(sigma, -1, -2) @ sigma" in d.message
+    sigma = np.random.rand(7, 4, 4)
+    loop = np.stack([sigma[t].T.dot(sigma[t]) for t in range(7)])
+    assert np.allclose(np.swapaxes(sigma, -1, -2) @ sigma, loop)
+    assert not np.allclose(sigma @ sigma, loop)
