@@ -240,7 +240,7 @@ class InverseTimes(Rule):
             return (f"explicit pseudo-inverse `{ctx.text(inv_call)}`{via} applied once to {rhs}: when it is a "
                     "vector or has a few columns, `lstsq(A, b)` is faster (2.4x for a vector at n=1024); with "
                     "many columns pinv-then-multiply is the better choice, keep it")
-        instead = "`solve(A, B.T).T`" if side == "right" else "`solve(A, b)`"
+        instead = "`solve(A.T, B.T).T`" if side == "right" else "`solve(A, b)`"
         return (f"explicit inverse `{ctx.text(inv_call)}`{via} used as a factor of a product: "
                 f"use {instead} instead (3-9x faster for a vector right side at n=256-4096, 1.6x for a square "
                 "one, and more accurate; negligible for tiny matrices)")

@@ -1,4 +1,4 @@
-"""BL501 on the forms the held-out review found wrong: items of a stack picked on a later axis (state-space
+"""Corrections from the held-out review. BL501 on the forms found wrong: items of a stack picked on a later axis (state-space
 code's parameter stacks ``dA[:, :, j]``), items of non-array objects (cvxpy variables), and transposed items
 of a stack (``S[t].T @ S[t]``): no rewrite with ``@`` that batches the wrong axis or drops a transpose."""
 
@@ -47,3 +47,14 @@ def test_transposed_items_of_a_stack_keep_their_transpose():
     loop = np.stack([sigma[t].T.dot(sigma[t]) for t in range(7)])
     assert np.allclose(np.swapaxes(sigma, -1, -2) @ sigma, loop)
     assert not np.allclose(sigma @ sigma, loop)
+
+
+def test_a_right_hand_inverse_message_names_the_transposed_system():
+    # B @ inv(A) == solve(A.T, B.T).T; solve(A, B.T).T is right only for a symmetric A (filterpy's H-infinity gain)
+    code = ("import numpy as np\nfrom numpy import linalg\n"
+            "def f(P, A):\n    L = linalg.inv(A)\n    return np.dot(P, L)\n")
+    msgs = [d.message for d in lint(code, "BL401")]
+    assert msgs and all("solve(A, B.T).T" not in m for m in msgs)
+    A, B = np.random.rand(4, 4) + 4 * np.eye(4), np.random.rand(3, 4)
+    assert np.allclose(np.linalg.solve(A.T, B.T).T, B @ np.linalg.inv(A))
+    assert not np.allclose(np.linalg.solve(A, B.T).T, B @ np.linalg.inv(A))
