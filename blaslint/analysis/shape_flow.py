@@ -241,17 +241,10 @@ def _evaluate(ctx, key, assumption: Facts | None, binding) -> Facts:
 
 
 def _join(facts: list[Facts]) -> Facts:
-    """What every one of ``facts`` agrees on (the rank must agree)."""
-    first = facts[0]
-    if first.rank is None or any(f.rank != first.rank for f in facts):
-        return UNKNOWN
+    """What every one of ``facts`` agrees on (the rank must agree): the helper summaries' join."""
+    from blaslint.analysis.summaries import join_facts  # noqa: PLC0415  (shape_flow imports summaries lazily)
 
-    def common(attr):
-        values = {getattr(f, attr) for f in facts}
-        return values.pop() if len(values) == 1 else None
-
-    return Facts(rank=first.rank, dtype=common("dtype"), order=common("order"), shape=common("shape"),
-                 lib=common("lib"), weak=all(f.weak for f in facts))
+    return join_facts(facts)
 
 
 def _reads_name(node: ast.AST, name: str) -> bool:

@@ -18,21 +18,7 @@ def loops_around(ctx, node: ast.AST) -> list[ast.AST]:
     Stops at a conditional (``if``, ``and``/``or``, ``x if c else y``, an
     ``except``): what it guards may run only once.
     """
-    out = []
-    child = node
-    for anc in ctx.ancestors(node):
-        if isinstance(anc, SCOPE_TYPES) or isinstance(anc, _CONDITIONAL):
-            break
-        if isinstance(anc, (ast.For, ast.AsyncFor)) and child is not anc.iter and child not in anc.orelse:
-            out.append(anc)
-        elif isinstance(anc, ast.While) and child not in anc.orelse and child is not anc.test:
-            out.append(anc)
-        elif isinstance(anc, COMPREHENSION_TYPES) and child is not anc.generators[0].iter:
-            out.append(anc)
-        elif isinstance(anc, ast.comprehension) and child in anc.ifs:
-            break
-        child = anc
-    return out
+    return _loops(ctx, node, through_ifs=False)
 
 
 def _loop_line(loop: ast.AST, line_ref=lambda n: f"line {n}") -> str:
@@ -46,12 +32,16 @@ def loops_through_branches(ctx, node: ast.AST) -> list[ast.AST]:
     the loop with ``break``/``return``/``raise``, a lazy initialisation ``if buf is None: buf = ...``,
     a first/last-iteration test ``if i == 0``). ``and``/``or`` and ``except`` still stop it.
     """
+    return _loops(ctx, node, through_ifs=True)
+
+
+def _loops(ctx, node: ast.AST, through_ifs: bool) -> list[ast.AST]:
     out = []
     child = node
     for anc in ctx.ancestors(node):
         if isinstance(anc, SCOPE_TYPES):
             break
-        if isinstance(anc, (ast.If, ast.IfExp)):
+        if through_ifs and isinstance(anc, (ast.If, ast.IfExp)):
             if child is not anc.test and _runs_once(ctx, anc, child):
                 break
         elif isinstance(anc, _CONDITIONAL):
