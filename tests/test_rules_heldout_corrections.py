@@ -58,3 +58,15 @@ def test_a_right_hand_inverse_message_names_the_transposed_system():
     A, B = np.random.rand(4, 4) + 4 * np.eye(4), np.random.rand(3, 4)
     assert np.allclose(np.linalg.solve(A.T, B.T).T, B @ np.linalg.inv(A))
     assert not np.allclose(np.linalg.solve(A, B.T).T, B @ np.linalg.inv(A))
+
+
+def test_items_of_unknown_rank_times_a_matrix_get_both_rewrites():
+    # PythonRobotics' dynamic window: `[local_ob @ x for x in rot]` with `rot` a stack of 2x2 rotations
+    code = ("import numpy as np\n"
+            "def f(ob, rot):\n    local_ob = np.asarray(ob).reshape(-1, 2)\n"
+            "    return np.array([local_ob @ x for x in rot])\n")
+    msgs = [d.message for d in bl501(code)]
+    assert all("rot @ local_ob.T`" not in m or "when they are matrices" in m for m in msgs)
+    ob, rot = np.random.rand(5, 2), np.random.rand(3, 2, 2)
+    loop = np.array([ob @ x for x in rot])
+    assert np.allclose(ob @ rot, loop)  # the batched form is right for matrix items

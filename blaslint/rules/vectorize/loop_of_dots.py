@@ -313,9 +313,12 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         if inv_rank == 2:
             if column:
                 return f"{paren(ctx, inv.expr, 12)} @ {X}", "one matrix-matrix product"
+            if row_rank is None:  # the items may be matrices: then M @ X_i stacks as a batch, not as rows
+                return (f"{X} @ {paren(ctx, inv.expr, 15)}.T` when the items of `{X}` are vectors; when they "
+                        f"are matrices, the batched `{paren(ctx, inv.expr, 12)} @ {X}", "one matrix product")
             return f"{X} @ {paren(ctx, inv.expr, 15)}.T", "one matrix-matrix product"
-        return (f"{rows} @ {V}` if `{ctx.text(inv.expr)}` is 1-D, "
-                f"`{X} @ {paren(ctx, inv.expr, 15)}.T` if it is 2-D", "one matrix product")
+        return (f"{rows} @ {V}` if `{ctx.text(inv.expr)}` is 1-D; if it is 2-D, "
+                f"`{X} @ {paren(ctx, inv.expr, 15)}.T", "one matrix product")
 
     def _message(self, m: ld.Match, where: str) -> str:
         if m.form == "nfactor":
