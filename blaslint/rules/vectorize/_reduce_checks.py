@@ -17,20 +17,18 @@ from dataclasses import dataclass
 
 from blaslint.analysis.evidence import describe_facts
 from blaslint.analysis.facts import known_small
-from blaslint.rules._common import paren
+from blaslint.rules._common import paren, precedence
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
                                                     rowwise_subscripts, squared, any_rank_subscripts)
 
 REAL = ("float32", "float64")
 NOT_BLAS = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "object"}
-_LOOSE = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr)
-
-
-def _operand_text(ctx, node, limit: int | None = None) -> str:
-    """An operand's text as it must be written beside `@`: parenthesised when it would bind looser."""
+def _operand_text(ctx, node, min_precedence: int, limit: int | None = None) -> str:
+    """:func:`paren` for message text: the operand (cut to ``limit``) parenthesised when it binds looser
+    than ``min_precedence``, so that the shown rewrite means what the fix would."""
     text = short(ctx, node, limit) if limit else ctx.text(node)
-    return f"({text})" if isinstance(node, _LOOSE) else text
+    return f"({text})" if precedence(node) < min_precedence else text
 
 
 @dataclass(frozen=True)
@@ -206,7 +204,7 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
     if any(ctx.array_facts(e).dtype in NOT_BLAS for e in (a, b)):
         return None  # integer/bool arrays: no BLAS kernel, and `@` sums in the narrow dtype where `.sum()` widens
     what = "a sum of squares" if sq is not None else "a sum of an element-wise product"
-    x, y = _operand_text(ctx, a, 25), _operand_text(ctx, b, 25)
+    x, y = _operand_text(ctx, a, 12, 25), _operand_text(ctx, b, 13, 25)
     if new:
         shown = f"`{new}`"
     elif fa.rank == 1 and fb.rank == 1:
@@ -237,7 +235,7 @@ def _bilinear(ctx, red, A, outer) -> Proposal | None:
     if fA.rank == 2 and fu.rank == 1 and fv.rank == 1 and {fA.lib, fu.lib, fv.lib} == {"numpy"} \
             and {fA.dtype, fu.dtype, fv.dtype} <= set(REAL) and not (fA.soft or fu.soft or fv.soft):
         new = f"{paren(ctx, u, 13)} @ {paren(ctx, A, 13)} @ {paren(ctx, v, 13)}"
-    shown = new or f"{_operand_text(ctx, u)} @ {_operand_text(ctx, A)} @ {_operand_text(ctx, v)}"
+    shown = new or f"{_operand_text(ctx, u, 13)} @ {_operand_text(ctx, A, 13)} @ {_operand_text(ctx, v, 13)}"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is the bilinear form `{shown}` (for a 2-D "
                     f"`{ctx.text(A)}`) computed through two n x m temporaries (the outer product and the "
                     "element-wise product): two matrix-vector products need none", new, red.operand)
