@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import glob
 import json
 import os
@@ -107,7 +108,9 @@ def lint_env() -> dict:
     return env
 
 
+@functools.lru_cache(maxsize=None)
 def supports(flag: str) -> bool:
+    """Does the blaslint being measured know ``flag`` (asked once per run, not once per lint)?"""
     out = subprocess.run(blaslint_command() + ["--help"], capture_output=True, text=True, env=lint_env()).stdout
     return flag in out
 
