@@ -160,8 +160,25 @@ def attribute_facts(ctx, expr: ast.Attribute):
         result = replace(result, shape=shape if shape and any(d is not None for d in shape) else None,
                          evidence=(Evidence("attribute", first.lineno, f"{len(entries)} assignment(s) to "
                                                                        f"self.{expr.attr}"),))
+    elif not assumed:
+        result = _size_hint(ctx, expr.attr, entries) or result
     cache[key] = result
     return result
+
+
+def _size_hint(ctx, attr, entries):
+    """Sizes only (``Facts.tail``): the shape the assignments that make the attribute agree on.
+
+    ``self.P = eye(dim_x)`` in ``__init__`` and ``self.P = F @ self.P @ F.T + Q``
+    later: the rank is not proven, but the matrix is dim_x x dim_x in practice.
+    """
+    from blaslint.analysis.facts import Facts
+
+    shapes = {tuple(f.shape) for f in (ctx.array_facts(v) for v, _ in entries if v != "aug" and not _reads(v, attr))
+              if f.rank and f.shape is not None and len(f.shape) == f.rank and any(d is not None for d in f.shape)}
+    if len(shapes) != 1:
+        return None
+    return Facts(tail=shapes.pop())
 
 
 def _fixpoint(ctx, key, attr, entries):

@@ -1,10 +1,15 @@
 """Facts of a private or nested function's parameter from all its call sites in the module.
 
-Only where the function cannot be called from elsewhere (a name starting with
+Facts: only where the function cannot be called from elsewhere (a name starting with
 ``_``, or a ``def`` inside another function), where every use of its name is
 a direct call (not passed on as a callback), and where the arguments at all
 calls agree on the rank. Methods ``_m`` count when every ``._m`` in the module
 is a call ``<self>._m(...)``.
+
+Sizes (:func:`call_site_tail`): a public module-level function called in its
+own module (a script's ``dlqr(A, B, Q, R)`` called with 4x4 literals) runs at
+the sizes those calls pass. That is no proof (another module may call it with
+other arrays), so it only feeds the cost model, as ``Facts.tail``.
 """
 
 from __future__ import annotations
@@ -125,4 +130,41 @@ def call_site_facts(ctx, fdef, param: str):
     return result
 
 
-__all__ = ["call_site_facts"]
+def _public_calls(ctx, fdef):
+    """Direct calls of a module-level function in its module (other uses ignored), or None."""
+    owner = ctx.parent(fdef)
+    if not isinstance(owner, ast.Module) or len(ctx.scope(owner).bindings.get(fdef.name, [])) != 1:
+        return None
+    uses = _uses(ctx, fdef.name, ctx.tree)
+    if uses is None:
+        return None
+    calls = [(ctx.parent(n), False) for n in uses if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+             and isinstance(ctx.parent(n), ast.Call) and ctx.parent(n).func is n]
+    return calls or None
+
+
+def call_site_tail(ctx, fdef, param: str) -> tuple:
+    """Trailing dims (literal ints) every in-module call agrees on for ``param``; () when unsure. Sizes only."""
+    from blaslint.analysis.facts import trailing_dims
+
+    cache = ctx.__dict__.setdefault("_bl_call_site_tails", {})
+    key = (id(fdef), param)
+    if key in cache:
+        return cache[key]
+    cache[key] = ()
+    calls = _public_calls(ctx, fdef)
+    tail: tuple = ()
+    if calls and len(calls) <= MAX_CALLS:
+        args = [_argument(fdef, call, param, method) for call, method in calls]
+        if all(a is not None for a in args):
+            tails = [trailing_dims(ctx.array_facts(a)) for a in args]
+            if tails and all(len(t) == len(tails[0]) for t in tails):
+                tail = tuple(t[0] if isinstance(t[0], int) and all(x == t[0] for x in t) else None
+                             for t in zip(*tails)) if tails[0] else ()
+                if not any(isinstance(d, int) for d in tail):
+                    tail = ()
+    cache[key] = tail
+    return tail
+
+
+__all__ = ["call_site_facts", "call_site_tail"]

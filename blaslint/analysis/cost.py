@@ -157,10 +157,12 @@ class Sizes:
 
 
 def _dims(f: "Facts | None", rank: int) -> list:
-    """``rank`` dimensions of ``f`` (None where unknown)."""
+    """``rank`` dimensions of ``f`` (None where unknown); its known trailing dims when its rank is not."""
     if f is not None and f.shape is not None and len(f.shape) == rank:
         return list(f.shape)
-    return [None] * rank
+    tail = list(getattr(f, "tail", ()) or ()) if f is not None and f.rank is None else []
+    tail = tail[-rank:] if rank else []
+    return [None] * (rank - len(tail)) + tail
 
 
 def _rank(f: "Facts | None", default: int) -> int:
@@ -176,13 +178,20 @@ def _itemsize(f: "Facts | None") -> int:
     return ITEMSIZE
 
 
+def _shape_text(dims) -> str:
+    """``2x2``; ``n x d`` when a dim is a symbol."""
+    parts = ["?" if d is None else str(d) for d in dims]
+    return ("x" if all(isinstance(d, int) for d in dims) else " x ").join(parts)
+
+
 def _facts_text(names: Sequence[str], facts: Sequence["Facts | None"]) -> tuple[str, ...]:
     out = []
     for name, f in zip(names, facts):
         if f is None or f.rank is None:
-            out.append(f"{name}: rank unknown")
+            tail = _shape_text(getattr(f, "tail", ()) or ())
+            out.append(f"{name}: rank unknown" + (f", ends in {tail}" if tail else ""))
             continue
-        shape = "x".join("?" if d is None else str(d) for d in (f.shape or ())) if f.shape is not None else "?"
+        shape = _shape_text(f.shape) if f.shape is not None else "?"
         dtype = f", {f.dtype}" if f.dtype else ""
         out.append(f"{name}: {f.rank}-D ({shape}){dtype}")
     return tuple(out)
@@ -226,7 +235,8 @@ def _finish(ctx, node, before: str, after: str, per_call: float, sz: Sizes | Non
 
 # -- estimators, one per kind of finding ---------------------------------------------------
 
-def inverse_solve(ctx, node, A: "Facts | None", B: "Facts | None", kind: str = "inverse") -> Cost:
+def inverse_solve(ctx, node, A: "Facts | None", B: "Facts | None", kind: str = "inverse",
+                  side: str = "left") -> Cost:
     """``inv(A) @ B`` -> ``solve(A, B)`` (``kind="pinv"``: ``pinv(A) @ b`` -> ``lstsq``).
 
     The product costs the same both ways; the inverse costs 2n^3 flops (LU and
@@ -236,6 +246,15 @@ def inverse_solve(ctx, node, A: "Facts | None", B: "Facts | None", kind: str = "
     """
     sz = Sizes(ctx, node)
     a = _dims(A, 2)
+    if a == [None, None] and kind != "pinv" and B is not None:
+        # the inverse is n x n: its size shows in the other factor (X @ inv(A): X's last dim; inv(A) @ B: B's rows)
+        from blaslint.analysis.facts import trailing_dims
+
+        b = trailing_dims(B)
+        if side == "right":
+            a = [b[-1] if b else None, None]
+        elif B.rank == 1 or len(b) >= 2:
+            a = [b[-1] if B.rank == 1 else b[-2], None]
     n = sz.letter(a[0] if a[0] is not None else a[1], "n")
     m = sz.letter(_dims(B, 2)[1], "m") if _rank(B, 1) >= 2 else ""
     saved_n3 = 4 / 3 if kind != "pinv" else 8.0

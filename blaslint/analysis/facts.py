@@ -39,6 +39,11 @@ class Facts:
     # Where the rank came from (analysis/evidence.py), strongest first. Not
     # compared: facts equal in content are equal whatever said so.
     evidence: tuple = field(default=(), compare=False)
+    # Trailing dims known while the rank is not (``A @ W`` with ``W`` of shape
+    # (4, 2) ends in 2 whatever ``A`` is; ``S + R`` with ``R`` 2x2 ends in 2x2).
+    # Sizes only: the cost model reads them (trailing_dims); no claim or fix
+    # rests on them. Not compared.
+    tail: tuple = field(default=(), compare=False)
 
     @property
     def known(self) -> bool:
@@ -70,6 +75,50 @@ class Facts:
 
 
 UNKNOWN = Facts()
+
+
+def trailing_dims(f: Facts) -> tuple:
+    """The known trailing dims of ``f``: its whole shape when the rank is known, else ``f.tail``."""
+    if f.rank is not None:
+        return tuple(f.shape) if f.shape is not None and len(f.shape) == f.rank else (None,) * f.rank
+    return f.tail
+
+
+def _with_tail(tail: tuple) -> Facts:
+    tail = tuple(tail)
+    while tail and tail[0] is None:
+        tail = tail[1:]
+    return Facts(tail=tail) if tail else UNKNOWN
+
+
+def _is_matrix_like(f: Facts) -> bool:
+    """At least 2-D, by its rank or by two known trailing dims."""
+    return (f.rank is not None and f.rank >= 2) or (f.rank is None and len(f.tail) >= 2)
+
+
+def matmul_tail(left: Facts, right: Facts) -> Facts:
+    """``left @ right`` when a rank is unknown: the trailing dims the product must end in."""
+    lt, rt = trailing_dims(left), trailing_dims(right)
+    if right.rank == 1:
+        return _with_tail(lt[:-1]) if _is_matrix_like(left) else UNKNOWN
+    if not _is_matrix_like(right):
+        return UNKNOWN
+    if _is_matrix_like(left):
+        return _with_tail((lt[-2], rt[-1]))
+    return _with_tail((rt[-1],)) if left.rank is None or left.rank >= 1 else UNKNOWN
+
+
+def broadcast_tail(left: Facts, right: Facts) -> Facts:
+    """An elementwise result when a rank is unknown: a dim known (and not 1) on one side fixes the result's."""
+    from blaslint.analysis.broadcasting import broadcast_dim
+
+    lt, rt = trailing_dims(left), trailing_dims(right)
+    out = []
+    for i in range(1, max(len(lt), len(rt)) + 1):
+        a = lt[-i] if i <= len(lt) else (1 if left.rank is not None else None)
+        b = rt[-i] if i <= len(rt) else (1 if right.rank is not None else None)
+        out.append(broadcast_dim(a, b))
+    return _with_tail(reversed(out))
 SCALAR = Facts(rank=0)
 PY_FLOAT = Facts(rank=0, dtype="float64", weak=True)   # float(x), a float literal
 PY_INT = Facts(rank=0, dtype="int64", weak=True)       # int(x), len(x), X.shape[0], a loop counter
@@ -306,8 +355,8 @@ def _literal_facts(node) -> Facts | None:
     return None
 
 
-def _list_facts(node) -> Facts | None:
-    """np.array([[1., 2.], [3., 4.]]) -> rank 2 float64."""
+def _list_facts(node, ctx: "FileContext | None" = None) -> Facts | None:
+    """np.array([[1., 2.], [3., 4.]]) -> rank 2 float64; with ``ctx``, leaves may be scalar expressions."""
     depth = 0
     dims: list[int] = []
     kinds = set()
@@ -323,8 +372,14 @@ def _list_facts(node) -> Facts | None:
             nxt.extend(c.elts)
         cur = nxt
     for c in cur:
-        if isinstance(c, ast.UnaryOp):
+        if isinstance(c, ast.UnaryOp) and isinstance(c.operand, ast.Constant):
             c = c.operand
+        if ctx is not None and not isinstance(c, ast.Constant):
+            leaf = ctx.array_facts(c)  # np.deg2rad(1.0), dt, a float variable
+            if leaf.rank != 0 or leaf.dtype not in ("float64", "int64", "bool", "complex128"):
+                return None
+            kinds.add({"float64": float, "int64": int, "bool": bool, "complex128": complex}[leaf.dtype])
+            continue
         if not isinstance(c, ast.Constant) or isinstance(c.value, str) or c.value is None:
             return None
         kinds.add(type(c.value))
@@ -402,7 +457,7 @@ def binop_facts(op: ast.operator, left: Facts, right: Facts) -> Facts:
     if isinstance(op, ast.MatMult):
         return matmul_facts(left, right)
     if left.rank is None or right.rank is None:
-        return UNKNOWN
+        return broadcast_tail(left, right)
     from blaslint.analysis.broadcasting import broadcast_shape  # (n, 1) * (1, m) -> (n, m)
 
     dtype = _binop_dtype(op, left, right)
@@ -515,7 +570,9 @@ def combine_dtypes(a: Facts, b: Facts) -> str | None:
 
 def transpose(base: Facts) -> Facts:
     if base.rank is None:
-        return Facts(dtype=base.dtype, lib=base.lib) if base.dtype else UNKNOWN  # .T keeps the dtype
+        # .T keeps the dtype; two known trailing dims are taken as a matrix's (sizes only)
+        tail = tuple(reversed(base.tail)) if len(base.tail) == 2 else ()
+        return Facts(dtype=base.dtype, lib=base.lib, tail=tail) if base.dtype or tail else UNKNOWN
     if base.rank < 2:
         return base
     order = {"C": "F", "F": "C"}.get(base.order or "", None)
@@ -524,8 +581,10 @@ def transpose(base: Facts) -> Facts:
 
 
 def matmul_facts(left: Facts, right: Facts) -> Facts:
-    if left.rank is None or right.rank is None or left.rank == 0 or right.rank == 0:
+    if left.rank == 0 or right.rank == 0:
         return UNKNOWN
+    if left.rank is None or right.rank is None:
+        return matmul_tail(left, right)
     dtype = promote(left.dtype, right.dtype)
     lib = left.lib or right.lib
     if left.rank == 1 and right.rank == 1:
@@ -608,7 +667,7 @@ def _numpy_facts(ctx, call, name) -> Facts:
         if not call.args:
             return UNKNOWN
         src = call.args[0]
-        base = _list_facts(src) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
+        base = _list_facts(src, ctx) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
         dtype_node = _arg(call, 1, "dtype")
         if base is None or base.rank is None:
             # np.asarray(x, dtype=np.float32): the dtype is known even if x is not
@@ -662,7 +721,8 @@ def _numpy_facts(ctx, call, name) -> Facts:
     if name == "transpose" and len(call.args) == 1:
         return transpose(ctx.array_facts(call.args[0]))
     if name in ("diag",) and call.args:
-        base = ctx.array_facts(call.args[0])
+        src = call.args[0]
+        base = (_list_facts(src, ctx) or UNKNOWN) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
         if base.rank == 1:
             n = base.shape[0] if base.shape else None
             return Facts(rank=2, dtype=base.dtype, order="C", shape=(n, n), lib="numpy")
@@ -790,7 +850,7 @@ def _torch_facts(ctx, call, name) -> Facts:
         return replace(base, dtype=dtype_name(ctx, dtype_node) if dtype_node is not None else base.dtype)
     if name in ("tensor", "as_tensor", "from_numpy") and call.args:
         src = call.args[0]
-        base = _list_facts(src) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
+        base = _list_facts(src, ctx) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
         if base is None or base.rank is None:
             return UNKNOWN
         dtype_node = _kw(call, "dtype")

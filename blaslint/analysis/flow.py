@@ -314,8 +314,10 @@ def mutated_names(ctx: "FileContext", region: ast.AST) -> set[str]:
                     if name in MUTATING_METHODS or (name.endswith("_") and not name.startswith("_")):
                         out.add(recv)
                     elif name not in PURE_METHODS:
-                        # an unknown method may change its receiver (self.step())
-                        out.add(recv)
+                        # an unknown method may change its receiver (self.step()); a method of
+                        # this class changes what its body assigns, a callable held in an
+                        # attribute (self.activation(x)) changes at most that object
+                        out.update(_self_call_changes(ctx, node, recv, name) or (recv,))
             q = ctx.resolve_call(node)
             if q in MUTATING_FUNCTIONS or (q and q.endswith(".at") and q.startswith("numpy.")):
                 if node.args:
@@ -348,6 +350,44 @@ def mutated_names(ctx: "FileContext", region: ast.AST) -> set[str]:
 def _is_blas(ctx, call) -> bool:
     q = ctx.resolve_call(call) or ""
     return q.startswith("scipy.linalg.blas") or q.startswith("scipy.linalg.lapack")
+
+
+def _self_call_changes(ctx, call: ast.Call, recv: str, name: str) -> set[str] | None:
+    """What ``<self>.name(...)`` may change, read from the class; None when unsure (then all of self)."""
+    fdef = ctx.parent(call)
+    while fdef is not None and not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        fdef = ctx.parent(fdef)
+    cls = ctx.parent(fdef) if fdef is not None else None
+    params = fdef.args.posonlyargs + fdef.args.args if fdef is not None else []
+    if not isinstance(cls, ast.ClassDef) or not params or params[0].arg != recv:
+        return None
+    methods = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    method = methods.get(name)
+    if method is None:
+        # not a method of this class: an attribute holding a callable, when the class assigns it
+        assigned = any(isinstance(n, ast.Attribute) and n.attr == name and isinstance(n.ctx, ast.Store)
+                       and isinstance(n.value, ast.Name) and n.value.id == recv for n in ast.walk(cls))
+        return {f"{recv}.{name}"} if assigned else None
+    mparams = method.args.posonlyargs + method.args.args
+    if not mparams or method.decorator_list:
+        return None
+    me = mparams[0].arg
+    changed: set[str] = set()
+    for n in ast.walk(method):
+        if isinstance(n, ast.Name) and n.id == me and isinstance(n.ctx, ast.Load):
+            parent = ctx.parent(n)
+            if not (isinstance(parent, ast.Attribute) and parent.value is n):
+                return None  # self handed on whole
+            if isinstance(ctx.parent(parent), ast.Call) and ctx.parent(parent).func is parent:
+                return None  # calls another method: not followed
+        if isinstance(n, (ast.Attribute, ast.Subscript)) and not isinstance(n.ctx, ast.Load):
+            p = target_path(n)
+            if p and (p == me or p.startswith(me + ".")):
+                changed.add(recv + p[len(me):])
+    for p in mutated_names(ctx, method):
+        if p == me or p.startswith(me + "."):
+            changed.add(recv + p[len(me):])
+    return changed or {f"{recv}.{name}"}
 
 
 def _walk_no_defs(region):

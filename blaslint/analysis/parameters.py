@@ -99,6 +99,12 @@ def _combine(ctx, fdef, binding, bound):
         else:
             partial = replace(partial, dtype=partial.dtype or f.dtype, lib=partial.lib or f.lib,
                               min_rank=partial.min_rank or f.min_rank)
+    if not partial.tail:
+        from blaslint.analysis import call_sites  # the sizes its own module calls it with (cost only)
+
+        tail = call_sites.call_site_tail(ctx, fdef, binding.name)
+        if tail:
+            partial = replace(partial, tail=tail)
     return partial
 
 

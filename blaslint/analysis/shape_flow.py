@@ -432,7 +432,10 @@ def subscript_facts(ctx: "FileContext", node: ast.Subscript) -> Facts:
     if isinstance(node.value, ast.Attribute) and node.value.attr in ("c_", "r_"):
         return _index_trick_facts(ctx, node)
     base = ctx.array_facts(node.value)
-    if base.rank is None or base.rank == 0 or base.lib not in ("numpy", "torch"):
+    # A multi-axis index (``X[:, t]``) means array semantics whatever made ``X``
+    # (numpy, torch, cupy, jax alike); a single index may select a DataFrame column.
+    multi_axis = isinstance(node.slice, ast.Tuple) and len(node.slice.elts) >= 2
+    if base.rank is None or base.rank == 0 or (base.lib not in ("numpy", "torch") and not multi_axis):
         return UNKNOWN
     items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
     if sum(1 for it in items if isinstance(it, ast.Constant) and it.value is Ellipsis) > 1:
@@ -539,11 +542,13 @@ _REDUCTIONS = {"sum", "mean", "std", "var", "max", "min", "prod", "amax", "amin"
 _UNARY_UFUNCS = {"square", "log1p", "expm1", "log2", "log10", "exp2", "sign", "floor", "ceil", "rint",
                  "reciprocal", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arctanh",
                  "cbrt", "absolute", "fabs", "around", "round", "real", "imag", "tan", "positive",
-                 "sigmoid", "relu"}
+                 "sigmoid", "relu", "deg2rad", "rad2deg", "radians", "degrees"}
 _BINARY_UFUNCS = {"maximum", "minimum", "fmax", "fmin", "add", "subtract", "multiply", "divide",
                   "true_divide", "power", "hypot", "arctan2", "clip", "where", "mul", "div", "sub", "pow"}
 _ELEMENTWISE_METHODS = {"abs", "sqrt", "exp", "log", "clamp", "clip", "square", "neg", "sign", "conj",
                         "round", "relu", "sigmoid", "tanh", "cumsum", "cumprod"}
+_MATH_FLOAT = {"sqrt", "exp", "log", "log10", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
+               "sinh", "cosh", "tanh", "radians", "degrees", "hypot", "pow", "fabs", "erf", "gamma", "lgamma"}
 _STACKERS = {"concatenate", "hstack", "vstack", "stack", "column_stack", "cat"}
 
 
@@ -562,6 +567,8 @@ def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Fact
             return call_result_facts(ctx, call)
         return UNKNOWN
     lib, _, name = qualname.rpartition(".")
+    if lib == "math" and name in _MATH_FLOAT:
+        return PY_FLOAT  # math.radians(30.0): always a Python float
     if lib == "numpy.fft" and name in ("fftfreq", "rfftfreq"):
         return Facts(rank=1, dtype="float64", order="C", lib="numpy")
     if lib in ("numpy", "torch"):
@@ -783,7 +790,12 @@ def _linalg_facts(ctx, call, lib, name) -> Facts:
         return Facts(rank=rank - 1, order="C", lib=out_lib) if rank and rank >= 2 else UNKNOWN
     if name in ("cholesky", "expm", "sqrtm", "matrix_power", "inv", "pinv") and first.rank is not None:
         rank = 2 if lib == "scipy.linalg" and name != "matrix_power" else first.rank
-        return Facts(rank=rank, dtype=first.dtype, order=None, lib=out_lib) if rank >= 2 else UNKNOWN
+        shape = first.shape if first.shape is not None and len(first.shape) == rank else None
+        if shape is not None and name == "pinv":
+            shape = shape[:-2] + (shape[-1], shape[-2])
+        return Facts(rank=rank, dtype=first.dtype, order=None, shape=shape, lib=out_lib) if rank >= 2 else UNKNOWN
+    if name in ("cholesky", "expm", "sqrtm", "inv") and len(first.tail) >= 2:
+        return Facts(dtype=first.dtype, lib=out_lib, tail=first.tail[-2:])  # square: the sizes carry over
     if name in ("det", "slogdet", "matrix_rank", "cond") and first.rank == 2 and name != "slogdet":
         return Facts(rank=0, lib=out_lib)
     return UNKNOWN

@@ -32,6 +32,20 @@ _IN_PROGRESS: set = set()
 _DEPTH = [0]
 
 
+def common_tail(facts):
+    """Sizes all ``facts`` agree on when their ranks do not: the literal trailing dims they share."""
+    from blaslint.analysis.facts import UNKNOWN, Facts, trailing_dims
+
+    tails = [trailing_dims(f) for f in facts]
+    out = []
+    for i in range(1, min(len(t) for t in tails) + 1):
+        dims = {t[-i] for t in tails}
+        if len(dims) != 1 or not isinstance(next(iter(dims)), int):
+            break
+        out.append(dims.pop())
+    return Facts(tail=tuple(reversed(out))) if out else UNKNOWN
+
+
 def join_facts(facts):
     """What all ``facts`` agree on: the rank must agree; other fields are kept when equal."""
     from blaslint.analysis.facts import UNKNOWN, Facts
@@ -40,7 +54,7 @@ def join_facts(facts):
         return UNKNOWN
     first = facts[0]
     if first.rank is None or any(f.rank != first.rank for f in facts):
-        return UNKNOWN
+        return common_tail(facts)
 
     def common(attr):
         values = {getattr(f, attr) for f in facts}

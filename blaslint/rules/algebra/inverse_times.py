@@ -247,9 +247,10 @@ class InverseTimes(Rule):
 
     def _cost(self, node, inv: InverseCall, other):
         ctx = self.ctx
+        before = other is not None and (other.lineno, other.col_offset) < (inv.call.lineno, inv.call.col_offset)
         return _cost.inverse_solve(ctx, node, ctx.array_facts(inv.matrix),
                                    ctx.array_facts(other) if other is not None else None,
-                                   "pinv" if is_pinv(inv) else "inverse")
+                                   "pinv" if is_pinv(inv) else "inverse", side="right" if before else "left")
 
     def _report_chain(self, node, left_factor, hit, right_factor) -> None:
         inv, binding = hit

@@ -48,7 +48,8 @@ class PerIterationProducts:
         u, v = ops
         su, sv = cl.status(u, pos), cl.status(v, pos)
         kinds = (su.kind, sv.kind)
-        if any(_unsure_stack(ctx, s) for s in (su, sv)) or any(_foreign(ctx, s) for s in (su, sv)):
+        if any(_unsure_stack(ctx, s) and not _slab_times_fixed(ctx, s, other, s is su)
+               for s, other in ((su, v), (sv, u))) or any(_foreign(ctx, s) for s in (su, sv)):
             return
         if lp.INV in kinds and (lp.ITEM in kinds or lp.FRESH in kinds):
             left_varies = su.kind != lp.INV
@@ -57,11 +58,14 @@ class PerIterationProducts:
                 return  # a scalar, or a matrix a call in the loop may change
             if lp.yields(loop):
                 return  # a generator hands out one result at a time: nothing to batch
-            if s.kind == lp.ITEM and not s.evidence and not _matrix(ctx, inv):
+            if s.kind == lp.ITEM and not s.evidence and not _matrix(ctx, inv) and not _data_rows(ctx, s):
                 return  # items of a container not known to be an array (ragged, a list of layers)
             if s.kind == lp.FRESH and not self._stackable(var, inv, s, left_varies):
                 return
             text, what = self._one_side(node, inv, var, s, left_varies)
+            if s.kind == lp.ITEM and not s.evidence and not _matrix(ctx, inv):
+                text += (f" (`{ctx.text(s.base)}` is read as the data matrix from its name, a parameter; "
+                         f"its rank is not proven)")
         elif kinds == (lp.ITEM, lp.ITEM) and su.evidence and sv.evidence and not (su.block or sv.block) \
                 and not (cl.varying(su.base, strict=True) if su.base is not None else False) \
                 and not (cl.varying(sv.base, strict=True) if sv.base is not None else False):
@@ -119,6 +123,15 @@ class PerIterationProducts:
                     + (" (per-row quadratic forms: one matmul and a row sum)" if quad else ""), what)
         X = s.source(ctx)
         base_rank = s.base_rank(ctx)
+        if s.axis >= 1 and _slab_times_fixed(ctx, s, inv, left_varies):
+            slab = ctx.text(var)
+            index = slab[len(X):] if slab.startswith(X) else "[" + ", ".join([":"] * s.axis + ["i"]) + "]"
+            from blaslint.analysis.evidence import describe_facts
+
+            return (f"a product per slice `{slab}` of `{X}` ({describe_facts(X, ctx.array_facts(s.base))}) "
+                    f"times the fixed "
+                    f"`{paren(ctx, inv, 15)}`: the slices of one product, `XM = {X} @ {paren(ctx, inv, 15)}` "
+                    f"before the loop and `XM{index}` in it", "matmul")
         item_rank = None if base_rank is None else base_rank - 1
         if s.block:
             item_rank = 2
@@ -306,6 +319,30 @@ def _unsure_stack(ctx, s) -> bool:
         return False
     rank = s.base_rank(ctx)
     return rank is None or rank >= 3 or s.axis >= 2
+
+
+def _data_rows(ctx, s) -> bool:
+    """Rows of a parameter named as the data (``X``, ``samples``, ``data``): ``for sample in X`` in
+    ``predict(self, X)`` walks the rows of a data matrix, whatever else could be passed."""
+    from blaslint.analysis.sizes import is_data_array_name
+
+    base = s.base
+    if s.axis != 0 or not isinstance(base, ast.Name) or not is_data_array_name(base.id) or base.id in ("y", "Y"):
+        return False
+    binding = ctx.reaching_binding(base)
+    return binding is not None and binding.kind == "param"
+
+
+def _slab_times_fixed(ctx, s, fixed, item_left: bool) -> bool:
+    """``X[:, t] @ M`` with ``X`` known 3+-D, ``t`` not on its last axis and ``M`` known 1-D or 2-D:
+    every slice is a slice of the one product ``X @ M`` (``@`` contracts ``X``'s last axis), so the
+    loop's products are ``(X @ M)[:, t]`` (an RNN's input projection per time step)."""
+    if s.kind != lp.ITEM or not item_left or s.block or s.transposed or s.window:
+        return False
+    rank = s.base_rank(ctx)
+    if rank is None or rank < 3 or s.axis >= rank - 1 or s.base is None:
+        return False
+    return ctx.array_facts(fixed).rank in (1, 2)
 
 
 def _foreign(ctx, s) -> bool:

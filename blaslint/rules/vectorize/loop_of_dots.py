@@ -65,11 +65,26 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         "        acc += w[t] * X[t]\n        out.append(acc.copy())\n    return out\n",
         "import numpy as np\ndef walk(X):\n    c = X[0]\n    out = []\n    for x in X:\n"
         "        out.append((x - c).dot(x - c))\n        c = x\n    return out\n",
+        # the last axis of a stack (a parameter stack in state-space code): `@` would contract another axis
+        "import numpy as np\ndef f(dP, A):\n    A = np.eye(3)\n    n, m, k = dP.shape\n    out = np.zeros_like(dP)\n"
+        "    for j in range(k):\n        out[:, :, j] = dP[:, :, j] @ A\n    return out\n",
+        # items of a container not named as data (layers of different shapes); a method that changes the factor
+        "def f(layers, w):\n    return [layer.dot(w) for layer in layers]\n",
+        "class M:\n    def step(self):\n        self.w = self.w * 0.5\n    def run(self, X):\n        out = []\n"
+        "        for x in X:\n            out.append(x.dot(self.w))\n            self.step()\n        return out\n",
         # chunks of rows: already one product per chunk
         "import numpy as np\ndef f(M, S, step):\n    out = np.zeros((S.shape[0], M.shape[0]))\n"
         "    for i in range(0, S.shape[0], step):\n        out[i:i + step] = S[i:i + step] @ M.T\n    return out\n",
     ]
     INVALID = [
+        # rows of the data parameter, a factor held by the model; a callable attribute does not change it
+        Invalid("class LDA:\n    def predict(self, X):\n        y = []\n        for sample in X:\n"
+                "            y.append(self.link(sample.dot(self.w)))\n        return y\n"
+                "    def __init__(self, link):\n        self.link = link\n"),
+        # an RNN's input projection per time step: slices of one product `X @ U`
+        Invalid("import numpy as np\ndef rnn(X, U, W):\n    U = np.asarray(U).reshape(8, 4)\n    n, T, d = X.shape\n"
+                "    h = np.zeros((n, T, 4))\n    for t in range(T):\n"
+                "        h[:, t] = np.tanh(X[:, t] @ U + h[:, t - 1] @ W)\n    return h\n"),
         # one product per iteration inside a body that does more (real code: voxel loops, predictions)
         Invalid('import numpy as np\ndef f(X, W, b):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W + b[i]\n    return out\n'),
         Invalid('import numpy as np\ndef f(X, W, b):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W - out[i - 1]\n    return out\n'),
