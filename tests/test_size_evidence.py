@@ -192,3 +192,29 @@ def test_state_dimension_names_are_model_sized():
     (d,) = lint(FILTER, "BL401")
     assert d.cost.dims == ("n = dim_z (model-sized)",)
     assert d.severity == "info"
+
+
+# -- helpers re-exported by a star import; a helper that fills a diagonal -------------------
+
+def test_a_helper_re_exported_by_a_star_import(tmp_path):
+    pkg = tmp_path / "mlpkg"
+    (pkg / "utils").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "utils" / "__init__.py").write_text("from .manip import *\nfrom .other import *\n")
+    (pkg / "utils" / "manip.py").write_text(
+        "import numpy as np\ndef make_diagonal(x):\n    m = np.zeros((len(x), len(x)))\n"
+        "    for i in range(len(m[0])):\n        m[i, i] = x[i]\n    return m\n"
+        "def as_diag(x):\n    return np.diag(x)\n")
+    (pkg / "utils" / "other.py").write_text("def as_diag(x):\n    return x\n")  # two candidates: unsure
+    code = ("import numpy as np\nfrom mlpkg.utils import make_diagonal, as_diag\n"
+            "def newton(X, w, v):\n    D = make_diagonal(1.0 / (1.0 + np.exp(-X.dot(w))))\n"
+            "    H = X.T.dot(D).dot(X)\n    return H, as_diag(v) @ X\n")
+    main = pkg / "model.py"
+    main.write_text(code)
+    from blaslint.core.engine import lint_source
+    from blaslint.core.source import SourceText
+
+    diags = [d for d in lint_source(SourceText(code), str(main), {"BL402"}, []) if d.code == "BL402"]
+    assert [d.line for d in diags] == [4]
+    assert "writes only the diagonal of a zero matrix" in diags[0].message
+    assert diags[0].fix is None  # the argument's rank is not proven: no rewrite

@@ -212,8 +212,25 @@ def _imported_def(ctx, name: str, hops: int = 0):
             binds = scope.bindings.get(alias.name, [])
             if len(binds) == 1 and binds[0].kind == "import":  # re-exported by a package __init__
                 return _imported_def(other, alias.name, hops + 1)
+            if not binds:
+                return _star_reexport(other, alias.name, hops + 1)  # `from .data import *` in __init__
             return None
     return None
+
+
+def _star_reexport(ctx, name: str, hops: int):
+    """(context, def) of ``name`` brought in by exactly one ``from .module import *`` of the package."""
+    found = []
+    for stmt in ctx.tree.body:
+        if isinstance(stmt, ast.ImportFrom) and [a.name for a in stmt.names] == ["*"]:
+            path = import_path(ctx.path, stmt.level, stmt.module)
+            other = _module_ctx(ctx, path) if path is not None and hops <= 3 else None
+            if other is None:
+                return None  # a star import we cannot read: the name may come from it
+            fdef = _single_def(other.scope(other.tree), name)
+            if fdef is not None and not name.startswith("_"):
+                found.append((other, fdef))
+    return found[0] if len(found) == 1 else None
 
 
 def helper_of(ctx, func: ast.AST):

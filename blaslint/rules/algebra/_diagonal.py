@@ -254,3 +254,64 @@ def _matrix_evidence(ctx, m) -> bool:
         return any(i < len(target.elts) and target.elts[i] is binding.node for i in pos) \
             and rank_of(ctx, value.args[0]) in (None, 2) if value.args else False
     return False
+
+
+def diag_helper(ctx, call: ast.Call, builders) -> tuple[ast.AST, str | None] | None:
+    """(vector, why) for a call of a helper of this package that builds a diagonal matrix of its argument.
+
+    Either ``return np.diag(v)`` (``why`` None: the argument's rank decides, as for ``np.diag``), or a
+    zero square matrix whose only writes are ``m[i, i] = v[i]`` in a loop, returned (``why`` says so:
+    such a helper builds a diagonal matrix whatever it is given, or raises).
+    """
+    from blaslint.analysis.summaries import helper_of
+
+    if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+        return None
+    found = helper_of(ctx, call.func)
+    if found is None:
+        return None
+    hctx, fn = found
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    body = [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+    if len(params) != 1 or not body or not isinstance(body[-1], ast.Return):
+        return None
+    v = params[0].arg
+    ret = body[-1].value
+    if len(body) == 1:
+        if isinstance(ret, ast.Call) and hctx.resolve_call(ret) in builders and len(ret.args) == 1 \
+                and not ret.keywords and isinstance(ret.args[0], ast.Name) and ret.args[0].id == v:
+            return call.args[0], None
+        return None
+    if len(body) == 3 and _diagonal_fill(hctx, body, v):
+        where = f"line {fn.lineno}" if hctx is ctx else f"{hctx.path.rsplit('/', 1)[-1]}, line {fn.lineno}"
+        return call.args[0], f"`{fn.name}()` ({where}) writes only the diagonal of a zero matrix"
+    return None
+
+
+def _diagonal_fill(hctx, body, v: str) -> bool:
+    """``m = zeros((len(v), len(v))); for i in ...: m[i, i] = v[i]; return m``."""
+    make, loop, ret = body
+    if not (isinstance(make, ast.Assign) and len(make.targets) == 1 and isinstance(make.targets[0], ast.Name)):
+        return False
+    m = make.targets[0].id
+    if numpy_name(hctx.resolve_call(make.value) if isinstance(make.value, ast.Call) else None) != "numpy.zeros":
+        return False
+    shape = make.value.args[0] if make.value.args else None
+    if not (isinstance(shape, ast.Tuple) and len(shape.elts) == 2
+            and ast.dump(shape.elts[0]) == ast.dump(shape.elts[1])):
+        return False
+    if not (isinstance(ret.value, ast.Name) and ret.value.id == m):
+        return False
+    if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) and len(loop.body) == 1
+            and not loop.orelse and isinstance(loop.body[0], ast.Assign)):
+        return False
+    i = loop.target.id
+    st = loop.body[0]
+    tgt = st.targets[0] if len(st.targets) == 1 else None
+    if not (isinstance(tgt, ast.Subscript) and isinstance(tgt.value, ast.Name) and tgt.value.id == m
+            and isinstance(tgt.slice, ast.Tuple) and len(tgt.slice.elts) == 2
+            and all(isinstance(e, ast.Name) and e.id == i for e in tgt.slice.elts)):
+        return False
+    val = st.value
+    return (isinstance(val, ast.Subscript) and isinstance(val.value, ast.Name) and val.value.id == v
+            and isinstance(val.slice, ast.Name) and val.slice.id == i)

@@ -7,7 +7,7 @@ import ast
 from blaslint.analysis import cost as _cost
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
-from blaslint.rules.algebra._diagonal import vector_evidence
+from blaslint.rules.algebra._diagonal import diag_helper, vector_evidence
 from blaslint.rules.algebra._products import MATMUL_PREC, _rank, any_soft, chain_factors, is_factor, product_pair
 
 
@@ -34,6 +34,9 @@ class DiagonalMatmul(Rule):
     triggers = ("diag",)
 
     VALID = [
+        # a helper that writes off the diagonal too
+        "import numpy as np\ndef band(x):\n    m = np.zeros((len(x), len(x)))\n    for i in range(1, len(x)):\n"
+        "        m[i, i - 1] = x[i]\n    return m\ndef f(X, w):\n    return X.T @ band(w) @ X\n",
         # np.diag of a 2-D array extracts the diagonal: not a diagonal matrix
         "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\ny = np.diag(A) @ B\n",
         # the argument's rank is unknown: it may be 2-D
@@ -54,6 +57,10 @@ class DiagonalMatmul(Rule):
         "import numpy as np\ndef test(A, op):\n    v = np.ones(3)\n    np.testing.assert_allclose(op(v), np.diag(v) @ A)\n",
     ]
     INVALID = [
+        # a helper that fills only the diagonal of a zero matrix (ML-From-Scratch's make_diagonal)
+        Invalid("import numpy as np\ndef make_diagonal(x):\n    m = np.zeros((len(x), len(x)))\n"
+                "    for i in range(len(m[0])):\n        m[i, i] = x[i]\n    return m\n"
+                "def newton(X, w):\n    D = make_diagonal(1.0 / (1.0 + np.exp(-X @ w)))\n    return X.T @ D @ X\n"),
         Invalid("import numpy as np\nd = np.random.rand(4)\nA = np.random.rand(4, 3)\ny = np.diag(d) @ A\n",
                 "import numpy as np\nd = np.random.rand(4)\nA = np.random.rand(4, 3)\ny = d[:, None] * A\n",
                 unsafe=True),
@@ -135,10 +142,11 @@ class DiagonalMatmul(Rule):
         q = ctx.resolve_call(call)
         d = call.args[0]
         if q not in DIAG_BUILDERS:
-            d = diag_helper_argument(ctx, call)
-            if d is None:
+            got = diag_helper(ctx, call, DIAG_BUILDERS)
+            if got is None:
                 return None
-            why = vector_evidence(ctx, d)
+            d, fills = got
+            why = vector_evidence(ctx, d) or fills
             return (d, why) if why else None
         if q == "numpy.diagflat":
             return d, "`np.diagflat` flattens its argument"
@@ -206,27 +214,6 @@ class DiagonalMatmul(Rule):
                           f"{scaled}; use {instead} with `d = {dtext}` (n^2 work instead of n^3: 66x at n=1024, "
                           "negligible for tiny matrices)", fix,
                     cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side))
-
-
-def diag_helper_argument(ctx, call: ast.Call) -> ast.AST | None:
-    """The vector handed to a helper of this module whose body is ``return np.diag(v)``."""
-    func = call.func
-    if not isinstance(func, ast.Name) or len(call.args) != 1:
-        return None
-    scope = ctx.binding_scope(func)
-    defs = scope.bindings.get(func.id, []) if scope is not None else []
-    if len(defs) != 1 or defs[0].kind != "def" or not isinstance(defs[0].node, ast.FunctionDef):
-        return None
-    fn = defs[0].node
-    body = [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
-    params = fn.args.args
-    if len(body) != 1 or not isinstance(body[0], ast.Return) or not params:
-        return None
-    ret = body[0].value
-    if isinstance(ret, ast.Call) and ctx.resolve_call(ret) in DIAG_BUILDERS and len(ret.args) == 1 \
-            and not ret.keywords and isinstance(ret.args[0], ast.Name) and ret.args[0].id == params[0].arg:
-        return call.args[0]
-    return None
 
 
 def _is_flat_literal(node) -> bool:
