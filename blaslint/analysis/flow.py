@@ -801,7 +801,7 @@ def runs_at_most_once(loop: ast.AST) -> bool:
         if isinstance(it, (ast.List, ast.Tuple, ast.Set)) and len(it.elts) <= 1 \
                 and not any(isinstance(e, ast.Starred) for e in it.elts):
             return True
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in ("range", "xrange") \
                 and not it.keywords and 1 <= len(it.args) <= 2 and all(isinstance(a, ast.Constant) for a in it.args):
             vals = [a.value for a in it.args]
             if all(isinstance(v, int) for v in vals):

@@ -83,7 +83,7 @@ def _range_target(ctx, binding) -> bool:
     if not isinstance(stmt, (ast.For, ast.AsyncFor)) or not isinstance(stmt.iter, ast.Call):
         return False
     if stmt.target is binding.node:
-        return _builtin(ctx, stmt.iter.func, {"range"})
+        return _builtin(ctx, stmt.iter.func, {"range", "xrange"})
     if isinstance(stmt.target, ast.Tuple) and len(stmt.target.elts) == 2 and stmt.target.elts[0] is binding.node:
         return _builtin(ctx, stmt.iter.func, {"enumerate"})
     return False
@@ -265,7 +265,7 @@ def _comprehension_counter(ctx, name: ast.Name) -> Facts | None:
             for gen in anc.generators:
                 if any(isinstance(t, ast.Name) and t.id == name.id for t in ast.walk(gen.target)):
                     if gen.target.__class__ is ast.Name and isinstance(gen.iter, ast.Call) \
-                            and _builtin(ctx, gen.iter.func, {"range"}):
+                            and _builtin(ctx, gen.iter.func, {"range", "xrange"}):
                         return INT_SCALAR
                     return UNKNOWN
         if isinstance(anc, (ast.stmt, ast.Lambda)):
@@ -319,7 +319,7 @@ def _used_as_size(ctx, binding) -> bool:
                 and ctx.parent(par) in _shape_taking_calls(ctx, par):
             pass
         elif isinstance(par, ast.Call) and load in par.args and (
-                _builtin(ctx, par.func, {"range"}) or ctx.resolve_call(par) in _SIZED_BY_ARGS):
+                _builtin(ctx, par.func, {"range", "xrange"}) or ctx.resolve_call(par) in _SIZED_BY_ARGS):
             pass
         else:
             continue

@@ -348,7 +348,7 @@ def _for_loop(ctx, loop: ast.AST, it: ast.AST, target: ast.AST) -> Loop:
 def _iter_kind(ctx, it: ast.AST, at: ast.AST) -> tuple[str, int]:
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name):
         fname = it.func.id
-        if fname == "range" and it.args:
+        if fname in ("range", "xrange") and it.args:
             if len(it.args) == 1:
                 stop, start = it.args[0], None
             else:

@@ -75,7 +75,7 @@ def level_of(ctx, target: ast.AST, it: ast.AST, node: ast.AST, count: int) -> Le
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords \
             and ctx.scope_of(it).bindings.get(it.func.id) is None:
         fname = it.func.id
-        if fname == "range" and isinstance(target, ast.Name):
+        if fname in ("range", "xrange") and isinstance(target, ast.Name):
             if len(it.args) == 1:
                 return Level(target.id, node, it.args[0])
             if len(it.args) == 2 and int_value(ctx, it.args[0]) == 0:
