@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ast
 
-# Library prefixes that mirror NumPy's API closely enough for our rules.
-_NUMPY_MIRRORS = ("cupy", "jax.numpy", "numpy.matlib")
+# Library prefixes that mirror NumPy's API closely enough for our rules
+# (autograd's are thin wrappers that call NumPy/SciPy: the same kernels, the same costs).
+_NUMPY_MIRRORS = ("cupy", "jax.numpy", "numpy.matlib", "autograd.numpy")
+_SCIPY_MIRRORS = ("autograd.scipy",)
 _ALIASES = {
     "numpy.core.multiarray.dot": "numpy.dot",
     "numpy.core.numeric.dot": "numpy.dot",
@@ -31,10 +33,10 @@ LAPACK_MODULES = ("scipy.linalg.lapack",)
 
 def canonical(qualname: str) -> str:
     """Map a qualified name onto the API family rules reason about."""
-    for mirror in _NUMPY_MIRRORS:
-        if qualname == mirror or qualname.startswith(mirror + "."):
-            qualname = "numpy" + qualname[len(mirror):]
-            break
+    for mirrors, target in ((_NUMPY_MIRRORS, "numpy"), (_SCIPY_MIRRORS, "scipy")):
+        for mirror in mirrors:
+            if qualname == mirror or qualname.startswith(mirror + "."):
+                return _ALIASES.get(target + qualname[len(mirror):], target + qualname[len(mirror):])
     return _ALIASES.get(qualname, qualname)
 
 
@@ -42,6 +44,8 @@ def library_of(qualname: str) -> str:
     """The top-level library of a qualified name as written by the user."""
     if qualname.startswith("jax.numpy"):
         return "jax.numpy"
+    if qualname.startswith(("autograd.numpy", "autograd.scipy")):
+        return "numpy" if qualname.startswith("autograd.numpy") else "scipy"  # wrappers of NumPy/SciPy
     return qualname.split(".", 1)[0]
 
 
