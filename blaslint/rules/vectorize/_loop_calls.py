@@ -75,6 +75,60 @@ def squared_difference(ctx, node):
     return a, b, node.func.id
 
 
+_SCIPY_METRICS = {"euclidean", "sqeuclidean", "cityblock", "chebyshev", "cosine", "correlation", "minkowski",
+                  "mahalanobis", "seuclidean", "braycurtis", "canberra"}
+
+
+def _norm_form(ctx, node):
+    """(a, b, metric) of ``np.linalg.norm(a - b)`` (metric None: the 2-norm) or of a scipy
+    ``distance.<metric>(a, b[, ...])`` call; None otherwise."""
+    if not isinstance(node, ast.Call) or not node.args or isinstance(node.args[0], ast.Starred):
+        return None
+    q = ctx.resolve_call(node) or ""
+    if q in ("numpy.linalg.norm", "torch.linalg.norm", "torch.norm", "scipy.linalg.norm") and len(node.args) == 1 \
+            and all(k.arg == "ord" and isinstance(k.value, ast.Constant) and k.value.value in (None, 2)
+                    for k in node.keywords):
+        pair = _difference(ctx, node.args[0])
+        return (pair[0], pair[1], None) if pair is not None else None
+    lib, _, name = q.rpartition(".")
+    if lib == "scipy.spatial.distance" and name in _SCIPY_METRICS and len(node.args) >= 2:
+        return node.args[0], node.args[1], name
+    return None
+
+
+def distance_form(ctx, node):
+    """(a, b, helper name, metric) for a distance between ``a`` and ``b``: metric ``"squared"`` for
+    ``|a - b|^2`` (:func:`squared_difference`), None for the 2-norm ``np.linalg.norm(a - b)``, or a
+    scipy metric name; a module-level helper ``d(u, v)`` returning one of them counts too."""
+    sq = squared_difference(ctx, node)
+    if sq is not None:
+        return (*sq, "squared")
+    got = _norm_form(ctx, node)
+    if got is not None:
+        return got[0], got[1], None, got[2]
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 2
+            and not node.keywords):
+        return None
+    fn = _helper(ctx, node.func.id)
+    if fn is None or not isinstance(fn.body[-1], ast.Return) or fn.body[-1].value is None:
+        return None
+    params = [a.arg for a in fn.args.args]
+    ret = fn.body[-1].value
+    if isinstance(ret, ast.Call) and ctx.resolve_call(ret) in ("numpy.sqrt", "math.sqrt") and len(ret.args) == 1:
+        diff = _squared_form(ctx, ret.args[0])
+        pair = _difference(ctx, diff) if diff is not None else None
+        got = (pair[0], pair[1], None) if pair is not None else None
+    else:
+        got = _norm_form(ctx, ret)
+    if got is None or len(params) != 2 or not all(isinstance(x, ast.Name) for x in got[:2]):
+        return None
+    names = [x.id for x in got[:2]]
+    if sorted(names) != sorted(params):
+        return None
+    a, b = node.args if names == params else node.args[::-1]
+    return a, b, node.func.id, got[2]
+
+
 def _helper(ctx, name: str):
     """The module-level ``def name(...)`` bound once in the module and not rebound."""
     found = [n for n in ctx.tree.body if isinstance(n, ast.FunctionDef) and n.name == name]

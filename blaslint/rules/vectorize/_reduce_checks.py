@@ -130,12 +130,17 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
             return None
         if ctx.array_facts(a).shape and ctx.array_facts(b).shape and not _same_shape(ctx, a, b):
             return None
+        if (ctx.array_facts(a).rank is None) != (ctx.array_facts(b).rank is None):
+            return None  # one rank unknown beside a known one: it may broadcast (a matrix-vector product)
         what = f"an element-wise product summed along axis {ctx.text(red.axis)}: dot products"
     if known_small(ctx.array_facts(a)) or _lib(ctx, red, a, b) is None:
         return None
     rank = ctx.array_facts(a).rank
     new = _einsum_fix(ctx, red, a, b, rank)
     shown = f"`{new}`" if new else _suggest(ctx, red, a, b, rank)
+    if new is None and (rank is None or ctx.array_facts(b).rank is None) and a is not b:
+        shown += " (for operands of the same shape; when one broadcasts along the summed axis it is a " \
+                 "matrix-vector product, `@`)"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is {what}{_facts_note(ctx, a, b)}, through a temporary as "
                     f"large as the operands: {shown} computes them without it (1.5-3x measured)", new, red.operand)
 
@@ -158,7 +163,8 @@ def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Propos
         sqrt = ctx.spell("numpy.sqrt")
         new = f"{sqrt}({inner})" if inner and sqrt else None
         subs = any_rank_subscripts(f.rank, red.axis_value if red.axis_value is not None else 1)
-        shown = f"`{new}`" if new else (f"`np.sqrt(np.einsum('{subs}', x, x))`" if subs
+        xt = _operand_text(ctx, x, 1, 40)
+        shown = f"`{new}`" if new else (f"`np.sqrt(np.einsum('{subs}', {xt}, {xt}))`" if subs
                                          else "`np.sqrt` of a row-wise `np.einsum`")
     return Proposal(root, f"`{short(ctx, root)}` is the 2-norm along axis {ctx.text(red.axis)}{_facts_note(ctx, x, x)}: {shown} skips "
                     "the temporary array of squares (1.5-3x measured; `np.linalg.norm(x, axis=k)` does the same "

@@ -96,6 +96,9 @@ class EinsumWithoutBlas(Rule):
         Invalid('import numpy as np\nC = np.einsum("...ij,...jk->...ik", A, B)\n',
                 'import numpy as np\nC = np.matmul(A, B)\n', unsafe=True),
         Invalid('import cupy as cp\nC = cp.einsum("bij,bjk->bik", A, B)\n', count=0),
+        # autograd.numpy wraps NumPy: the same einsum loop, and its matmul is differentiable too
+        Invalid('import autograd.numpy as np\ndef f(A, B):\n    return np.einsum("ij,jk->ik", A, B)\n',
+                'import autograd.numpy as np\ndef f(A, B):\n    return np.matmul(A, B)\n', unsafe=True),
         # batched matrix-vector: reported as info (einsum's loop is as fast as matmul here, measured)
         Invalid('import numpy as np\ny = np.einsum("ijk,ik->ij", A, b)\n'),
         # per-row 3-operand einsum in a loop: optimize=True is slower there (0.1x measured), no BLAS form

@@ -33,7 +33,7 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
     name = "loop-of-dots"
     summary = "Python loop of row-by-row dots: one matrix product does it"
     fix_safety = "unsafe"
-    triggers = ("dot", "@", "sum", "matmul", "inner", "+")  # `+=`: accumulating loops
+    triggers = ("dot", "@", "sum", "matmul", "inner", "+", "norm", "distance")  # `+=`: accumulating loops
 
     VALID = [
         # a list of possibly differently shaped matrices

@@ -294,7 +294,7 @@ class ReductionAsBlas(Rule):
             new = f"float({new})"
         if new is not None and fixable:
             fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
-        shown = new or ("torch.linalg.norm(x)" if lib == "torch" else "np.linalg.norm(x)")
+        shown = new or (f"torch.linalg.norm({ctx.text(x)})" if lib == "torch" else f"np.linalg.norm({ctx.text(x)})")
         note = "" if fixable else " (a fix is offered when the array is known to be real floating)"
         self.report(node, f"`{ctx.text(node)}` is a 2-norm: `{shown}` computes it in one "
                     f"BLAS pass without the temporary array of squares (2-4.7x measured){note}", fix,

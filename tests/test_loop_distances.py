@@ -1,0 +1,71 @@
+"""BL501 on distances computed one row at a time: norms, scipy metrics, helpers (real forms:
+k-means assignment, k-NN, Mahalanobis weights per streamline)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial import distance
+
+from tests.support import lint
+
+FLAGGED = {
+    "norm": ("import numpy as np\ndef f(X, c):\n    X = np.asarray(X, dtype=float).reshape(-1, 3)\n"
+             "    d = np.empty(len(X))\n    for i in range(len(X)):\n        d[i] = np.linalg.norm(X[i] - c)\n"
+             "    return d\n", "np.linalg.norm(X - c, axis=1)"),
+    "scipy": ("import numpy as np\nfrom scipy.spatial import distance\ndef f(X, c, VI):\n"
+              "    X = np.asarray(X, dtype=float).reshape(-1, 3)\n"
+              "    return [distance.mahalanobis(x, c, VI) for x in X]\n",
+              "cdist(X, c[None, :], 'mahalanobis', VI=VI)[:, 0]"),
+    "helper": ("import numpy as np\ndef euclid(a, b):\n    return np.sqrt(np.sum((a - b) ** 2))\n"
+               "def assign(X, centers):\n    X = np.asarray(X, dtype=float).reshape(-1, 2)\n"
+               "    return [np.argmin([euclid(x, c) for c in centers]) for x in X]\n",
+               "pairwise distances between the rows of `centers` and of `X`"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLAGGED))
+def test_distances_per_row_are_flagged(name):
+    code, text = FLAGGED[name]
+    (d,) = lint(code, "BL501")
+    assert text in d.message
+    assert d.fix is None
+
+
+LOOKALIKES = [
+    # the centre moves with the loop (a walk along a path)
+    "import numpy as np\ndef walk(X):\n    X = np.asarray(X, dtype=float).reshape(-1, 3)\n    c = X[0]\n    out = []\n"
+    "    for x in X:\n        out.append(np.linalg.norm(x - c))\n        c = x\n    return out\n",
+    # a norm along an axis or of another order is not this distance
+    "import numpy as np\ndef f(X, c):\n    X = np.asarray(X, dtype=float).reshape(-1, 4, 3)\n"
+    "    return [np.linalg.norm(x - c, ord=1) for x in X]\n",
+    # a norm of one row, not of a difference with a fixed point
+    "import numpy as np\ndef f(X, Y):\n    X = np.asarray(X, dtype=float).reshape(-1, 3)\n"
+    "    return [np.linalg.norm(X[i] - Y[i - 1]) for i in range(1, len(X))]\n",
+]
+
+
+@pytest.mark.parametrize("code", LOOKALIKES)
+def test_distance_lookalikes(code):
+    assert lint(code, "BL501") == []
+
+
+def test_the_suggested_rewrites_compute_the_same_distances():
+    rng = np.random.default_rng(0)
+    X, c = rng.standard_normal((50, 3)), rng.standard_normal(3)
+    A = rng.standard_normal((3, 3))
+    VI = A @ A.T + 3 * np.eye(3)
+    assert np.allclose([np.linalg.norm(x - c) for x in X], np.linalg.norm(X - c, axis=1))
+    assert np.allclose([distance.mahalanobis(x, c, VI) for x in X],
+                       distance.cdist(X, c[None, :], "mahalanobis", VI=VI)[:, 0])
+    C = rng.standard_normal((4, 3))
+    pair = np.array([[np.sqrt(np.sum((x - m) ** 2)) for x in X] for m in C])
+    gemm = (C ** 2).sum(1)[:, None] - 2 * C @ X.T + (X ** 2).sum(1)
+    assert np.allclose(pair, np.sqrt(gemm))
+
+
+def test_autograd_numpy_is_numpy_for_the_rules():
+    code = ("import autograd.numpy as np\ndef elbo(Ez, X, w):\n"
+            "    return np.einsum('tn,ni,nj->tij', Ez, X, X)\n")
+    (d,) = lint(code, "BL502")
+    assert "optimize" in d.message or "@" in d.message
