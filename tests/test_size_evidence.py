@@ -218,3 +218,29 @@ def test_a_helper_re_exported_by_a_star_import(tmp_path):
     assert [d.line for d in diags] == [4]
     assert "writes only the diagonal of a zero matrix" in diags[0].message
     assert diags[0].fix is None  # the argument's rank is not proven: no rewrite
+
+
+# -- BL502: a stacked matrix-vector einsum is a default finding only for one 2-D matrix ------------
+
+STACKED = '''
+import numpy as np
+def fit(design_matrix, data):
+    """Fit.
+
+    Parameters
+    ----------
+    design_matrix : array (g, 7)
+    data : array ([X, Y, Z, ...], g)
+    """
+    return np.einsum("...ij,...j", np.linalg.pinv(design_matrix), np.log(data))
+
+def rotate(R, v):
+    return np.einsum("...ij,...j->...i", R, v)
+'''
+
+
+def test_stacked_matvec_severity_follows_the_matrix_rank():
+    fit, rotate = sorted(lint(STACKED, "BL502"), key=lambda d: d.line)
+    assert fit.severity == "warning"             # `array (g, 7)`: one 2-D matrix, one GEMM
+    assert rotate.severity == "info"             # a stack of rotations as likely: no faster (measured)
+    assert "rank is not known" in rotate.message

@@ -24,6 +24,7 @@ _SPHINX_PARAM = re.compile(r"^\s*:param\s+(\S+)\s+([A-Za-z_]\w*)\s*:\s*(.*)$")
 
 _SHAPE_AFTER = re.compile(r"shape\s*[=:]?\s*[\(\[]([^\)\]]*)[\)\]]")
 _SHAPE_BEFORE = re.compile(r"^[\(\[]([^\)\]]*)[\)\]]\s*,?\s*(?:\w[\w\- ]*)?$")
+_SHAPE_AFTER_WORD = re.compile(r"^(?:nd)?array\s*[\(\[]([^\)\]]*)[\)\]]$")  # dipy's ``array (g, 7)``
 _NDIM = re.compile(r"\b([0-9])[- ]?d\b")
 _SCALARS = {"float", "int", "scalar", "complex", "number", "bool", "real", "positive float", "positive int",
             "non-negative float", "float scalar", "int scalar", "integer", "floating point", "double"}
@@ -58,7 +59,7 @@ def type_facts(text: str):
         if re.search(rf"\b{word}\b", t):
             dtype = name if dtype is None else False
     dtype = dtype or None
-    m = _SHAPE_AFTER.search(t) or _SHAPE_BEFORE.match(t)
+    m = _SHAPE_AFTER.search(t) or _SHAPE_BEFORE.match(t) or _SHAPE_AFTER_WORD.match(t)
     if m:
         dims = _dims(m.group(1), text)
         if dims is None:
