@@ -154,11 +154,27 @@ class LoopView:
             elif isinstance(stmt, ast.Assign) and value is not None and all(
                     isinstance(t, ast.Subscript) for t in stmt.targets):
                 continue  # params[1] = ...: changed in place, still this iteration's
+            elif _both_branches(stmt, name) is not None:
+                a, b = _both_branches(stmt, name)  # `if c: x = a` / `else: x = b`: this iteration's `a if c else b`
+                value = ast.IfExp(test=stmt.test, body=a, orelse=b), prefix[:k]
             else:
                 return BAD
         if value is None and any(_binds(stmt, name) for stmt in self.body) and name not in self.aliases:
             return BAD  # bound only later in the body: carried from the previous iteration
         return value
+
+
+def _both_branches(stmt, name: str):
+    """(a, b) for ``if c: name = a`` / ``else: name = b`` with nothing else in either branch."""
+    if not (isinstance(stmt, ast.If) and len(stmt.body) == 1 and len(stmt.orelse) == 1):
+        return None
+    values = []
+    for branch in (stmt.body[0], stmt.orelse[0]):
+        if not (isinstance(branch, ast.Assign) and len(branch.targets) == 1
+                and isinstance(branch.targets[0], ast.Name) and branch.targets[0].id == name):
+            return None
+        values.append(branch.value)
+    return tuple(values)
 
 
 def _binds(stmt, name: str) -> bool:
