@@ -69,3 +69,46 @@ def test_autograd_numpy_is_numpy_for_the_rules():
             "    return np.einsum('tn,ni,nj->tij', Ez, X, X)\n")
     (d,) = lint(code, "BL502")
     assert "optimize" in d.message or "@" in d.message
+
+
+# -- dots of rows picked by index pairs read from the data (matrix factorisation losses) ------
+
+PAIRS = """
+import numpy as np
+W = np.random.randn(100, 10)
+U = np.random.randn(200, 10)
+def loss(ratings):
+    sse = 0.0
+    for i, j, r in ratings:
+        sse += (r - W[i].dot(U[j])) ** 2
+    return sse
+def loss2(d):
+    sse = 0.0
+    for key, r in d.items():
+        i, j = key
+        sse += (r - W[i].dot(U[j])) ** 2
+    return sse
+"""
+
+
+def test_index_pairs_from_the_data_gather_into_one_pass():
+    got = lint(PAIRS, "BL501")
+    assert [d.line for d in got] == [8, 14]
+    assert all("(W[Is] * U[Js]).sum(1)" in d.message and "BLAS call" not in d.message for d in got)
+    rng = np.random.default_rng(1)
+    W, U = rng.standard_normal((100, 10)), rng.standard_normal((200, 10))
+    pairs = rng.integers(0, 100, (50, 2))
+    Is, Js = pairs[:, 0], pairs[:, 1]
+    assert np.allclose([W[i].dot(U[j]) for i, j in pairs], (W[Is] * U[Js]).sum(1))
+
+
+@pytest.mark.parametrize("code", [
+    # the index changes in the body: not the pair read from the data
+    PAIRS.replace("        sse += (r - W[i].dot(U[j])) ** 2\n    return sse\ndef loss2",
+                  "        i = i + 1\n        sse += (r - W[i].dot(U[j])) ** 2\n    return sse\ndef loss2")
+         .split("def loss2")[0],
+    # items of 3-D stacks: matrix products, not row dots
+    PAIRS.replace("randn(100, 10)", "randn(100, 10, 10)").split("def loss2")[0],
+])
+def test_index_pair_lookalikes(code):
+    assert lint(code, "BL501") == []

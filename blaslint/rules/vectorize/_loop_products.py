@@ -53,6 +53,7 @@ class Status:
     rank: int | None = None         # the rank of the array the item is taken from
     window: bool = False            # a sliding window or an array shaped per iteration: not stackable
     transposed: bool = False        # ``X[i].T``: matters when the items are matrices
+    index: str | None = None        # the loop name picking the item (``i`` of ``W[i]``)
 
     def source(self, ctx) -> str:
         return self.text if self.text is not None else ctx.text(self.base)
@@ -71,12 +72,25 @@ class LoopView:
         self.index: set[str] = set()          # names holding a row index
         self.tuple_index: set[str] = set()    # np.ndindex tuples
         self.aliases: dict[str, tuple] = {}   # row -> (base, var)
+        self.pairs: set[str] = set()          # indices unpacked from the iterated data (``for i, j, r in R``)
         self.iters = []
         gens = loop.generators if isinstance(loop, COMPS) else [loop]
         for g in gens:
             self._bind(g.target, g.iter)
             self.iters.append(g)
         self.body = list(loop.body) if isinstance(loop, (ast.For, ast.AsyncFor)) else []
+        self._unpacked_pairs(gens)
+
+    def _unpacked_pairs(self, gens) -> None:
+        """``for key, r in d.items(): i, j = key``: the indices unpacked first thing in the body."""
+        targets = {n.id for g in gens for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        for stmt in self.body[:2]:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
+                    and isinstance(stmt.value, ast.Name) and stmt.value.id in targets:
+                for e in stmt.targets[0].elts:
+                    if isinstance(e, ast.Name) and _used_as_index(self.loop, e.id) \
+                            and not _rebound(self.loop, e.id, skip=stmt):
+                        self.pairs.add(e.id)
 
     def _bind(self, target, it) -> None:
         ctx = self.ctx
@@ -111,6 +125,12 @@ class LoopView:
                     self.aliases[e.id] = (a, "<zip>")
                 elif isinstance(e, ast.Name):
                     self.index.add(e.id)
+            return
+        if isinstance(target, ast.Tuple) and not any(isinstance(e, ast.Starred) for e in target.elts):
+            # `for i, j, r in ratings`: the names used as subscripts are index pairs read from the data
+            for e in target.elts:
+                if isinstance(e, ast.Name) and _used_as_index(self.loop, e.id) and not _rebound(self.loop, e.id):
+                    self.pairs.add(e.id)
             return
         if isinstance(target, ast.Name) and isinstance(it, (ast.Name, ast.Attribute, ast.Subscript)):
             if _used_as_index(self.loop, target.id) and not (_arrayish(ctx, it) and ctx.array_facts(it).rank >= 2):
@@ -320,6 +340,8 @@ class Classifier:
         items = list(e.slice.elts) if isinstance(e.slice, ast.Tuple) else [e.slice]
         ctx = self.ctx
         picks = [k for k, it in enumerate(items) if isinstance(it, ast.Name) and (it.id in v.index)]
+        if not picks and len(items) == 1 and isinstance(items[0], ast.Name) and items[0].id in v.pairs:
+            return Status(ITEM, e.value, 0, _arrayish(ctx, e.value), index=items[0].id)
         if isinstance(e.slice, ast.Name) and e.slice.id in v.tuple_index:
             return Status(ITEM, e.value, 0, True)
         if len(items) == 1 and isinstance(items[0], ast.Slice) and _one_row(items[0], v.index):
@@ -327,7 +349,7 @@ class Classifier:
         if len(picks) == 1 and all(k in picks or ld._full_slice(it) for k, it in enumerate(items)):
             tuple_index = isinstance(e.slice, ast.Tuple)
             evidence = _arrayish(ctx, e.value) or tuple_index or self._bound_evidence(e.value)
-            return Status(ITEM, e.value, picks[0], evidence)
+            return Status(ITEM, e.value, picks[0], evidence, index=items[picks[0]].id)
         window = False
         for it in items:
             if self.status(it, pos, depth + 1).kind == BAD:
@@ -376,6 +398,13 @@ def operands(ctx, node):
         if q.endswith((".dot", ".matmul")) and q.split(".")[0] not in ("numpy", "torch", "scipy"):
             return node.args[0], node.args[1]  # gs.dot / backend.matmul
     return None
+
+
+def _rebound(loop, name: str, skip=None) -> bool:
+    """Is ``name`` bound inside the loop body (other than by ``skip``)? Then it is not the unpacked index."""
+    body = loop.body if isinstance(loop, (ast.For, ast.AsyncFor)) else []
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+               for st in body if st is not skip for n in ast.walk(st))
 
 
 def _used_as_index(loop, name: str) -> bool:
