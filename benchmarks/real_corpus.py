@@ -148,15 +148,21 @@ def label_span(label: dict) -> tuple[int, int]:
 
 
 def matches(finding: dict, label: dict, by_rule: bool = True) -> bool:
+    """Does the finding fall on the label? Same rule: within SLACK lines. ``by_rule=False`` (a look-alike
+    must not be flagged by any rule): any rule on the label's own lines, its rule within SLACK lines (a
+    look-alike stored inverse on line 739 says nothing of a repeated product on line 738)."""
     if finding["path"] != label["path"].lstrip("./"):
         return False
     # labels count notebook cells from 0 over all cells; blaslint reports them from 1
     if label.get("cell") is not None and (finding.get("cell") or 0) != int(label["cell"]) + 1:
         return False
-    if by_rule and label.get("rule") and label["rule"] != finding["code"]:
+    same_rule = not label.get("rule") or label["rule"] == finding["code"]
+    if by_rule and not same_rule:
         return False
-    lo, hi = label_span(label)
-    return lo <= finding["line"] <= hi or finding["line"] <= lo + SLACK <= finding["end_line"]
+    slack = SLACK if same_rule else 0
+    line = int(label.get("line") or 0)
+    lo, hi = line - slack, int(label.get("end_line") or line) + slack
+    return lo <= finding["line"] <= hi or finding["line"] <= lo + slack <= finding["end_line"]
 
 
 def shown(finding: dict) -> bool:
