@@ -244,3 +244,18 @@ def test_stacked_matvec_severity_follows_the_matrix_rank():
     assert fit.severity == "warning"             # `array (g, 7)`: one 2-D matrix, one GEMM
     assert rotate.severity == "info"             # a stack of rotations as likely: no faster (measured)
     assert "rank is not known" in rotate.message
+
+
+def test_a_helper_called_through_its_module(tmp_path):
+    pkg = tmp_path / "geo"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "transformations.py").write_text(
+        "import numpy as np\ndef rotation():\n    return np.eye(4)\n")
+    code = ("import numpy as np\nfrom . import transformations\nimport geo.transformations as tf\n"
+            "def f(v):\n    a = transformations.rotation()\n    b = tf.rotation()\n    return a, b\n")
+    main = pkg / "bounds.py"
+    main.write_text(code)
+    for name in ("a", "b"):
+        got = facts(code, name, line=7, path=str(main))
+        assert (got.rank, got.shape) == (2, (4, 4)) and got.evidence[0].kind == "helper", name

@@ -560,7 +560,12 @@ def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Fact
         if _builtin(ctx, call.func, {"float"}) and len(call.args) <= 1 and not call.keywords:
             return PY_FLOAT  # float(t): a Python float (an array of size > 1 raises)
         if isinstance(call.func, ast.Attribute):
-            return method_facts(ctx, call, call.func)
+            got = method_facts(ctx, call, call.func)
+            if got.rank is None and isinstance(call.func.value, ast.Name):
+                from blaslint.analysis.summaries import call_result_facts  # `transformations.f(x)` of the package
+
+                return call_result_facts(ctx, call)
+            return got
         if isinstance(call.func, ast.Name):
             from blaslint.analysis.summaries import call_result_facts  # helpers of this package
 

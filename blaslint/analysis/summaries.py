@@ -233,8 +233,44 @@ def _star_reexport(ctx, name: str, hops: int):
     return found[0] if len(found) == 1 else None
 
 
+def _module_attribute_def(ctx, func: ast.Attribute):
+    """(context, def) of ``mod.f`` where ``mod`` is a module of this package (``from . import mod``)."""
+    if not isinstance(func.value, ast.Name):
+        return None
+    name = func.value.id
+    scope = ctx.scope(ctx.tree)
+    binds = scope.bindings.get(name, [])
+    if len(binds) != 1 or binds[0].kind != "import" or ctx.scope_of(func.value) is not scope and \
+            ctx.scope_of(func.value).bindings.get(name):
+        return None
+    for stmt in ctx.tree.body:
+        if isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if (alias.asname or alias.name) == name:
+                    module = f"{stmt.module}.{alias.name}" if stmt.module else alias.name
+                    path = import_path(ctx.path, stmt.level, module)
+                    break
+            else:
+                continue
+            break
+        if isinstance(stmt, ast.Import):
+            alias = next((a for a in stmt.names if a.asname == name), None)
+            if alias is not None:
+                path = import_path(ctx.path, 0, alias.name)
+                break
+    else:
+        return None
+    other = _module_ctx(ctx, path) if path is not None else None
+    if other is None or os.path.abspath(other.path) == os.path.abspath(ctx.path):
+        return None
+    fdef = _single_def(other.scope(other.tree), func.attr)
+    return (other, fdef) if fdef is not None else None
+
+
 def helper_of(ctx, func: ast.AST):
-    """(context, def) of the plain function a call's ``func`` names, or None."""
+    """(context, def) of the plain function a call's ``func`` names (``f`` or ``mod.f`` of the package), or None."""
+    if isinstance(func, ast.Attribute):
+        return _module_attribute_def(ctx, func)
     if not isinstance(func, ast.Name):
         return None
     scope = ctx.binding_scope(func)
@@ -271,7 +307,7 @@ def _bind_args(fdef, call: ast.Call):
 
 def call_result_facts(ctx, call: ast.Call):
     """Facts of a call of a helper function (kind "helper"), or UNKNOWN."""
-    from blaslint.analysis.facts import UNKNOWN
+    from blaslint.analysis.facts import UNKNOWN, Facts
 
     target = helper_of(ctx, call.func)
     if target is None:
@@ -287,7 +323,8 @@ def call_result_facts(ctx, call: ast.Call):
             overrides[id(param)] = (name, f)
     result = summary(fctx, fdef, overrides)
     if result.rank is None:
-        return UNKNOWN
+        tail = tuple(d if isinstance(d, int) else None for d in result.tail)
+        return Facts(tail=tail) if any(d is not None for d in tail) else UNKNOWN  # sizes only
     caller_dims = {d for _, f in overrides.values() for d in (f.shape or ()) if isinstance(d, str)}
     shape = result.shape
     if shape is not None:

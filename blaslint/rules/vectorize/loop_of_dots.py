@@ -9,7 +9,8 @@ from blaslint.rules._common import paren
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize._loop_of_dots_fix import LoopFixes
 from blaslint.rules.vectorize._loop_of_dots_match import LoopMatch
-from blaslint.rules.vectorize._per_iteration import PerIterationProducts, ScaledRows, SquaredDistances
+from blaslint.rules.vectorize._loop_distances import SquaredDistances
+from blaslint.rules.vectorize._per_iteration import PerIterationProducts, ScaledRows
 
 _LOOP_KIND = {
     "matvec": "one matrix-vector product",
