@@ -549,6 +549,7 @@ _ELEMENTWISE_METHODS = {"abs", "sqrt", "exp", "log", "clamp", "clip", "square", 
                         "round", "relu", "sigmoid", "tanh", "cumsum", "cumprod"}
 _MATH_FLOAT = {"sqrt", "exp", "log", "log10", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
                "sinh", "cosh", "tanh", "radians", "degrees", "hypot", "pow", "fabs", "erf", "gamma", "lgamma"}
+_LIBRARIES = {"numpy", "scipy", "torch", "cupy", "jax", "sklearn", "pandas", "math", "tensorflow", "geomstats"}
 _STACKERS = {"concatenate", "hstack", "vstack", "stack", "column_stack", "cat"}
 
 
@@ -582,6 +583,10 @@ def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Fact
         return _linalg_facts(ctx, call, lib, name)
     if qualname in ("numpy.fft.fftfreq", "numpy.fft.rfftfreq"):
         return Facts(rank=1, dtype="float64", order="C", lib="numpy")
+    if isinstance(call.func, ast.Attribute) and lib.split(".")[0] not in _LIBRARIES:
+        from blaslint.analysis.summaries import call_result_facts  # `import pkg.mod as m; m.f(x)`
+
+        return call_result_facts(ctx, call)
     return UNKNOWN
 
 
