@@ -112,3 +112,26 @@ def test_index_pairs_from_the_data_gather_into_one_pass():
 ])
 def test_index_pair_lookalikes(code):
     assert lint(code, "BL501") == []
+
+
+def test_a_distance_helper_of_the_package(tmp_path):
+    pkg = tmp_path / "mlpkg"
+    (pkg / "metrics").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "metrics" / "__init__.py").write_text("")
+    (pkg / "metrics" / "distance.py").write_text(
+        "import math\nimport numpy as np\ndef euclidean_distance(a, b):\n    if isinstance(a, list):\n"
+        "        a = np.array(a)\n    return math.sqrt(sum((a - b) ** 2))\n"
+        "def scaled(a, b):\n    a *= 2\n    return math.sqrt(sum((a - b) ** 2))\n")
+    code = ("from mlpkg.metrics.distance import euclidean_distance, scaled\nclass KMeans:\n"
+            "    def closest(self, x, centroids):\n        return [euclidean_distance(x, c) for c in centroids]\n"
+            "    def closest2(self, x, centroids):\n        return [scaled(x, c) for c in centroids]\n")
+    main = pkg / "kmeans.py"
+    main.write_text(code)
+    from blaslint.core.engine import lint_source
+    from blaslint.core.source import SourceText
+
+    diags = [d for d in lint_source(SourceText(code), str(main), {"BL501"}, []) if d.code == "BL501"]
+    # the helper that changes its argument in place (`a *= 2`) may change `x`: not one vectorised call
+    assert [d.line for d in diags] == [4]
+    assert "np.linalg.norm(centroids - x, axis=1)" in diags[0].message

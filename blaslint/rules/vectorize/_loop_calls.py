@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis.flow import (
+    MUTATING_FUNCTIONS,
     PURE_METHODS,
     is_opaque_call,
     loop_region_mutations,
@@ -28,14 +29,18 @@ def _difference(ctx, e, scope_body=None):
     return None
 
 
-def _squared_form(ctx, node):
-    """The ``diff`` of ``diff.dot(diff)`` / ``diff @ diff`` / ``np.sum(diff ** 2)`` / ``(diff ** 2).sum()``."""
+def _squared_form(ctx, node, builtin_sum: bool = False):
+    """The ``diff`` of ``diff.dot(diff)`` / ``diff @ diff`` / ``np.sum(diff ** 2)`` / ``(diff ** 2).sum()``
+    (with ``builtin_sum``, also ``sum(diff ** 2)``: under ``math.sqrt`` it can only be of a vector)."""
     ops = product_operands(ctx, node)
     if ops is not None and ld.same_expr(ctx, ops[0], ops[1]):
         return ops[0]
     inner = None
     if isinstance(node, ast.Call) and not node.keywords:
         if len(node.args) == 1 and ctx.resolve_call(node) in ("numpy.sum", "torch.sum"):
+            inner = node.args[0]
+        elif builtin_sum and len(node.args) == 1 and isinstance(node.func, ast.Name) and node.func.id == "sum" \
+                and ctx.resolve_call(node) is None:
             inner = node.args[0]
         elif not node.args and isinstance(node.func, ast.Attribute) and node.func.attr == "sum":
             inner = node.func.value
@@ -106,27 +111,36 @@ def distance_form(ctx, node):
     got = _norm_form(ctx, node)
     if got is not None:
         return got[0], got[1], None, got[2]
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 2
+    if not (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and len(node.args) == 2
             and not node.keywords):
         return None
-    fn = _helper(ctx, node.func.id)
-    if fn is None or not isinstance(fn.body[-1], ast.Return) or fn.body[-1].value is None:
+    from blaslint.analysis.summaries import helper_of  # this module's or the package's (mla.metrics.distance)
+
+    found = helper_of(ctx, node.func)
+    if found is None:
+        return None
+    hctx, fn = found
+    if fn.decorator_list or not fn.body or not isinstance(fn.body[-1], ast.Return) or fn.body[-1].value is None:
         return None
     params = [a.arg for a in fn.args.args]
     ret = fn.body[-1].value
-    if isinstance(ret, ast.Call) and ctx.resolve_call(ret) in ("numpy.sqrt", "math.sqrt") and len(ret.args) == 1:
-        diff = _squared_form(ctx, ret.args[0])
-        pair = _difference(ctx, diff) if diff is not None else None
+    if isinstance(ret, ast.Call) and hctx.resolve_call(ret) in ("numpy.sqrt", "math.sqrt") and len(ret.args) == 1:
+        diff = _squared_form(hctx, ret.args[0], builtin_sum=hctx.resolve_call(ret) == "math.sqrt")
+        pair = _difference(hctx, diff) if diff is not None else None
         got = (pair[0], pair[1], None) if pair is not None else None
     else:
-        got = _norm_form(ctx, ret)
+        got = _norm_form(hctx, ret)
+        if got is None:
+            diff = _squared_form(hctx, ret)
+            pair = _difference(hctx, diff) if diff is not None else None
+            got = (pair[0], pair[1], "squared") if pair is not None else None
     if got is None or len(params) != 2 or not all(isinstance(x, ast.Name) for x in got[:2]):
         return None
     names = [x.id for x in got[:2]]
     if sorted(names) != sorted(params):
         return None
     a, b = node.args if names == params else node.args[::-1]
-    return a, b, node.func.id, got[2]
+    return a, b, ctx.text(node.func), got[2]
 
 
 def _helper(ctx, name: str):
@@ -160,7 +174,7 @@ def loop_mutations(ctx, loop) -> tuple[set, set]:
                 if recv:
                     kept.add(recv)
             if is_opaque_call(ctx, node):
-                safe = isinstance(node.func, ast.Name) and _harmless_helper(ctx, node.func.id)
+                safe = _harmless_helper(ctx, node.func)
                 for a in [*node.args, *(kw.value for kw in node.keywords)]:
                     (to_helpers if safe else to_calls).update(passed_paths(a))
     strict = {p for p in base if p in kept or p in to_calls or p not in to_helpers}
@@ -168,10 +182,28 @@ def loop_mutations(ctx, loop) -> tuple[set, set]:
     return lenient, strict
 
 
-def _harmless_helper(ctx, name: str) -> bool:
-    fn = _helper(ctx, name)
-    if fn is None:
+_HARMLESS_BUILTINS = {"len", "range", "int", "float", "abs", "min", "max", "tuple", "sum", "round", "complex",
+                      "bool", "isinstance", "list", "zip", "enumerate", "pow"}
+
+
+def _builtin_call(ctx, node, fn) -> bool:
+    """``isinstance(a, list)``, ``len(a)``: a builtin the helper does not rebind."""
+    func = node.func
+    return isinstance(func, ast.Name) and func.id in _HARMLESS_BUILTINS and not any(
+        isinstance(n, (ast.Name, ast.arg)) and getattr(n, "id", getattr(n, "arg", None)) == func.id
+        and not isinstance(getattr(n, "ctx", None), ast.Load) for n in ast.walk(fn)) \
+        and ctx.scope(ctx.tree).bindings.get(func.id) is None
+
+
+def _harmless_helper(ctx, func) -> bool:
+    """A function of this module or package that neither stores into nor calls methods on its arguments."""
+    from blaslint.analysis.summaries import helper_of
+
+    found = helper_of(ctx, func) if isinstance(func, (ast.Name, ast.Attribute)) else None
+    if found is None or found[1].decorator_list:
         return False
+    hctx, fn = found
+    ctx = hctx
     params = {a.arg for a in fn.args.args}
     for node in ast.walk(fn):
         if isinstance(node, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom)):
@@ -181,9 +213,13 @@ def _harmless_helper(ctx, name: str) -> bool:
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id in params:
             return False  # `u -= v` changes an array argument in place
         if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Attribute) and node.func.attr not in PURE_METHODS:
-                return False
-            if ctx.resolve_call(node) is None and not isinstance(node.func, ast.Attribute):
+            if isinstance(node.func, ast.Attribute) and node.func.attr not in PURE_METHODS \
+                    and ctx.resolve_call(node) is None:
+                return False  # a method of an argument (`a.fill(0)`); `np.array(a)` is a library function
+            if ctx.resolve_call(node) in MUTATING_FUNCTIONS:
+                return False  # np.copyto(a, b), np.fill_diagonal(a, 0): writes its argument
+            if ctx.resolve_call(node) is None and not isinstance(node.func, ast.Attribute) \
+                    and not _builtin_call(ctx, node, fn):
                 return False  # calls further unknown code
             if any(kw.arg == "out" for kw in node.keywords):
                 return False
