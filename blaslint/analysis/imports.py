@@ -13,6 +13,7 @@ user wrote is kept separately so that fixes are spelled in it.
 from __future__ import annotations
 
 import ast
+import functools
 
 # Library prefixes that mirror NumPy's API closely enough for our rules
 # (autograd's are thin wrappers that call NumPy/SciPy: the same kernels, the same costs).
@@ -31,8 +32,9 @@ BLAS_MODULES = ("scipy.linalg.blas", "scipy.linalg.cython_blas")
 LAPACK_MODULES = ("scipy.linalg.lapack",)
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical(qualname: str) -> str:
-    """Map a qualified name onto the API family rules reason about."""
+    """Map a qualified name onto the API family rules reason about (cached: called per name node)."""
     for mirrors, target in ((_NUMPY_MIRRORS, "numpy"), (_SCIPY_MIRRORS, "scipy")):
         for mirror in mirrors:
             if qualname == mirror or qualname.startswith(mirror + "."):
