@@ -148,9 +148,9 @@ def label_span(label: dict) -> tuple[int, int]:
 
 
 def matches(finding: dict, label: dict, by_rule: bool = True) -> bool:
-    """Does the finding fall on the label? Same rule: within SLACK lines. ``by_rule=False`` (a look-alike
-    must not be flagged by any rule): any rule on the label's own lines, its rule within SLACK lines (a
-    look-alike stored inverse on line 739 says nothing of a repeated product on line 738)."""
+    """Does the finding fall on the label? Same rule: within SLACK lines of its span. ``by_rule=False`` (a
+    look-alike must not be flagged by any rule): another rule counts only on the label's own line (a
+    stored inverse labelled at line 1088, used down to 1112, says nothing of a repeated product at 1112)."""
     if finding["path"] != label["path"].lstrip("./"):
         return False
     # labels count notebook cells from 0 over all cells; blaslint reports them from 1
@@ -159,10 +159,11 @@ def matches(finding: dict, label: dict, by_rule: bool = True) -> bool:
     same_rule = not label.get("rule") or label["rule"] == finding["code"]
     if by_rule and not same_rule:
         return False
-    slack = SLACK if same_rule else 0
     line = int(label.get("line") or 0)
-    lo, hi = line - slack, int(label.get("end_line") or line) + slack
-    return lo <= finding["line"] <= hi or finding["line"] <= lo + slack <= finding["end_line"]
+    if not same_rule:  # the look-alike's own expression: the line the label names
+        return finding["line"] <= line <= finding["end_line"]
+    lo, hi = line - SLACK, int(label.get("end_line") or line) + SLACK
+    return lo <= finding["line"] <= hi or finding["line"] <= lo + SLACK <= finding["end_line"]
 
 
 def shown(finding: dict) -> bool:

@@ -33,6 +33,9 @@ def test_distances_per_row_are_flagged(name):
 
 
 LOOKALIKES = [
+    # a ragged pair of target subsets (a tree's split search): not rows of one array
+    "import numpy as np\ndef mse(y, splits):\n    y_mean = np.mean(y)\n"
+    "    return sum(np.sum((split - y_mean) ** 2) for split in splits)\n",
     # the centre moves with the loop (a walk along a path)
     "import numpy as np\ndef walk(X):\n    X = np.asarray(X, dtype=float).reshape(-1, 3)\n    c = X[0]\n    out = []\n"
     "    for x in X:\n        out.append(np.linalg.norm(x - c))\n        c = x\n    return out\n",
@@ -123,12 +126,26 @@ def test_a_distance_helper_of_the_package(tmp_path):
         "import math\nimport numpy as np\ndef euclidean_distance(a, b):\n    if isinstance(a, list):\n"
         "        a = np.array(a)\n    return math.sqrt(sum((a - b) ** 2))\n"
         "def scaled(a, b):\n    a *= 2\n    return math.sqrt(sum((a - b) ** 2))\n")
-    code = ("from mlpkg.metrics.distance import euclidean_distance, scaled\nclass KMeans:\n"
-            "    def closest(self, x, centroids):\n        return [euclidean_distance(x, c) for c in centroids]\n"
-            "    def closest2(self, x, centroids):\n        return [scaled(x, c) for c in centroids]\n")
+    code = ("import numpy as np\nfrom mlpkg.metrics.distance import euclidean_distance, scaled\nclass KMeans:\n"
+            "    def closest(self, x, centroids):\n        return [euclidean_distance(x, c) for c in self.C]\n"
+            "    def closest2(self, x, centroids):\n        return [scaled(x, c) for c in self.C]\n"
+            "    def __init__(self, k):\n        self.C = np.zeros((k, 2))\n")
     main = pkg / "kmeans.py"
     main.write_text(code)
     diags = lint(code, "BL501", path=str(main))
     # the helper that changes its argument in place (`a *= 2`) may change `x`: not one vectorised call
-    assert [d.line for d in diags] == [4]
-    assert "np.linalg.norm(centroids - x, axis=1)" in diags[0].message
+    assert [d.line for d in diags] == [5]
+    assert "np.linalg.norm(self.C - x, axis=1)" in diags[0].message
+
+
+def test_a_contraction_that_keeps_a_batch_axis_claims_no_blas_call():
+    # `y[None]` against `solve(S, y)` summed over axis 1: one matrix-vector product per sample (N kept)
+    code = ("import numpy as np\ndef logq(S, samples):\n    y = np.asarray(samples, dtype=float).reshape(3, -1)\n"
+            "    y = np.expand_dims(y, 0)\n    return np.sum(y * np.linalg.solve(S, y), axis=1)\n")
+    (d,) = lint(code, "BL505")
+    assert "not one BLAS call" in d.message and "22-37x" not in d.message
+    assert "in one einsum pass" in d.cost.after
+    rng = np.random.default_rng(2)
+    S, y = rng.standard_normal((4, 3, 3)) + 3 * np.eye(3), rng.standard_normal((1, 3, 5))
+    Z = np.linalg.solve(S, np.broadcast_to(y, (4, 3, 5)))
+    assert np.allclose(np.sum(y * Z, axis=1), np.einsum("idn,kdn->kn", y, Z))

@@ -46,6 +46,13 @@ BL501_FOUND = {
 }
 
 BL501_SILENT = {
+    # items of a list not known to be an array beside a known matrix: a list of trials (each a whole
+    # T_i x M matrix: `input @ W.T` per trial is already one product, ragged lists do not stack); real
+    # code: ssm's per-trial loops, read as wrong by a blind reviewer
+    "items of a list beside a known matrix": NP + "def proj(edges, pts):\n    T = np.asarray(pts, dtype=float).reshape(-1, 2).T\n"
+        "    b = []\n    for e in edges:\n        x = np.dot(e, T)\n        b.append((x.min(), x.max()))\n    return b\n",
+    "per-trial inputs": NP + "def f(datas, inputs, W):\n    W = np.asarray(W).reshape(3, 4)\n"
+        "    return [np.dot(x, W.T) for x in inputs]\n",
     "consecutive rows": MAT + "d = [A[i] @ A[i + 1] for i in range(n - 1)]\n",
     "recurrence": NP + "T = np.random.rand(100, 100)\nv = np.zeros(100)\nfor i in range(1, 100):\n"
                        "    v[i] = T[i] @ v\n",
@@ -120,8 +127,6 @@ BL501_FOUND.update({
         "    Xi = np.linalg.pinv(X.T @ X)\n    for v in np.ndindex(mask.shape):\n        if not mask[v]:\n"
         "            continue\n        S = np.log(data[v])[:, np.newaxis]\n        params[v] = (Xi @ X.T @ S)[:, 0]\n"
         "    return params\n",
-    "items of a list beside a known matrix": NP + "def proj(edges, pts):\n    T = np.asarray(pts, dtype=float).reshape(-1, 2).T\n"
-        "    b = []\n    for e in edges:\n        x = np.dot(e, T)\n        b.append((x.min(), x.max()))\n    return b\n",
     # squared distances per row (k-means, kNN): a dot of a difference, a sum of squares, a local helper
     "distance helper in a double loop": NP + "def d(u, v):\n    diff = u - v\n    return diff.dot(diff)\n"
         "def assign(X, M, K, beta):\n    N, D = X.shape\n    E = np.empty((N, K))\n    for k in range(K):\n"

@@ -567,15 +567,17 @@ def outer_accumulation(ctx, node, loop: ast.AST | None, row: "Facts | None") -> 
                    sz["t"] * per_iter - after, sz, _facts_text(("row",), (row,)), loop_ctx=outer)
 
 
-def hidden_contraction(ctx, node, temp_dims: Sequence) -> Cost:
-    """``np.sum(x[:, None, :] * w[:, :, None], axis=0)``: an N x K x D temporary instead of a GEMM."""
+def hidden_contraction(ctx, node, temp_dims: Sequence, batched: bool = False) -> Cost:
+    """``np.sum(x[:, None, :] * w[:, :, None], axis=0)``: an N x K x D temporary instead of a GEMM
+    (``batched``: a batch axis is kept, so the saving is the pass over the temporary, at einsum's rate)."""
     sz = Sizes(ctx, node)
     letters = "".join(sz.letter(d) for d in temp_dims)
     k = math.prod(sz[c] for c in letters) if letters else 1.0
     before_s = k * ITEMSIZE * 3 / MEM_BW
-    after_s = 2 * k / GEMM_RATE
+    after_s = 2 * k / (EINSUM_RATE if batched else GEMM_RATE)
+    after = f"{big_o(letters)} in one einsum pass" if batched else f"{big_o(letters)} in one BLAS call"
     return _finish(ctx, node, f"{big_o(letters)} through a temporary of {_product_text(letters)} elements",
-                   f"{big_o(letters)} in one BLAS call", before_s - after_s, sz)
+                   after, max(before_s - after_s, 0.0), sz)
 
 
 def custom(ctx, node, before: str, after: str, seconds_per_call: float, dims: Sequence[str] = (),

@@ -26,6 +26,7 @@ class Hidden:
     node: ast.AST
     detail: str               # what the temporary is
     new: str | None = None    # exact replacement text for ``node``
+    batched: bool = False     # another full axis is kept: one contraction per batch item, no single BLAS call
 
 
 # -- 1. a broadcast product summed over an axis ---------------------------------------
@@ -45,7 +46,7 @@ def broadcast_sum(ctx, red: Reduction) -> Hidden | None:
         for p, x, other in ((pa, a, b), (pb, b, a)):
             if p and _aligned_contracts(ctx, p, other, axis):
                 return Hidden(red.call, f"`{_short(ctx, x)}` inserts an axis, so the product is materialised "
-                              f"in full before the sum over axis {axis} contracts it")
+                              f"in full before the sum over axis {axis} contracts it", batched=_batch_axis(p, axis))
         return None
     fa, fb = ctx.array_facts(a), ctx.array_facts(b)
     if fa.rank and fb.rank and fa.rank != fb.rank and min(fa.rank, fb.rank) >= 1:
@@ -68,6 +69,15 @@ def _aligned_contracts(ctx, pat: tuple, other, axis: int) -> bool:
     kept = [i for i, d in enumerate(pat) if d == "1"]
     kind = bc.axis_kind(pat, axis)
     return kind == "F" and bool(kept)
+
+
+def _batch_axis(pat: tuple, axis: int) -> bool:
+    """Does the factor span another kept axis the other factor may span too (``y[None] * solve(S, y)``
+    summed over axis 1: one matrix-vector product per sample, the temporary no bigger than a factor)?"""
+    if "*" in pat or not -len(pat) <= axis < len(pat):
+        return True
+    summed = axis % len(pat)
+    return any(d == "F" and i != summed for i, d in enumerate(pat))
 
 
 # -- 2. einsum keeping an index that a sum removes ---------------------------------------

@@ -11,7 +11,7 @@ from blaslint.analysis import cost as _cost
 from blaslint.rules._common import in_assertion
 from blaslint.rules.vectorize import _loop_products as lp
 from blaslint.rules.vectorize._loop_calls import distance_form
-from blaslint.rules.vectorize._per_iteration import _matrix
+from blaslint.rules.vectorize._per_iteration import _data_rows, _matrix
 
 _METRIC_ARGS = {"mahalanobis": ("VI",), "minkowski": ("p", "w"), "seuclidean": ("V",)}  # scipy's positional extras
 
@@ -42,8 +42,11 @@ class SquaredDistances:
             return False
         if s.block or s.axis != 0 or _matrix(ctx, inv):
             return False
-        X, C = s.source(ctx), ctx.text(inv)
         outer = self._outer_item(loop, inv)
+        if not (s.evidence or _data_rows(ctx, s) or ctx.array_facts(inv).rank == 1 or self._outer_rows(loop, inv)
+                or _same_base(ctx, inv, s)):
+            return False  # items of a container not known to be an array, beside no known row (ragged splits)
+        X, C = s.source(ctx), ctx.text(inv)
         for sub in ast.walk(node):
             self._claimed.add(id(sub))
         if metric not in ("squared", None):
@@ -70,6 +73,16 @@ class SquaredDistances:
                                             ctx.array_facts(inv), ctx.array_facts(item), "dot"))
         return True
 
+    def _outer_rows(self, loop, inv) -> bool:
+        """Is ``inv`` a row of a known 2-D array walked by a loop around ``loop`` (``for x in X``)?"""
+        outer = lp.enclosing_loop(self.ctx, loop)
+        if outer is None or not isinstance(inv, ast.Name):
+            return False
+        view, _ = self._loop_view(outer)
+        base = view.aliases.get(inv.id, (None,))[0]
+        return base is not None and (self.ctx.array_facts(base).rank == 2
+                                     or _data_rows(self.ctx, lp.Status(lp.ITEM, base, 0)))
+
     def _outer_item(self, loop, inv):
         """``M`` when ``inv`` is ``M[k]`` for the variable of a loop around ``loop``."""
         ctx = self.ctx
@@ -82,3 +95,8 @@ class SquaredDistances:
         if not isinstance(inv, ast.Subscript) or not isinstance(inv.slice, ast.Name):
             return None
         return ctx.text(inv.value) if inv.slice.id in view.index else None
+
+
+def _same_base(ctx, inv, s) -> bool:
+    """``pos[j] - pos[i]``: two items of one container have one shape (else the difference raises)."""
+    return isinstance(inv, ast.Subscript) and s.base is not None and ctx.text(inv.value) == ctx.text(s.base)

@@ -10,6 +10,7 @@ the operand order that is right for the ranks known, or none.
 from __future__ import annotations
 
 import ast
+import re
 
 from blaslint.analysis import cost as _cost
 from blaslint.rules._common import in_assertion, paren
@@ -57,12 +58,14 @@ class PerIterationProducts:
                 return  # a scalar, or a matrix a call in the loop may change
             if lp.yields(loop):
                 return  # a generator hands out one result at a time: nothing to batch
-            if s.kind == lp.ITEM and not s.evidence and not _matrix(ctx, inv) and not _data_rows(ctx, s):
-                return  # items of a container not known to be an array (ragged, a list of layers)
+            if s.kind == lp.ITEM and not s.evidence and not _data_rows(ctx, s):
+                # items of a container not known to be an array: a list of layers, of trials (each a whole
+                # T_i x M matrix: `input @ W.T` per trial is already one product), ragged streamlines
+                return
             if s.kind == lp.FRESH and not self._stackable(var, inv, s, left_varies):
                 return
             text, what = self._one_side(node, inv, var, s, left_varies)
-            if s.kind == lp.ITEM and not s.evidence and not _matrix(ctx, inv):
+            if s.kind == lp.ITEM and not s.evidence:
                 text += (f" (`{ctx.text(s.base)}` is read as the data matrix from its name, a parameter; "
                          f"its rank is not proven)")
         elif kinds == (lp.ITEM, lp.ITEM) and su.index != sv.index and su.index and sv.index \
@@ -277,12 +280,16 @@ def _unsure_stack(ctx, s) -> bool:
 
 
 def _data_rows(ctx, s) -> bool:
-    """Rows of a parameter named as the data (``X``, ``samples``, ``data``): ``for sample in X`` in
+    """Rows of a parameter (or attribute) named as the design matrix, ``X``: ``for sample in X`` in
     ``predict(self, X)`` walks the rows of a data matrix, whatever else could be passed."""
-    from blaslint.analysis.sizes import is_data_array_name
-
     base = s.base
-    if s.axis != 0 or not isinstance(base, ast.Name) or not is_data_array_name(base.id) or base.id in ("y", "Y"):
+    # `X` (and `X_train`, `self.X`): the design matrix by the convention of numerical Python. Plural
+    # names (`inputs`, `datas`, `observations`) are as often lists of trials of different lengths.
+    if s.axis != 0:
+        return False
+    if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) and base.value.id == "self":
+        return bool(re.match(r"^X\w*$", base.attr))
+    if not isinstance(base, ast.Name) or not re.match(r"^X\w*$", base.id):
         return False
     binding = ctx.reaching_binding(base)
     return binding is not None and binding.kind == "param"
