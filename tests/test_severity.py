@@ -178,6 +178,9 @@ def test_context_never_lowers_an_info_below_info_nor_an_error(probe):
     ("archive/old.py", True), ("sandbox/try.py", True), ("scratch/a.py", True), ("benchmarks/bench.py", True),
     ("src/model.py", False), ("fixtures/examples/kalman.py", False), ("pkg/examples.py", False),
     ("src/contest.py", False), ("src/latest_model.py", False),
+    # tutorial notebooks at the project root are example code; a notebook elsewhere is the user's analysis
+    ("notebooks/1b Simple LDS.ipynb", True), ("tutorials/intro.py", True), ("demos/run.py", True),
+    ("analysis/fit.ipynb", False), ("pkg/notebooks.py", False),
 ])
 def test_default_context_paths(tmp_path, rel, lowered):
     s = Settings(project_root=str(tmp_path))

@@ -27,7 +27,8 @@ TOOL_ERROR_CODES = frozenset({"BL900", "BL901", "BL999"})
 # ``fixtures/examples`` is linted as code.
 DEFAULT_CONTEXT_PATHS = (
     "tests", "test", "testing", "test_*.py", "*_test.py", "conftest.py",
-    "examples/**", "example/**", "docs/**", "doc/**", "archive/**", "attic/**", "old/**",
+    "examples/**", "example/**", "notebooks/**", "tutorials/**", "tutorial/**", "demos/**", "demo/**",
+    "docs/**", "doc/**", "archive/**", "attic/**", "old/**",
     "sandbox/**", "scratch/**", "playground/**", "benchmarks/**", "benchmark/**",
 )
 
