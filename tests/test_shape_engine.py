@@ -139,6 +139,9 @@ def test_expression_lookalikes_stay_unknown(expr):
     ("    c = x[:, 0]\n    return x\n", 2),
     ("    t = x[..., 0, :]\n    return x\n", 2),
     ("    k = x.shape[2]\n    return x\n", 3),
+    ("    m = np.mean(x, axis=0)\n    return x\n", 1),                   # a reduction along an axis
+    ("    s = np.sum(x, 1)\n    return x\n", 2),
+    ("    s = np.std(x, axis=-2)\n    return x\n", 2),
 ])
 def test_usage_proves_a_lower_bound(body, min_rank):
     code = "import numpy as np\ndef f(x):\n" + body
@@ -151,6 +154,8 @@ def test_usage_proves_a_lower_bound(body, min_rank):
     "    try:\n        c = x[:, 0]\n    except IndexError:\n        pass\n    return x\n",
     "    ok = x.ndim > 1 and x.shape[1] > 3\n    return x\n",
     "    c = d[i, j]\n    return x\n",                                     # a dict takes tuple keys too
+    "    s = np.sum(x)\n    return x\n",                                    # no axis: a scalar sums too
+    "    s = x.sum(axis=1)\n    return x\n",                                # a method: a DataFrame has it too
 ])
 def test_usage_lookalikes_prove_nothing(body):
     code = "import numpy as np\ndef f(x, d, i, j):\n" + body

@@ -55,6 +55,8 @@ def _proved_min_rank(ctx, load: ast.Name) -> int | None:
             if k is not None:
                 return k + 1 if k >= 0 else -k
         return None
+    if isinstance(par, ast.Call) and par.args and par.args[0] is load:
+        return _reduced_axis_rank(ctx, par)  # np.mean(x, axis=0): x has that axis
     if isinstance(par, ast.Subscript) and par.value is load and isinstance(par.slice, ast.Tuple):
         items = par.slice.elts
         if not any(isinstance(it, ast.Slice) or isinstance(it, ast.Constant) and it.value in (None, Ellipsis)
@@ -63,6 +65,25 @@ def _proved_min_rank(ctx, load: ast.Name) -> int | None:
         n = sum(1 for it in items if not (isinstance(it, ast.Constant) and it.value in (None, Ellipsis)))
         return n if n >= 2 else None
     return None
+
+
+_AXIS_REDUCTIONS = {"sum", "mean", "std", "var", "max", "min", "prod", "median", "argmax", "argmin", "cumsum",
+                    "nansum", "nanmean", "average", "any", "all", "ptp", "amax", "amin", "diff", "sort", "argsort"}
+
+
+def _reduced_axis_rank(ctx, call: ast.Call) -> int | None:
+    """``np.sum(x, axis=1)`` (or the axis as second argument) runs only on rank >= 2 (``axis=-2``: >= 2)."""
+    q = ctx.resolve_call(call) or ""
+    lib, _, name = q.rpartition(".")
+    if lib not in ("numpy", "torch") or name not in _AXIS_REDUCTIONS:
+        return None
+    axis = next((k.value for k in call.keywords if k.arg in ("axis", "dim")), None)
+    if axis is None and len(call.args) >= 2 and name not in ("average",):
+        axis = call.args[1]
+    k = _index_value(axis) if axis is not None else None
+    if k is None:
+        return None
+    return k + 1 if k >= 0 else -k
 
 
 def _tests_name(test: ast.AST, name_id: str) -> bool:
