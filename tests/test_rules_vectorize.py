@@ -283,7 +283,7 @@ def test_bl502_silent(name):
     NP + "R = np.einsum('ij,jk->ik', A, B, optimize='optimal')\n",
     NP + "R = np.einsum('ij,jk,kl->il', A, B, C, optimize=path)\n",
     NP + "R = np.einsum(spec, A, B)\n",
-    NP + "SPEC = 'ij,jk->ik'\nR = np.einsum(SPEC, A, B)\n",
+    NP + "SPEC = 'ij,jk->ik'\nSPEC = SPEC.upper()\nR = np.einsum(SPEC, A, B)\n",  # rebound: unknown subscripts
     NP + "R = np.einsum('ij,jk->ik', A, B, out=C)\n",
     "import torch\nR = torch.einsum('ij,jk->ik', A, B)\n",
     "import jax.numpy as jnp\nR = jnp.einsum('ij,jk->ik', A, B)\n",
@@ -472,3 +472,8 @@ def test_bl501_names_the_product_and_its_rewrite_computes_the_same(loop, kind):
     expected = ns["y"] - (1.0 if "+= 1.0" in loop else 0.0)
     got = eval(rewrite, ns)
     assert np.allclose(np.asarray(got).reshape(expected.shape), expected), (rewrite, d.message)
+
+
+def test_bl502_subscripts_through_a_name_bound_once():
+    got = lint(NP + "SPEC = 'ij,jk->ik'\nR = np.einsum(SPEC, A, B)\n", "BL502")
+    assert [d.code for d in got] == ["BL502"] and 'einsum("ij,jk->ik")' in got[0].message

@@ -8,6 +8,8 @@ in sorted order, after the ellipsis.
 
 from __future__ import annotations
 
+import ast
+
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -155,3 +157,36 @@ def pairwise_helps(spec: Spec) -> bool:
         if shared and ((ti - tj - {"."}) or (tj - ti - {"."})):
             return True
     return False
+
+
+def spec_strings(ctx, arg) -> list[str] | None:
+    """The subscripts an einsum call can run with: a literal, a name bound once to one, or to a
+    conditional choice of literals (``c = 'ij,nij->n' if x.ndim == 3 else 'ij,ij->'``, also unpacked
+    from a conditional choice of tuples). None when anything else may reach it."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return [arg.value]
+    if not isinstance(arg, ast.Name):
+        return None
+    b = ctx.reaching_binding(arg)
+    stmt = getattr(b, "stmt", None) if b is not None and b.kind == "assign" else None
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+        return None
+    target, value = stmt.targets[0], stmt.value
+    index = None
+    if isinstance(target, ast.Tuple):
+        index = next((i for i, e in enumerate(target.elts) if isinstance(e, ast.Name) and e.id == arg.id), None)
+        if index is None:
+            return None
+    elif not (isinstance(target, ast.Name) and target.id == arg.id):
+        return None
+    branches = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+    out = []
+    for br in branches:
+        if index is not None:
+            if not isinstance(br, ast.Tuple) or len(br.elts) != len(target.elts):
+                return None
+            br = br.elts[index]
+        if not (isinstance(br, ast.Constant) and isinstance(br.value, str)):
+            return None
+        out.append(br.value)
+    return out

@@ -9,7 +9,7 @@ from blaslint.analysis.facts import known_small
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import kwarg, paren
 from blaslint.rules.vectorize import _einsum_forms as ef
-from blaslint.rules.vectorize._einsum_spec import Spec, classify, pairwise_helps, parse, product_form  # noqa: F401
+from blaslint.rules.vectorize._einsum_spec import classify, pairwise_helps, parse, product_form, spec_strings
 
 
 class EinsumWithoutBlas(Rule):
@@ -32,6 +32,10 @@ class EinsumWithoutBlas(Rule):
     triggers = ("einsum",)
 
     VALID = [
+        # one of the run-time choices is a row-wise reduction einsum does well: no claim for every case
+        "import numpy as np\ndef ll(x, J):\n    c = 'ij,ij->' if x.ndim == 2 else 'ij,nij->n'\n    return np.einsum(c, J, x)\n",
+        # the subscripts may be rebound: unknown
+        "import numpy as np\ndef f(spec, A, B):\n    return np.einsum(spec, A, B)\n",
         'import numpy as np\nr = np.einsum("ij,ij->i", A, B)\n',
         'import numpy as np\nd = np.einsum("ii->i", A)\n',
         'import numpy as np\nt = np.einsum("ii", A)\n',
@@ -105,6 +109,12 @@ class EinsumWithoutBlas(Rule):
         Invalid('import numpy as np\ndef f(X, T, idx):\n    for i in idx:\n        rows = X[i]\n'
                 '        r = np.einsum("ij,jk,klm->ilm", rows, T, T)\n', count=0),
         Invalid('import xp\nC = xp.einsum("ij,jk->ik", A, B)\n', count=0),
+        # subscripts chosen at run time between literals, each a product without BLAS (pybasicbayes)
+        Invalid("import numpy as np\ndef ll(x, h):\n    c1 = 'i,i->' if x.ndim == 1 else 'i,ni->n'\n"
+                "    return np.einsum(c1, h, x)\n"),
+        Invalid("import numpy as np\ndef ll(x, h, J, xxT):\n"
+                "    c1, c2 = ('i,i->', 'ij,ij->') if x.ndim == 1 else ('i,ni->n', 'ij,nij->n')\n"
+                "    return np.einsum(c1, h, x)\n"),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -114,7 +124,8 @@ class EinsumWithoutBlas(Rule):
             api = _reexported_numpy(node.func)
         if api is None:
             return  # torch/jax einsum contract through BLAS; an unknown `xx.einsum` may too
-        if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+        texts = spec_strings(ctx, node.args[0]) if node.args else None
+        if not texts:
             return
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
             return
@@ -123,8 +134,12 @@ class EinsumWithoutBlas(Rule):
             return
         if any(k.arg not in ("optimize",) for k in node.keywords):
             return  # out=, dtype=, casting=: leave alone
-        spec = parse(node.args[0].value)
         operands = node.args[1:]
+        if len(texts) > 1:
+            self._alternatives(node, texts, operands)
+            return
+        self.subscripts = texts[0]
+        spec = parse(texts[0])
         if spec is None or len(spec.inputs) != len(operands):
             return
         if any(isinstance(x, (ast.List, ast.Tuple, ast.Constant)) for x in operands):
@@ -167,9 +182,34 @@ class EinsumWithoutBlas(Rule):
             severity = "info"
         else:
             advice = "write it with `@` / `np.matmul` (BLAS; 4-10x measured for batched matrix products)"
-        self.report(node, f"`einsum(\"{node.args[0].value}\")` is {article} {kind} computed by einsum's own "
+        self.report(node, f"`einsum(\"{self.subscripts}\")` is {article} {kind} computed by einsum's own "
                     f"loop, without BLAS{self.backend}: {advice}; {cost.describe()}", fix, cost=cost,
                     severity=severity)
+
+    def _alternatives(self, node, texts, operands) -> None:
+        """Subscripts chosen at run time between literals: reported when every choice is one of the
+        products einsum computes without BLAS (message only: the rewrite differs per choice)."""
+        ctx = self.ctx
+        if any(isinstance(x, (ast.List, ast.Tuple, ast.Constant)) for x in operands) or \
+                any(_sparse(ctx, x) for x in operands) or all(known_small(ctx.array_facts(x)) for x in operands):
+            return
+        kinds = []
+        for text in texts:
+            spec = parse(text)
+            if spec is None or len(spec.inputs) != len(operands):
+                return
+            kind = classify(spec) or ((_stacked_matvec(spec) or (None,))[0] if len(operands) == 2 else None)
+            if len(operands) >= 3 and pairwise_helps(spec):
+                kind = "contraction of several operands"
+            if kind in (None, "outer product", "batched matrix-vector product", "stacked matrix-vector product"):
+                return
+            kinds.append(f"`{text}` ({kind})")
+        facts = [ctx.array_facts(x) for x in operands]
+        cost = max((_cost.einsum_no_blas(ctx, node, _explicit(parse(t)), facts) for t in texts),
+                   key=lambda c: c.saving)  # the costliest choice: either may run
+        self.report(node, f"einsum with subscripts chosen at run time ({ctx.text(node.args[0])}: "
+                          f"{' or '.join(kinds)}): each is computed by einsum's own loop, without BLAS: write each "
+                          f"branch with `@` / `np.vdot` / `np.tensordot` (BLAS); {cost.describe()}", None, cost=cost)
 
     def _many(self, node, spec, operands, opt, cost) -> None:
         """3+ operands: the explicit BLAS form where one exists, else ``optimize=True`` (not per row in a loop)."""
