@@ -86,3 +86,30 @@ def assert_fix_equivalent(code: str, setup: str, outputs, codes=None, unsafe: bo
             assert _same(before[name], after[name], exact, rtol, atol), (
                 f"fix changed `{name}` (seed {seed}):\n--- bad\n{code}\n--- fixed\n{fixed}")
     return fixed
+
+
+def write_package(root, files: dict) -> None:
+    """Write ``{"pkg/sub/mod.py": text}`` under ``root``, with an empty ``__init__.py`` in every folder
+    that has none (package helpers are read from disk, never imported)."""
+    from pathlib import Path
+
+    root = Path(root)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for rel in files:
+        for parent in list((root / rel).parents):
+            if parent == root or root not in parent.parents:
+                break
+            init = parent / "__init__.py"
+            if not init.exists():
+                init.write_text("")
+
+
+def lint_package(root, files: dict, main: str, codes):
+    """Write the package (:func:`write_package`) and lint its module ``main`` where it lies."""
+    from pathlib import Path
+
+    write_package(root, files)
+    return lint(files[main], codes, path=str(Path(root) / main))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.spatial import distance
 
-from tests.support import lint
+from tests.support import lint, lint_package
 
 FLAGGED = {
     "norm": ("import numpy as np\ndef f(X, c):\n    X = np.asarray(X, dtype=float).reshape(-1, 3)\n"
@@ -118,21 +118,17 @@ def test_index_pair_lookalikes(code):
 
 
 def test_a_distance_helper_of_the_package(tmp_path):
-    pkg = tmp_path / "mlpkg"
-    (pkg / "metrics").mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    (pkg / "metrics" / "__init__.py").write_text("")
-    (pkg / "metrics" / "distance.py").write_text(
-        "import math\nimport numpy as np\ndef euclidean_distance(a, b):\n    if isinstance(a, list):\n"
-        "        a = np.array(a)\n    return math.sqrt(sum((a - b) ** 2))\n"
-        "def scaled(a, b):\n    a *= 2\n    return math.sqrt(sum((a - b) ** 2))\n")
-    code = ("import numpy as np\nfrom mlpkg.metrics.distance import euclidean_distance, scaled\nclass KMeans:\n"
+    diags = lint_package(tmp_path, {
+        "mlpkg/metrics/distance.py": (
+            "import math\nimport numpy as np\ndef euclidean_distance(a, b):\n    if isinstance(a, list):\n"
+            "        a = np.array(a)\n    return math.sqrt(sum((a - b) ** 2))\n"
+            "def scaled(a, b):\n    a *= 2\n    return math.sqrt(sum((a - b) ** 2))\n"),
+        "mlpkg/kmeans.py": (
+            "import numpy as np\nfrom mlpkg.metrics.distance import euclidean_distance, scaled\nclass KMeans:\n"
             "    def closest(self, x, centroids):\n        return [euclidean_distance(x, c) for c in self.C]\n"
             "    def closest2(self, x, centroids):\n        return [scaled(x, c) for c in self.C]\n"
-            "    def __init__(self, k):\n        self.C = np.zeros((k, 2))\n")
-    main = pkg / "kmeans.py"
-    main.write_text(code)
-    diags = lint(code, "BL501", path=str(main))
+            "    def __init__(self, k):\n        self.C = np.zeros((k, 2))\n"),
+    }, "mlpkg/kmeans.py", "BL501")
     # the helper that changes its argument in place (`a *= 2`) may change `x`: not one vectorised call
     assert [d.line for d in diags] == [5]
     assert "np.linalg.norm(self.C - x, axis=1)" in diags[0].message

@@ -12,7 +12,7 @@ import pytest
 
 from blaslint.analysis.facts import Facts, broadcast_tail, matmul_tail, trailing_dims
 from blaslint.analysis.sizes import name_kind
-from tests.support import lint
+from tests.support import lint, lint_package, write_package
 from tests.test_shape_engine import facts
 
 # -- the algebra of tails ----------------------------------------------------------------
@@ -197,21 +197,16 @@ def test_state_dimension_names_are_model_sized():
 # -- helpers re-exported by a star import; a helper that fills a diagonal -------------------
 
 def test_a_helper_re_exported_by_a_star_import(tmp_path):
-    pkg = tmp_path / "mlpkg"
-    (pkg / "utils").mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    (pkg / "utils" / "__init__.py").write_text("from .manip import *\nfrom .other import *\n")
-    (pkg / "utils" / "manip.py").write_text(
-        "import numpy as np\ndef make_diagonal(x):\n    m = np.zeros((len(x), len(x)))\n"
-        "    for i in range(len(m[0])):\n        m[i, i] = x[i]\n    return m\n"
-        "def as_diag(x):\n    return np.diag(x)\n")
-    (pkg / "utils" / "other.py").write_text("def as_diag(x):\n    return x\n")  # two candidates: unsure
-    code = ("import numpy as np\nfrom mlpkg.utils import make_diagonal, as_diag\n"
-            "def newton(X, w, v):\n    D = make_diagonal(1.0 / (1.0 + np.exp(-X.dot(w))))\n"
-            "    H = X.T.dot(D).dot(X)\n    return H, as_diag(v) @ X\n")
-    main = pkg / "model.py"
-    main.write_text(code)
-    diags = lint(code, "BL402", path=str(main))
+    diags = lint_package(tmp_path, {
+        "mlpkg/utils/__init__.py": "from .manip import *\nfrom .other import *\n",
+        "mlpkg/utils/manip.py": ("import numpy as np\ndef make_diagonal(x):\n    m = np.zeros((len(x), len(x)))\n"
+                                 "    for i in range(len(m[0])):\n        m[i, i] = x[i]\n    return m\n"
+                                 "def as_diag(x):\n    return np.diag(x)\n"),
+        "mlpkg/utils/other.py": "def as_diag(x):\n    return x\n",  # two candidates: unsure
+        "mlpkg/model.py": ("import numpy as np\nfrom mlpkg.utils import make_diagonal, as_diag\n"
+                           "def newton(X, w, v):\n    D = make_diagonal(1.0 / (1.0 + np.exp(-X.dot(w))))\n"
+                           "    H = X.T.dot(D).dot(X)\n    return H, as_diag(v) @ X\n"),
+    }, "mlpkg/model.py", "BL402")
     assert [d.line for d in diags] == [4]
     assert "writes only the diagonal of a zero matrix" in diags[0].message
     assert diags[0].fix is None  # the argument's rank is not proven: no rewrite
@@ -244,11 +239,8 @@ def test_stacked_matvec_severity_follows_the_matrix_rank():
 
 
 def test_a_helper_called_through_its_module(tmp_path):
+    write_package(tmp_path, {"geo/transformations.py": "import numpy as np\ndef rotation():\n    return np.eye(4)\n"})
     pkg = tmp_path / "geo"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "transformations.py").write_text(
-        "import numpy as np\ndef rotation():\n    return np.eye(4)\n")
     code = ("import numpy as np\nfrom . import transformations\nimport geo.transformations as tf\n"
             "def f(v):\n    a = transformations.rotation()\n    b = tf.rotation()\n    return a, b\n")
     main = pkg / "bounds.py"
