@@ -26,7 +26,8 @@ class Hidden:
     node: ast.AST
     detail: str               # what the temporary is
     new: str | None = None    # exact replacement text for ``node``
-    batched: bool = False     # another full axis is kept: one contraction per batch item, no single BLAS call
+    batched: bool | None = False  # another full axis is kept: one contraction per item, no single BLAS call
+    #                               (None: the factor's rank is unknown, so it may or may not be)
 
 
 # -- 1. a broadcast product summed over an axis ---------------------------------------
@@ -71,11 +72,12 @@ def _aligned_contracts(ctx, pat: tuple, other, axis: int) -> bool:
     return kind == "F" and bool(kept)
 
 
-def _batch_axis(pat: tuple, axis: int) -> bool:
+def _batch_axis(pat: tuple, axis: int) -> bool | None:
     """Does the factor span another kept axis the other factor may span too (``y[None] * solve(S, y)``
-    summed over axis 1: one matrix-vector product per sample, the temporary no bigger than a factor)?"""
+    summed over axis 1: one matrix-vector product per sample, the temporary no bigger than a factor)?
+    None when a run of axes of unknown length (``y[:, None]`` of an unknown ``y``) hides it."""
     if "*" in pat or not -len(pat) <= axis < len(pat):
-        return True
+        return None
     summed = axis % len(pat)
     return any(d == "F" and i != summed for i, d in enumerate(pat))
 
@@ -177,7 +179,10 @@ def temporary_dims(ctx, product) -> list:
         return list(f.shape) if f is not None and f.shape is not None else [None] * 3
     shapes = [ctx.array_facts(x).shape for x in pair]
     if any(s is None for s in shapes):
-        rank = max(ctx.array_facts(x).rank or 3 for x in pair)
+        # the rank: known facts, else the broadcast pattern's known part (`y[:, None]`: at least 2)
+        pats = [bc.pattern(ctx, x) for x in pair]
+        ranks = [ctx.array_facts(x).rank for x in pair] + [len([d for d in p if d != "*"]) for p in pats if p]
+        rank = max((r for r in ranks if r), default=3)
         return [None] * rank
     a, b = (list(s) for s in shapes)
     n = max(len(a), len(b))

@@ -79,6 +79,9 @@ class HiddenContraction(Rule):
         einsum = "torch.einsum(...)" if torch else "np.einsum(..., optimize=True)"
         if found.new:
             advice = ""
+        elif found.batched is None:
+            advice = (f": contract without it (`@` when the factors are a matrix and a vector, `{einsum}` on "
+                      "the factors otherwise; one BLAS call when no other axis is kept)")
         elif found.batched:
             advice = (f": `{einsum.replace(', optimize=True', '')}` on the factors contracts it without the temporary "
                       "(a batch axis is kept, so it is one small contraction per item, not one BLAS call: the "
@@ -86,5 +89,5 @@ class HiddenContraction(Rule):
         else:
             advice = (f": contract without it (`@` / `{einsum}` on the factors; measured 22-37x for N x 64 x 64)")
         dims = hd.temporary_dims(self.ctx, red.operand if red is not None else None)
-        cost = _cost.hidden_contraction(self.ctx, found.node, dims, found.batched)
+        cost = _cost.hidden_contraction(self.ctx, found.node, dims, bool(found.batched))
         self.report(found.node, f"hidden contraction: {found.detail}{advice}; {cost.describe()}", fix, cost=cost)
