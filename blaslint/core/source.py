@@ -176,10 +176,12 @@ def read_source(path: str) -> tuple[SourceText, bytes]:
     return SourceText.from_bytes(data), data
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def write_atomic(path: str, data: bytes, durable: bool = True) -> None:
     """Replace ``path`` by ``data`` atomically, keeping its mode.
 
     A crash at any point leaves either the old or the new content, never a mix.
+    ``durable=False`` skips the fsync: for data that can be rebuilt (a cache
+    entry), where a sync per file would cost more than the entry is worth.
     """
     real = os.path.realpath(path)
     directory = os.path.dirname(real) or "."
@@ -191,8 +193,9 @@ def write_atomic(path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, real)

@@ -31,13 +31,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from dataclasses import fields
 
 from blaslint import __version__
 from blaslint.analysis.reads import Checker, Stamp
 from blaslint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from blaslint.core.engine import FileResult
+from blaslint.core.source import write_atomic
 
 MAGIC = b"blaslint-cache-2"
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -184,17 +184,7 @@ class Cache:
         try:
             self._prepare()
             data = encode_entry(result.path, result.digest, result.diagnostics, result.reads)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.dir)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self.entry_path(result.path))
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(self.entry_path(result.path), data, durable=False)
         except OSError as exc:  # read-only or full disk: go on without the cache
             self.writable = False
             print(f"blaslint: warning: cache disabled, cannot write to {self.root}: {exc.strerror or exc}",
