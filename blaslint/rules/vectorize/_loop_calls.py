@@ -1,5 +1,5 @@
-"""BL501 helpers: local helper functions seen through (a squared distance ``d(u, v)``; a helper
-that does not change its arguments does not make the loop's arrays vary), and squared distances."""
+"""BL501 helpers: helper functions seen through (a distance ``d(u, v)``; a helper that does not
+change its arguments does not make the loop's arrays vary), and distances."""
 
 from __future__ import annotations
 
@@ -53,31 +53,11 @@ def _squared_form(ctx, node, builtin_sum: bool = False):
 
 
 def squared_difference(ctx, node):
-    """(a, b, helper name) when ``node`` is ``|a - b|^2`` spelled as a dot or a sum of squares, or a
-    call of a module-level helper ``d(u, v)`` that returns one of ``u - v``."""
+    """(a, b) when ``node`` is ``|a - b|^2`` spelled as a dot or a sum of squares (a helper returning
+    one is seen by :func:`distance_form`)."""
     diff = _squared_form(ctx, node)
-    if diff is not None:
-        pair = _difference(ctx, diff)
-        return (pair[0], pair[1], None) if pair is not None else None
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 2
-            and not node.keywords):
-        return None
-    fn = _helper(ctx, node.func.id)
-    if fn is None:
-        return None
-    params = [a.arg for a in fn.args.args]
-    ret = fn.body[-1]
-    if len(params) != 2 or not isinstance(ret, ast.Return) or ret.value is None:
-        return None
-    diff = _squared_form(ctx, ret.value)
     pair = _difference(ctx, diff) if diff is not None else None
-    if pair is None or not all(isinstance(x, ast.Name) for x in pair):
-        return None
-    names = [x.id for x in pair]
-    if sorted(names) != sorted(params):
-        return None
-    a, b = node.args if names == params else node.args[::-1]
-    return a, b, node.func.id
+    return (pair[0], pair[1]) if pair is not None else None
 
 
 _SCIPY_METRICS = {"euclidean", "sqeuclidean", "cityblock", "chebyshev", "cosine", "correlation", "minkowski",
@@ -104,10 +84,10 @@ def _norm_form(ctx, node):
 def distance_form(ctx, node):
     """(a, b, helper name, metric) for a distance between ``a`` and ``b``: metric ``"squared"`` for
     ``|a - b|^2`` (:func:`squared_difference`), None for the 2-norm ``np.linalg.norm(a - b)``, or a
-    scipy metric name; a module-level helper ``d(u, v)`` returning one of them counts too."""
+    scipy metric name; a helper ``d(u, v)`` of the module or package returning one of them counts too."""
     sq = squared_difference(ctx, node)
     if sq is not None:
-        return (*sq, "squared")
+        return (*sq, None, "squared")
     got = _norm_form(ctx, node)
     if got is not None:
         return got[0], got[1], None, got[2]
@@ -141,14 +121,6 @@ def distance_form(ctx, node):
         return None
     a, b = node.args if names == params else node.args[::-1]
     return a, b, ctx.text(node.func), got[2]
-
-
-def _helper(ctx, name: str):
-    """The module-level ``def name(...)`` bound once in the module and not rebound."""
-    found = [n for n in ctx.tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
-    if len(found) != 1 or found[0].decorator_list:
-        return None
-    return found[0]
 
 
 # -- what a loop changes, trusting local helpers that do not change their arguments ------------
