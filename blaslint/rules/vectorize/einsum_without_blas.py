@@ -135,6 +135,10 @@ class EinsumWithoutBlas(Rule):
         if any(k.arg not in ("optimize",) for k in node.keywords):
             return  # out=, dtype=, casting=: leave alone
         operands = node.args[1:]
+        if any(isinstance(x, (ast.List, ast.Tuple, ast.Constant)) for x in operands):
+            return  # literal operands: a toy or a test of einsum itself
+        if any(_sparse(ctx, x) for x in operands):
+            return  # einsum does not take scipy.sparse matrices: no rewrite to suggest
         if len(texts) > 1:
             self._alternatives(node, texts, operands)
             return
@@ -142,10 +146,6 @@ class EinsumWithoutBlas(Rule):
         spec = parse(texts[0])
         if spec is None or len(spec.inputs) != len(operands):
             return
-        if any(isinstance(x, (ast.List, ast.Tuple, ast.Constant)) for x in operands):
-            return  # literal operands: a toy or a test of einsum itself
-        if any(_sparse(ctx, x) for x in operands):
-            return  # einsum does not take scipy.sparse matrices: no rewrite to suggest
         small = [known_small(ctx.array_facts(x)) or (len(term) == 1 and _short_literal(ctx, x))
                  for x, term in zip(operands, spec.inputs)]
         if all(small) or (len(operands) == 2 and any(small)):
@@ -190,8 +190,7 @@ class EinsumWithoutBlas(Rule):
         """Subscripts chosen at run time between literals: reported when every choice is one of the
         products einsum computes without BLAS (message only: the rewrite differs per choice)."""
         ctx = self.ctx
-        if any(isinstance(x, (ast.List, ast.Tuple, ast.Constant)) for x in operands) or \
-                any(_sparse(ctx, x) for x in operands) or all(known_small(ctx.array_facts(x)) for x in operands):
+        if all(known_small(ctx.array_facts(x)) for x in operands):
             return
         kinds = []
         for text in texts:
