@@ -160,7 +160,7 @@ def _dims(f: "Facts | None", rank: int) -> list:
     """``rank`` dimensions of ``f`` (None where unknown); its known trailing dims when its rank is not."""
     if f is not None and f.shape is not None and len(f.shape) == rank:
         return list(f.shape)
-    tail = list(getattr(f, "tail", ()) or ()) if f is not None and f.rank is None else []
+    tail = list(f.tail) if f is not None and f.rank is None else []
     tail = tail[-rank:] if rank else []
     return [None] * (rank - len(tail)) + tail
 
@@ -188,7 +188,7 @@ def _facts_text(names: Sequence[str], facts: Sequence["Facts | None"]) -> tuple[
     out = []
     for name, f in zip(names, facts):
         if f is None or f.rank is None:
-            tail = _shape_text(getattr(f, "tail", ()) or ())
+            tail = _shape_text(f.tail) if f is not None else ""
             out.append(f"{name}: rank unknown" + (f", ends in {tail}" if tail else ""))
             continue
         shape = _shape_text(f.shape) if f.shape is not None else "?"
