@@ -166,6 +166,11 @@ def attribute_facts(ctx, expr: ast.Attribute):
     return result
 
 
+def _seeds(entries, attr: str) -> list:
+    """The assignments that make the attribute without reading it (``self.P = np.eye(n)``)."""
+    return [v for v, _ in entries if v != "aug" and not _reads(v, attr)]
+
+
 def _size_hint(ctx, attr, entries):
     """Sizes only (``Facts.tail``): the shape the assignments that make the attribute agree on.
 
@@ -174,7 +179,7 @@ def _size_hint(ctx, attr, entries):
     """
     from blaslint.analysis.facts import Facts
 
-    shapes = {tuple(f.shape) for f in (ctx.array_facts(v) for v, _ in entries if v != "aug" and not _reads(v, attr))
+    shapes = {tuple(f.shape) for f in (ctx.array_facts(v) for v in _seeds(entries, attr))
               if f.rank and f.shape is not None and len(f.shape) == f.rank and any(d is not None for d in f.shape)}
     if len(shapes) != 1:
         return None
@@ -185,7 +190,7 @@ def _fixpoint(ctx, key, attr, entries):
     from blaslint.analysis.facts import UNKNOWN
     from blaslint.analysis.summaries import join_facts
 
-    seeds = [v for v, _ in entries if v != "aug" and not _reads(v, attr)]
+    seeds = _seeds(entries, attr)
     if not seeds:
         return UNKNOWN
     guess = join_facts([ctx.array_facts(v) for v in seeds])
