@@ -101,6 +101,14 @@ def _argument(fdef, call, param: str, method: bool):
     return None  # the default (or a missing argument): not an array we know
 
 
+def _argument_facts(ctx, fdef, calls, param: str):
+    """Facts of the argument each call gives ``param``, or None when any call gives none we can read."""
+    if not calls or len(calls) > MAX_CALLS:
+        return None
+    args = [_argument(fdef, call, param, method) for call, method in calls]
+    return [ctx.array_facts(a) for a in args] if all(a is not None for a in args) else None
+
+
 def call_site_facts(ctx, fdef, param: str):
     """Joined facts of the argument given for ``param`` at every call (kind "call-site"), or None."""
     from blaslint.analysis.summaries import join_facts
@@ -112,20 +120,17 @@ def call_site_facts(ctx, fdef, param: str):
     cache[key] = None  # a call inside the function passes the parameter to itself
     calls = _calls(ctx, fdef)
     result = None
-    if calls and len(calls) <= MAX_CALLS:
-        args = [_argument(fdef, call, param, method) for call, method in calls]
-        if all(a is not None for a in args):
-            facts = [ctx.array_facts(a) for a in args]
-            joined = join_facts(facts)
-            if joined.rank is not None:
-                lines = ", ".join(str(c.lineno) for c, _ in calls[:3])
-                result = joined.with_evidence(
-                    (Evidence("call-site", calls[0][0].lineno, f"{len(calls)} call(s) at line {lines}"),))
-                if joined.shape is not None:  # the callers' symbols mean nothing inside the function
-                    shape = tuple(d if isinstance(d, int) else None for d in joined.shape)
-                    from dataclasses import replace
+    facts = _argument_facts(ctx, fdef, calls, param)
+    joined = join_facts(facts) if facts is not None else None
+    if joined is not None and joined.rank is not None:
+        lines = ", ".join(str(c.lineno) for c, _ in calls[:3])
+        result = joined.with_evidence(
+            (Evidence("call-site", calls[0][0].lineno, f"{len(calls)} call(s) at line {lines}"),))
+        if joined.shape is not None:  # the callers' symbols mean nothing inside the function
+            shape = tuple(d if isinstance(d, int) else None for d in joined.shape)
+            from dataclasses import replace
 
-                    result = replace(result, shape=shape if any(d is not None for d in shape) else None)
+            result = replace(result, shape=shape if any(d is not None for d in shape) else None)
     cache[key] = result
     return result
 
@@ -152,17 +157,14 @@ def call_site_tail(ctx, fdef, param: str) -> tuple:
     if key in cache:
         return cache[key]
     cache[key] = ()
-    calls = _public_calls(ctx, fdef)
+    facts = _argument_facts(ctx, fdef, _public_calls(ctx, fdef), param)
     tail: tuple = ()
-    if calls and len(calls) <= MAX_CALLS:
-        args = [_argument(fdef, call, param, method) for call, method in calls]
-        if all(a is not None for a in args):
-            tails = [trailing_dims(ctx.array_facts(a)) for a in args]
-            if tails and all(len(t) == len(tails[0]) for t in tails):
-                tail = tuple(t[0] if isinstance(t[0], int) and all(x == t[0] for x in t) else None
-                             for t in zip(*tails)) if tails[0] else ()
-                if not any(isinstance(d, int) for d in tail):
-                    tail = ()
+    tails = [trailing_dims(f) for f in facts] if facts is not None else []
+    if tails and all(len(t) == len(tails[0]) for t in tails):
+        tail = tuple(t[0] if isinstance(t[0], int) and all(x == t[0] for x in t) else None
+                     for t in zip(*tails)) if tails[0] else ()
+        if not any(isinstance(d, int) for d in tail):
+            tail = ()
     cache[key] = tail
     return tail
 
