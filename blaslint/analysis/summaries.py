@@ -193,28 +193,39 @@ def _imported_def(ctx, name: str, hops: int = 0):
     """(context, def) of ``name`` imported from a module of the same package."""
     if hops > 3:
         return None
+    found = _import_binding(ctx, name)
+    if found is None or not isinstance(found[0], ast.ImportFrom):
+        return None
+    stmt, alias = found
+    path = import_path(ctx.path, stmt.level, stmt.module)
+    if path is None or os.path.abspath(path) == os.path.abspath(ctx.path):
+        return None
+    other = _module_ctx(ctx, path)
+    if other is None:
+        return None
+    scope = other.scope(other.tree)
+    fdef = _single_def(scope, alias.name)
+    if fdef is not None:
+        return other, fdef
+    binds = scope.bindings.get(alias.name, [])
+    if len(binds) == 1 and binds[0].kind == "import":  # re-exported by a package __init__
+        return _imported_def(other, alias.name, hops + 1)
+    if not binds:
+        return _star_reexport(other, alias.name, hops + 1)  # `from .data import *` in __init__
+    return None
+
+
+def _import_binding(ctx, name: str):
+    """(statement, alias) of the module-level import that binds ``name``, or None."""
     for stmt in ctx.tree.body:
-        if not isinstance(stmt, ast.ImportFrom):
+        if isinstance(stmt, ast.ImportFrom):
+            alias = next((a for a in stmt.names if (a.asname or a.name) == name), None)
+        elif isinstance(stmt, ast.Import):
+            alias = next((a for a in stmt.names if a.asname == name), None)  # `import pkg.m as m`
+        else:
             continue
-        for alias in stmt.names:
-            if (alias.asname or alias.name) != name:
-                continue
-            path = import_path(ctx.path, stmt.level, stmt.module)
-            if path is None or os.path.abspath(path) == os.path.abspath(ctx.path):
-                return None
-            other = _module_ctx(ctx, path)
-            if other is None:
-                return None
-            scope = other.scope(other.tree)
-            fdef = _single_def(scope, alias.name)
-            if fdef is not None:
-                return other, fdef
-            binds = scope.bindings.get(alias.name, [])
-            if len(binds) == 1 and binds[0].kind == "import":  # re-exported by a package __init__
-                return _imported_def(other, alias.name, hops + 1)
-            if not binds:
-                return _star_reexport(other, alias.name, hops + 1)  # `from .data import *` in __init__
-            return None
+        if alias is not None:
+            return stmt, alias
     return None
 
 
@@ -240,26 +251,16 @@ def _module_attribute_def(ctx, func: ast.Attribute):
     name = func.value.id
     scope = ctx.scope(ctx.tree)
     binds = scope.bindings.get(name, [])
-    if len(binds) != 1 or binds[0].kind != "import" or ctx.scope_of(func.value) is not scope and \
-            ctx.scope_of(func.value).bindings.get(name):
+    if len(binds) != 1 or binds[0].kind != "import" or ctx.binding_scope(func.value) is not scope:
         return None
-    for stmt in ctx.tree.body:
-        if isinstance(stmt, ast.ImportFrom):
-            for alias in stmt.names:
-                if (alias.asname or alias.name) == name:
-                    module = f"{stmt.module}.{alias.name}" if stmt.module else alias.name
-                    path = import_path(ctx.path, stmt.level, module)
-                    break
-            else:
-                continue
-            break
-        if isinstance(stmt, ast.Import):
-            alias = next((a for a in stmt.names if a.asname == name), None)
-            if alias is not None:
-                path = import_path(ctx.path, 0, alias.name)
-                break
+    found = _import_binding(ctx, name)
+    if found is None:
+        return None
+    stmt, alias = found
+    if isinstance(stmt, ast.ImportFrom):  # `from . import mod` / `from pkg import mod as m`
+        path = import_path(ctx.path, stmt.level, f"{stmt.module}.{alias.name}" if stmt.module else alias.name)
     else:
-        return None
+        path = import_path(ctx.path, 0, alias.name)
     other = _module_ctx(ctx, path) if path is not None else None
     if other is None or os.path.abspath(other.path) == os.path.abspath(ctx.path):
         return None
