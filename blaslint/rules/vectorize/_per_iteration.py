@@ -279,6 +279,9 @@ def _unsure_stack(ctx, s) -> bool:
     return rank is None or rank >= 3 or s.axis >= 2
 
 
+_DESIGN_MATRIX = re.compile(r"^X\w*$")  # X, Xt, X_train: the design matrix by convention
+
+
 def _data_rows(ctx, s) -> bool:
     """Rows of a parameter (or attribute) named as the design matrix, ``X``: ``for sample in X`` in
     ``predict(self, X)`` walks the rows of a data matrix, whatever else could be passed."""
@@ -288,8 +291,8 @@ def _data_rows(ctx, s) -> bool:
     if s.axis != 0:
         return False
     if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) and base.value.id == "self":
-        return bool(re.match(r"^X\w*$", base.attr))
-    if not isinstance(base, ast.Name) or not re.match(r"^X\w*$", base.id):
+        return bool(_DESIGN_MATRIX.match(base.attr))
+    if not isinstance(base, ast.Name) or not _DESIGN_MATRIX.match(base.id):
         return False
     binding = ctx.reaching_binding(base)
     return binding is not None and binding.kind == "param"
