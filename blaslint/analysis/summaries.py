@@ -216,17 +216,24 @@ def _imported_def(ctx, name: str, hops: int = 0):
 
 
 def _import_binding(ctx, name: str):
-    """(statement, alias) of the module-level import that binds ``name``, or None."""
+    """(statement, alias) of the module-level import that binds ``name``, or None (one scan per module)."""
+    table = ctx.__dict__.get("_bl_import_bindings")
+    if table is None:
+        table = ctx.__dict__["_bl_import_bindings"] = _import_bindings(ctx)
+    return table.get(name)
+
+
+def _import_bindings(ctx) -> dict:
+    """{name: (statement, alias)} for the module-level imports, the first binding of each name."""
+    table: dict = {}
     for stmt in ctx.tree.body:
-        if isinstance(stmt, ast.ImportFrom):
-            alias = next((a for a in stmt.names if (a.asname or a.name) == name), None)
-        elif isinstance(stmt, ast.Import):
-            alias = next((a for a in stmt.names if a.asname == name), None)  # `import pkg.m as m`
-        else:
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
             continue
-        if alias is not None:
-            return stmt, alias
-    return None
+        for alias in stmt.names:  # `from m import f [as g]`, `import pkg.m as m` (a bare `import pkg.m` binds `pkg`)
+            local = alias.asname or alias.name if isinstance(stmt, ast.ImportFrom) else alias.asname
+            if local is not None:
+                table.setdefault(local, (stmt, alias))
+    return table
 
 
 def _star_reexport(ctx, name: str, hops: int):
