@@ -477,3 +477,52 @@ def test_bl501_names_the_product_and_its_rewrite_computes_the_same(loop, kind):
 def test_bl502_subscripts_through_a_name_bound_once():
     got = lint(NP + "SPEC = 'ij,jk->ik'\nR = np.einsum(SPEC, A, B)\n", "BL502")
     assert [d.code for d in got] == ["BL502"] and 'einsum("ij,jk->ik")' in got[0].message
+
+
+# -- BL501: slices of a stack on a later axis ---------------------------------------------
+
+def test_bl501_dot_of_time_slices_with_fixed_factor_of_unknown_rank():
+    """``X[:, t].dot(self.U.T)`` in an RNN's forward pass: with dot's semantics the factor may have any rank."""
+    src = NP + textwrap.dedent("""
+        class RNN:
+            def __init__(self, act):
+                self.act = act
+            def forward(self, X):
+                n, T, d = X.shape
+                self.h = np.zeros((n, T + 1, 4))
+                for t in range(T):
+                    self.h[:, t] = self.act(X[:, t].dot(self.U.T) + self.h[:, t - 1].dot(self.W.T))
+                return self.h
+        """)
+    found = codes(src, "BL501")
+    assert len(found) == 1 and "np.dot(X, self.U.T)" in found[0].message  # not the recurrent term
+
+
+def test_bl501_time_slices_times_unknown_rank_with_matmul_is_hedged():
+    src = NP + "def f(X, M):\n    n, T, d = X.shape\n    out = []\n    for t in range(T):\n" \
+               "        out.append(X[:, t] @ M)\n    return out\n"
+    (d,) = codes(src, "BL501")
+    assert "np.moveaxis(X, 1, 0) @ M" in d.message and "1-D or 2-D" in d.message
+
+
+def test_bl501_reversed_range_walks_the_same_iterations():
+    src = NP + "def back(G, V):\n    n, T, d = G.shape\n    out = []\n    for t in reversed(range(T)):\n" \
+               "        out.append(np.dot(G[:, t, :], V))\n    return out\n"
+    assert len(codes(src, "BL501")) == 1
+    shadowed = src.replace("def back", "def reversed(x):\n    return x[::2]\n\ndef back")
+    assert codes(shadowed, "BL501") == []  # a module function called reversed may pick other items
+
+
+@pytest.mark.parametrize("m_shape", [(6,), (6, 5), (3, 6, 5)])
+def test_bl501_suggested_whole_products_equal_the_slices(m_shape):
+    """The rewrites the messages name, executed: ``np.dot(X, M)[:, t]`` is ``np.dot(X[:, t], M)`` for a
+    fixed factor of any rank, and ``np.moveaxis(X, 1, 0) @ M`` stacks ``X[:, t] @ M`` for a 1-D/2-D one."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4, 7, 6))
+    M = rng.standard_normal(m_shape)
+    whole = np.dot(X, M)
+    for t in range(X.shape[1]):
+        np.testing.assert_allclose(whole[:, t], np.dot(X[:, t], M), rtol=1e-12, atol=1e-12)
+    if len(m_shape) <= 2:
+        stacked = np.array([X[:, t] @ M for t in range(X.shape[1])])
+        np.testing.assert_allclose(np.moveaxis(X, 1, 0) @ M, stacked, rtol=1e-12, atol=1e-12)

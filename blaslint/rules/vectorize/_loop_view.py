@@ -45,6 +45,10 @@ class LoopView:
 
     def _bind(self, target, it) -> None:
         ctx = self.ctx
+        while isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed" \
+                and len(it.args) == 1 and not it.keywords and ctx.scope_of(it).bindings.get("reversed") is None \
+                and ctx.scope(ctx.tree).bindings.get("reversed") is None:
+            it = it.args[0]  # the same iterations in the other order: what each computes is unchanged
         if isinstance(it, ast.Name):  # `index = ndindex(shape)` ... `for v in index`
             b = ctx.reaching_binding(it)
             if b is not None and b.kind == "assign" and isinstance(b.value, ast.Call) \

@@ -48,7 +48,7 @@ class PerIterationProducts:
         u, v = ops
         su, sv = cl.status(u, pos), cl.status(v, pos)
         kinds = (su.kind, sv.kind)
-        if any(_unsure_stack(ctx, s) and not _slab_times_fixed(ctx, s, other, s is su)
+        if any(_unsure_stack(ctx, s) and not _slab_times_fixed(ctx, s, other, s is su, node)
                for s, other in ((su, v), (sv, u))) or any(_foreign(ctx, s) for s in (su, sv)):
             return
         if lp.INV in kinds and (lp.ITEM in kinds or lp.FRESH in kinds):
@@ -130,14 +130,16 @@ class PerIterationProducts:
                     + (" (per-row quadratic forms: one matmul and a row sum)" if quad else ""), what)
         X = s.source(ctx)
         base_rank = s.base_rank(ctx)
-        if s.axis >= 1 and _slab_times_fixed(ctx, s, inv, left_varies):
+        if s.axis >= 1 and _slab_times_fixed(ctx, s, inv, left_varies, node):
             slab = ctx.text(var)
             index = slab[len(X):] if slab.startswith(X) else "[" + ", ".join([":"] * s.axis + ["i"]) + "]"
             from blaslint.analysis.evidence import describe_facts
 
+            whole = f"{X} @ {paren(ctx, inv, 15)}" if ctx.array_facts(inv).rank in (1, 2) else \
+                f"np.dot({X}, {ctx.text(inv)})"  # dot contracts the last axis whatever the other's rank
             return (f"a product per slice `{slab}` of `{X}` ({describe_facts(X, ctx.array_facts(s.base))}) "
                     f"times the fixed "
-                    f"`{paren(ctx, inv, 15)}`: the slices of one product, `XM = {X} @ {paren(ctx, inv, 15)}` "
+                    f"`{paren(ctx, inv, 15)}`: the slices of one product, `XM = {whole}` "
                     f"before the loop and `XM{index}` in it", "matmul")
         item_rank = None if base_rank is None else base_rank - 1
         if s.block:
@@ -298,16 +300,35 @@ def _data_rows(ctx, s) -> bool:
     return binding is not None and binding.kind == "param"
 
 
-def _slab_times_fixed(ctx, s, fixed, item_left: bool) -> bool:
+def _slab_times_fixed(ctx, s, fixed, item_left: bool, product=None) -> bool:
     """``X[:, t] @ M`` with ``X`` known 3+-D, ``t`` not on its last axis and ``M`` known 1-D or 2-D:
     every slice is a slice of the one product ``X @ M`` (``@`` contracts ``X``'s last axis), so the
-    loop's products are ``(X @ M)[:, t]`` (an RNN's input projection per time step)."""
+    loop's products are ``(X @ M)[:, t]`` (an RNN's input projection per time step).
+
+    Spelled ``np.dot(X[:, t], M)`` / ``X[:, t].dot(M)``, ``M`` may have any rank of 1 or more:
+    ``np.dot`` contracts ``X``'s last axis with ``M``'s second-to-last (or only) one and keeps
+    ``X``'s other axes first, so ``np.dot(X, M)[:, t]`` is the slice whatever ``M`` is."""
     if s.kind != lp.ITEM or not item_left or s.block or s.transposed or s.window:
         return False
     rank = s.base_rank(ctx)
     if rank is None or rank < 3 or s.axis >= rank - 1 or s.base is None:
         return False
-    return ctx.array_facts(fixed).rank in (1, 2)
+    f = ctx.array_facts(fixed)
+    if f.rank in (1, 2):
+        return True
+    return f.rank is None and product is not None and _dot_spelled(ctx, product) \
+        and not isinstance(fixed, ast.Constant)
+
+
+def _dot_spelled(ctx, product) -> bool:
+    """``np.dot(a, b)`` or the array method ``a.dot(b)`` (numpy's dot semantics, not ``@``'s)."""
+    if not isinstance(product, ast.Call):
+        return False
+    if ctx.resolve_call(product) == "numpy.dot":
+        return True
+    func = product.func
+    return isinstance(func, ast.Attribute) and func.attr == "dot" and ctx.resolve(func) is None \
+        and ctx.array_facts(func.value).lib in ("numpy", None)
 
 
 def _foreign(ctx, s) -> bool:

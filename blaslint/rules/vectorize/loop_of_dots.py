@@ -86,6 +86,14 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         Invalid("import numpy as np\ndef rnn(X, U, W):\n    U = np.asarray(U).reshape(8, 4)\n    n, T, d = X.shape\n"
                 "    h = np.zeros((n, T, 4))\n    for t in range(T):\n"
                 "        h[:, t] = np.tanh(X[:, t] @ U + h[:, t - 1] @ W)\n    return h\n"),
+        # spelled with np.dot / .dot, the fixed factor may have any rank (dot contracts X's last axis);
+        # a backward pass walks the time steps in reverse
+        Invalid("import numpy as np\nclass RNN:\n    def __init__(self, act):\n        self.act = act\n"
+                "    def forward(self, X):\n        n, T, d = X.shape\n        self.h = np.zeros((n, T + 1, 4))\n"
+                "        for t in range(T):\n            self.h[:, t] = self.act(X[:, t].dot(self.U.T) + self.h[:, t - 1].dot(self.W))\n"
+                "        return self.h\n"),
+        Invalid("import numpy as np\ndef back(G, V):\n    n, T, d = G.shape\n    out = []\n"
+                "    for t in reversed(range(T)):\n        out.append(np.dot(G[:, t, :], V))\n    return out\n"),
         # one product per iteration inside a body that does more (real code: voxel loops, predictions)
         Invalid('import numpy as np\ndef f(X, W, b):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W + b[i]\n    return out\n'),
         Invalid('import numpy as np\ndef f(X, W, b):\n    out = np.empty((X.shape[0], W.shape[1]))\n    for i in range(X.shape[0]):\n        out[i] = X[i] @ W - out[i - 1]\n    return out\n'),
@@ -319,7 +327,13 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         row_rank = None if x_rank is None else x_rank - (len(idx.items) - idx.items.count(":"))
         V = paren(ctx, inv.expr, 13)
         if row_rank is not None and row_rank >= 2:
-            order = f"{X} @ {V}" if left_indexed else f"{paren(ctx, inv.expr, 12)} @ {X}"
+            stack = X
+            if column:  # items on a later axis stack along a new first axis: move that axis first
+                stack = f"np.moveaxis({X}, {idx.items.index(var)}, 0)"
+            order = f"{stack} @ {V}" if left_indexed else f"{paren(ctx, inv.expr, 12)} @ {stack}"
+            if inv_rank not in (1, 2):  # a stack on the other side batches over other axes
+                return order, f"one batched matrix product when `{ctx.text(inv.expr)}` is 1-D or 2-D " \
+                              f"(its rank is not known)"
             return order, "one batched matrix product"
         rows = mat(idx, var, True) if mat is not None else (f"{X}.T" if column else X)
         if left_indexed or inv_rank == 1:
