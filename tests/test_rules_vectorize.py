@@ -526,3 +526,12 @@ def test_bl501_suggested_whole_products_equal_the_slices(m_shape):
     if len(m_shape) <= 2:
         stacked = np.array([X[:, t] @ M for t in range(X.shape[1])])
         np.testing.assert_allclose(np.moveaxis(X, 1, 0) @ M, stacked, rtol=1e-12, atol=1e-12)
+
+
+def test_bl501_cost_of_a_slice_product_counts_each_dimension_once():
+    """``X[:, t] @ W`` with X (n, T, d) and W (d, k): n*d*k per step, not d^2*k (the shared d once)."""
+    src = NP + "def proj(n, T, d, k):\n    X = np.random.rand(n, T, d)\n    W = np.random.rand(d, k)\n" \
+               "    out = np.empty((n, T, k))\n    for t in range(T):\n        out[:, t, :] = np.dot(X[:, t, :], W)\n" \
+               "    return out\n"
+    (d,) = codes(src, "BL501")
+    assert "^2" not in d.cost.before and any(label.startswith("p = n") for label in d.cost.dims)

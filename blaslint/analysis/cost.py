@@ -386,7 +386,10 @@ def loop_of_dots(ctx, node, loop: ast.AST | None, operand: "Facts | None", item:
     elif what == "matmul":
         o = _dims(operand, 2)
         m, k = sz.letter(o[0], "m"), sz.letter(o[1], "k")
-        p = sz.letter(_dims(item, 2)[1], "p") if _rank(item, 2) == 2 else ""
+        p = ""
+        if _rank(item, 2) == 2:  # the item's free dimension: the one it does not share with the operand
+            i0, i1 = _dims(item, 2)
+            p = sz.letter(i0 if i1 is not None and i1 in (o[0], o[1]) and i0 not in (o[0], o[1]) else i1, "p")
         per_iter_bytes, terms = 0.0, n + m + k + p
         flops = 2 * sz[n] * sz[m] * sz[k] * (sz[p] if p else 1.0)
     else:
