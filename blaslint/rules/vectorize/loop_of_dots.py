@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis.compiled import compiled_by
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import paren
 from blaslint.rules.vectorize import _loopdots as ld
@@ -73,6 +74,9 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         "def f(layers, w):\n    return [layer.dot(w) for layer in layers]\n",
         "class M:\n    def step(self):\n        self.w = self.w * 0.5\n    def run(self, X):\n        out = []\n"
         "        for x in X:\n            out.append(x.dot(self.w))\n            self.step()\n        return out\n",
+        # a loop numba compiles: no interpreter cost per iteration (and numba's `@` refuses integers)
+        "import numpy as np\nfrom numba import jit\n@jit(nopython=True)\ndef br(P, x, out):\n"
+        "    for a in range(P.shape[0]):\n        for b in range(P.shape[1]):\n            out[a] += P[a, b] * x[b]\n",
         # chunks of rows: already one product per chunk
         "import numpy as np\ndef f(M, S, step):\n    out = np.zeros((S.shape[0], M.shape[0]))\n"
         "    for i in range(0, S.shape[0], step):\n        out[i:i + step] = S[i:i + step] @ M.T\n    return out\n",
@@ -176,6 +180,11 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         super().__init__(ctx)
         self._claimed: set[int] = set()
         self._bias_tail: set[int] = set()  # loop statements `out[i] = row_dot + b`
+
+    def report(self, node, message, fix=None, span=None, cost=None, severity=None) -> None:
+        """Every finding here is about a Python loop: none in a function a JIT compiles (numba)."""
+        if compiled_by(self.ctx, node) is None:
+            super().report(node, message, fix, span, cost=cost, severity=severity)
 
     # -- loops ------------------------------------------------------------------
     def visit_For(self, node: ast.For) -> None:
