@@ -24,8 +24,9 @@ each iterates over: a dataset (``for x in X``, ``range(len(data))``,
 from __future__ import annotations
 
 import ast
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from blaslint.analysis.scopes import COMPREHENSION_TYPES, SCOPE_TYPES
@@ -269,12 +270,16 @@ class Loop:
     trips: int           # a literal count, else TRIPS[kind]
     over: str            # what it runs over, as written: "X", "range(n_epochs)", "err > tol"
     line: int
+    calls: str = ""      # a loop in a caller: the function whose call it repeats
 
     def describe(self, line_ref=None) -> str:
         where = line_ref(self.line) if line_ref is not None else f"line {self.line}"
+        if self.kind == "callback":
+            return f"the repeated calls of `{self.calls}` by `{self.over}` ({where})"
         word = "`while` loop" if isinstance(self.node, ast.While) else "loop"
-        return f"the {word} over `{self.over}` ({where})" if not isinstance(self.node, ast.While) else \
-            f"the {word} `while {self.over}` ({where})"
+        calls = f" that calls `{self.calls}`" if self.calls else ""
+        return f"the {word} over `{self.over}` ({where}){calls}" if not isinstance(self.node, ast.While) else \
+            f"the {word} `while {self.over}` ({where}){calls}"
 
 
 @dataclass(frozen=True)
@@ -293,7 +298,7 @@ class LoopContext:
     @property
     def kind(self) -> str:
         """The multiplier's kind: the biggest of the loops' kinds."""
-        kinds = [loop.kind for loop in self.loops]
+        kinds = ["iterations" if loop.kind == "callback" else loop.kind for loop in self.loops]
         for k in ("data", "iterations", "large", "unknown", "model", "small"):
             if k in kinds:
                 return k
@@ -308,11 +313,51 @@ class LoopContext:
 
 
 def loop_context(ctx: "FileContext", node: ast.AST) -> LoopContext | None:
-    """The loops (and comprehensions) that run ``node`` repeatedly, in its function."""
+    """The loops (and comprehensions) that run ``node`` repeatedly: in its function, then around the
+    calls this module makes of that function (the most repeated one; two levels of callers at most),
+    or the repeated calls of a function handed on as a callback."""
+    loops, scope = _own_loops(ctx, node)
+    loops.extend(_caller_loops(ctx, scope, CALLER_DEPTH))
+    return LoopContext(tuple(loops)) if loops else None
+
+
+CALLER_DEPTH = 2
+
+
+def _caller_loops(ctx, fdef, depth: int) -> list:
+    """The loops around the calls of ``fdef`` in this module (the call site repeated most)."""
+    from blaslint.analysis.callers import call_sites, passed_on
+
+    if depth <= 0 or not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    best: list = []
+    for call in call_sites(ctx, fdef):
+        if any(a is fdef for a in ctx.ancestors(call)):
+            continue  # recursion
+        own, scope = _own_loops(ctx, call)
+        if not own:
+            continue
+        own = [replace(own[0], calls=fdef.name), *own[1:]]
+        chain = own + _caller_loops(ctx, scope, depth - 1)
+        if not best or math.prod(lp.trips for lp in chain) > math.prod(lp.trips for lp in best):
+            best = chain
+    if not best:
+        handed = passed_on(ctx, fdef)
+        if handed:
+            call = ctx.parent(handed[0])
+            callee = _text(ctx, call.func) if isinstance(call, ast.Call) else "other code"
+            best = [Loop(call, "callback", TRIPS["unknown"], callee, getattr(call, "lineno", 0), fdef.name)]
+    return best
+
+
+def _own_loops(ctx, node) -> tuple[list, ast.AST | None]:
+    """The loops around ``node`` in its own function, innermost first, and that function (its scope)."""
     loops = []
     child = node
+    scope = None
     for anc in ctx.ancestors(node):
         if isinstance(anc, SCOPE_TYPES):
+            scope = anc
             break
         if isinstance(anc, (ast.For, ast.AsyncFor)):
             if child is not anc.iter and child not in anc.orelse:
@@ -327,7 +372,7 @@ def loop_context(ctx: "FileContext", node: ast.AST) -> LoopContext | None:
                     break
                 loops.append(_for_loop(ctx, anc, gen.iter, gen.target))
         child = anc
-    return LoopContext(tuple(loops)) if loops else None
+    return loops, scope
 
 
 def _text(ctx, node) -> str:

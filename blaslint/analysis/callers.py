@@ -1,0 +1,118 @@
+"""Where a function is called from inside its own module, and whether it is handed on as a callback.
+
+The cost of a finding in a helper is multiplied by how often the helper runs:
+``update(z)`` called once per observation in ``batch_filter``'s loop runs its
+inverse once per observation. Only calls this module makes are seen (one walk
+of the file, indexed by name): a module function called by its name where no
+local name shadows it, a method called as ``self.name(...)`` from its own
+class, a nested function called in its parent. A function whose name is passed
+as an argument (``minimize(objective, x0)``, ``optimizer(_loss, params)``) is
+called back repeatedly by that code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from blaslint.analysis.base import Context as FileContext
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _index(ctx: "FileContext") -> tuple[dict, dict]:
+    """({name: [calls of `name(...)` / `<x>.name(...)`]}, {name: [Name nodes passed as an argument]}) of the file."""
+    got = ctx.__dict__.get("_bl_call_index")
+    if got is None:
+        calls: dict[str, list] = {}
+        passed: dict[str, list] = {}
+        for node in ast.walk(ctx.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name is not None:
+                calls.setdefault(name, []).append(node)
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Name):
+                    passed.setdefault(arg.id, []).append(arg)
+                elif isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name):
+                    passed.setdefault(arg.attr, []).append(arg)
+        got = ctx.__dict__["_bl_call_index"] = (calls, passed)
+    return got
+
+
+def _self_name(fdef) -> str | None:
+    params = [*fdef.args.posonlyargs, *fdef.args.args]
+    if any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in fdef.decorator_list):
+        return None
+    return params[0].arg if params else None
+
+
+def _enclosing(ctx, node, types):
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, types):
+            return anc
+    return None
+
+
+def _calls_this(ctx: "FileContext", fdef, owner, expr: ast.AST) -> bool:
+    """Does ``expr`` (a call's func, or a name passed on) name ``fdef``?"""
+    if isinstance(owner, ast.ClassDef):  # a method: `self.name`, from a method of the same class
+        if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name)):
+            return False
+        method = _enclosing(ctx, expr, _DEFS)
+        while method is not None and ctx.parent(method) is not owner:
+            method = _enclosing(ctx, method, _DEFS)
+        return method is not None and expr.value.id == _self_name(method)
+    if not isinstance(expr, ast.Name):
+        return False
+    scope = ctx.binding_scope(expr)
+    return scope is not None and scope.node is owner
+
+
+def call_sites(ctx: "FileContext", fdef) -> list[ast.Call]:
+    """The calls of ``fdef`` this module makes (by its own name, from where that name means it)."""
+    if _is_property(fdef):
+        return []
+    owner = ctx.parent(fdef)
+    calls, _ = _index(ctx)
+    return [c for c in calls.get(fdef.name, []) if _calls_this(ctx, fdef, owner, c.func)]
+
+
+_ITERATING_CONSUMERS = ("scipy.optimize", "scipy.integrate", "autograd", "jax", "torch.optim", "torch.autograd")
+_ITERATING_NAME = re.compile(r"optim|minimi[sz]e|maximi[sz]e|solve|fit|grad|newton|bfgs|adam|sgd|rmsprop|"
+                             r"descent|odeint|integrate|root|fixed_point|line_search|lbfgs", re.I)
+
+
+def passed_on(ctx: "FileContext", fdef) -> list[ast.AST]:
+    """Places that hand ``fdef`` itself to code that calls it back over and over: an optimiser or an
+    ODE integrator given an objective, a gradient, a right-hand side (``minimize(loss, w0)``,
+    ``optimizer(_objective, params)``). A plot or an event handler given a function is no such loop."""
+    if _is_property(fdef):
+        return []
+    owner = ctx.parent(fdef)
+    _, passed = _index(ctx)
+    out = []
+    for n in passed.get(fdef.name, []):
+        call = ctx.parent(n)
+        if not (isinstance(call, ast.Call) and _calls_this(ctx, fdef, owner, n)):
+            continue
+        qual = ctx.resolve_call(call) or ""
+        if qual.startswith(_ITERATING_CONSUMERS) or _ITERATING_NAME.search(_func_name(call.func)):
+            out.append(n)
+    return out
+
+
+def _func_name(func) -> str:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _is_property(fdef) -> bool:
+    return any((d.id if isinstance(d, ast.Name) else d.attr if isinstance(d, ast.Attribute) else "")
+               in ("property", "cached_property", "setter", "getter") for d in fdef.decorator_list)
+
+
+__all__ = ["call_sites", "passed_on"]
