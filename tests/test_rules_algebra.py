@@ -411,7 +411,28 @@ def test_bl404_one_finding_per_chain():
     assert len(found(code, "BL404")) == 1
 
 
+def test_bl404_first_factor_of_unknown_rank_is_hedged_and_not_fixed():
+    """``X @ M @ v`` with M 2-D and v 1-D: vector-first is never costlier whatever X is (RULES.md)."""
+    code = ("import numpy as np\ndef f(C, H, g):\n    M = np.kron(np.linalg.inv(H), np.eye(3))\n"
+            "    M = np.asarray(M).reshape(6, 6)\n    return C.dot(M).dot(g.flatten())\n")
+    (d,) = found(code, "BL404")
+    assert "`C` has more than one row (its rank is not known" in d.message and d.fix is None
+
+
+@pytest.mark.parametrize("x_shape", [(6,), (4, 6), (3, 4, 6)])
+def test_bl404_vector_first_equals_left_to_right_whatever_the_first_factor(x_shape):
+    """The order the message names, executed for every rank the first factor may have (``@`` and ``dot``)."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    X, M, v = rng.standard_normal(x_shape), rng.standard_normal((6, 5)), rng.standard_normal(5)
+    np.testing.assert_allclose((X @ M) @ v, X @ (M @ v), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(X.dot(M).dot(v), X.dot(M.dot(v)), rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("code", [
+    # the middle factor's rank unknown: it may be a stack, which batches instead
+    "import numpy as np\ndef f(X, M):\n    v = np.ones(5)\n    return X @ M @ v\n",
     CH_SETUP + "out = x @ A.T @ A @ x\n",
     CH_SETUP + "out = x @ A @ B\n",
     CH_SETUP + "out = A @ (B @ x)\n",

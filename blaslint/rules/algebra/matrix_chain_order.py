@@ -169,6 +169,8 @@ class MatrixChainOrder(Rule):
                 "x = torch.randn(5)\ny = A @ B @ C @ x\n",
                 "import torch\nA = torch.randn(5, 5)\nB = torch.randn(5, 5)\nC = torch.randn(5, 5)\n"
                 "x = torch.randn(5)\ny = A @ (B @ (C @ x))\n", unsafe=True),
+        # M 2-D and v 1-D: vector-first whatever the first factor is (reported, not fixed: its rank is unknown)
+        Invalid("import numpy as np\ndef f(C, g):\n    M = np.random.rand(6, 6)\n    return C.dot(M).dot(g.ravel())\n"),
         # one finding for the whole method chain, not one per link
         Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nC = np.random.rand(5, 5)\n"
                 "x = np.random.rand(5)\ny = A.dot(B).dot(C).dot(x)\n",
@@ -198,9 +200,14 @@ class MatrixChainOrder(Rule):
         n = len(chain.leaves)
         if n < 3 or ranks is None:
             return
+        # `X @ M @ v` with M 2-D and v 1-D: the vector-first order is never costlier, whatever X is
+        # (`@`/`dot` contract X's last axis either way); X's unknown rank only hedges the message
+        lead_unknown = ranks[0] is None and ranks[-1] == 1 and all(r == 2 for r in ranks[1:-1])
+        if lead_unknown:
+            ranks = [2, *ranks[1:]]
         if any(r not in (1, 2) for r in ranks) or any(r != 2 for r in ranks[1:-1]):
             return
-        dims = self._chain_dims(chain, ranks)
+        dims = None if lead_unknown else self._chain_dims(chain, ranks)
         verdict = self._verdict(chain, ranks, dims)
         if verdict is None:
             return
@@ -211,6 +218,9 @@ class MatrixChainOrder(Rule):
         text = self._render_plain(chain, chain.tree)
         via = f" (through `{'`, `'.join(b.name for b in chain.via)}`, bound once)" if chain.via else ""
         facts = "; ".join(self._rank_words(leaf, r) for leaf, r in zip(chain.leaves, ranks) if r == 1)
+        if lead_unknown:
+            how += (f" when `{ctx.text(chain.leaves[0])}` has more than one row (its rank is not known; "
+                    "as a single row the two orders cost the same)")
         self.report(node, f"matrix chain `{text}`{via} is evaluated left to right, {how}"
                           f"{f' ({facts})' if facts else ''}: {saving} (NumPy never reorders a chain)", fix,
                     cost=cost_model.chain_order(ctx, node, [ctx.array_facts(leaf) for leaf in chain.leaves]))
