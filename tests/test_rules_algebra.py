@@ -537,3 +537,10 @@ def test_bl403_message_suggests_the_stacked_einsum_when_ranks_are_unknown():
     assert "'...ij,...ji->...'" in d.message and d.fix is None
     (d,) = found("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = np.trace(A @ B)\n", "BL403")
     assert "'ij,ji->'" in d.message
+
+
+def test_bl405_product_spelled_by_a_relatively_imported_dot_does_not_crash():
+    """numpy's own ``_core/numeric.py`` calls ``dot`` imported from a sibling module (once BL999 there)."""
+    code = ("from .multiarray import dot\n\ndef f(a, b):\n    x = dot(a.T, b)\n    y = dot(a.T, b)\n"
+            "    return x, y\n")
+    assert all(d.code != "BL999" for d in lint(code, {"BL405"}))

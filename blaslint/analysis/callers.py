@@ -73,9 +73,14 @@ def _calls_this(ctx: "FileContext", fdef, owner, expr: ast.AST) -> bool:
     return scope is not None and scope.node is owner
 
 
+def _mentioned_elsewhere(ctx: "FileContext", fdef) -> bool:
+    """Does the file spell the function's name anywhere but its ``def`` (a cheap test before the index)?"""
+    return ctx.source.text.count(fdef.name) > 1
+
+
 def call_sites(ctx: "FileContext", fdef) -> list[ast.Call]:
     """The calls of ``fdef`` this module makes (by its own name, from where that name means it)."""
-    if _is_property(fdef):
+    if _is_property(fdef) or not _mentioned_elsewhere(ctx, fdef):
         return []
     owner = ctx.parent(fdef)
     calls, _ = _index(ctx)
@@ -91,7 +96,7 @@ def passed_on(ctx: "FileContext", fdef) -> list[ast.AST]:
     """Places that hand ``fdef`` itself to code that calls it back over and over: an optimiser or an
     ODE integrator given an objective, a gradient, a right-hand side (``minimize(loss, w0)``,
     ``optimizer(_objective, params)``). A plot or an event handler given a function is no such loop."""
-    if _is_property(fdef):
+    if _is_property(fdef) or not _mentioned_elsewhere(ctx, fdef):
         return []
     owner = ctx.parent(fdef)
     _, passed = _index(ctx)

@@ -46,6 +46,9 @@ def set_parents(tree: ast.AST) -> None:
             setattr(child, PARENT, node)
 
 
+_MISSING = object()
+
+
 class FileContext:
     # facts.py reaches shape_flow through the facade instead of importing it (no import cycle)
     shape_flow = _shape_flow
@@ -59,6 +62,8 @@ class FileContext:
         self._scopes: dict[int, Scope] = {}
         self._facts_cache: dict[int, object] = {}
         self._qualnames: dict[int, str | None] = {}
+        self._resolved: dict[int, str | None] = {}
+        self._computing: set[int] = set()
         self._facts_depth = 0
         # names rebound in loops (analysis/shape_flow.rebound_name_facts): the
         # fixpoint's current assumptions and its results, keyed by (scope id, name)
@@ -185,7 +190,11 @@ class FileContext:
         except KeyError:
             # unknown while being computed: `A = A(...)` in a function asks about itself
             self._qualnames[key] = None
-            q = self._qualnames[key] = self._qualname(expr)
+            self._computing.add(key)
+            try:
+                q = self._qualnames[key] = self._qualname(expr)
+            finally:
+                self._computing.discard(key)
             return q
 
     def _qualname(self, expr: ast.AST) -> str | None:
@@ -233,9 +242,15 @@ class FileContext:
         return _flow.blas_getter_qualname(self, binds[0])
 
     def resolve(self, expr: ast.AST) -> str | None:
-        """Canonical API name of a Name/Attribute chain (cupy -> numpy, ...)."""
-        q = self.qualname(expr)
-        return canonical(q) if q else None
+        """Canonical API name of a Name/Attribute chain (cupy -> numpy, ...); memoised like :meth:`qualname`."""
+        key = id(expr)
+        got = self._resolved.get(key, _MISSING)
+        if got is _MISSING:
+            q = self.qualname(expr)
+            got = canonical(q) if q else None
+            if hasattr(expr, PARENT) and key in self._qualnames and not self._computing:
+                self._resolved[key] = got
+        return got
 
     def resolve_call(self, node: ast.AST) -> str | None:
         """Canonical API name of the function a Call calls, or None."""

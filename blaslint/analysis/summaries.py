@@ -190,7 +190,17 @@ def _inside(fctx):
 
 
 def _imported_def(ctx, name: str, hops: int = 0):
-    """(context, def) of ``name`` imported from a module of the same package."""
+    """(context, def) of ``name`` imported from a module of the same package (looked up once per file)."""
+    if "_bl_module" in ctx.__dict__:
+        return _find_imported_def(ctx, name, hops)  # another module's context lives on: its reads must be noted
+    memo = ctx.__dict__.setdefault("_bl_imported_defs", {})
+    key = (name, hops)
+    if key not in memo:
+        memo[key] = _find_imported_def(ctx, name, hops)
+    return memo[key]
+
+
+def _find_imported_def(ctx, name: str, hops: int):
     if hops > 3:
         return None
     found = _import_binding(ctx, name)
@@ -260,6 +270,19 @@ def _module_attribute_def(ctx, func: ast.Attribute):
     binds = scope.bindings.get(name, [])
     if len(binds) != 1 or binds[0].kind != "import" or ctx.binding_scope(func.value) is not scope:
         return None
+    other = _imported_module(ctx, name)
+    if other is None:
+        return None
+    fdef = _single_def(other.scope(other.tree), func.attr)
+    return (other, fdef) if fdef is not None else None
+
+
+def _imported_module(ctx, name: str):
+    """The context of the package module the module-level import of ``name`` binds (looked up once per file)."""
+    memo = ctx.__dict__.setdefault("_bl_imported_modules", {}) if "_bl_module" not in ctx.__dict__ else {}
+    if name in memo:
+        return memo[name]
+    memo[name] = None
     found = _import_binding(ctx, name)
     if found is None:
         return None
@@ -271,8 +294,8 @@ def _module_attribute_def(ctx, func: ast.Attribute):
     other = _module_ctx(ctx, path) if path is not None else None
     if other is None or os.path.abspath(other.path) == os.path.abspath(ctx.path):
         return None
-    fdef = _single_def(other.scope(other.tree), func.attr)
-    return (other, fdef) if fdef is not None else None
+    memo[name] = other
+    return other
 
 
 def helper_of(ctx, func: ast.AST):

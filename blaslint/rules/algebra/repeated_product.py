@@ -182,7 +182,9 @@ class RepeatedProduct(Rule):
         if isinstance(node, ast.BinOp):
             kind = "@"
         else:
-            kind = ctx.resolve_call(node) or "." + node.func.attr
+            # a product spelled by a function's last name (`dot` imported from a module of the package)
+            kind = ctx.resolve_call(node) or (f".{node.func.attr}" if isinstance(node.func, ast.Attribute)
+                                              else ctx.text(node.func))
         return (id(scope if scope is not None else ctx.scope_node_of(node)), kind, structure_key(left),
                 structure_key(right))
 

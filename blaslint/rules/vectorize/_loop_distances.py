@@ -23,13 +23,13 @@ class SquaredDistances:
 
     def _distance(self, node) -> bool:
         ctx = self.ctx
+        loop = lp.enclosing_loop(ctx, node)  # first: most calls are in no loop, and the form asks helpers
+        if loop is None:
+            return False
         pair = distance_form(ctx, node)
-        if pair is None:
+        if pair is None or in_assertion(ctx, node):
             return False
         a, b, where_defined, metric = pair
-        loop = lp.enclosing_loop(ctx, node)
-        if loop is None or in_assertion(ctx, node):
-            return False
         view, cl = self._loop_view(loop)
         pos = view.position(node)
         if pos is None or self._few_trips(view):
