@@ -2,8 +2,8 @@
 
 The cost of a finding in a helper is multiplied by how often the helper runs:
 ``update(z)`` called once per observation in ``batch_filter``'s loop runs its
-inverse once per observation. Only calls this module makes are seen (one walk
-of the file, indexed by name): a module function called by its name where no
+inverse once per observation. Only calls this module makes are seen (found
+through the text's mentions of the name): a module function called by its name where no
 local name shadows it, a method called as ``self.name(...)`` from its own
 class, a nested function called in its parent. A function whose name is passed
 as an argument (``minimize(objective, x0)``, ``optimizer(_loss, params)``) is
@@ -22,26 +22,17 @@ if TYPE_CHECKING:  # pragma: no cover
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _index(ctx: "FileContext") -> tuple[dict, dict]:
-    """({name: [calls of `name(...)` / `<x>.name(...)`]}, {name: [Name nodes passed as an argument]}) of the file."""
-    got = ctx.__dict__.get("_bl_call_index")
-    if got is None:
-        calls: dict[str, list] = {}
-        passed: dict[str, list] = {}
-        for node in ast.walk(ctx.tree):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-            if name is not None:
-                calls.setdefault(name, []).append(node)
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                if isinstance(arg, ast.Name):
-                    passed.setdefault(arg.id, []).append(arg)
-                elif isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name):
-                    passed.setdefault(arg.attr, []).append(arg)
-        got = ctx.__dict__["_bl_call_index"] = (calls, passed)
-    return got
+def _spellings(ctx: "FileContext", name: str) -> list[ast.AST]:
+    """Name/Attribute nodes spelling ``name`` (only the statements that mention it are walked)."""
+    from blaslint.analysis.mentions import mention_lines, nodes_spelling
+
+    lines = mention_lines(ctx, name, MAX_MENTIONS)
+    if not lines:
+        return []
+    return [n for n in nodes_spelling(ctx, name, ctx.tree.body, lines) if isinstance(n, (ast.Name, ast.Attribute))]
+
+
+MAX_MENTIONS = 200   # a name spelled more often than this is too common to be one helper's calls
 
 
 def _self_name(fdef) -> str | None:
@@ -73,18 +64,17 @@ def _calls_this(ctx: "FileContext", fdef, owner, expr: ast.AST) -> bool:
     return scope is not None and scope.node is owner
 
 
-def _mentioned_elsewhere(ctx: "FileContext", fdef) -> bool:
-    """Does the file spell the function's name anywhere but its ``def`` (a cheap test before the index)?"""
-    return ctx.source.text.count(fdef.name) > 1
-
-
 def call_sites(ctx: "FileContext", fdef) -> list[ast.Call]:
     """The calls of ``fdef`` this module makes (by its own name, from where that name means it)."""
-    if _is_property(fdef) or not _mentioned_elsewhere(ctx, fdef):
+    if _is_property(fdef):
         return []
     owner = ctx.parent(fdef)
-    calls, _ = _index(ctx)
-    return [c for c in calls.get(fdef.name, []) if _calls_this(ctx, fdef, owner, c.func)]
+    out = []
+    for n in _spellings(ctx, fdef.name):
+        call = ctx.parent(n)
+        if isinstance(call, ast.Call) and call.func is n and _calls_this(ctx, fdef, owner, n):
+            out.append(call)
+    return out
 
 
 _ITERATING_CONSUMERS = ("scipy.optimize", "scipy.integrate", "autograd", "jax", "torch.optim", "torch.autograd")
@@ -96,14 +86,17 @@ def passed_on(ctx: "FileContext", fdef) -> list[ast.AST]:
     """Places that hand ``fdef`` itself to code that calls it back over and over: an optimiser or an
     ODE integrator given an objective, a gradient, a right-hand side (``minimize(loss, w0)``,
     ``optimizer(_objective, params)``). A plot or an event handler given a function is no such loop."""
-    if _is_property(fdef) or not _mentioned_elsewhere(ctx, fdef):
+    if _is_property(fdef):
         return []
     owner = ctx.parent(fdef)
-    _, passed = _index(ctx)
     out = []
-    for n in passed.get(fdef.name, []):
+    for n in _spellings(ctx, fdef.name):
         call = ctx.parent(n)
-        if not (isinstance(call, ast.Call) and _calls_this(ctx, fdef, owner, n)):
+        if isinstance(call, ast.keyword):
+            call = ctx.parent(call)
+        if not (isinstance(call, ast.Call) and call.func is not n and _calls_this(ctx, fdef, owner, n)):
+            continue
+        if not any(a is n for a in [*call.args, *(k.value for k in call.keywords)]):
             continue
         qual = ctx.resolve_call(call) or ""
         if qual.startswith(_ITERATING_CONSUMERS) or _ITERATING_NAME.search(_func_name(call.func)):

@@ -572,21 +572,29 @@ def _loop_has_opaque_call(ctx, loop) -> bool:
 
 
 def _changed_by_functions(ctx, name: str) -> bool:
-    """Does some function or method of the module change module-level ``name``?"""
-    cache = getattr(ctx.tree, "_bl_fn_changed", None)
-    if cache is None:
-        cache = set()
-        for node in ast.walk(ctx.tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                inner = ctx.scope(node)
-                changed = mutated_names(ctx, node) if not isinstance(node, ast.Lambda) else set()
-                for p in changed:
-                    root = p.split(".")[0]
-                    if not inner.is_local(root):
-                        cache.add(root)
-                cache.update(inner.globals)
-        ctx.tree._bl_fn_changed = cache
-    return name in cache
+    """Does some function or method of the module change module-level ``name``?
+
+    Asked per name, and only of the functions whose source spells it (a function
+    that never writes the name cannot change it): big modules have hundreds of
+    functions and a handful of names asked about.
+    """
+    answers = ctx.__dict__.setdefault("_bl_fn_changed", {})
+    if name in answers:
+        return answers[name]
+    functions = ctx.__dict__.get("_bl_functions")
+    if functions is None:
+        functions = ctx.__dict__["_bl_functions"] = [
+            n for n in ast.walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+    answers[name] = any(_function_changes(ctx, fn, name) for fn in functions if name in ctx.text(fn))
+    return answers[name]
+
+
+def _function_changes(ctx, fn, name: str) -> bool:
+    inner = ctx.scope(fn)
+    if name in inner.globals:
+        return True
+    changed = mutated_names(ctx, fn) if not isinstance(fn, ast.Lambda) else set()
+    return any(p.split(".")[0] == name and not inner.is_local(name) for p in changed)
 
 
 def _private_value(ctx, name: ast.Name) -> bool:

@@ -132,7 +132,9 @@ def product_operands(ctx, node: ast.AST) -> tuple[ast.AST, ast.AST] | None:
     """(left, right) of a matrix product: ``a @ b``, ``np.dot(a, b)``, ``np.matmul``, ``a.dot(b)``."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         return node.left, node.right
-    if isinstance(node, ast.Call) and not has_star_args(node):
+    # a product takes one or two positional arguments and no keywords: most calls stop at the lengths
+    if isinstance(node, ast.Call) and not node.keywords and len(node.args) in (1, 2) \
+            and not any(isinstance(a, ast.Starred) for a in node.args):
         q = ctx.resolve_call(node)
         if q in MATMUL_FUNCS and len(node.args) == 2 and not node.keywords:
             return node.args[0], node.args[1]

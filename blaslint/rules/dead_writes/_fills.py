@@ -65,11 +65,12 @@ def zero_fill(ctx, stmt: ast.stmt) -> ZeroFill | None:
     if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
         target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else getattr(stmt, "target", None)
         value = stmt.value
-        if target is None or value is None or not isinstance(target, (ast.Name, ast.Attribute)):
+        if target is None or not isinstance(value, ast.Call) or not isinstance(target, (ast.Name, ast.Attribute)):
             return None
+        if ctx.resolve_call(value) not in ZERO_CREATORS or has_star_args(value):
+            return None  # most assignments stop here, before the buffer's path is worked out
         path = _buffer_path(ctx, target)
-        if path and isinstance(value, ast.Call) and ctx.resolve_call(value) in ZERO_CREATORS \
-                and not has_star_args(value):
+        if path:
             return ZeroFill(stmt, path, "alloc", value, value)
     return None
 
