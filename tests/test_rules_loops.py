@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -672,3 +673,46 @@ def test_bl302_product_written_into_asks_for_a_copy():
         """
     (d,) = bl(code, "BL302")
     assert ".copy()" in d.message
+
+
+# -- BL302 through a call --------------------------------------------------------------
+
+def test_bl302_through_a_helper_names_the_callers_loop_and_the_call():
+    src = textwrap.dedent("""
+        import numpy as np
+        class SR3:
+            def _step(self, x, y, w):
+                xTx = x.T @ x
+                return np.linalg.solve(xTx + np.eye(x.shape[1]), x.T @ y - w)
+            def _objective(self, x, y, w):
+                return float(np.sum((x @ w - y) ** 2))
+            def fit(self, x, y):
+                w = np.zeros(x.shape[1])
+                for k in range(self.max_iter):
+                    w = self._step(x, y, w)
+                    self._objective(x, y, w)
+                return w
+        """)
+    found = [d for d in lint(src, {"BL302"}) if d.code == "BL302"]
+    texts = sorted(d.message.split("`")[1] for d in found)
+    assert texts == ["x.T @ x", "x.T @ y"]
+    first = next(d for d in found if "x.T @ x" in d.message)
+    assert "the loop at line 11 passes unchanged to every call of `_step` (line 12)" \
+        in first.message
+    assert "that calls `_step`" in first.cost.loop
+
+
+def test_bl302_through_a_helper_is_silent_when_a_callee_writes_the_argument():
+    src = textwrap.dedent("""
+        import numpy as np
+        def step(x, w):
+            return x.T @ x @ w
+        def scale(x):
+            x *= 0.5
+        def fit(x, w, n_iter):
+            for k in range(n_iter):
+                w = step(x, w)
+                scale(x)
+            return w
+        """)
+    assert [d for d in lint(src, {"BL302"}) if d.code == "BL302"] == []

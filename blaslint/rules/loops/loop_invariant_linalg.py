@@ -7,12 +7,13 @@ import ast
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
 from blaslint.analysis.scopes import SCOPE_TYPES
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import facts_note, product_operands, transposed_copy
+from blaslint.rules._common import facts_note, in_assertion, product_operands, transposed_copy
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches, timed_loop
 from blaslint.analysis import cost as _cost
 from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls
 from blaslint.rules.loops._invariant_ops import BLAS_GETTERS, built_operand, invariant_cost, operation, solved_matrix
 from blaslint.rules.loops._reuse import kept_or_changed
+from blaslint.rules.loops._through_calls import caller_loop_invariant
 
 
 class LoopInvariantLinalg(Rule):
@@ -102,6 +103,21 @@ class LoopInvariantLinalg(Rule):
         # runs once
         "import numpy as np\nfor _ in range(1):\n    Ai = np.linalg.inv(A)\n",
     ]
+    VALID += [
+        # through a helper: an early return, a branch, an argument the loop changes or hands to unknown code,
+        # state of an object passed in
+        "import numpy as np\ndef h(A, b):\n    if b is None:\n        return 0\n    return np.linalg.inv(A) @ b\n"
+        "def f(A, bs):\n    return [h(A, b) for b in bs] + [h(A, None) for _ in range(3)]\n"
+        "def g(A, bs):\n    for b in bs:\n        h(A, b)\n",
+        "import numpy as np\ndef h(A, b, k):\n    if k:\n        return np.linalg.inv(A) @ b\n    return b\n"
+        "def g(A, bs):\n    for b in bs:\n        h(A, b, 1)\n",
+        "import numpy as np\ndef h(A, b):\n    return np.linalg.inv(A) @ b\ndef g(A, bs):\n    for b in bs:\n"
+        "        h(A, b)\n        A = A * 0.5\n",
+        "import numpy as np\ndef h(A, b):\n    return np.linalg.inv(A) @ b\ndef g(A, bs, update):\n    for b in bs:\n"
+        "        h(A, b)\n        update(A)\n",
+        "import numpy as np\ndef h(model, b):\n    return np.linalg.inv(model.Sigma) @ b\ndef g(model, bs):\n"
+        "    for b in bs:\n        h(model, b)\n",
+    ]
     INVALID = [
         # inside an `if` that runs on many iterations
         Invalid("import numpy as np\ndef f(A, xs):\n    out = []\n    for x in xs:\n        if x.sum() > 0:\n"
@@ -146,6 +162,11 @@ class LoopInvariantLinalg(Rule):
         Invalid("from scipy.linalg import cho_factor, cho_solve\ndef f(K, ys):\n"
                 "    return [cho_solve(cho_factor(K), y) for y in ys]\n"),
         Invalid("import numpy as np\nW = np.ones((4, 3))\nfor step in range(100):\n    Wt = W.T.copy()\n    print(Wt.sum())\n"),
+        # through a helper: the caller's loop hands it the same matrix every time
+        Invalid("import numpy as np\nclass Solver:\n    def _update(self, H, g):\n        return np.linalg.inv(H) @ g\n"
+                "    def _loss(self, H, g):\n        return float(g @ H @ g)\n"
+                "    def fit(self, H, gs):\n        out = []\n        for g in gs:\n"
+                "            out.append(self._update(H, g))\n            self._loss(H, g)\n        return out\n"),
         Invalid("from scipy.linalg import get_blas_funcs\ndef f(A, xs):\n    for x in xs:\n"
                 "        gemv = get_blas_funcs('gemv', (A,))\n        print(gemv(1.0, A, x))\n"),
     ]
@@ -164,6 +185,8 @@ class LoopInvariantLinalg(Rule):
         ctx = self.ctx
         what = operation(ctx, node)
         loop = self._hoist_target(node) if what is not None else None
+        if loop is None and what is not None and self._through_call(node, what):
+            return
         if loop is None:
             what, loop = self._operand_rebuilt(node)
             if loop is None:
@@ -190,6 +213,28 @@ class LoopInvariantLinalg(Rule):
         if cost.loop:
             msg += f"; {cost.before} {cost.loop}, {cost.after} when hoisted"
         self.report(node, msg, cost=cost)
+
+    def _through_call(self, node: ast.AST, what: str) -> bool:
+        """An operation of a helper on parameters that a caller's loop passes unchanged: reported at the helper."""
+        ctx = self.ctx
+        found = caller_loop_invariant(ctx, node)
+        if found is None or in_assertion(ctx, node) or timed_loop(ctx, found.loop):
+            return False
+        for anc in ctx.ancestors(node):  # `inv(x.T @ x)`: the inverse is reported, with its product
+            if isinstance(anc, (ast.stmt, *SCOPE_TYPES)):
+                break
+            if operation(ctx, anc) is not None and caller_loop_invariant(ctx, anc) is not None:
+                return True
+        params = ", ".join(f"`{p}`" for p in found.params)
+        cost = invariant_cost(ctx, node, what, found.loop)
+        msg = (f"the {what} `{_short(ctx.text(node))}` depends only on {params}, which "
+               f"{_loop_line(found.loop, ctx.line_ref)} passes unchanged to every call of `{found.helper.name}` "
+               f"({ctx.line_ref(found.call.lineno)}): it is recomputed on every iteration; compute it once before "
+               f"that loop and pass it in (or cache it){facts_note(ctx, _operands(ctx, node))}")
+        if cost.loop:
+            msg += f"; {cost.before} {cost.loop}, {cost.after} when hoisted"
+        self.report(node, msg, cost=cost)
+        return True
 
     def _check_solve(self, node: ast.AST) -> None:
         """``solve(A, b_i)`` / ``lstsq(A, b_i)``: ``A`` is factorised again for every right-hand side."""

@@ -1,0 +1,228 @@
+"""BL302 through a call: an operation in a helper that reads only parameters a caller's loop passes unchanged.
+
+``_update(H, g)`` called on every iteration of a solver loop with the same
+``H`` computes ``inv(H)`` again each time; ``fit_step(x, y, w)`` recomputes
+``x.T @ x`` on every epoch. Neither is a loop of the helper's own, so the
+loop rule proper cannot see it. The claim holds when
+
+- the operation sits in a function of this module outside any loop of its own,
+  and reads nothing but that function's parameters (never rebound before it,
+  never changed in place by the function), constants and library functions;
+- a call of the function in this module (found through its name: a module
+  function, ``self.method``, a nested function) sits in a loop that passes the
+  same values for those parameters on every iteration: names the loop neither
+  rebinds nor hands to code that could change them (only to this function and
+  to library functions that change nothing).
+
+No fix: the remedy is to compute the value once in the caller and pass it in
+(or cache it), a change of the helper's signature.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from blaslint.analysis.callers import call_sites
+from blaslint.analysis.flow import is_opaque_call, is_pure_call, mutated_names, runs_at_most_once
+from blaslint.analysis.scopes import COMPREHENSION_TYPES
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+# methods that read an array and change nothing
+_READING_METHODS = {"copy", "dot", "sum", "mean", "reshape", "astype", "ravel", "flatten", "conj", "transpose",
+                    "max", "min", "std", "var", "any", "all", "nonzero", "tolist", "item", "argmax", "argmin",
+                    "cumsum", "prod", "squeeze", "swapaxes", "round", "clip", "view"}
+
+
+@dataclass(frozen=True)
+class CallerLoop:
+    loop: ast.AST          # the caller's loop that repeats the work
+    call: ast.Call         # the call of the helper inside it
+    helper: ast.AST        # the helper (a def)
+    params: tuple          # the parameters the operation reads
+
+
+def caller_loop_invariant(ctx, node: ast.AST) -> CallerLoop | None:
+    """The caller's loop that computes ``node`` again on every iteration from the same arguments, or None."""
+    fdef = _helper_of(ctx, node)
+    if fdef is None:
+        return None
+    params = _parameters_read(ctx, node, fdef)
+    if not params or _changes_parameters(ctx, fdef, params):
+        return None
+    for call in call_sites(ctx, fdef):
+        bound = _bound_arguments(ctx, fdef, call)
+        if bound is None or any(p not in bound for p in params):
+            continue
+        loop = _outermost_invariant_loop(ctx, call, fdef, [bound[p] for p in params])
+        if loop is not None:
+            return CallerLoop(loop, call, fdef, tuple(sorted(params)))
+    return None
+
+
+def _helper_of(ctx, node):
+    """The function ``node`` runs in on every call: no loop, comprehension or ``if`` of that function around
+    it, and no ``return`` before it (a call that returns early, or takes the other branch, never gets there)."""
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, (*_LOOPS, *COMPREHENSION_TYPES, ast.Lambda, ast.ClassDef, ast.Module, ast.If,
+                            ast.IfExp, ast.ExceptHandler, ast.BoolOp)):
+            return None
+        if isinstance(anc, _DEFS):
+            if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(anc)):
+                return None  # a generator runs piecewise: its calls are not one computation each
+            mine = set(map(id, ctx.ancestors(node)))
+            if any(isinstance(n, ast.Return) and id(n) not in mine
+                   and (n.lineno, n.col_offset) < (node.lineno, node.col_offset) for n in ast.walk(anc)):
+                return None
+            return anc
+    return None
+
+
+def _parameters_read(ctx, node, fdef) -> set | None:
+    """The parameters ``node`` reads, or None when it reads anything else (a local, an attribute of self, ...)."""
+    method_self = _method_self(ctx, fdef)
+    params: set = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call) and not is_pure_call(ctx, n):
+            return None
+        if isinstance(n, (ast.NamedExpr, ast.Await, ast.Lambda, *COMPREHENSION_TYPES)):
+            return None
+        if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)):
+            continue
+        if _is_library_head(ctx, n):
+            continue
+        b = ctx.reaching_binding(n)
+        if b is None or b.kind != "param" or n.id == method_self or ctx.scope_node_of(n) is not fdef:
+            return None
+        par = ctx.parent(n)
+        if isinstance(par, ast.Attribute) and par.value is n and par.attr not in _ARRAY_FACTS \
+                and par.attr not in _READING_METHODS:
+            return None  # `model.observations.Sigmas`: state of an object, which the caller may change
+        params.add(n.id)
+    return params
+
+
+_ARRAY_FACTS = {"T", "mT", "H", "shape", "ndim", "dtype", "size", "real", "imag"}
+
+
+def _is_library_head(ctx, name: ast.Name) -> bool:
+    """``np`` of ``np.eye``, ``inv`` imported from scipy: a library object, not data."""
+    par = ctx.parent(name)
+    expr = par if isinstance(par, ast.Attribute) and par.value is name else name
+    return ctx.resolve(expr) is not None or ctx.resolve(name) is not None
+
+
+def _method_self(ctx, fdef) -> str | None:
+    if not isinstance(ctx.parent(fdef), ast.ClassDef):
+        return None
+    if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fdef.decorator_list):
+        return None
+    params = [*fdef.args.posonlyargs, *fdef.args.args]
+    return params[0].arg if params else None
+
+
+def _changes_parameters(ctx, fdef, params) -> bool:
+    """Does the helper write into (or rebind) any of these parameters anywhere?"""
+    changed = mutated_names(ctx, fdef)
+    return any(p.split(".")[0].split("[")[0] in params for p in changed)
+
+
+def _bound_arguments(ctx, fdef, call: ast.Call) -> dict | None:
+    """{parameter: argument expression} of ``call`` (a method called through ``self`` skips ``self``)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    params = [p.arg for p in [*fdef.args.posonlyargs, *fdef.args.args]]
+    if _method_self(ctx, fdef) is not None:
+        params = params[1:]
+    if len(call.args) > len(params):
+        return None
+    bound = dict(zip(params, call.args))
+    names = set(params) | {p.arg for p in fdef.args.kwonlyargs}
+    for k in call.keywords:
+        if k.arg in names:
+            bound[k.arg] = k.value
+    return bound
+
+
+def _outermost_invariant_loop(ctx, call, fdef, args):
+    """The outermost loop around ``call`` (in its own function) that passes the same ``args`` every time."""
+    best = None
+    for anc in ctx.ancestors(call):
+        if isinstance(anc, (*_DEFS, ast.Lambda, ast.ClassDef, ast.Module)):
+            break
+        if not isinstance(anc, _LOOPS):
+            continue
+        if not all(_same_every_iteration(ctx, a, anc, fdef) for a in args):
+            break
+        if not runs_at_most_once(anc):
+            best = anc
+    return best
+
+
+def _same_every_iteration(ctx, arg, loop, fdef) -> bool:
+    """Is ``arg`` a name (or its transpose) holding the same array on every iteration of ``loop``?
+
+    Only names: an array the caller holds and hands on, the case worth hoisting; an expression
+    built at the call (``np.zeros((0, 0))``, ``np.array([x1, y1])``) is a different object each time.
+    """
+    while isinstance(arg, ast.Attribute) and arg.attr in ("T", "mT"):
+        arg = arg.value
+    if not isinstance(arg, ast.Name) or _is_library_head(ctx, arg):
+        return False
+    return _unchanged_in(ctx, arg.id, loop, fdef)
+
+
+def _unchanged_in(ctx, name: str, loop, fdef) -> bool:
+    """``name`` is neither rebound nor written in ``loop``, and goes only to this helper and to library code."""
+    helper_calls = {id(c) for c in call_sites(ctx, fdef)}
+    for n in ast.walk(loop):
+        if isinstance(n, ast.Name) and n.id == name:
+            if not isinstance(n.ctx, ast.Load):
+                return False
+            par = ctx.parent(n)
+            if isinstance(par, (ast.Subscript, ast.Attribute)) and par.value is n and not isinstance(par.ctx, ast.Load):
+                return False  # name[...] = ..., name.x = ...
+            if isinstance(par, ast.Attribute) and par.value is n and isinstance(ctx.parent(par), ast.Call) \
+                    and ctx.parent(par).func is par and par.attr not in _READING_METHODS:
+                return False  # name.fill(0), name.append(...)
+            call = ctx.parent(par) if isinstance(par, ast.keyword) else \
+                par if isinstance(par, ast.Call) and par.func is not n else None
+            if isinstance(call, ast.Call) and id(call) not in helper_calls and is_opaque_call(ctx, call) \
+                    and not _leaves_alone(ctx, call, n):
+                return False  # handed to code that may change it
+    return True
+
+
+def _leaves_alone(ctx, call: ast.Call, arg: ast.Name) -> bool:
+    """Is ``call`` a function or ``self`` method of this module whose parameter for ``arg`` it neither
+    writes nor hands on to code that could (``self._objective(x, y, ...)`` reading ``x``)?"""
+    callee = _callee(ctx, call)
+    if callee is None:
+        return False
+    bound = _bound_arguments(ctx, callee, call)
+    param = next((p for p, a in (bound or {}).items() if a is arg), None)
+    return param is not None and param not in mutated_names(ctx, callee)
+
+
+def _callee(ctx, call: ast.Call):
+    """The def a call of this module's own function or ``self`` method names, or None."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        method = next((a for a in ctx.ancestors(call) if isinstance(a, _DEFS) and
+                       isinstance(ctx.parent(a), ast.ClassDef)), None)
+        if method is None or func.value.id != _method_self(ctx, method):
+            return None
+        defs = [d for d in ctx.parent(method).body if isinstance(d, _DEFS) and d.name == func.attr]
+        return defs[0] if len(defs) == 1 and not defs[0].decorator_list else None
+    if isinstance(func, ast.Name):
+        scope = ctx.binding_scope(func)
+        if scope is None or scope.node is not ctx.tree:
+            return None
+        defs = [d for d in ctx.tree.body if isinstance(d, _DEFS) and d.name == func.id]
+        binds = scope.bindings.get(func.id, [])
+        return defs[0] if len(defs) == 1 and len(binds) == 1 and not defs[0].decorator_list else None
+    return None
+
+
+__all__ = ["CallerLoop", "caller_loop_invariant"]
