@@ -535,3 +535,13 @@ def test_bl501_cost_of_a_slice_product_counts_each_dimension_once():
                "    return out\n"
     (d,) = codes(src, "BL501")
     assert "^2" not in d.cost.before and any(label.startswith("p = n") for label in d.cost.dims)
+
+
+def test_bl501_cost_of_a_matrix_vector_product_per_iteration_is_memory_bound():
+    """A vector computed per iteration times a fixed matrix: each iteration reads the whole matrix
+    (BLAS-2); the estimate says so, not one compute-bound matrix product per iteration."""
+    src = NP + "def f(mask, W, N):\n    W = np.asarray(W).reshape(300, 400)\n    mask = np.asarray(mask).reshape(-1, 300)\n" \
+               "    out = []\n    for n in range(N):\n        j = np.exp(mask[n])\n        out.append(np.dot(j, W))\n" \
+               "    return out\n"
+    (d,) = codes(src, "BL501")
+    assert "BLAS-2" in d.cost.before and d.severity == "warning"

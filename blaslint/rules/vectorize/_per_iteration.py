@@ -121,7 +121,7 @@ class PerIterationProducts:
         m_rank = fm.rank if fm.rank is not None else (2 if _matrix(ctx, inv) else None)
         quad = self._quadratic(node, var)
         if s.kind == lp.FRESH:
-            what = "matmul" if m_rank == 2 else "matvec"
+            what = "matvec" if m_rank == 2 else "dot"  # one iteration's work: M @ vector, or a dot with a 1-D M
             vector = ctx.array_facts(var).rank == 1 or lp.is_column(ctx, var)
             stacked = "stacked, make one matrix" if vector else \
                 "stacked (one row or column each when they are vectors, a batch when they are matrices), make one operand"
@@ -147,7 +147,7 @@ class PerIterationProducts:
         M = paren(ctx, inv, 15)
         if quad and item_rank in (1, None) and s.axis == 0:
             return (f"per-row quadratic forms x_i^T M x_i over the rows of `{X}`: "
-                    f"`(({X} @ {M}) * {X}).sum(1)` (one matrix product and a row sum)", "matmul")
+                    f"`(({X} @ {M}) * {X}).sum(1)` (one matrix product and a row sum)", "matvec")
         if item_rank is not None and item_rank >= 2 and not s.block:
             if s.transposed:
                 X = f"np.swapaxes({X}, -1, -2)"
@@ -163,7 +163,7 @@ class PerIterationProducts:
             full = f"{X} @ {M}" if left_varies else f"{X} @ {M}.T"
         if m_rank == 2 and item_rank == 1:
             return (f"a matrix-vector product per {'column' if s.axis else 'row'} of `{X}`: together one "
-                    f"matrix-matrix product `{full}`", "matmul")
+                    f"matrix-matrix product `{full}`", "matvec")
         if left_varies:
             return f"one {'column' if s.axis else 'row'} of `{full}` per iteration: one matrix product", "matvec"
         return (f"one product per {'column' if s.axis else 'row'} of `{X}`: one matrix product `{full}` "
