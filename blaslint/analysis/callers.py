@@ -35,10 +35,13 @@ def _spellings(ctx: "FileContext", name: str) -> list[ast.AST]:
 MAX_MENTIONS = 200   # a name spelled more often than this is too common to be one helper's calls
 
 
-def _self_name(fdef) -> str | None:
-    params = [*fdef.args.posonlyargs, *fdef.args.args]
+def method_self(ctx: "FileContext", fdef) -> str | None:
+    """The instance parameter of a method (``self``); None for a function, a static or class method."""
+    if not isinstance(ctx.parent(fdef), ast.ClassDef):
+        return None
     if any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in fdef.decorator_list):
         return None
+    params = [*fdef.args.posonlyargs, *fdef.args.args]
     return params[0].arg if params else None
 
 
@@ -57,24 +60,30 @@ def _calls_this(ctx: "FileContext", fdef, owner, expr: ast.AST) -> bool:
         method = _enclosing(ctx, expr, _DEFS)
         while method is not None and ctx.parent(method) is not owner:
             method = _enclosing(ctx, method, _DEFS)
-        return method is not None and expr.value.id == _self_name(method)
+        return method is not None and expr.value.id == method_self(ctx, method)
     if not isinstance(expr, ast.Name):
         return False
     scope = ctx.binding_scope(expr)
     return scope is not None and scope.node is owner
 
 
-def call_sites(ctx: "FileContext", fdef) -> list[ast.Call]:
-    """The calls of ``fdef`` this module makes (by its own name, from where that name means it)."""
+def _uses(ctx: "FileContext", fdef):
+    """(name node, the call it sits in) for each spelling of ``fdef``'s name that means it: the called
+    function, or an argument handed to a call."""
     if _is_property(fdef):
-        return []
+        return
     owner = ctx.parent(fdef)
-    out = []
     for n in _spellings(ctx, fdef.name):
         call = ctx.parent(n)
-        if isinstance(call, ast.Call) and call.func is n and _calls_this(ctx, fdef, owner, n):
-            out.append(call)
-    return out
+        if isinstance(call, ast.keyword):
+            call = ctx.parent(call)
+        if isinstance(call, ast.Call) and _calls_this(ctx, fdef, owner, n):
+            yield n, call
+
+
+def call_sites(ctx: "FileContext", fdef) -> list[ast.Call]:
+    """The calls of ``fdef`` this module makes (by its own name, from where that name means it)."""
+    return [call for n, call in _uses(ctx, fdef) if call.func is n]
 
 
 _ITERATING_CONSUMERS = ("scipy.optimize", "scipy.integrate", "autograd", "jax", "torch.optim", "torch.autograd")
@@ -86,17 +95,9 @@ def passed_on(ctx: "FileContext", fdef) -> list[ast.AST]:
     """Places that hand ``fdef`` itself to code that calls it back over and over: an optimiser or an
     ODE integrator given an objective, a gradient, a right-hand side (``minimize(loss, w0)``,
     ``optimizer(_objective, params)``). A plot or an event handler given a function is no such loop."""
-    if _is_property(fdef):
-        return []
-    owner = ctx.parent(fdef)
     out = []
-    for n in _spellings(ctx, fdef.name):
-        call = ctx.parent(n)
-        if isinstance(call, ast.keyword):
-            call = ctx.parent(call)
-        if not (isinstance(call, ast.Call) and call.func is not n and _calls_this(ctx, fdef, owner, n)):
-            continue
-        if not any(a is n for a in [*call.args, *(k.value for k in call.keywords)]):
+    for n, call in _uses(ctx, fdef):
+        if call.func is n or not any(a is n for a in [*call.args, *(k.value for k in call.keywords)]):
             continue
         qual = ctx.resolve_call(call) or ""
         if qual.startswith(_ITERATING_CONSUMERS) or _ITERATING_NAME.search(_func_name(call.func)):
@@ -113,4 +114,4 @@ def _is_property(fdef) -> bool:
                in ("property", "cached_property", "setter", "getter") for d in fdef.decorator_list)
 
 
-__all__ = ["call_sites", "passed_on"]
+__all__ = ["call_sites", "method_self", "passed_on"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from blaslint.analysis.callers import call_sites
+from blaslint.analysis.callers import call_sites, method_self
 from blaslint.analysis.flow import is_opaque_call, is_pure_call, mutated_names, runs_at_most_once
 from blaslint.analysis.scopes import COMPREHENSION_TYPES
 
@@ -81,7 +81,7 @@ def _helper_of(ctx, node):
 
 def _parameters_read(ctx, node, fdef) -> set | None:
     """The parameters ``node`` reads, or None when it reads anything else (a local, an attribute of self, ...)."""
-    method_self = _method_self(ctx, fdef)
+    self_param = method_self(ctx, fdef)
     params: set = set()
     for n in ast.walk(node):
         if isinstance(n, ast.Call) and not is_pure_call(ctx, n):
@@ -93,7 +93,7 @@ def _parameters_read(ctx, node, fdef) -> set | None:
         if _is_library_head(ctx, n):
             continue
         b = ctx.reaching_binding(n)
-        if b is None or b.kind != "param" or n.id == method_self or ctx.scope_node_of(n) is not fdef:
+        if b is None or b.kind != "param" or n.id == self_param or ctx.scope_node_of(n) is not fdef:
             return None
         par = ctx.parent(n)
         if isinstance(par, ast.Attribute) and par.value is n and par.attr not in _ARRAY_FACTS \
@@ -113,15 +113,6 @@ def _is_library_head(ctx, name: ast.Name) -> bool:
     return ctx.resolve(expr) is not None or ctx.resolve(name) is not None
 
 
-def _method_self(ctx, fdef) -> str | None:
-    if not isinstance(ctx.parent(fdef), ast.ClassDef):
-        return None
-    if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fdef.decorator_list):
-        return None
-    params = [*fdef.args.posonlyargs, *fdef.args.args]
-    return params[0].arg if params else None
-
-
 def _changes_parameters(ctx, fdef, params) -> bool:
     """Does the helper write into (or rebind) any of these parameters anywhere?"""
     changed = mutated_names(ctx, fdef)
@@ -133,7 +124,7 @@ def _bound_arguments(ctx, fdef, call: ast.Call) -> dict | None:
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
     params = [p.arg for p in [*fdef.args.posonlyargs, *fdef.args.args]]
-    if _method_self(ctx, fdef) is not None:
+    if method_self(ctx, fdef) is not None:
         params = params[1:]
     if len(call.args) > len(params):
         return None
@@ -211,7 +202,7 @@ def _callee(ctx, call: ast.Call):
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         method = next((a for a in ctx.ancestors(call) if isinstance(a, _DEFS) and
                        isinstance(ctx.parent(a), ast.ClassDef)), None)
-        if method is None or func.value.id != _method_self(ctx, method):
+        if method is None or func.value.id != method_self(ctx, method):
             return None
         defs = [d for d in ctx.parent(method).body if isinstance(d, _DEFS) and d.name == func.attr]
         return defs[0] if len(defs) == 1 and not defs[0].decorator_list else None
