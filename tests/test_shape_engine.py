@@ -651,3 +651,11 @@ def test_setattr_in_the_class_makes_attributes_unknown():
             return self.P
     """
     assert facts(code, "self.P", line=9).rank is None
+
+
+def test_np_where_shape_broadcasts_the_condition_too():
+    """``np.where(Y == 1, 1, -1)`` with ``Y`` 1-D is 1-D: its shape comes from the condition as well
+    (once a 0-tuple shape beside rank 1, which crashed indexing it, GPy's bernoulli.py)."""
+    src = "import numpy as np\ndef f(m):\n    Y = m.flatten()\n    s = np.where(Y == 1, 1, -1)\n    return s[:, None]\n"
+    f = facts(src, "s[:, None]")
+    assert f.rank == 2 and (f.shape is None or len(f.shape) == 2)

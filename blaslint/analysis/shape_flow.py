@@ -440,7 +440,8 @@ def subscript_facts(ctx: "FileContext", node: ast.Subscript) -> Facts:
     items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
     if sum(1 for it in items if isinstance(it, ast.Constant) and it.value is Ellipsis) > 1:
         return UNKNOWN
-    in_shape = list(base.shape) if base.shape is not None else [None] * base.rank
+    # a shape that disagrees with the rank (joined facts) says nothing about the axes
+    in_shape = list(base.shape) if base.shape is not None and len(base.shape) == base.rank else [None] * base.rank
     consumed = sum(1 for it in items if not _is_none(it) and not _is_ellipsis(it))
     if consumed > base.rank:
         return UNKNOWN
@@ -623,8 +624,8 @@ def _elementwise_facts(ctx, call, name, lib) -> Facts:
         dtype = acc.dtype
         from blaslint.analysis.broadcasting import broadcast_shape
 
-        return Facts(rank=rank, dtype=dtype, order="C" if rank else None,
-                     shape=broadcast_shape(*facts[1:]) if name == "where" else broadcast_shape(*facts), lib=lib)
+        # np.where broadcasts its condition with the two choices: all three set the shape, the choices the dtype
+        return Facts(rank=rank, dtype=dtype, order="C" if rank else None, shape=broadcast_shape(*facts), lib=lib)
     if name in _STACKERS and isinstance(call.args[0], (ast.List, ast.Tuple)) and call.args[0].elts:
         parts = [ctx.array_facts(e) for e in call.args[0].elts]
         ranks = {p.rank for p in parts}

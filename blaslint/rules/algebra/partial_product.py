@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis.shape_flow import is_int_scalar
+from blaslint.analysis.sparse import sparse_evidence
 from blaslint.analysis.structure import same_structure, structure_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
@@ -109,6 +110,13 @@ class PartialProduct(Rule):
         "import numpy as np\ndef f(A, B, i, j):\n    return (A @ B)[i, j]\n",
         # already the einsum form of a batched trace
         "import numpy as np\ndef f(A, B):\n    return np.einsum('...ij,...ji->...', A, B)\n",
+        # scipy.sparse products (made here, libpysal's `w.sparse`, a name bound either way): nnz-sized, and
+        # einsum raises on them
+        "import numpy as np\nimport scipy.sparse as sp\ndef f(n):\n    A = sp.csr_matrix(np.eye(n))\n"
+        "    return np.sum((A @ A).diagonal())\n",
+        "import numpy as np\ndef f(w):\n    try:\n        w = w.sparse\n    except AttributeError:\n        w = w\n"
+        "    return np.sum((w @ w.T).diagonal())\n",
+        "import numpy as np\ndef f(wsparse):\n    wtw = wsparse.T @ wsparse\n    return np.sum(wtw.diagonal())\n",
     ]
     INVALID = [
         Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(4, 4)\nt = np.trace(A @ B)\n",
@@ -233,6 +241,8 @@ class PartialProduct(Rule):
         dims = _product_dims(ctx, a, last, ra, rb)
         if self._uses_all(node, part, dims):
             return
+        if any(sparse_evidence(ctx, x) for x in (a, last)):
+            return  # a scipy.sparse product costs its nonzeros, and einsum raises on it
         fix = None
         if exact and b is not None and terms is None and not any_soft(ctx, a, b):
             new = self._fixed_text(part, a, b, ra, rb, like)

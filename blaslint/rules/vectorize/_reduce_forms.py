@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass, replace
 
 from blaslint.analysis.facts import INT_DTYPES
+from blaslint.analysis.sparse import matrix_semantics
 from blaslint.rules._common import kwarg
 from blaslint.rules.vectorize import _loopdots as ld
 
@@ -83,6 +84,8 @@ def factors(ctx, expr) -> tuple[ast.AST, ast.AST] | None:
     """(a, b) of ``a * b``, ``np.multiply(a, b)``, ``torch.mul(a, b)``; None for a scalar factor."""
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
         pair = expr.left, expr.right
+        if any(matrix_semantics(ctx, x) for x in pair):
+            return None  # `*` of a scipy.sparse matrix or an np.matrix is a matrix product
     elif isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.keywords \
             and ctx.resolve_call(expr) in MULTIPLY_APIS:
         pair = expr.args[0], expr.args[1]
@@ -102,6 +105,9 @@ def _scalar(ctx, x) -> bool:
 def squared(ctx, expr) -> tuple[ast.AST, bool] | None:
     """(x, via_abs) when ``expr`` is ``x**2``, ``x * x``, ``np.multiply(x, x)``, ``np.square(x)``, ``np.abs(x)**2``."""
     base = None
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Pow, ast.Mult)) \
+            and matrix_semantics(ctx, expr.left):
+        return None  # `M ** 2` / `M * M` of an np.matrix or a sparse matrix: a matrix product
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Pow) and isinstance(expr.right, ast.Constant) \
             and not isinstance(expr.right.value, bool) and expr.right.value == 2:
         base = expr.left

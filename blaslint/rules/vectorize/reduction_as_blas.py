@@ -63,6 +63,9 @@ class ReductionAsBlas(Rule):
         "import numpy as np\nx = np.random.rand(10)\nr = np.sqrt(x @ x)\n",
         # builtin sum over a 2-D array sums rows: a vector, not a norm
         "import numpy as np\nX = np.random.rand(100, 100)\nr = np.sqrt(sum(X ** 2))\n",
+        # `*` of an np.matrix (`.todense()`) or a scipy.sparse matrix is a matrix product, not elementwise
+        "import numpy as np\ndef f(B):\n    D = B.todense()\n    return np.sum(D * D.T)\n",
+        "import numpy as np\ndef f(w):\n    W = w.sparse\n    return np.sum(W * W, axis=1)\n",
         # a cube is not a norm
         "import numpy as np\nx = np.random.rand(10)\nr = np.sqrt(np.sum(x ** 3))\n",
     ]

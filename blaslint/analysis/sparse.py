@@ -1,0 +1,196 @@
+"""May an expression be a scipy.sparse matrix (or an ``np.matrix``)? Evidence, in words, or None.
+
+A sparse product costs what its nonzeros cost, not n^3, and ``np.einsum`` /
+``np.diag`` / broadcasting rewrites raise on a sparse operand: rules whose claim
+or rewrite assumes a dense array ask here and stay silent on "maybe sparse".
+The evidence is read conservatively (for silence, a hint is enough):
+
+- a call of ``scipy.sparse`` (``sp.csr_matrix(...)``, ``sparse.diags(...)``,
+  ``sp.kron``, ``sp.identity``), not ``scipy.sparse.linalg`` (dense results);
+- the ``.sparse`` attribute (libpysal's ``W.sparse``), a conversion method
+  (``.tocsr()``, ``.tocsc()``, ...) or the transpose of sparse evidence;
+- arithmetic of sparse operands, or of one scaled by a scalar (with a dense operand the
+  result is dense);
+- never an array known to be a NumPy or PyTorch array, or of a rank other than 2;
+- a name with "sparse" in it, or any binding of the name in its scope with sparse
+  evidence (``try: w = w.sparse`` / ``except: w = w``), or a parameter documented
+  as sparse or passed one by a call in this module;
+- a call of a helper of the module whose returns have sparse evidence.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from blaslint.analysis.base import Context as FileContext
+
+MAX_DEPTH = 8
+_CONVERSIONS = {"tocsr", "tocsc", "tocoo", "tolil", "todok", "tobsr", "todia", "asformat", "multiply",
+                "transpose", "conj", "conjugate", "copy", "astype", "power", "sorted_indices", "eliminate_zeros"}
+_DENSE_MODULES = ("scipy.sparse.linalg", "scipy.sparse.csgraph")
+_SPARSE_WORDS = re.compile(r"sparse|\b(csr|csc|coo|lil|dok|bsr|dia)(_matrix|_array)?\b")
+
+
+def sparse_evidence(ctx: "FileContext", expr: ast.AST, depth: int = 0) -> str | None:
+    """Why ``expr`` may be a scipy.sparse matrix, or None when nothing says so."""
+    if expr is None or depth > MAX_DEPTH or _dense(ctx, expr):
+        return None
+    if isinstance(expr, ast.Call):
+        q = ctx.resolve_call(expr) or ""
+        if q.startswith("scipy.sparse.") and not q.startswith(_DENSE_MODULES):
+            return f"made by `{ctx.text(expr.func)}`"
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr in _CONVERSIONS and not q:
+            return sparse_evidence(ctx, func.value, depth + 1)
+        return _helper_returns(ctx, expr, depth)
+    if isinstance(expr, ast.Attribute):
+        if expr.attr == "sparse" and ctx.resolve(expr) is None:
+            return f"`{ctx.text(expr)}`"
+        if expr.attr in ("T", "H", "mT"):
+            return sparse_evidence(ctx, expr.value, depth + 1)
+        return None
+    if isinstance(expr, ast.BinOp):
+        left, right = sparse_evidence(ctx, expr.left, depth + 1), sparse_evidence(ctx, expr.right, depth + 1)
+        if left and right:
+            return left  # sparse with sparse stays sparse (`@`, `+`, `-`, `*`)
+        if isinstance(expr.op, (ast.Mult, ast.Div)) and (left and _scalar(ctx, expr.right)
+                                                        or right and _scalar(ctx, expr.left)):
+            return left or right  # scaled
+        return None  # with a dense operand the result is dense
+    if isinstance(expr, ast.UnaryOp):
+        return sparse_evidence(ctx, expr.operand, depth + 1)
+    if isinstance(expr, ast.Name):
+        return _name_evidence(ctx, expr, depth)
+    return None
+
+
+def _dense(ctx, expr) -> bool:
+    """Known to be a NumPy/PyTorch array (a creation site, ``np.asarray(...)``) or a vector: not sparse."""
+    f = ctx.array_facts(expr)
+    return f.lib in ("numpy", "torch") or f.rank is not None and f.rank != 2
+
+
+def _scalar(ctx, expr) -> bool:
+    if isinstance(expr, ast.Constant) or isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.Constant):
+        return True
+    return ctx.array_facts(expr).rank == 0
+
+
+def _name_evidence(ctx, name: ast.Name, depth: int) -> str | None:
+    if "sparse" in name.id.lower():
+        return f"`{name.id}` (named so)"
+    scope = ctx.binding_scope(name)
+    for b in _bindings_before(ctx, name):
+        if b.kind == "param" and scope is not None:
+            got = _documented_sparse(ctx, scope.node, name.id) or _passed_sparse(ctx, scope.node, name.id, depth)
+        elif b.kind == "assign" and b.value is not None and b.value is not name:
+            got = sparse_evidence(ctx, b.value, depth + 1)
+        else:
+            got = None
+        if got:
+            return got if "line" in got else f"{got} (line {b.node.lineno if hasattr(b.node, 'lineno') else '?'})"
+    return None
+
+
+def _bindings_before(ctx, name: ast.Name) -> list:
+    """The binding that reaches ``name``, or when that is unsure (``try: w = w.sparse`` / ``except: w = w``)
+    every binding of it in its scope written before it."""
+    b = ctx.reaching_binding(name)
+    if b is not None:
+        return [b]
+    scope = ctx.binding_scope(name)
+    if scope is None:
+        return []
+    return [b for b in scope.bindings.get(name.id, [])
+            if b.kind == "param" or getattr(b.node, "lineno", 0) < name.lineno]
+
+
+def _documented_sparse(ctx, fdef, param: str) -> str | None:
+    from blaslint.analysis.docstrings import parse_parameters
+
+    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    cache = ctx.__dict__.setdefault("_bl_sparse_doc", {})
+    table = cache.get(id(fdef))
+    if table is None:
+        table = cache[id(fdef)] = parse_parameters(fdef)
+    entry = table.get(param)
+    if entry is not None and _SPARSE_WORDS.search(entry[0].lower()):
+        return f"`{param}` documented as sparse"
+    return None
+
+
+def _passed_sparse(ctx, fdef, param: str, depth: int) -> str | None:
+    """A call of the function in this module passes sparse evidence for ``param``."""
+    from blaslint.analysis.callers import call_sites, method_self
+
+    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or depth >= MAX_DEPTH - 1:
+        return None
+    params = [p.arg for p in [*fdef.args.posonlyargs, *fdef.args.args]]
+    if method_self(ctx, fdef) is not None:
+        params = params[1:]
+    for call in call_sites(ctx, fdef):
+        arg = next((k.value for k in call.keywords if k.arg == param), None)
+        if arg is None and param in params and params.index(param) < len(call.args):
+            arg = call.args[params.index(param)]
+        got = sparse_evidence(ctx, arg, depth + 1) if arg is not None else None
+        if got:
+            return f"passed {got} at line {call.lineno}"
+    return None
+
+
+def _helper_returns(ctx, call: ast.Call, depth: int) -> str | None:
+    from blaslint.analysis.summaries import helper_of
+
+    target = helper_of(ctx, call.func)
+    if target is None:
+        return None
+    hctx, fdef = target
+    for ret in ast.walk(fdef):
+        if isinstance(ret, ast.Return) and ret.value is not None:
+            got = sparse_evidence(hctx, ret.value, depth + 1)
+            if got:
+                return f"returned by `{fdef.name}` ({got})"
+    return None
+
+
+_MATRIX_MAKERS = {"numpy.matrix", "numpy.asmatrix", "numpy.bmat", "numpy.mat", "numpy.matlib.repmat"}
+
+
+def matrix_semantics(ctx: "FileContext", expr: ast.AST, depth: int = 0) -> str | None:
+    """Why ``*`` on ``expr`` may be a matrix product: a scipy.sparse matrix, or an ``np.matrix``
+    (``np.matrix(...)``, ``np.asmatrix``, ``S.todense()``, a name bound to one anywhere in its scope)."""
+    got = sparse_evidence(ctx, expr)
+    if got or depth > MAX_DEPTH or expr is None:
+        return got
+    if isinstance(expr, ast.Call):
+        if ctx.resolve_call(expr) in _MATRIX_MAKERS:
+            return f"an np.matrix from `{ctx.text(expr.func)}`"
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr == "todense" and not expr.args:
+            return f"an np.matrix from `.todense()`"
+        return None
+    if isinstance(expr, ast.Attribute) and expr.attr in ("T", "H", "I"):
+        return matrix_semantics(ctx, expr.value, depth + 1)
+    if isinstance(expr, ast.UnaryOp):
+        return matrix_semantics(ctx, expr.operand, depth + 1)
+    if isinstance(expr, ast.BinOp):
+        if isinstance(expr.op, (ast.Add, ast.Sub)) and any(sparse_evidence(ctx, p) for p in (expr.left, expr.right)):
+            return "a sparse matrix plus a dense array, an np.matrix"
+        parts = [p for p in (expr.left, expr.right) if not sparse_evidence(ctx, p)]
+        return next((g for g in (matrix_semantics(ctx, p, depth + 1) for p in parts) if g), None)
+    if isinstance(expr, ast.Name):
+        if _dense(ctx, expr):
+            return None
+        for b in _bindings_before(ctx, expr):
+            if b.kind == "assign" and b.value is not None and b.value is not expr:
+                got = matrix_semantics(ctx, b.value, depth + 1)
+                if got:
+                    return got
+    return None
+
+
+__all__ = ["matrix_semantics", "sparse_evidence"]
