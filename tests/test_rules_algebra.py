@@ -544,3 +544,34 @@ def test_bl405_product_spelled_by_a_relatively_imported_dot_does_not_crash():
     code = ("from .multiarray import dot\n\ndef f(a, b):\n    x = dot(a.T, b)\n    y = dot(a.T, b)\n"
             "    return x, y\n")
     assert all(d.code != "BL999" for d in lint(code, {"BL405"}))
+
+
+SPDOT = '''import numpy as np
+
+def spdot(a, b, array_out=True):
+    if type(a).__name__ == "ndarray" and type(b).__name__ == "ndarray":
+        ab = np.dot(a, b)
+    elif type(a).__name__ == "csr_matrix":
+        ab = a @ b
+        if array_out:
+            ab = ab.toarray()
+    else:
+        raise Exception("bad")
+    return ab
+
+def shifted(a, b):
+    return a @ b + 1.0
+
+'''
+
+
+def test_bl403_a_helper_that_returns_the_product_of_its_parameters_is_a_product():
+    """spreg's ``spdot(a, b)``: every return is ``a`` times ``b`` (dense or densified sparse)."""
+    code = SPDOT + "def f(n):\n    W = np.random.rand(n, n)\n    ww = spdot(W, W)\n    return ww.diagonal().sum()\n"
+    (d,) = found(code, "BL403")
+    assert "`spdot(W, W)`" in d.message
+
+
+def test_bl403_a_helper_that_does_more_than_a_product_is_not_one():
+    code = SPDOT + "def f(n):\n    W = np.random.rand(n, n)\n    return np.trace(shifted(W, W))\n"
+    assert not found(code, "BL403")

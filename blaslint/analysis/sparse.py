@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from blaslint.analysis.base import Context as FileContext
 
-MAX_DEPTH = 8
+MAX_DEPTH = 12
 _CONVERSIONS = {"tocsr", "tocsc", "tocoo", "tolil", "todok", "tobsr", "todia", "asformat", "multiply",
                 "transpose", "conj", "conjugate", "copy", "astype", "power", "sorted_indices", "eliminate_zeros"}
 _DENSE_MODULES = ("scipy.sparse.linalg", "scipy.sparse.csgraph")

@@ -85,8 +85,9 @@ def product_pair(ctx, node) -> tuple[ast.AST, ast.AST] | None:
     """(left, right) of a two-factor matrix product in any spelling the algebra rules know.
 
     Beyond ``product_operands`` (``@``, ``np.dot``, ``np.matmul``, ``.dot``): ``torch.bmm`` and
-    a product imported from elsewhere (``from scipy import dot``, ``gs.matmul``, ``gs.matvec``).
-    A function defined in the file itself is not trusted (it may do anything).
+    a product imported from elsewhere (``from scipy import dot``, ``gs.matmul``, ``gs.matvec``), and a
+    helper of the module or package whose every return is the product of its first two parameters
+    (read from its body: a function is trusted for what it is seen to do, not for its name).
     """
     ops = product_operands(ctx, node)
     if ops is not None:
@@ -95,11 +96,78 @@ def product_pair(ctx, node) -> tuple[ast.AST, ast.AST] | None:
             or any(isinstance(a, ast.Starred) for a in node.args):
         return None
     q = ctx.resolve_call(node) or _relative_import_call(ctx, node)
+    if (not q or q.startswith(".")) and _wraps_product(ctx, node):
+        return node.args[0], node.args[1]
     if not q or "." not in q or q.startswith("numpy.") and q not in ("numpy.dot", "numpy.matmul"):
         return None
     if q.startswith("torch.") and q != "torch.bmm":
         return None
     return (node.args[0], node.args[1]) if q.rsplit(".", 1)[1] in _PRODUCT_FUNC_NAMES else None
+
+
+def _wraps_product(ctx, call: ast.Call) -> bool:
+    """Is ``call`` a call of a helper of the module or package that returns the product of its first
+    two parameters on every path that returns (``spdot(a, b)``: ``np.dot(a, b)`` for arrays,
+    ``(a @ b).toarray()`` for sparse ones, an exception otherwise)?"""
+    from blaslint.analysis.summaries import helper_of
+
+    target = helper_of(ctx, call.func)
+    if target is None:
+        return False
+    hctx, fdef = target
+    cache = hctx.__dict__.setdefault("_bl_product_wrappers", {})
+    if id(fdef) not in cache:
+        cache[id(fdef)] = _returns_product(hctx, fdef)
+    return cache[id(fdef)]
+
+
+def _returns_product(hctx, fdef) -> bool:
+    params = [p.arg for p in [*fdef.args.posonlyargs, *fdef.args.args]]
+    if len(params) < 2 or fdef.decorator_list:
+        return False
+    returns = [n for n in _own_nodes(fdef) if isinstance(n, ast.Return)]
+    return bool(returns) and all(r.value is not None and _product_of(hctx, fdef, r.value, params[0], params[1], 0)
+                                 for r in returns)
+
+
+def _own_nodes(fdef):
+    stack = list(fdef.body)
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(n))
+
+
+def _product_of(hctx, fdef, v, a: str, b: str, depth: int) -> bool:
+    """``v`` is ``a @ b`` (any product spelling), its ``.toarray()`` / ``np.asarray``, or a local name
+    every assignment of which is one of those."""
+    if depth > 3:
+        return False
+    ops = product_operands(hctx, v)
+    if ops is not None:
+        return isinstance(ops[0], ast.Name) and ops[0].id == a and isinstance(ops[1], ast.Name) and ops[1].id == b
+    if isinstance(v, ast.Call) and not v.keywords:
+        if isinstance(v.func, ast.Attribute) and v.func.attr == "toarray" and not v.args:
+            return _product_of(hctx, fdef, v.func.value, a, b, depth + 1)
+        if hctx.resolve_call(v) in ("numpy.asarray", "numpy.array") and len(v.args) == 1:
+            return _product_of(hctx, fdef, v.args[0], a, b, depth + 1)
+        return False
+    if isinstance(v, ast.Name) and v.id not in (a, b):
+        values = [n.value for n in _own_nodes(fdef) if isinstance(n, ast.Assign)
+                  for t in n.targets if isinstance(t, ast.Name) and t.id == v.id]
+        others = [n for n in _own_nodes(fdef) if isinstance(n, (ast.AugAssign, ast.AnnAssign, ast.For, ast.With))
+                  and any(isinstance(t, ast.Name) and t.id == v.id for t in ast.walk(getattr(n, "target", n)))]
+        return bool(values) and not others and all(
+            _product_of(hctx, fdef, x, a, b, depth + 1) or _is_conversion_of(x, v.id) for x in values) \
+            and any(_product_of(hctx, fdef, x, a, b, depth + 1) for x in values)
+    return False
+
+
+def _is_conversion_of(x, name: str) -> bool:
+    """``ab = ab.toarray()``: the same product, densified."""
+    return isinstance(x, ast.Call) and isinstance(x.func, ast.Attribute) and x.func.attr == "toarray" \
+        and isinstance(x.func.value, ast.Name) and x.func.value.id == name and not x.args
 
 
 def chain_factors(ctx, node) -> list | None:
