@@ -10,12 +10,14 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_right
+from itertools import islice
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def mention_lines(ctx, name: str, limit: int | None = None) -> list[int] | None:
-    """Lines (1-based) of every whole-word mention of ``name`` (None past ``limit`` mentions)."""
+    """Lines (1-based) of every whole-word mention of ``name`` (None past ``limit`` mentions, or past
+    :data:`MAX_MENTIONS` in any case)."""
     cache = ctx.__dict__.setdefault("_bl_mentions", {})
     if name in cache:
         lines = cache[name]
@@ -24,10 +26,15 @@ def mention_lines(ctx, name: str, limit: int | None = None) -> list[int] | None:
         starts = ctx.__dict__.get("_bl_line_starts")
         if starts is None:
             starts = ctx.__dict__["_bl_line_starts"] = [0] + [m.end() for m in re.finditer("\n", text)]
-        lines = cache[name] = [bisect_right(starts, m.start()) for m in re.finditer(rf"\b{re.escape(name)}\b", text)]
-    if limit is not None and len(lines) > limit:
+        # past MAX_MENTIONS the name is too common for any question asked of it: stop counting
+        found = islice(re.finditer(rf"\b{re.escape(name)}\b", text), MAX_MENTIONS + 1)
+        lines = cache[name] = [bisect_right(starts, m.start()) for m in found]
+    if len(lines) > MAX_MENTIONS or limit is not None and len(lines) > limit:
         return None
     return lines
+
+
+MAX_MENTIONS = 400
 
 
 def nodes_spelling(ctx, name: str, stmts, lines) -> list[ast.AST]:

@@ -111,14 +111,24 @@ def _wraps_product(ctx, call: ast.Call) -> bool:
     ``(a @ b).toarray()`` for sparse ones, an exception otherwise)?"""
     from blaslint.analysis.summaries import helper_of
 
-    target = helper_of(ctx, call.func)
-    if target is None:
+    func = call.func
+    if not isinstance(func, (ast.Name, ast.Attribute)) or isinstance(func, ast.Attribute) \
+            and not isinstance(func.value, ast.Name):
         return False
-    hctx, fdef = target
-    cache = hctx.__dict__.setdefault("_bl_product_wrappers", {})
-    if id(fdef) not in cache:
-        cache[id(fdef)] = _returns_product(hctx, fdef)
-    return cache[id(fdef)]
+    # one answer per spelling and binding scope (a file calls the same helper many times)
+    key = (ctx.text(func), id(ctx.binding_scope(func if isinstance(func, ast.Name) else func.value)))
+    memo = ctx.__dict__.setdefault("_bl_product_calls", {})
+    if key not in memo:
+        target = helper_of(ctx, func)
+        if target is None:
+            memo[key] = False
+        else:
+            hctx, fdef = target
+            cache = hctx.__dict__.setdefault("_bl_product_wrappers", {})
+            if id(fdef) not in cache:
+                cache[id(fdef)] = _returns_product(hctx, fdef)
+            memo[key] = cache[id(fdef)]
+    return memo[key]
 
 
 def _returns_product(hctx, fdef) -> bool:

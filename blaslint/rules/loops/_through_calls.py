@@ -69,14 +69,25 @@ def _helper_of(ctx, node):
                             ast.IfExp, ast.ExceptHandler, ast.BoolOp)):
             return None
         if isinstance(anc, _DEFS):
-            if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(anc)):
+            is_generator, returns = _shape_of(ctx, anc)
+            if is_generator:
                 return None  # a generator runs piecewise: its calls are not one computation each
             mine = set(map(id, ctx.ancestors(node)))
-            if any(isinstance(n, ast.Return) and id(n) not in mine
-                   and (n.lineno, n.col_offset) < (node.lineno, node.col_offset) for n in ast.walk(anc)):
+            if any(id(r) not in mine and (r.lineno, r.col_offset) < (node.lineno, node.col_offset) for r in returns):
                 return None
             return anc
     return None
+
+
+def _shape_of(ctx, fdef) -> tuple[bool, list]:
+    """(is it a generator, its ``return`` statements), read once per function."""
+    cache = ctx.__dict__.setdefault("_bl_def_shapes", {})
+    got = cache.get(id(fdef))
+    if got is None:
+        nodes = list(ast.walk(fdef))
+        got = cache[id(fdef)] = (any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes),
+                                 [n for n in nodes if isinstance(n, ast.Return)])
+    return got
 
 
 def _parameters_read(ctx, node, fdef) -> set | None:
