@@ -411,6 +411,9 @@ def main(argv=None) -> int:
             print(f"warning: no checkout or mirror of {repo}: skipped", file=sys.stderr)
             continue
         raw = lint(["."], root)
+        for r in raw:  # a rule that crashed loses all its findings in that file: say so, loudly
+            if r["code"] == "BL999":
+                print(f"INTERNAL ERROR {repo} {r['filename']}: {r['message'][:160]}", file=sys.stderr)
         findings_by_repo[repo] = [normalise(repo, root, r) for r in raw if not r["code"].startswith("BL9")]
     result = score(repos, findings_by_repo)
     fixes = [] if args.no_fixes else check_fixes(args.mirrors)

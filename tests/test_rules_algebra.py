@@ -575,3 +575,12 @@ def test_bl403_a_helper_that_returns_the_product_of_its_parameters_is_a_product(
 def test_bl403_a_helper_that_does_more_than_a_product_is_not_one():
     code = SPDOT + "def f(n):\n    W = np.random.rand(n, n)\n    return np.trace(shifted(W, W))\n"
     assert not found(code, "BL403")
+
+
+def test_bl405_transposed_twins_through_a_product_helper_do_not_crash():
+    """``helper(A.T, B)`` and ``helper(B.T, A)`` with a local product helper: transposed twins, no BL999
+    (dipy's core/optimize.py once crashed here)."""
+    code = SPDOT + "def f(n):\n    A = np.random.rand(n, n)\n    B = np.random.rand(n, n)\n" \
+                   "    return spdot(A.T, B), spdot(B.T, A)\n"
+    got = lint(code, {"BL405"})
+    assert all(d.code != "BL999" for d in got) and [d.code for d in got].count("BL405") == 1

@@ -58,6 +58,16 @@ def _rank(ctx, expr) -> int | None:
     return ctx.array_facts(expr).rank
 
 
+def call_kind(ctx, call: ast.Call) -> str:
+    """What a product call is, for telling products apart: its API name, ``.dot`` for a method, or the
+    text of a helper's name (``spdot``: a product helper of the package)."""
+    q = ctx.resolve_call(call) or _relative_import_call(ctx, call)
+    if q:
+        return q
+    func = call.func
+    return f".{func.attr}" if isinstance(func, ast.Attribute) else ctx.text(func)
+
+
 def _is_product(ctx, node) -> bool:
     return product_operands(ctx, node) is not None
 
@@ -267,8 +277,7 @@ def twin_keys(ctx, node, pure) -> tuple | None:
     if isinstance(node, ast.BinOp):
         kind = "@"
     else:
-        q = ctx.resolve_call(node) or _relative_import_call(ctx, node) or "." + node.func.attr
-        kind = q.rsplit(".", 1)[-1]
+        kind = call_kind(ctx, node).rsplit(".", 1)[-1]
 
     def flip(k):
         return k[1] if isinstance(k, tuple) and len(k) == 2 and k[0] == "T" else ("T", k)

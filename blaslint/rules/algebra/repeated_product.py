@@ -11,7 +11,7 @@ from blaslint.analysis.structure import structure_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, product_operands
 from blaslint.analysis import cost as cost_model
-from blaslint.rules.algebra._products import _rank, product_pair, transposed_operand, twin_keys
+from blaslint.rules.algebra._products import _rank, call_kind, product_pair, transposed_operand, twin_keys
 
 
 # -- BL405 ----------------------------------------------------------------------
@@ -182,9 +182,7 @@ class RepeatedProduct(Rule):
         if isinstance(node, ast.BinOp):
             kind = "@"
         else:
-            # a product spelled by a function's last name (`dot` imported from a module of the package)
-            kind = ctx.resolve_call(node) or (f".{node.func.attr}" if isinstance(node.func, ast.Attribute)
-                                              else ctx.text(node.func))
+            kind = call_kind(ctx, node)
         return (id(scope if scope is not None else ctx.scope_node_of(node)), kind, structure_key(left),
                 structure_key(right))
 
