@@ -659,3 +659,13 @@ def test_np_where_shape_broadcasts_the_condition_too():
     src = "import numpy as np\ndef f(m):\n    Y = m.flatten()\n    s = np.where(Y == 1, 1, -1)\n    return s[:, None]\n"
     f = facts(src, "s[:, None]")
     assert f.rank == 2 and (f.shape is None or len(f.shape) == 2)
+
+
+def test_np_asarray_of_anything_is_a_numpy_array_of_unknown_rank():
+    """``np.asarray(V)`` is a base-class ndarray whatever ``V`` is: reshaped, indexed by a row, it is
+    known (``asanyarray`` keeps subclasses such as np.matrix, so it says nothing)."""
+    src = "import numpy as np\ndef f(V, n, i):\n    A = np.asarray(V)\n    B = np.asanyarray(V)\n" \
+          "    W = np.asarray(V).reshape(n, 7)\n    return A, B, W[0]\n"
+    assert facts(src, "np.asarray(V)").lib == "numpy" and facts(src, "np.asarray(V)").rank is None
+    assert facts(src, "np.asanyarray(V)").lib is None
+    assert facts(src, "W[0]").rank == 1

@@ -670,9 +670,13 @@ def _numpy_facts(ctx, call, name) -> Facts:
         base = _list_facts(src, ctx) if isinstance(src, (ast.List, ast.Tuple)) else ctx.array_facts(src)
         dtype_node = _arg(call, 1, "dtype")
         if base is None or base.rank is None:
-            # np.asarray(x, dtype=np.float32): the dtype is known even if x is not
+            # np.asarray(x, dtype=np.float32): the dtype is known even if x is not; and asarray/array
+            # return a base-class ndarray whatever x is (asanyarray keeps subclasses such as np.matrix)
             dt = dtype_name(ctx, dtype_node) if dtype_node is not None else None
-            return Facts(dtype=dt, lib="numpy") if dt is not None and name != "require" else UNKNOWN
+            if name in ("array", "asarray", "ascontiguousarray", "asfortranarray") or dt is not None \
+                    and name != "require":
+                return Facts(dtype=dt, lib="numpy")
+            return UNKNOWN
         dtype = dtype_name(ctx, dtype_node) if dtype_node is not None else base.dtype
         if name == "ascontiguousarray":
             new_order = "C"

@@ -152,6 +152,8 @@ def rank1(ctx, expr, loop):
         return expr.args[0], expr.args[1], "np.outer"
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
         u, v = _expanded(expr.left, 1), _expanded(expr.right, 0)
+        if v is None and u is not None and ctx.array_facts(expr.right).rank == 1:
+            v = expr.right  # `u[:, None] * v` with v known 1-D broadcasts as a row: the same outer product
         if u is not None and v is not None:
             return u, v, "broadcast"
     pair = None

@@ -53,6 +53,10 @@ class OuterProductAccumulation(Rule):
         "import numpy as np\ndef f(X):\n    s = 0.0\n    for x in X:\n        s += x.dot(x.T)\n    return s\n",
     ]
     INVALID = [
+        # `u[:, None] * v` with v known 1-D broadcasts as a row: the same rank-1 update
+        Invalid("import numpy as np\ndef f(U, V, n):\n    U = np.asarray(U).reshape(n, 5)\n"
+                "    V = np.asarray(V).reshape(n, 7)\n    P = np.zeros((5, 7))\n    for i in range(n):\n"
+                "        P += U[i][:, None] * V[i]\n    return P\n"),
         Invalid("import numpy as np\ndef scatter(X):\n    n, d = X.shape\n    m = X.mean(axis=0)\n"
                 "    S = np.zeros((d, d))\n    for i in range(n):\n        S += np.outer(X[i] - m, X[i] - m)\n"
                 "    return S\n",
