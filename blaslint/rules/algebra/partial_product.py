@@ -174,11 +174,22 @@ class PartialProduct(Rule):
                 self._check(node, node.args[1], part, need_2d=False, like=None)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
-        if not isinstance(node.ctx, ast.Load):
+        if not isinstance(node.ctx, ast.Load) or not self._may_be_product(node.value):
             return
         part = self._index_part(node.slice)
         if part is not None:
             self._check(node, node.value, part, need_2d=False, like=None)
+
+    def _may_be_product(self, expr) -> bool:
+        """A cheap first look (most subscripts index a plain name): a call, an ``@``, or a name with a
+        binding in its scope whose value is one."""
+        if isinstance(expr, (ast.Call, ast.BinOp)):
+            return True
+        if not isinstance(expr, ast.Name):
+            return False
+        scope = self.ctx.binding_scope(expr)
+        return scope is not None and any(isinstance(b.value, (ast.Call, ast.BinOp))
+                                         for b in scope.bindings.get(expr.id, []))
 
     def _index_part(self, index) -> tuple | None:
         """('row', i) / ('col', j) / ('entry', i, j) for plain integer indices, else None."""
