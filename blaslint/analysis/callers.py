@@ -86,13 +86,31 @@ def call_sites(ctx: "FileContext", fdef) -> list[ast.Call]:
     return [call for n, call in _uses(ctx, fdef) if call.func is n]
 
 
+def bound_arguments(ctx: "FileContext", fdef, call: ast.Call) -> dict | None:
+    """{parameter name: argument expression} of a call of ``fdef`` (a method called through ``self``
+    skips ``self``); None when the call spreads ``*args``/``**kw`` or passes more than it takes."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    params = [p.arg for p in [*fdef.args.posonlyargs, *fdef.args.args]]
+    if method_self(ctx, fdef) is not None:
+        params = params[1:]
+    if len(call.args) > len(params):
+        return None
+    bound = dict(zip(params, call.args))
+    names = set(params) | {p.arg for p in fdef.args.kwonlyargs}
+    for k in call.keywords:
+        if k.arg in names:
+            bound[k.arg] = k.value
+    return bound
+
+
 _ITERATING_CONSUMERS = ("scipy.optimize", "scipy.integrate", "autograd", "jax", "torch.optim", "torch.autograd")
 _ITERATING_NAME = re.compile(r"optim|minimi[sz]e|maximi[sz]e|solve|fit|grad|newton|bfgs|adam|sgd|rmsprop|"
                              r"descent|odeint|integrate|root|fixed_point|line_search|lbfgs", re.I)
 
 
-def passed_on(ctx: "FileContext", fdef) -> list[ast.AST]:
-    """Places that hand ``fdef`` itself to code that calls it back over and over: an optimiser or an
+def passed_on(ctx: "FileContext", fdef) -> list[ast.Call]:
+    """The calls that hand ``fdef`` itself to code that calls it back over and over: an optimiser or an
     ODE integrator given an objective, a gradient, a right-hand side (``minimize(loss, w0)``,
     ``optimizer(_objective, params)``). A plot or an event handler given a function is no such loop."""
     out = []
@@ -101,7 +119,7 @@ def passed_on(ctx: "FileContext", fdef) -> list[ast.AST]:
             continue
         qual = ctx.resolve_call(call) or ""
         if qual.startswith(_ITERATING_CONSUMERS) or _ITERATING_NAME.search(_func_name(call.func)):
-            out.append(n)
+            out.append(call)
     return out
 
 
@@ -114,4 +132,4 @@ def _is_property(fdef) -> bool:
                in ("property", "cached_property", "setter", "getter") for d in fdef.decorator_list)
 
 
-__all__ = ["call_sites", "method_self", "passed_on"]
+__all__ = ["bound_arguments", "call_sites", "method_self", "passed_on"]

@@ -24,7 +24,6 @@ each iterates over: a dataset (``for x in X``, ``range(len(data))``,
 from __future__ import annotations
 
 import ast
-import math
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -339,14 +338,13 @@ def _caller_loops(ctx, fdef, depth: int) -> list:
             continue
         own = [replace(own[0], calls=fdef.name), *own[1:]]
         chain = own + _caller_loops(ctx, scope, depth - 1)
-        if not best or math.prod(lp.trips for lp in chain) > math.prod(lp.trips for lp in best):
+        if not best or LoopContext(tuple(chain)).trips > LoopContext(tuple(best)).trips:
             best = chain
     if not best:
-        handed = passed_on(ctx, fdef)
-        if handed:
-            call = ctx.parent(handed[0])
-            callee = _text(ctx, call.func) if isinstance(call, ast.Call) else "other code"
-            best = [Loop(call, "callback", TRIPS["unknown"], callee, getattr(call, "lineno", 0), fdef.name)]
+        consumers = passed_on(ctx, fdef)
+        if consumers:
+            call = consumers[0]
+            best = [Loop(call, "callback", TRIPS["unknown"], _text(ctx, call.func), call.lineno, fdef.name)]
     return best
 
 

@@ -125,17 +125,12 @@ def _documented_sparse(ctx, fdef, param: str) -> str | None:
 
 def _passed_sparse(ctx, fdef, param: str, depth: int) -> str | None:
     """A call of the function in this module passes sparse evidence for ``param``."""
-    from blaslint.analysis.callers import call_sites, method_self
+    from blaslint.analysis.callers import bound_arguments, call_sites
 
     if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or depth >= MAX_DEPTH - 1:
         return None
-    params = [p.arg for p in [*fdef.args.posonlyargs, *fdef.args.args]]
-    if method_self(ctx, fdef) is not None:
-        params = params[1:]
     for call in call_sites(ctx, fdef):
-        arg = next((k.value for k in call.keywords if k.arg == param), None)
-        if arg is None and param in params and params.index(param) < len(call.args):
-            arg = call.args[params.index(param)]
+        arg = (bound_arguments(ctx, fdef, call) or {}).get(param)
         got = sparse_evidence(ctx, arg, depth + 1) if arg is not None else None
         if got:
             return f"passed {got} at line {call.lineno}"

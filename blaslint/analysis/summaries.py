@@ -191,13 +191,17 @@ def _inside(fctx):
 
 def _imported_def(ctx, name: str, hops: int = 0):
     """(context, def) of ``name`` imported from a module of the same package (looked up once per file)."""
-    if "_bl_module" in ctx.__dict__:
-        return _find_imported_def(ctx, name, hops)  # another module's context lives on: its reads must be noted
-    memo = ctx.__dict__.setdefault("_bl_imported_defs", {})
+    memo = _file_memo(ctx, "_bl_imported_defs")
     key = (name, hops)
     if key not in memo:
         memo[key] = _find_imported_def(ctx, name, hops)
     return memo[key]
+
+
+def _file_memo(ctx, name: str) -> dict:
+    """A memo kept on the linted file's own context. Another module's context lives on across lints,
+    and each lookup there must note the files it reads: it gets a fresh (throwaway) dict."""
+    return {} if "_bl_module" in ctx.__dict__ else ctx.__dict__.setdefault(name, {})
 
 
 def _find_imported_def(ctx, name: str, hops: int):
@@ -279,7 +283,7 @@ def _module_attribute_def(ctx, func: ast.Attribute):
 
 def _imported_module(ctx, name: str):
     """The context of the package module the module-level import of ``name`` binds (looked up once per file)."""
-    memo = ctx.__dict__.setdefault("_bl_imported_modules", {}) if "_bl_module" not in ctx.__dict__ else {}
+    memo = _file_memo(ctx, "_bl_imported_modules")
     if name in memo:
         return memo[name]
     memo[name] = None

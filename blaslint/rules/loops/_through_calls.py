@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from blaslint.analysis.callers import call_sites, method_self
+from blaslint.analysis.callers import bound_arguments, call_sites, method_self
 from blaslint.analysis.flow import is_opaque_call, is_pure_call, mutated_names, runs_at_most_once
 from blaslint.analysis.scopes import COMPREHENSION_TYPES
 
@@ -51,11 +51,13 @@ def caller_loop_invariant(ctx, node: ast.AST) -> CallerLoop | None:
     params = _parameters_read(ctx, node, fdef)
     if not params or _changes_parameters(ctx, fdef, params):
         return None
-    for call in call_sites(ctx, fdef):
-        bound = _bound_arguments(ctx, fdef, call)
+    calls = call_sites(ctx, fdef)
+    helper_calls = {id(c) for c in calls}
+    for call in calls:
+        bound = bound_arguments(ctx, fdef, call)
         if bound is None or any(p not in bound for p in params):
             continue
-        loop = _outermost_invariant_loop(ctx, call, fdef, [bound[p] for p in params])
+        loop = _outermost_invariant_loop(ctx, call, helper_calls, [bound[p] for p in params])
         if loop is not None:
             return CallerLoop(loop, call, fdef, tuple(sorted(params)))
     return None
@@ -130,24 +132,7 @@ def _changes_parameters(ctx, fdef, params) -> bool:
     return any(p.split(".")[0].split("[")[0] in params for p in changed)
 
 
-def _bound_arguments(ctx, fdef, call: ast.Call) -> dict | None:
-    """{parameter: argument expression} of ``call`` (a method called through ``self`` skips ``self``)."""
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        return None
-    params = [p.arg for p in [*fdef.args.posonlyargs, *fdef.args.args]]
-    if method_self(ctx, fdef) is not None:
-        params = params[1:]
-    if len(call.args) > len(params):
-        return None
-    bound = dict(zip(params, call.args))
-    names = set(params) | {p.arg for p in fdef.args.kwonlyargs}
-    for k in call.keywords:
-        if k.arg in names:
-            bound[k.arg] = k.value
-    return bound
-
-
-def _outermost_invariant_loop(ctx, call, fdef, args):
+def _outermost_invariant_loop(ctx, call, helper_calls: set, args):
     """The outermost loop around ``call`` (in its own function) that passes the same ``args`` every time."""
     best = None
     for anc in ctx.ancestors(call):
@@ -155,14 +140,14 @@ def _outermost_invariant_loop(ctx, call, fdef, args):
             break
         if not isinstance(anc, _LOOPS):
             continue
-        if not all(_same_every_iteration(ctx, a, anc, fdef) for a in args):
+        if not all(_same_every_iteration(ctx, a, anc, helper_calls) for a in args):
             break
         if not runs_at_most_once(anc):
             best = anc
     return best
 
 
-def _same_every_iteration(ctx, arg, loop, fdef) -> bool:
+def _same_every_iteration(ctx, arg, loop, helper_calls: set) -> bool:
     """Is ``arg`` a name (or its transpose) holding the same array on every iteration of ``loop``?
 
     Only names: an array the caller holds and hands on, the case worth hoisting; an expression
@@ -172,12 +157,12 @@ def _same_every_iteration(ctx, arg, loop, fdef) -> bool:
         arg = arg.value
     if not isinstance(arg, ast.Name) or _is_library_head(ctx, arg):
         return False
-    return _unchanged_in(ctx, arg.id, loop, fdef)
+    return _unchanged_in(ctx, arg.id, loop, helper_calls)
 
 
-def _unchanged_in(ctx, name: str, loop, fdef) -> bool:
-    """``name`` is neither rebound nor written in ``loop``, and goes only to this helper and to library code."""
-    helper_calls = {id(c) for c in call_sites(ctx, fdef)}
+def _unchanged_in(ctx, name: str, loop, helper_calls: set) -> bool:
+    """``name`` is neither rebound nor written in ``loop``, and goes only to this helper (``helper_calls``:
+    the ids of its calls), to library code and to functions of the module that leave it alone."""
     for n in ast.walk(loop):
         if isinstance(n, ast.Name) and n.id == name:
             if not isinstance(n.ctx, ast.Load):
@@ -202,7 +187,7 @@ def _leaves_alone(ctx, call: ast.Call, arg: ast.Name) -> bool:
     callee = _callee(ctx, call)
     if callee is None:
         return False
-    bound = _bound_arguments(ctx, callee, call)
+    bound = bound_arguments(ctx, callee, call)
     param = next((p for p, a in (bound or {}).items() if a is arg), None)
     return param is not None and param not in mutated_names(ctx, callee)
 
