@@ -155,34 +155,42 @@ def _helper_returns(ctx, call: ast.Call, depth: int) -> str | None:
 _MATRIX_MAKERS = {"numpy.matrix", "numpy.asmatrix", "numpy.bmat", "numpy.mat", "numpy.matlib.repmat"}
 
 
-def matrix_semantics(ctx: "FileContext", expr: ast.AST, depth: int = 0) -> str | None:
+def matrix_semantics(ctx: "FileContext", expr: ast.AST) -> str | None:
     """Why ``*`` on ``expr`` may be a matrix product: a scipy.sparse matrix, or an ``np.matrix``
-    (``np.matrix(...)``, ``np.asmatrix``, ``S.todense()``, a name bound to one anywhere in its scope)."""
-    got = sparse_evidence(ctx, expr)
-    if got or depth > MAX_DEPTH or expr is None:
-        return got
+    (``np.matrix(...)``, ``np.asmatrix``, ``S.todense()``, a name bound to one before it)."""
+    if expr is None:
+        return None
+    return sparse_evidence(ctx, expr) or _np_matrix(ctx, expr, 0)
+
+
+def _np_matrix(ctx, expr: ast.AST, depth: int) -> str | None:
+    """Why ``expr`` may be an ``np.matrix``, when it is not sparse (its sparse evidence was asked already)."""
+    if depth > MAX_DEPTH:
+        return None
     if isinstance(expr, ast.Call):
         if ctx.resolve_call(expr) in _MATRIX_MAKERS:
             return f"an np.matrix from `{ctx.text(expr.func)}`"
         func = expr.func
         if isinstance(func, ast.Attribute) and func.attr == "todense" and not expr.args:
-            return f"an np.matrix from `.todense()`"
+            return "an np.matrix from `.todense()`"
         return None
     if isinstance(expr, ast.Attribute) and expr.attr in ("T", "H", "I"):
-        return matrix_semantics(ctx, expr.value, depth + 1)
+        return _np_matrix(ctx, expr.value, depth + 1)
     if isinstance(expr, ast.UnaryOp):
-        return matrix_semantics(ctx, expr.operand, depth + 1)
+        return _np_matrix(ctx, expr.operand, depth + 1)
     if isinstance(expr, ast.BinOp):
-        if isinstance(expr.op, (ast.Add, ast.Sub)) and any(sparse_evidence(ctx, p) for p in (expr.left, expr.right)):
+        parts = (expr.left, expr.right)
+        sparse = [sparse_evidence(ctx, p) for p in parts]
+        if isinstance(expr.op, (ast.Add, ast.Sub)) and any(sparse):
             return "a sparse matrix plus a dense array, an np.matrix"
-        parts = [p for p in (expr.left, expr.right) if not sparse_evidence(ctx, p)]
-        return next((g for g in (matrix_semantics(ctx, p, depth + 1) for p in parts) if g), None)
+        return next((g for g in (_np_matrix(ctx, p, depth + 1) for p, sp in zip(parts, sparse) if not sp) if g),
+                    None)
     if isinstance(expr, ast.Name):
         if _dense(ctx, expr):
             return None
         for b in _bindings_before(ctx, expr):
             if b.kind == "assign" and b.value is not None and b.value is not expr:
-                got = matrix_semantics(ctx, b.value, depth + 1)
+                got = _np_matrix(ctx, b.value, depth + 1)  # its sparse evidence: the name's own
                 if got:
                     return got
     return None

@@ -178,9 +178,10 @@ def _product_of(hctx, fdef, v, a: str, b: str, depth: int) -> bool:
                   for t in n.targets if isinstance(t, ast.Name) and t.id == v.id]
         others = [n for n in _own_nodes(fdef) if isinstance(n, (ast.AugAssign, ast.AnnAssign, ast.For, ast.With))
                   and any(isinstance(t, ast.Name) and t.id == v.id for t in ast.walk(getattr(n, "target", n)))]
-        return bool(values) and not others and all(
-            _product_of(hctx, fdef, x, a, b, depth + 1) or _is_conversion_of(x, v.id) for x in values) \
-            and any(_product_of(hctx, fdef, x, a, b, depth + 1) for x in values)
+        if not values or others:
+            return False
+        products = [_product_of(hctx, fdef, x, a, b, depth + 1) for x in values]
+        return any(products) and all(p or _is_conversion_of(x, v.id) for p, x in zip(products, values))
     return False
 
 
