@@ -38,6 +38,9 @@ FILL_BW        30e9 B/s        ``out.fill(0)`` on 128 MB (29-34 GB/s)
 CALL_OVERHEAD  1.0e-6 s        one small NumPy call (``a @ b`` on 4x4)
 ALLOC_OVERHEAD 0.13e-6 s       ``np.zeros(16)``
 PY_ITERATION   11e-9 s         one empty Python ``for`` iteration
+FACTOR_CALL    2.4-21e-6 s     one numpy.linalg call on a 4x4 matrix (det 2.4,
+                               inv 4.0, svd 8.5, eig 13, pinv 21 us): what
+                               hoisting a small factorisation saves per trip
 =============================  ==============================================
 
 These agree with the speed-ups on the rule pages (benchmarks/fix_speedups.py):
@@ -77,6 +80,10 @@ NEGLIGIBLE_SECONDS = 0.02    # saved per run: below this a finding is "info"
 # n^3 coefficients of the flops of a dense factorisation or inverse of an n x n matrix.
 FACTOR_FLOPS = {"inverse": 2.0, "pinv": 10.0, "cholesky": 1 / 3, "lu": 2 / 3, "solve": 2 / 3,
                 "factorization": 2 / 3, "qr": 4 / 3, "eig": 10.0, "eigh": 4.0, "svd": 10.0, "det": 2 / 3}
+# Seconds of one call on a 4 x 4 matrix (numpy.linalg / scipy.linalg overhead, measured as above;
+# scipy's lu_factor 5.8 us): what hoisting a small factorisation out of a loop saves per iteration.
+FACTOR_CALL = {"inverse": 4.0e-6, "pinv": 21e-6, "cholesky": 3.5e-6, "lu": 6e-6, "solve": 4.4e-6,
+               "factorization": 6e-6, "qr": 13e-6, "eig": 13e-6, "eigh": 6e-6, "svd": 8.5e-6, "det": 2.4e-6}
 _LETTERS = "nmkpqrstuvw"
 
 
@@ -506,7 +513,7 @@ def loop_invariant(ctx, node, op: str, A: "Facts | None", B: "Facts | None" = No
     sz = Sizes(ctx, node)
     if op in FACTOR_FLOPS:
         n = sz.letter(_dims(A, 2)[0], "n")
-        per, work = FACTOR_FLOPS[op] * sz[n] ** 3 / LAPACK_RATE + CALL_OVERHEAD, big_o(n * 3)
+        per, work = FACTOR_FLOPS[op] * sz[n] ** 3 / LAPACK_RATE + FACTOR_CALL[op], big_o(n * 3)
     elif op == "copy":
         letters, k = _elements(sz, A, 2)
         per, work = k * _itemsize(A) * 2 / MEM_BW + CALL_OVERHEAD, big_o(letters)

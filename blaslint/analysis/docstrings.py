@@ -21,6 +21,9 @@ _NUMPYDOC_ENTRY = re.compile(r"^(\s*)(\*{0,2}[A-Za-z_][\w]*(?:\s*,\s*\*{0,2}[A-Z
 _GOOGLE_ENTRY = re.compile(r"^(\s*)(\*{0,2}[A-Za-z_]\w*)\s*(?:\(([^)]*(?:\([^)]*\)[^)]*)*)\))?\s*:\s*(.*)$")
 _SPHINX_TYPE = re.compile(r"^\s*:type\s+([A-Za-z_]\w*)\s*:\s*(.*)$")
 _SPHINX_PARAM = re.compile(r"^\s*:param\s+(\S+)\s+([A-Za-z_]\w*)\s*:\s*(.*)$")
+_SPHINX_DESCRIPTION = re.compile(r"^\s*:param\s+([A-Za-z_]\w*)\s*:\s*(.*)$")
+# A Sphinx description that opens by naming what the parameter is: ":param X: matrix containing the snapshots"
+_NAMED_KIND = re.compile(r"^(?:the |a |an )?(?:(?:[\w-]+) ){0,2}?(matrix|vector)\b")
 
 _SHAPE_AFTER = re.compile(r"shape\s*[=:]?\s*[\(\[]([^\)\]]*)[\)\]]")
 _SHAPE_BEFORE = re.compile(r"^[\(\[]([^\)\]]*)[\)\]]\s*,?\s*(?:\w[\w\- ]*)?$")
@@ -199,9 +202,35 @@ def docstring_facts(ctx, fdef: ast.AST, param: str):
         return None
     text, line = entry
     f = type_facts(text)
+    if f is None or f.rank is None:
+        described = _described_facts(ctx, fdef, param, text)
+        if described is not None:
+            return described
     if f is None:
         return None
     return f.with_evidence((Evidence("docstring", line, f"{param} : {' '.join(text.split())[:40]}"),))
+
+
+def _described_facts(ctx, fdef, param: str, type_text: str):
+    """Rank from a Sphinx description that says what the parameter is (":param X: matrix containing ...",
+    ":param b: vector of ..."), when its ``:type:`` gives none. "matrix or vector", sparse: nothing."""
+    from blaslint.analysis.facts import Facts
+
+    lines, first = _raw_lines(fdef)
+    for i, line in enumerate(lines or ()):
+        m = _SPHINX_DESCRIPTION.match(line)
+        if m is None or m.group(1) != param:
+            continue
+        desc = m.group(2).strip().lower()
+        head = " ".join(desc.split()[:6])
+        kind = _NAMED_KIND.match(desc)
+        if kind is None or re.search(r"\b(or|sparse|list|tuple|matrices|vectors|dict)\b", head):
+            return None
+        lib = "numpy" if re.search(r"\bndarray\b", type_text.lower()) else None
+        rank = 2 if kind.group(1) == "matrix" else 1
+        return Facts(rank=rank, lib=lib).with_evidence(
+            (Evidence("docstring", first + i, f":param {param}: {' '.join(desc.split()[:6])}"),))
+    return None
 
 
 __all__ = ["docstring_facts", "parse_parameters", "type_facts"]

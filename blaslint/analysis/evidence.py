@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 # Strongest first. A source of a weaker kind never overrides a stronger one.
 KINDS = ("creation", "flow", "usage", "guard", "annotation", "docstring", "attribute", "helper",
-         "call-site", "runtime")
-SOFT_KINDS = frozenset({"docstring", "runtime"})
+         "call-site", "package-call", "runtime")
+SOFT_KINDS = frozenset({"docstring", "package-call", "runtime"})
 MAX_EVIDENCE = 4  # a long chain keeps its first few roots; messages name one or two
 
 
@@ -110,7 +110,7 @@ def describe_facts(name: str, facts) -> str:
         return f"`{name}` is {what}"
     ev = facts.evidence[0]
     more = len({(e.kind, e.line) for e in facts.evidence}) - 1
-    where = f"{ev.kind}, line {ev.line}" if ev.line else ev.kind
+    where = f"{ev.kind}, line {ev.line}" if ev.line else f"{ev.kind}: {ev.detail}" if ev.detail else ev.kind
     if more > 0:
         where += f"; +{more} more"
     return f"`{name}` is {what} ({where})"

@@ -621,7 +621,23 @@ def _call_facts(ctx: "FileContext", call: ast.Call) -> Facts:
         return replace(base, order=None) if base.rank else UNKNOWN
     if lib == "torch":
         return _torch_facts(ctx, call, name)
+    if lib in _FFT_LIBS and name in _FFT_SAME_RANK and call.args:
+        return _fft_facts(ctx, call, name)
     return UNKNOWN
+
+
+_FFT_LIBS = ("numpy.fft", "scipy.fft", "scipy.fftpack")
+# Transforms whose result has the input's rank (and, without ``n=``/``s=``/``shape=``, its shape).
+_FFT_SAME_RANK = ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "fftshift", "ifftshift")
+
+
+def _fft_facts(ctx, call, name) -> Facts:
+    base = ctx.array_facts(call.args[0])
+    if not base.rank:
+        return UNKNOWN
+    sized = len(call.args) > 1 or any(k.arg in ("n", "s", "shape") for k in call.keywords)
+    dtype = base.dtype if name.endswith("shift") else "complex128"
+    return Facts(rank=base.rank, dtype=dtype, order="C", shape=None if sized else base.shape, lib="numpy")
 
 
 def _numpy_facts(ctx, call, name) -> Facts:

@@ -2,7 +2,7 @@
 
 guard (``assert x.ndim == 2`` before the use) > usage (``x[:, 0]``: rank >= 2)
 > annotation > docstring > call sites (every call in the module agrees) >
-runtime (observed by ``blaslint measure``). A weaker source that contradicts a
+calls from other modules of the package (soft) > runtime (observed by ``blaslint measure``). A weaker source that contradicts a
 stronger one (a docstring saying 1-D of an ``x`` indexed ``x[:, 0]``) is
 ignored, never believed; a source without a rank (``npt.NDArray[np.float64]``)
 still lends its dtype and library.
@@ -69,6 +69,9 @@ def _sources(ctx, fdef, binding):
     from blaslint.analysis import call_sites
 
     yield lambda: call_sites.call_site_facts(ctx, fdef, binding.name)
+    from blaslint.analysis import package_calls
+
+    yield lambda: package_calls.package_call_facts(ctx, fdef, binding.name)
     yield lambda: runtime.runtime_facts(ctx, fdef, _qualnames(ctx, fdef), binding.name)
 
 

@@ -77,8 +77,30 @@ def read(path: str, limit: int | None = None) -> tuple[bytes | None, Stamp]:
     return data, Stamp(path, True, _hash(data), *sig, trusted)
 
 
+# Questions about many files at once ("which modules of this package call `f`?"): a stamp whose path is
+# ``query:<kind>:<argument>`` holds while ``QUERIES[kind](argument)`` still gives its digest. The module
+# that asks registers its kind when imported; an unregistered kind never holds (the lint runs again).
+QUERY_PREFIX = "query:"
+QUERIES: dict = {}
+
+
+def query_stamp(kind: str, argument: str, digest: str) -> Stamp:
+    return Stamp(f"{QUERY_PREFIX}{kind}:{argument}", True, digest)
+
+
+def is_query(stamp: Stamp) -> bool:
+    return stamp.path.startswith(QUERY_PREFIX)
+
+
 def refresh(stamp: Stamp) -> Stamp | None:
     """``stamp``, or a newer one for the same bytes, while the file holds them; None once it changed."""
+    if is_query(stamp):
+        kind, _, argument = stamp.path[len(QUERY_PREFIX):].partition(":")
+        answer = QUERIES.get(kind)
+        try:
+            return stamp if answer is not None and answer(argument) == stamp.digest else None
+        except (OSError, ValueError):
+            return None
     st = _stat_of(stamp.path)
     if stamp.digest is None:
         return stamp if _regular(st) == stamp.exists else None
@@ -172,4 +194,5 @@ def is_file(path: str) -> bool:
     return found
 
 
-__all__ = ["Checker", "Stamp", "epoch", "holds", "is_file", "note", "note_all", "read", "recording", "refresh"]
+__all__ = ["Checker", "QUERIES", "Stamp", "epoch", "holds", "is_file", "is_query", "note", "note_all", "query_stamp",
+           "read", "recording", "refresh"]

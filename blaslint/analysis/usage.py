@@ -72,13 +72,15 @@ _AXIS_REDUCTIONS = {"sum", "mean", "std", "var", "max", "min", "prod", "median",
 
 
 def _reduced_axis_rank(ctx, call: ast.Call) -> int | None:
-    """``np.sum(x, axis=1)`` (or the axis as second argument) runs only on rank >= 2 (``axis=-2``: >= 2)."""
+    """``np.sum(x, axis=1)`` (or the axis as second argument), ``np.linalg.norm(x, axis=1)``, run only on
+    rank >= 2 (``axis=-2``: >= 2)."""
     q = ctx.resolve_call(call) or ""
     lib, _, name = q.rpartition(".")
-    if lib not in ("numpy", "torch") or name not in _AXIS_REDUCTIONS:
+    norm = lib in ("numpy.linalg", "scipy.linalg") and name == "norm"  # its second argument is `ord`
+    if not norm and (lib not in ("numpy", "torch") or name not in _AXIS_REDUCTIONS):
         return None
     axis = next((k.value for k in call.keywords if k.arg in ("axis", "dim")), None)
-    if axis is None and len(call.args) >= 2 and name not in ("average",):
+    if axis is None and len(call.args) >= 2 and name not in ("average",) and not norm:
         axis = call.args[1]
     k = _index_value(axis) if axis is not None else None
     if k is None:

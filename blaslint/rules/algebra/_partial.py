@@ -135,10 +135,12 @@ def min_rank(ctx, expr, depth: int = 0) -> int:
     if isinstance(expr, ast.Call) and numpy_name(ctx.resolve_call(expr)) == "numpy.cross" and len(expr.args) == 2:
         return max(min_rank(ctx, a, depth + 1) for a in expr.args)
     if isinstance(expr, ast.Name):
+        bound = ctx.array_facts(expr).min_rank or 0  # usage: `np.linalg.norm(X, axis=1)`, `X[:, 0]`
         b = ctx.reaching_binding(expr)
         if b is not None and b.kind == "assign" and b.value is not None and isinstance(b.stmt, ast.Assign) \
                 and len(b.stmt.targets) == 1 and b.stmt.targets[0] is b.node:
-            return min_rank(ctx, b.value, depth + 1)
+            return max(bound, min_rank(ctx, b.value, depth + 1))
+        return bound
     return 0
 
 
