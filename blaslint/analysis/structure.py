@@ -50,3 +50,17 @@ def same_structure(a: ast.AST | None, b: ast.AST | None, ignore_ctx: bool = Fals
     if a is None or b is None:
         return a is b
     return structure_key(a, ignore_ctx) == structure_key(b, ignore_ctx)
+
+
+def untransposed_key(node: ast.AST | None) -> str:
+    """:func:`structure_key` of ``node`` without its transposes and conjugations: ``X.T``,
+    ``X.conj().T``, ``X.transpose()`` and ``X`` name the same matrix."""
+    while True:
+        if isinstance(node, ast.Attribute) and node.attr in ("T", "mT", "H", "mH"):
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
+                and not node.keywords and node.func.attr in ("transpose", "t", "conj", "conjugate"):
+            node = node.func.value
+        else:
+            return structure_key(node)
+

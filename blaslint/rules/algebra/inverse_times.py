@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis import cost as _cost
+from blaslint.analysis.structure import untransposed_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren
 from blaslint.rules.algebra._inverse import (  # noqa: F401  (inverse_call is imported from here by others)
@@ -53,6 +54,9 @@ class InverseTimes(Rule):
         "import numpy as np\ndef f(x, Y):\n    return np.linalg.pinv(x).dot(Y.T)\n",
         "import numpy as np\nz = np.ones((500, 2))\ne = np.random.rand(500, 1000)\nzinv = np.linalg.pinv(z)\n"
         "coef = zinv.dot(e)\n",
+        # pinv on the right of its own matrix (PyDMD's `w @ diag(e) @ pinv(w)`): one right side per row of w
+        "import numpy as np\ndef f(w, e):\n    return np.linalg.multi_dot([w, np.diag(e), np.linalg.pinv(w)])\n",
+        "import numpy as np\ndef f(w):\n    return np.dot(w.conj(), np.linalg.pinv(w))\n",
         # a (pseudo-)inverse-times-matrix operator formed once and kept: stored, cached, reused
         "import numpy as np\nclass Fit:\n    def __init__(self, M, lam, L):\n"
         "        self.op = np.dot(np.linalg.pinv(M.T @ M + lam * L), M.T)\n",
@@ -198,6 +202,9 @@ class InverseTimes(Rule):
         if is_pinv(inv) and (wide_side(self.ctx, width, "left") if width is not None
                              else wide_side(self.ctx, other, side)):
             return False
+        if is_pinv(inv) and side == "right" and other is not None \
+                and untransposed_key(other) == untransposed_key(inv.matrix):
+            return False  # `w @ diag(e) @ pinv(w)`: one right side per row of `w`, as many as pinv's work
         return not kept_operator(self.ctx, product, other, pinv=is_pinv(inv))
 
     def _outer_right(self, node):

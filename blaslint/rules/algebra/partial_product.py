@@ -6,7 +6,7 @@ import ast
 
 from blaslint.analysis.shape_flow import is_int_scalar
 from blaslint.analysis.sparse import sparse_evidence
-from blaslint.analysis.structure import same_structure, structure_key
+from blaslint.analysis.structure import same_structure, untransposed_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
 from blaslint.analysis import cost as _cost
@@ -16,15 +16,6 @@ from blaslint.rules.algebra._products import (MATMUL_PREC, _is_product, _rank, _
                                               chain_factors, product_pair)
 
 
-def _untransposed(node) -> str:
-    if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
-        node = node.value
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("transpose", "t") \
-            and not node.args:
-        node = node.func.value
-    return structure_key(node)
-
-
 def _gram(ctx, a, b) -> bool:
     """``X @ X.T``, ``X.T @ X``, ``X @ M @ X.T``: never 1-D in working code (a 1-D ``X`` gives a scalar)."""
     first, last = a, b
@@ -32,7 +23,7 @@ def _gram(ctx, a, b) -> bool:
         first = product_operands(ctx, first)[0]
     while product_operands(ctx, last) is not None:
         last = product_operands(ctx, last)[1]
-    return (_untransposed(first) == _untransposed(last)) and not same_structure(first, last)
+    return (untransposed_key(first) == untransposed_key(last)) and not same_structure(first, last)
 
 
 def _known_one(dim) -> bool:
