@@ -69,3 +69,23 @@ def test_bl403_silent_on_sparse_products_but_not_on_dense_ones():
 def test_bl503_silent_when_star_is_a_matrix_product():
     src = "import numpy as np\ndef f(B):\n    D = B.todense()\n    return np.sum(D * D.T)\n"
     assert [d for d in lint(src, {"BL503"}) if d.code == "BL503"] == []
+
+
+def test_bl403_silent_where_another_module_passes_a_sparse_matrix(tmp_path):
+    """spreg's diagnostics_sur.surLMe documents ``WS : array`` but sur.py passes ``w.sparse``: the
+    docstring is no proof of a dense array, the caller's argument is evidence of a sparse one."""
+    from tests.support import lint_package
+
+    diag = ('import numpy as np\n'
+            'def lm(WS, E):\n'
+            '    """LM test.\n\n    Parameters\n    ----------\n    WS : array\n        weights\n    """\n'
+            '    WW = WS @ WS\n'
+            '    return np.sum(WW.diagonal()) + E.sum()\n')
+    sparse_caller = "from .diag import lm\ndef fit(w, E):\n    WS = w.sparse\n    return lm(WS, E)\n"
+    dense_caller = "import numpy as np\nfrom .diag import lm\ndef fit(n, E):\n    return lm(np.eye(n), E)\n"
+    silent = lint_package(tmp_path / "a", {"pkg/diag.py": diag, "pkg/sur.py": sparse_caller},
+                          "pkg/diag.py", {"BL403"})
+    assert silent == []
+    flagged = lint_package(tmp_path / "b", {"pkg/diag.py": diag, "pkg/sur.py": dense_caller},
+                           "pkg/diag.py", {"BL403"})
+    assert [d.code for d in flagged] == ["BL403"]

@@ -121,6 +121,35 @@ def _calls_in(other, ctx, fdef) -> list[ast.Call]:
     return calls
 
 
+def calls_elsewhere(ctx, fdef) -> list:
+    """[(module context, call, path relative to ``ctx``'s folder)] for the calls the other modules of
+    the package make of module-level ``fdef`` (tests left out); [] when asked inside another module's
+    context. Recorded for the lint cache like :func:`package_call_facts`."""
+    from blaslint.analysis.summaries import _module_ctx
+
+    if "_bl_module" in ctx.__dict__ or not ctx.path or ctx.path.startswith("<") \
+            or not isinstance(ctx.parent(fdef), ast.Module):
+        return []
+    cache = ctx.__dict__.setdefault("_bl_calls_elsewhere", {})
+    if id(fdef) in cache:
+        return cache[id(fdef)]
+    here = os.path.abspath(ctx.path)
+    candidates = _candidates(here, fdef.name)
+    reads.note(reads.query_stamp("package-calls", f"{here}\x00{fdef.name}", _digest(candidates)))
+    out = []
+    for path in candidates:
+        other = _module_ctx(ctx, path)
+        if other is None:
+            continue
+        rel = os.path.relpath(path, os.path.dirname(here))
+        out.extend((other, call, rel) for call in _calls_in(other, ctx, fdef))
+        if len(out) > MAX_CALLS:
+            out = []
+            break
+    cache[id(fdef)] = out
+    return out
+
+
 def package_call_facts(ctx, fdef, param: str):
     """Joined facts of the argument every call elsewhere in the package gives ``param`` (soft), or None."""
     if "_bl_module" in ctx.__dict__ or not ctx.path or ctx.path.startswith("<"):
@@ -147,30 +176,20 @@ def package_call_facts(ctx, fdef, param: str):
 
 def _evaluate(ctx, fdef, param: str):
     from blaslint.analysis.callers import bound_arguments
-    from blaslint.analysis.summaries import _inside, _module_ctx, join_facts
+    from blaslint.analysis.summaries import _inside, join_facts
 
-    here = os.path.abspath(ctx.path)
-    candidates = _candidates(here, fdef.name)
-    # the answer rests on which modules may call the function, and on what those hold
-    reads.note(reads.query_stamp("package-calls", f"{here}\x00{fdef.name}", _digest(candidates)))
     facts, where = [], []
-    for path in candidates:
-        other = _module_ctx(ctx, path)
-        if other is None:
-            continue
-        for call in _calls_in(other, ctx, fdef):
-            bound = bound_arguments(ctx, fdef, call)
-            arg = bound.get(param) if bound is not None else None
-            if arg is None:
-                return None  # a default, or arguments we cannot bind
-            with _inside(other):
-                f = other.array_facts(arg)
-            if f.rank is None:
-                return None
-            facts.append(f)
-            where.append(f"{os.path.relpath(path, os.path.dirname(here))}:{call.lineno}")
-            if len(facts) > MAX_CALLS:
-                return None
+    for other, call, rel in calls_elsewhere(ctx, fdef):
+        bound = bound_arguments(ctx, fdef, call)
+        arg = bound.get(param) if bound is not None else None
+        if arg is None:
+            return None  # a default, or arguments we cannot bind
+        with _inside(other):
+            f = other.array_facts(arg)
+        if f.rank is None:
+            return None
+        facts.append(f)
+        where.append(f"{rel}:{call.lineno}")
     if not facts:
         return None
     joined = join_facts(facts)
@@ -183,4 +202,4 @@ def _evaluate(ctx, fdef, param: str):
     return replace(joined, shape=None, tail=(), evidence=(Evidence("package-call", 0, detail),))
 
 
-__all__ = ["package_call_facts"]
+__all__ = ["calls_elsewhere", "package_call_facts"]

@@ -14,7 +14,7 @@ The evidence is read conservatively (for silence, a hint is enough):
 - never an array known to be a NumPy or PyTorch array, or of a rank other than 2;
 - a name with "sparse" in it, or any binding of the name in its scope with sparse
   evidence (``try: w = w.sparse`` / ``except: w = w``), or a parameter documented
-  as sparse or passed one by a call in this module;
+  as sparse or passed one by a call in this module or another module of the package;
 - a call of a helper of the module whose returns have sparse evidence.
 """
 
@@ -68,8 +68,11 @@ def sparse_evidence(ctx: "FileContext", expr: ast.AST, depth: int = 0) -> str | 
 
 
 def _dense(ctx, expr) -> bool:
-    """Known to be a NumPy/PyTorch array (a creation site, ``np.asarray(...)``) or a vector: not sparse."""
+    """Known to be a NumPy/PyTorch array (a creation site, ``np.asarray(...)``) or a vector: not sparse.
+    A docstring saying "array" is no such proof: the callers may pass a sparse matrix all the same."""
     f = ctx.array_facts(expr)
+    if f.soft:
+        return False
     return f.lib in ("numpy", "torch") or f.rank is not None and f.rank != 2
 
 
@@ -124,8 +127,11 @@ def _documented_sparse(ctx, fdef, param: str) -> str | None:
 
 
 def _passed_sparse(ctx, fdef, param: str, depth: int) -> str | None:
-    """A call of the function in this module passes sparse evidence for ``param``."""
+    """A call of the function in this module, or in another module of the package, passes sparse
+    evidence for ``param``."""
     from blaslint.analysis.callers import bound_arguments, call_sites
+    from blaslint.analysis.package_calls import calls_elsewhere
+    from blaslint.analysis.summaries import _inside
 
     if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or depth >= MAX_DEPTH - 1:
         return None
@@ -134,6 +140,12 @@ def _passed_sparse(ctx, fdef, param: str, depth: int) -> str | None:
         got = sparse_evidence(ctx, arg, depth + 1) if arg is not None else None
         if got:
             return f"passed {got} at line {call.lineno}"
+    for other, call, rel in calls_elsewhere(ctx, fdef):
+        arg = (bound_arguments(ctx, fdef, call) or {}).get(param)
+        with _inside(other):
+            got = sparse_evidence(other, arg, depth + 1) if arg is not None else None
+        if got:
+            return f"passed {got.split(' (line')[0]} by {rel}, line {call.lineno}"
     return None
 
 
