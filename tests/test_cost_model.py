@@ -244,6 +244,18 @@ def test_chain_order_matrix_matrix_vector():
     assert good.saving == 0.0 and good.before == good.after
 
 
+def test_chain_order_follows_the_written_parentheses():
+    """nipy's `X[:, i] @ (X[:, :i] @ pinv(X[:, :i]))`: the vector comes first but the parentheses make
+    the n x n projector first; left to right it would cost nothing more than the best order."""
+    ctx, node = node_in("target()\n")
+    v, tall, wide = Facts(rank=1, shape=("n",)), Facts(rank=2, shape=("n", "k")), Facts(rank=2, shape=("k", "n"))
+    written = cost.chain_order(ctx, node, [v, tall, wide], tree=(0, (1, 2)))
+    assert (written.before, written.after) == ("O(n^2 m)", "O(n m)")
+    n, k = cost.ASSUMED["unknown"], cost.ASSUMED["model"]   # `k` reads as a model size
+    assert written.saving == pytest.approx((2 * n * k * n + 2 * n * n - 4 * n * k) / cost.GEMM_RATE)
+    assert cost.chain_order(ctx, node, [v, tall, wide]).saving == 0.0   # left to right is the best order
+
+
 def test_repeated_product():
     ctx, node = node_in("target()\n")
     twice = cost.repeated_product(ctx, node, MAT, MAT)

@@ -62,3 +62,28 @@ def test_a_product_with_an_operand_of_unknown_rank_is_not_called_an_inner_produc
     x = np.random.rand(4, 4, 4)
     w = np.ones(4) * x[:, 1]
     assert w.shape == (4, 4) and np.ndim(np.sum(w * np.ones(4))) == 0 and np.ndim(w @ np.ones(4)) == 1
+
+
+def test_a_variable_axis_gets_vecdot_not_subscripts_for_another_axis():
+    """nipy test_pca's `np.square(arr).sum(axis=axis)`, called with axis 0 and -1: an einsum summing axis 1
+    (what the message used to show) computes something else; `np.vecdot(..., axis=axis)` follows the axis."""
+    code = "import numpy as np\ndef rms(n, axis=0):\n    arr = np.ones((n, n))\n    return np.square(arr).sum(axis=axis)\n"
+    (found,) = bl503(code)
+    assert "np.vecdot(arr, arr, axis=axis)" in found.message and "einsum('" not in found.message
+    assert found.fix is None
+    a = np.random.default_rng(0).random((4, 5))
+    for axis in (0, 1, -1):
+        assert np.allclose(np.vecdot(a, a, axis=axis), np.square(a).sum(axis=axis))
+
+
+def test_a_computed_operand_is_bound_once_not_written_twice():
+    """nipy field.py's `np.sum((cent - F[lj]) ** 2, 1)`: the shown rewrite names the difference once, and
+    no fix writes it twice (two passes to compute it, where the original made one)."""
+    code = ("import numpy as np\ndef f(n):\n    cent = np.ones((n, 3))\n    F = np.zeros((n, 3))\n"
+            "    return np.sum((cent - F) ** 2, 1)\n")
+    (found,) = bl503(code)
+    assert "with `d = cent - F` bound once" in found.message and "d, d)" in found.message
+    assert found.fix is None
+    plain = "import numpy as np\ndef f(n):\n    x = np.ones((n, 3))\n    return np.sum(x ** 2, 1)\n"
+    (ok,) = bl503(plain)
+    assert ok.fix is not None and "bound once" not in ok.message

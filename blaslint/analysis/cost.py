@@ -206,8 +206,12 @@ def _facts_text(names: Sequence[str], facts: Sequence["Facts | None"]) -> tuple[
 
 def big_o(*terms: str) -> str:
     """``big_o("nnn", "nn") -> "O(n^3 + n^2)"``: each term a string of letters multiplied."""
-    rendered = []
+    rendered, keys = [], []
     for term in terms:
+        key = "".join(sorted(term))  # `nm` and `mn` are one term
+        if key in keys:
+            continue
+        keys.append(key)
         if not term:
             rendered.append("1")
             continue
@@ -216,11 +220,7 @@ def big_o(*terms: str) -> str:
             count = term.count(letter)
             parts.append(letter if count == 1 else f"{letter}^{count}")
         rendered.append(" ".join(parts))
-    seen = []
-    for r in rendered:
-        if r not in seen:
-            seen.append(r)
-    return f"O({' + '.join(seen)})"
+    return f"O({' + '.join(rendered)})"
 
 
 def _finish(ctx, node, before: str, after: str, per_call: float, sz: Sizes | None,
@@ -334,18 +334,29 @@ def _chain_cost(dims, sz, i, j, memo) -> tuple[float, list[str]]:
     return best
 
 
-def chain_order(ctx, node, operands: Sequence["Facts | None"]) -> Cost:
-    """A chain ``A @ B @ x`` evaluated left to right vs in the cheapest order (the matrix-chain DP)."""
+def _tree_cost(tree, dims, sz) -> tuple[float, list[str], tuple[str, str]]:
+    """(flops, terms, (rows, cols)) of evaluating ``tree`` (nested pairs of operand indices) as written."""
+    if isinstance(tree, int):
+        return 0.0, [], dims[tree]
+    lf, lt, (lr, lc) = _tree_cost(tree[0], dims, sz)
+    rf, rt, (rr, rc) = _tree_cost(tree[1], dims, sz)
+    term = lr + lc + rc
+    return lf + rf + 2 * math.prod(sz[c] for c in term), lt + rt + [term], (lr, rc)
+
+
+def chain_order(ctx, node, operands: Sequence["Facts | None"], tree=None) -> Cost:
+    """A chain ``A @ B @ x`` evaluated as written (``tree``: nested pairs of operand indices; left to
+    right when not given) vs in the cheapest order (the matrix-chain DP)."""
     sz = Sizes(ctx, node)
     dims = _chain_dims(operands, sz)
-    left_flops, left_terms = 0.0, []
-    for j in range(1, len(dims)):
-        term = dims[0][0] + dims[j - 1][1] + dims[j][1]
-        left_terms.append(term)
-        left_flops += 2 * math.prod(sz[c] for c in term)
+    if tree is None:
+        tree = 0
+        for j in range(1, len(dims)):
+            tree = (tree, j)
+    written_flops, written_terms, _ = _tree_cost(tree, dims, sz)
     best_flops, best_terms = _chain_cost(dims, sz, 0, len(dims) - 1, {})
-    return _finish(ctx, node, big_o(*_dominant(left_terms, sz)), big_o(*_dominant(best_terms, sz)),
-                   (left_flops - best_flops) / GEMM_RATE, sz,
+    return _finish(ctx, node, big_o(*_dominant(written_terms, sz)), big_o(*_dominant(best_terms, sz)),
+                   (written_flops - best_flops) / GEMM_RATE, sz,
                    _facts_text([f"operand {i + 1}" for i in range(len(operands))], operands))
 
 

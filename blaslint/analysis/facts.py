@@ -613,12 +613,15 @@ def _call_facts(ctx: "FileContext", call: ast.Call) -> Facts:
         return _numpy_facts(ctx, call, name)
     if lib == "numpy.random":
         return _numpy_random_facts(ctx, call, name, legacy=True)
-    if lib == "numpy.linalg" and name in ("inv", "pinv") and call.args:
+    if lib in ("numpy.linalg", "scipy.linalg") and name in ("inv", "pinv") and call.args:
         base = ctx.array_facts(call.args[0])
-        return replace(base, order="C" if base.rank else None) if base.rank else UNKNOWN
-    if lib == "scipy.linalg" and name in ("inv", "pinv") and call.args:
-        base = ctx.array_facts(call.args[0])
-        return replace(base, order=None) if base.rank else UNKNOWN
+        if not base.rank:
+            return UNKNOWN
+        shape = base.shape
+        if name == "pinv" and shape is not None and len(shape) >= 2:
+            shape = (*shape[:-2], shape[-1], shape[-2])  # pinv of an m x n matrix is n x m
+        return replace(base, order="C" if lib == "numpy.linalg" else None, shape=shape,
+                       tail=() if name == "pinv" else base.tail)
     if lib == "torch":
         return _torch_facts(ctx, call, name)
     if lib in _FFT_LIBS and name in _FFT_SAME_RANK and call.args:

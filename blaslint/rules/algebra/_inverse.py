@@ -70,7 +70,7 @@ def kept_operator(ctx, product: ast.AST, other: ast.AST, pinv: bool = False) -> 
     """Is ``inv(A) @ M`` (``M`` not known to be a vector) a precomputed operator that is kept?
 
     Handed to a method of the object (``self.cache_set(key, op)``), or, for a pseudo-inverse,
-    stored on an attribute or bound to a name used inside a loop: an operator formed once and
+    stored on an attribute or bound to a name used inside a loop or a nested function: an operator formed once and
     applied to many right sides, where a least-squares solve each time would not be cheaper. (A
     plain inverse stored on the object is still better formed by ``solve(A, M)``.)
     """
@@ -96,6 +96,8 @@ def kept_operator(ctx, product: ast.AST, other: ast.AST, pinv: bool = False) -> 
     for use in ctx.uses(binding):
         if pinv and any(lp not in bind_loops for lp in _loops_in_scope(ctx, use)):
             return True
+        if pinv and ctx.scope_node_of(use) is not ctx.scope_node_of(par):
+            return True  # used by a nested function (nipy's `project_resid(Y)`): applied on every call
         up = ctx.parent(use)
         if isinstance(up, ast.Call) and use in up.args and isinstance(up.func, ast.Attribute) \
                 and isinstance(up.func.value, ast.Name) and up.func.value.id == "self":

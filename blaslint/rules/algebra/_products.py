@@ -37,6 +37,9 @@ def _used_once_binding(ctx, name: ast.AST, accept_value) -> "object | None":
     uses = ctx.uses(binding)
     if len(uses) != 1 or uses[0] is not name:
         return None
+    if any(b.kind == "augassign" and getattr(b.node, "lineno", 0) >= stmt.lineno
+           for b in ctx.scope_of(stmt).bindings.get(name.id, [])):
+        return None  # `K -= np.diag(np.diag(K))`: the update reads the whole of it, and so does what follows
     bind_loops = _loops_in_scope(ctx, stmt)
     if any(lp not in bind_loops for lp in _loops_in_scope(ctx, name)):
         return None

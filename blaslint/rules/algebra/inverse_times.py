@@ -54,6 +54,9 @@ class InverseTimes(Rule):
         "import numpy as np\ndef f(x, Y):\n    return np.linalg.pinv(x).dot(Y.T)\n",
         "import numpy as np\nz = np.ones((500, 2))\ne = np.random.rand(500, 1000)\nzinv = np.linalg.pinv(z)\n"
         "coef = zinv.dot(e)\n",
+        # a projector kept by a closure and applied on every call (nipy's pca `project_resid`)
+        "import numpy as np\ndef f(X):\n    P = np.dot(X, np.linalg.pinv(X))\n    def proj(Y):\n"
+        "        return Y - np.dot(P, Y)\n    return proj\n",
         # pinv on the right of its own matrix (PyDMD's `w @ diag(e) @ pinv(w)`): one right side per row of w
         "import numpy as np\ndef f(w, e):\n    return np.linalg.multi_dot([w, np.diag(e), np.linalg.pinv(w)])\n",
         "import numpy as np\ndef f(w):\n    return np.dot(w.conj(), np.linalg.pinv(w))\n",

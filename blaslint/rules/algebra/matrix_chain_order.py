@@ -56,6 +56,15 @@ def _flatten_chain(ctx, node, follow_names: bool = False) -> _Chain:
     return _Chain(leaves, tree, nodes, via)
 
 
+def _left_nested(tree) -> bool:
+    """``((0, 1), 2)``: the order NumPy takes for an unparenthesised chain."""
+    while isinstance(tree, tuple):
+        if not isinstance(tree[1], int):
+            return False
+        tree = tree[0]
+    return True
+
+
 def _dims(ctx, leaf, rank):
     """(rows, cols) of a chain operand: a 1-D vector is a row on the left end, a column on the right."""
     shape = ctx.array_facts(leaf).shape
@@ -221,9 +230,11 @@ class MatrixChainOrder(Rule):
         if lead_unknown:
             how += (f" when `{ctx.text(chain.leaves[0])}` has more than one row (its rank is not known; "
                     "as a single row the two orders cost the same)")
-        self.report(node, f"matrix chain `{text}`{via} is evaluated left to right, {how}"
+        order = "left to right" if _left_nested(chain.tree) else "as parenthesised"
+        self.report(node, f"matrix chain `{text}`{via} is evaluated {order}, {how}"
                           f"{f' ({facts})' if facts else ''}: {saving} (NumPy never reorders a chain)", fix,
-                    cost=cost_model.chain_order(ctx, node, [ctx.array_facts(leaf) for leaf in chain.leaves]))
+                    cost=cost_model.chain_order(ctx, node, [ctx.array_facts(leaf) for leaf in chain.leaves],
+                                                    chain.tree))
 
     def _leaf_rank(self, leaf) -> int | None:
         """The facts' rank, else a documented one, else 1 where the diagonal rule's evidence shows a vector."""

@@ -89,6 +89,8 @@ class PartialProduct(Rule):
         "import numpy as np\ndef f(A, b):\n    return np.diag(A @ b)\n",
         # bound once, but used in a loop: reused
         "import numpy as np\ndef f(A, B):\n    C = A @ B\n    for i in range(3):\n        print(C[i, i])\n",
+        # the diagonal is removed in place and the rest is used (nipy's test_orthogonalize)
+        "import numpy as np\ndef f(X):\n    K = np.dot(X.T, X)\n    K -= np.diag(np.diag(K))\n    return (K ** 2).sum()\n",
         # the one column of a one-column product is all of it (scipy.stats._multivariate)
         "import numpy as np\ndef rotate(R, p):\n    p = np.asarray(p).ravel()\n    return np.matmul(R, p[:, None])[:, 0]\n",
         # a test of the product itself (numpy's test_blas64_dot)
