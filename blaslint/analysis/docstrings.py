@@ -198,8 +198,8 @@ def docstring_facts(ctx, fdef: ast.AST, param: str):
                     table.setdefault(name, entry)
         cache[key] = table
     entry = table.get(param)
-    if entry is None:
-        return None
+    if entry is None:  # `:param A: adjacency matrix` with no `:type A:`
+        return _described_facts(ctx, fdef, param, "")
     text, line = entry
     f = type_facts(text)
     if f is None or f.rank is None:
