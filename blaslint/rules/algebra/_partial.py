@@ -130,6 +130,9 @@ def min_rank(ctx, expr, depth: int = 0) -> int:
         return min_rank(ctx, expr.value, depth + 1)
     if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.MatMult):
         return max(min_rank(ctx, expr.left, depth + 1), min_rank(ctx, expr.right, depth + 1))
+    pair = product_pair(ctx, expr)
+    if pair is not None:  # `@`/`dot` of two operands of rank >= 2 keeps rank >= 2 (a + b - 2)
+        return 2 if min(min_rank(ctx, pair[0], depth + 1), min_rank(ctx, pair[1], depth + 1)) >= 2 else 0
     if isinstance(expr, ast.UnaryOp):
         return min_rank(ctx, expr.operand, depth + 1)
     if isinstance(expr, ast.Call) and numpy_name(ctx.resolve_call(expr)) == "numpy.cross" and len(expr.args) == 2:

@@ -140,6 +140,10 @@ class PartialProduct(Rule):
         Invalid("import numpy as np\ndef f(A):\n    return np.trace(np.linalg.matrix_power(A, 2))\n"),
         Invalid("import numpy as np\ndef f(A, B, C, D):\n    return np.trace(A @ B - C @ D)\n"),
         Invalid("import numpy as np\ndef f(E, n):\n    return np.sqrt(np.diag(E.T.dot(E) / n))\n"),
+        # nipy's ar_bias_corrector: products of rank >= 2 operands (np.eye - ..., scipy's toeplitz), scaled
+        Invalid("import numpy as np\nimport scipy.linalg as spl\ndef f(design, beta, I, i, j):\n"
+                "    R = np.eye(design.shape[0]) - np.dot(design, beta)\n    Di = np.dot(R, spl.toeplitz(I[i]))\n"
+                "    Dj = np.dot(R, spl.toeplitz(I[j]))\n    return np.diag(np.dot(Di, Dj) / (1. + (i > 0))).sum()\n"),
         Invalid("import geomstats.backend as gs\ndef f(a, b):\n    p = gs.einsum('...ij,...jk->...ik', a, b)\n"
                 "    return gs.trace(p)\n"),
         Invalid("import numpy as np\ndef f(omega, m):\n    return np.einsum('...ii', omega @ np.linalg.inv(m))\n"),
