@@ -84,7 +84,9 @@ def kept_operator(ctx, product: ast.AST, other: ast.AST, pinv: bool = False) -> 
         return False
     target = par.targets[0]
     if isinstance(target, ast.Attribute):
-        return pinv  # `self.op = pinv(G) @ M.T`: an operator kept on the object
+        # `self.op = pinv(G) @ M` applied later as `self.op @ y`: an operator kept on the object; not
+        # `self.theta = pinv(Z) @ r`, a solution (nipy's NLSModel, once per Gauss-Newton step)
+        return pinv and _applied_later(ctx, target)
     if isinstance(target, ast.Subscript):
         return False  # `out[i] = inv(A) @ b`: one result per row
     if not isinstance(target, ast.Name):
@@ -105,6 +107,21 @@ def kept_operator(ctx, product: ast.AST, other: ast.AST, pinv: bool = False) -> 
         if pinv and isinstance(up, ast.Assign) and up.value is use \
                 and any(isinstance(t, ast.Attribute) for t in up.targets):
             return True  # self.op = op
+    return False
+
+
+def _applied_later(ctx, target: ast.Attribute) -> bool:
+    """Is ``obj.attr`` (the store ``target``) used anywhere in the module as the left factor of a product?"""
+    owner = target.value.id if isinstance(target.value, ast.Name) else None
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Attribute) and node.attr == target.attr and node is not target \
+                and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and node.value.id == owner:
+            par = ctx.parent(node)
+            if isinstance(par, ast.Attribute) and par.value is node and isinstance(ctx.parent(par), ast.Call):
+                par = ctx.parent(par)  # `self.op.dot(y)`
+            pair = product_pair(ctx, par) if par is not None else None
+            if pair is not None and pair[0] is node:
+                return True
     return False
 
 

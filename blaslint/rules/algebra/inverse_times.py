@@ -54,6 +54,9 @@ class InverseTimes(Rule):
         "import numpy as np\ndef f(x, Y):\n    return np.linalg.pinv(x).dot(Y.T)\n",
         "import numpy as np\nz = np.ones((500, 2))\ne = np.random.rand(500, 1000)\nzinv = np.linalg.pinv(z)\n"
         "coef = zinv.dot(e)\n",
+        # an operator kept on the object and applied later
+        "import numpy as np\nclass Fit:\n    def fit(self, G, M):\n        self.op = np.linalg.pinv(G) @ M\n"
+        "    def apply(self, y):\n        return self.op @ y\n",
         # a projector kept by a closure and applied on every call (nipy's pca `project_resid`)
         "import numpy as np\ndef f(X):\n    P = np.dot(X, np.linalg.pinv(X))\n    def proj(Y):\n"
         "        return Y - np.dot(P, Y)\n    return proj\n",
@@ -86,6 +89,9 @@ class InverseTimes(Rule):
         Invalid("import numpy as np\ndef f(A, b):\n    Ai = np.linalg.inv(A)\n    x = Ai @ b\n    return x\n",
                 "import numpy as np\ndef f(A, b):\n    x = np.linalg.solve(A, b)\n    return x\n", unsafe=True),
         Invalid("import numpy as np\ndef f(X):\n    y = np.ones(7)\n    return np.linalg.pinv(X) @ y\n"),
+        # a solution stored on the object, not an operator (nipy's NLSModel, per Gauss-Newton step)
+        Invalid("import numpy as np\nclass NLS:\n    def step(self):\n        Zpinv = np.linalg.pinv(self._Z)\n"
+                "        self.theta = np.dot(Zpinv, self.Y - self._omega)\n"),
         # a product imported from elsewhere, and n-ary products
         Invalid("from scipy import dot\nimport numpy as np\nx = dot(np.linalg.inv(A), b)\n"),
         Invalid("import geomstats.backend as gs\ndef f(A, v):\n    return gs.matvec(gs.linalg.inv(A), v)\n"),
