@@ -29,7 +29,8 @@ def arrays(shape, dtype="float64", names=("A", "B")) -> str:
 @pytest.mark.parametrize("shape,axis", [((300, 40), 1), ((300, 40), 0), ((300, 40), -1),
                                         ((20, 30, 40), 2), ((20, 30, 40), 0), ((20, 30, 40), -2)])
 @pytest.mark.parametrize("form", ["np.sum(A * B, axis={ax})", "(A * B).sum({ax})", "np.sum(np.multiply(A, B), {ax})",
-                                  "np.sum(A ** 2, axis={ax})", "(A * A).sum(axis={ax})"])
+                                  "np.sum(A ** 2, axis={ax})", "(A * A).sum(axis={ax})",
+                                  "np.add.reduce(A * B, {ax})", "np.add.reduce(A ** 2, axis={ax})"])
 def test_bl503_axis_reductions_fix_executes(dtype, shape, axis, form):
     code = NP + arrays(shape, dtype) + "s = " + form.format(ax=axis) + "\n"
     fixed = assert_fix_equivalent(code, "", "s", codes={"BL503"}, rtol=1e-4 if dtype == "float32" else 1e-10)
@@ -282,3 +283,9 @@ def test_no_rewrite_that_raises_for_the_operand_types():
     assert found(sparse, "BL502") == []
     (d,) = found("import torch\ndef f(x, w):\n    return torch.sum(x[:, None, :] * w[:, :, None], dim=0)\n", "BL505")
     assert "torch.einsum" in d.message and "np.einsum" not in d.message
+
+
+def test_bl503_add_reduce_without_an_axis_is_left_alone():
+    """`np.add.reduce(x)` sums axis 0 (not all of it, as `np.sum(x)` does): only a given axis is read."""
+    code = NP + arrays((30, 4)) + "s = np.add.reduce(A * B)\n"
+    assert [d.code for d in lint(code, "BL503")] == []

@@ -53,7 +53,8 @@ def int_constant(node) -> int | None:
 
 
 def reduction(ctx, node) -> Reduction | None:
-    """``np.sum(x[, axis])``, ``x.sum([axis])``, ``torch.sum(x, dim)``, ``gs.sum``, builtin ``sum(x)``."""
+    """``np.sum(x[, axis])``, ``x.sum([axis])``, ``torch.sum(x, dim)``, ``gs.sum``, builtin ``sum(x)``,
+    ``np.add.reduce(x, axis)``."""
     if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args) \
             or any(k.arg is None for k in node.keywords):
         return None
@@ -64,6 +65,10 @@ def reduction(ctx, node) -> Reduction | None:
         if not node.args:
             return None
         operand = node.args[0]
+    elif api == "numpy.add.reduce":  # older code's sum (nipy); its axis defaults to 0: only a given one counts
+        if not node.args or len(node.args) < 2 and kwarg(node, "axis") is None:
+            return None
+        lib, args, operand = "numpy", node.args[1:], node.args[0]
     elif isinstance(func, ast.Attribute) and func.attr == "sum" and api is None:
         lib, args, operand = "method", node.args, func.value
     elif ld._is_builtin(ctx, node, "sum") and len(node.args) == 1 and not node.keywords:

@@ -28,7 +28,7 @@ class ReductionAsBlas(Rule):
     name = "reduction-as-blas"
     summary = "Sum of a product (a dot) or root of a sum of squares (a norm): use BLAS"
     fix_safety = "unsafe"
-    triggers = ("sum",)
+    triggers = ("sum", "reduce")
 
     VALID = [
         # a test's tolerance check
