@@ -124,12 +124,19 @@ class Checker:
     def __init__(self) -> None:
         self._seen: dict[Stamp, bool] = {}
         self.checked = 0
+        self._epoch: int | None = None
 
     def holds(self, stamp: Stamp) -> bool:
         got = self._seen.get(stamp)
         if got is None:
             self.checked += 1
-            got = self._seen[stamp] = refresh(stamp) is not None
+            if self._epoch is None:
+                self._epoch = next(_EPOCHS)
+            outer, _LOCAL.check_epoch = _LOCAL.check_epoch, self._epoch
+            try:  # one view of the disk for the whole run: a question about many files is answered once
+                got = self._seen[stamp] = refresh(stamp) is not None
+            finally:
+                _LOCAL.check_epoch = outer
         return got
 
 
@@ -139,6 +146,7 @@ class _Recorders(threading.local):
     def __init__(self) -> None:
         self.stack: list[dict] = []   # the recorders in effect in this thread: each gets every stamp
         self.epoch = 0
+        self.check_epoch: int | None = None  # while a Checker checks stamps: its run's epoch
 
 
 _LOCAL = _Recorders()
@@ -165,8 +173,9 @@ def recording(into: dict | None = None):
 
 
 def epoch() -> int | None:
-    """The current lint's epoch; None outside :func:`recording` (then every use checks the disk)."""
-    return _LOCAL.epoch if _LOCAL.stack else None
+    """The current lint's epoch, or the checking run's (:class:`Checker`); None otherwise (then every use
+    checks the disk)."""
+    return _LOCAL.epoch if _LOCAL.stack else _LOCAL.check_epoch
 
 
 def note(stamp: Stamp) -> None:

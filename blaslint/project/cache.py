@@ -35,6 +35,7 @@ from dataclasses import fields
 
 from blaslint import __version__
 from blaslint.analysis.reads import Checker, Stamp
+from blaslint.analysis import package_calls  # noqa: F401  (registers the questions its stamps ask)
 from blaslint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from blaslint.core.engine import FileResult
 from blaslint.core.source import write_atomic
