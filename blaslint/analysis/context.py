@@ -41,9 +41,9 @@ def parent(node: ast.AST) -> ast.AST | None:
 
 def set_parents(tree: ast.AST) -> None:
     """Link every node to its parent (the engine does this in its own traversal)."""
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            setattr(child, PARENT, node)
+    from blaslint.core.walk import link_and_collect
+
+    link_and_collect(tree, ())
 
 
 _MISSING = object()

@@ -101,14 +101,20 @@ def _is_test(path: str) -> bool:
 
 
 def _calls_in(other, ctx, fdef) -> list[ast.Call]:
-    """The calls of ``fdef`` (defined in ``ctx``) that module ``other`` makes by an imported name."""
+    """The calls of ``fdef`` (defined in ``ctx``) that module ``other`` makes by an imported name (only
+    the statements mentioning the name are walked)."""
+    from blaslint.analysis.mentions import mention_lines, nodes_spelling
     from blaslint.analysis.summaries import _imported_def
 
+    lines = mention_lines(other, fdef.name, MAX_CALLS * 4)
+    if not lines:
+        return []
     calls = []
-    for node in ast.walk(other.tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == fdef.name):
+    for node in nodes_spelling(other, fdef.name, other.tree.body, lines):
+        call = other.parent(node)
+        if not (isinstance(node, ast.Name) and isinstance(call, ast.Call) and call.func is node):
             continue
-        scope = other.binding_scope(node.func)
+        scope = other.binding_scope(node)
         if scope is None or scope.node is not other.tree:
             continue  # a local of the same name
         found = _imported_def(other, fdef.name)
@@ -117,7 +123,7 @@ def _calls_in(other, ctx, fdef) -> list[ast.Call]:
         octx, odef = found
         if os.path.abspath(octx.path) != os.path.abspath(ctx.path) or odef.lineno != fdef.lineno:
             return []
-        calls.append(node)
+        calls.append(call)
     return calls
 
 
@@ -127,9 +133,9 @@ def calls_elsewhere(ctx, fdef) -> list:
     context. Recorded for the lint cache like :func:`package_call_facts`."""
     from blaslint.analysis.summaries import _module_ctx
 
-    if "_bl_module" in ctx.__dict__ or not ctx.path or ctx.path.startswith("<") \
+    if "_bl_module" in ctx.__dict__ or not ctx.path or ctx.path.startswith("<") or _is_test(ctx.path) \
             or not isinstance(ctx.parent(fdef), ast.Module):
-        return []
+        return []  # a test module's functions are called by the test runner, not by the package
     cache = ctx.__dict__.setdefault("_bl_calls_elsewhere", {})
     if id(fdef) in cache:
         return cache[id(fdef)]
@@ -152,8 +158,8 @@ def calls_elsewhere(ctx, fdef) -> list:
 
 def package_call_facts(ctx, fdef, param: str):
     """Joined facts of the argument every call elsewhere in the package gives ``param`` (soft), or None."""
-    if "_bl_module" in ctx.__dict__ or not ctx.path or ctx.path.startswith("<"):
-        return None  # asked inside another module's context (see above)
+    if "_bl_module" in ctx.__dict__ or not ctx.path or ctx.path.startswith("<") or _is_test(ctx.path):
+        return None  # asked inside another module's context (see above), or of a test's function
     if not isinstance(ctx.parent(fdef), ast.Module):
         return None
     cache = ctx.__dict__.setdefault("_bl_package_calls", {})

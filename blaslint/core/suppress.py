@@ -47,11 +47,14 @@ def find_noqa(source: SourceText, lines: set[int] | None = None) -> dict[int, No
     """Noqa comments by line (only ``lines`` when given).
 
     Only real comments count: ``"# noqa"`` inside a string is not one. The
-    file is tokenized only when it contains "noqa" at all.
+    file is tokenized only when it contains "noqa" at all (on one of ``lines``, when given).
     """
     out: dict[int, Noqa] = {}
     if "noqa" not in source.text.lower():
         return out
+    if lines is not None and not any("noqa" in source.line_text(line).lower() for line in lines
+                                     if 1 <= line <= len(source.line_starts)):
+        return out  # none of the lines asked about says it: no need to tokenize the file
     for line, col, text in _comments(source, "noqa"):
         if lines is not None and line not in lines:
             continue
