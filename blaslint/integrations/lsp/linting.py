@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from blaslint.analysis.reads import holds, recording
+from blaslint.analysis import package_calls  # noqa: F401  (registers the questions its stamps ask)
+from blaslint.analysis.reads import Checker, recording
 from blaslint.project.config import ConfigError, Settings, find_config, load_runtime_facts, load_settings
 from blaslint.core.diagnostics import Diagnostic
 import blaslint.rules  # noqa: F401  (the engine's caller registers the rule catalogue)
@@ -41,8 +42,11 @@ class Linted:
         return self.source.text
 
     def still_valid(self) -> bool:
-        """Do the other files these findings rest on still hold what was read (a helper edited on disk)?"""
-        return all(holds(r) for r in self.reads)
+        """Do the other files these findings rest on still hold what was read (a helper edited on disk)?
+        One :class:`Checker`: questions about the whole package (which modules call a function) look at the
+        disk once for all of them."""
+        checker = Checker()
+        return all(checker.holds(r) for r in self.reads)
 
     def rests_on(self, path: str) -> bool:
         path = os.path.abspath(path)
