@@ -199,11 +199,11 @@ def docstring_facts(ctx, fdef: ast.AST, param: str):
         cache[key] = table
     entry = table.get(param)
     if entry is None:  # `:param A: adjacency matrix` with no `:type A:`
-        return _described_facts(ctx, fdef, param, "")
+        return _described_facts(fdef, param, "")
     text, line = entry
     f = type_facts(text)
     if f is None or f.rank is None:
-        described = _described_facts(ctx, fdef, param, text)
+        described = _described_facts(fdef, param, text)
         if described is not None:
             return described
     if f is None:
@@ -211,7 +211,7 @@ def docstring_facts(ctx, fdef: ast.AST, param: str):
     return f.with_evidence((Evidence("docstring", line, f"{param} : {' '.join(text.split())[:40]}"),))
 
 
-def _described_facts(ctx, fdef, param: str, type_text: str):
+def _described_facts(fdef, param: str, type_text: str):
     """Rank from a Sphinx description that says what the parameter is (":param X: matrix containing ...",
     ":param b: vector of ..."), when its ``:type:`` gives none. "matrix or vector", sparse: nothing."""
     from blaslint.analysis.facts import Facts

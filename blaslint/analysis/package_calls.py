@@ -27,7 +27,6 @@ MAX_FILES = 2000     # .py files of a package looked at
 MAX_CALLS = 20       # calls of one function across the package
 MAX_FILE_BYTES = 1_000_000
 _FILES: dict = {}    # package directory -> (lint epoch, index of its files)
-_ACTIVE: set = set()  # (path, function, parameter) being evaluated: a cycle gives "unknown"
 
 
 def _index(path: str) -> dict:
@@ -117,13 +116,15 @@ def _calls_in(other, ctx, fdef) -> list[ast.Call]:
         scope = other.binding_scope(node)
         if scope is None or scope.node is not other.tree:
             continue  # a local of the same name
-        found = _imported_def(other, fdef.name)
-        if found is None:
-            return []
-        octx, odef = found
-        if os.path.abspath(octx.path) != os.path.abspath(ctx.path) or odef.lineno != fdef.lineno:
-            return []
         calls.append(call)
+    if not calls:
+        return []
+    # the module-level name is the import of this very function (looked up once: another module's
+    # context keeps no memo of it)
+    found = _imported_def(other, fdef.name)
+    if found is None or os.path.abspath(found[0].path) != os.path.abspath(ctx.path) \
+            or found[1].lineno != fdef.lineno:
+        return []
     return calls
 
 
@@ -157,27 +158,16 @@ def calls_elsewhere(ctx, fdef) -> list:
 
 
 def package_call_facts(ctx, fdef, param: str):
-    """Joined facts of the argument every call elsewhere in the package gives ``param`` (soft), or None."""
-    if "_bl_module" in ctx.__dict__ or not ctx.path or ctx.path.startswith("<") or _is_test(ctx.path):
-        return None  # asked inside another module's context (see above), or of a test's function
-    if not isinstance(ctx.parent(fdef), ast.Module):
-        return None
+    """Joined facts of the argument every call elsewhere in the package gives ``param`` (soft), or None.
+    Who may ask is :func:`calls_elsewhere`'s rule (it finds no calls otherwise)."""
     cache = ctx.__dict__.setdefault("_bl_package_calls", {})
     key = (id(fdef), param)
-    if key in cache:
-        return cache[key]
-    token = (os.path.abspath(ctx.path), fdef.name, param)
-    if token in _ACTIVE:
-        return None
-    _ACTIVE.add(token)
-    try:
-        result = _evaluate(ctx, fdef, param)
-    except RecursionError:
-        result = None
-    finally:
-        _ACTIVE.discard(token)
-    cache[key] = result
-    return result
+    if key not in cache:
+        try:
+            cache[key] = _evaluate(ctx, fdef, param)
+        except RecursionError:
+            cache[key] = None
+    return cache[key]
 
 
 def _evaluate(ctx, fdef, param: str):

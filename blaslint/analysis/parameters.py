@@ -2,10 +2,11 @@
 
 guard (``assert x.ndim == 2`` before the use) > usage (``x[:, 0]``: rank >= 2)
 > annotation > docstring > call sites (every call in the module agrees) >
-calls from other modules of the package (soft) > runtime (observed by ``blaslint measure``). A weaker source that contradicts a
-stronger one (a docstring saying 1-D of an ``x`` indexed ``x[:, 0]``) is
-ignored, never believed; a source without a rank (``npt.NDArray[np.float64]``)
-still lends its dtype and library.
+calls from other modules of the package (soft) > runtime (observed by
+``blaslint measure``). A weaker source that contradicts a stronger one (a
+docstring saying 1-D of an ``x`` indexed ``x[:, 0]``) is ignored, never
+believed; a source without a rank (``npt.NDArray[np.float64]``) still lends its
+dtype and library.
 """
 
 from __future__ import annotations

@@ -52,8 +52,7 @@ def find_noqa(source: SourceText, lines: set[int] | None = None) -> dict[int, No
     out: dict[int, Noqa] = {}
     if "noqa" not in source.text.lower():
         return out
-    if lines is not None and not any("noqa" in source.line_text(line).lower() for line in lines
-                                     if 1 <= line <= len(source.line_starts)):
+    if lines is not None and not any("noqa" in source.line_text(line).lower() for line in lines):
         return out  # none of the lines asked about says it: no need to tokenize the file
     for line, col, text in _comments(source, "noqa"):
         if lines is not None and line not in lines:
