@@ -446,6 +446,86 @@ def test_bl404_look_alikes_are_silent(code):
     assert not found(code, "BL404")
 
 
+# -- BL404: a product with an explicit outer product -------------------------------------
+
+def _out_setup(dtype: str) -> str:
+    scale = "(1 + 0.5j) * " if dtype == "complex128" else ""
+    arrays = {"M": "(7, 6)", "N": "(5, 4)", "u": "6", "v": "5"}
+    return "import numpy as np\n" + "".join(
+        f"{name} = {scale}np.random.rand{shape if shape.startswith('(') else '(' + shape + ')'}.astype(np.{dtype})\n"
+        for name, shape in arrays.items())
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128"])
+@pytest.mark.parametrize("code,expect", [
+    ("out = M @ np.outer(u, v)\n", "np.outer(M @ u, v)"),
+    ("out = np.dot(M, np.outer(u, v))\n", "np.outer(np.dot(M, u), v)"),
+    ("out = M.dot(np.outer(u, v))\n", "np.outer(M.dot(u), v)"),
+    ("out = np.outer(u, v) @ N\n", "np.outer(u, v @ N)"),
+    ("out = np.dot(np.outer(u, v), N)\n", "np.outer(u, np.dot(v, N))"),
+    ("from numpy import dot, outer\nout = dot(M, outer(u, v))\n", "outer(dot(M, u), v)"),
+    ("out = 2.0 * M @ np.outer(u, v)\n", "np.outer(2.0 * M @ u, v)"),
+    ("out = (M @ np.outer(u, v)).sum(axis=0)\n", "np.outer(M @ u, v)).sum(axis=0)"),
+])
+def test_bl404_outer_factor_fix_runs_the_same(code, expect, dtype):
+    """Executed at each dtype: the rewrite only reorders the products of a matrix and two vectors."""
+    tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == "float32" else {}
+    fixed = assert_fix_equivalent(_out_setup(dtype) + code, "", ["out"], codes={"BL404"}, **tol)
+    assert expect in fixed
+
+
+def test_bl404_outer_factor_torch_runs_the_same():
+    code = ("import torch\nM = torch.rand(7, 6)\nu = torch.rand(6)\nv = torch.rand(5)\n"
+            "out = M @ torch.outer(u, v)\n")
+    fixed = assert_fix_equivalent(code, TORCH_SEED, ["out"], codes={"BL404"}, rtol=1e-5, atol=1e-6)
+    assert "torch.outer(M @ u, v)" in fixed
+
+
+@pytest.mark.parametrize("code,words", [
+    # a factor of unknown rank: reported (a matrix or a stack, the vector-first order is cheaper), not fixed
+    ("import numpy as np\ndef grad(R, A, i, n, k):\n    AD = np.ones((n, k))\n"
+     "    return np.dot(AD, np.outer(R[:, i], A[:, i]))\n", "np.outer(np.dot(AD, R[:, i]), A[:, i])"),
+    ("import numpy as np\ndef grad(X, u, v):\n    return X @ np.outer(u, v)\n", "when `X` is a matrix (`(X @ u)[..., None] * v` for a stack of them)"),
+    # a vector factor: a scalar times a vector
+    ("import numpy as np\ndef f(x):\n    x = np.ones(6)\n    return x @ np.outer(np.ones(6), np.ones(5))\n",
+     "(x @ np.ones(6)) * np.ones(5)"),
+    # bound to a name used once: the same product, written over two lines
+    ("import numpy as np\ndef f(X, u, v):\n    X = np.ones((8, 6))\n    T = np.outer(u, v)\n    return X @ T\n",
+     "(bound to `T`)"),
+])
+def test_bl404_outer_factor_reported_without_fix(code, words):
+    (d,) = found(code, "BL404")
+    assert d.fix is None
+    assert "rank-one matrix" in d.message and (words is None or words in d.message)
+
+
+def test_bl404_outer_factor_of_a_vector_equals_the_message_form():
+    """The forms the message names for a 1-D factor, executed."""
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    x, u, v, w = rng.standard_normal(6), rng.standard_normal(6), rng.standard_normal(5), rng.standard_normal(5)
+    np.testing.assert_allclose(x @ np.outer(u, v), (x @ u) * v)
+    np.testing.assert_allclose(np.outer(u, v) @ w, u * (v @ w))
+    # and for a stack, the forms the message gives when the factor's rank is unknown
+    M, N = rng.standard_normal((3, 4, 6)), rng.standard_normal((3, 5, 4))
+    np.testing.assert_allclose(M @ np.outer(u, v), (M @ u)[..., None] * v)
+    np.testing.assert_allclose(np.outer(u, v) @ N, u[:, None] * (v @ N)[..., None, :])
+
+
+@pytest.mark.parametrize("code", [
+    # a scalar times a rank-one matrix is a scaling
+    "import numpy as np\ndef f(c, u, v):\n    return np.dot(c, np.outer(u, v))\n",
+    "import numpy as np\ndef f(u, v):\n    return np.outer(u, v) * 2.0\n",
+    # kept and used twice: bound to a name, not a single product
+    "import numpy as np\ndef f(A, B, u, v):\n    P = np.outer(u, v)\n    return A @ P, B @ P\n",
+    # in a test's reference value
+    "import numpy as np\ndef test(M, u, v):\n    np.testing.assert_allclose(M @ np.outer(u, v), np.outer(M @ u, v))\n",
+])
+def test_bl404_outer_factor_look_alikes(code):
+    assert not found(code, "BL404")
+
+
 # -- BL405 repeated-product --------------------------------------------------------------
 
 @pytest.mark.parametrize("code", [

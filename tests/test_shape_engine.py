@@ -491,6 +491,149 @@ def test_helper_lookalikes_and_cycles_are_unknown(text):
     assert facts(HELPERS, text).rank is None
 
 
+METHODS = """
+import numpy as np
+
+class Model:
+    def _kernel(self, X):
+        return np.exp(-X @ X.T)
+
+    def _scaled(self, d):
+        return np.diag(d)
+
+    def _pair(self, X):
+        return X @ X.T, np.zeros(3)
+
+    def _twice(self, X):
+        return X
+
+    def _twice(self, X):
+        return X @ X.T
+
+    def _redefined(self, X):
+        return X @ X.T
+
+    def _overridden(self, X):
+        return X @ X.T
+
+    def _stored(self, X):
+        return X @ X.T
+
+    @staticmethod
+    def _static(X):
+        return X @ X.T
+
+    def fit(self, X, v):
+        self._stored = None
+        X = np.ones((5, 3))
+        K = self._kernel(X)
+        D = self._scaled(np.ones(4))
+        G, z = self._pair(X)
+        return K, D, G, z, self._twice(X), self._overridden(X), self._stored(X), self._static(X)
+
+class Sub(Model):
+    def _overridden(self, X):
+        return X[0]
+
+def outside(model, X):
+    return model._kernel(X)
+"""
+
+
+@pytest.mark.parametrize("text,rank,shape", [
+    ("K", 2, (5, 5)), ("D", 2, (4, 4)), ("G", 2, (5, 5)), ("z", 1, (3,)),
+])
+def test_method_summaries_are_soft_facts(text, rank, shape):
+    f = facts(METHODS, text)
+    assert (f.rank, f.shape) == (rank, shape)
+    assert kinds(f)[0] == "method" and f.soft  # a subclass elsewhere may override it
+
+
+@pytest.mark.parametrize("text", ["self._twice(X)", "self._overridden(X)", "self._stored(X)", "self._static(X)",
+                                  "model._kernel(X)"])
+def test_method_lookalikes_are_unknown(text):
+    """Two defs, a subclass override in the module, an attribute of that name, a static method, another object."""
+    assert facts(METHODS, text).rank is None
+
+
+def test_a_finding_may_rest_on_a_method_but_no_fix_does():
+    code = textwrap.dedent("""
+        import numpy as np
+
+        class GP:
+            def _kernel(self, X):
+                return np.exp(-X @ X.T)
+
+            def fit(self, X, dK):
+                X = np.ones((500, 3))
+                K = self._kernel(X)
+                return np.trace(K @ K)
+        """)
+    found = [f for f in lint(code) if f.code == "BL403"]
+    assert len(found) == 1 and found[0].message.endswith("(`K` is 2-D of shape (500, 500) (float64) (method, line 10))")
+    assert found[0].fix is None or found[0].fix.applicability != "safe"
+
+
+DOCUMENTED = """
+import numpy as np
+
+class Base:
+    \"\"\"Base.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+        Mixture weights.
+    \"\"\"
+
+
+class MSM(Base):
+    \"\"\"Model.
+
+    Parameters
+    ----------
+    lag : ndarray of shape (3, 3)
+        Only a parameter.
+
+    Attributes
+    ----------
+    populations_ : array, shape = (n_states_,)
+        The equilibrium population.
+    transmat_ : array_like, shape = (n_states_, n_states_)
+        Transition matrix.
+    coded_ : ndarray of shape (n, n)
+        Documented as a matrix, assigned a vector.
+    \"\"\"
+
+    def fit(self):
+        self.coded_ = np.zeros(4)
+        return self
+
+    def score(self, other):
+        m2 = self.__class__()
+        m3 = type(self)()
+        m4 = MSM()
+        return (self.populations_, m2.transmat_, m3.populations_, m4.transmat_, self.weights_,
+                self.coded_, self.lag, other.populations_)
+"""
+
+
+@pytest.mark.parametrize("text,rank,shape", [
+    ("self.populations_", 1, ("n_states_",)), ("m2.transmat_", 2, ("n_states_", "n_states_")),
+    ("m3.populations_", 1, ("n_states_",)), ("m4.transmat_", 2, ("n_states_", "n_states_")),
+    ("self.weights_", 1, ("n_components",)),
+])
+def test_attributes_documented_by_the_class_are_soft_facts(text, rank, shape):
+    f = facts(DOCUMENTED, text)
+    assert (f.rank, f.shape) == (rank, shape) and kinds(f) == ["docstring"] and f.soft
+
+
+@pytest.mark.parametrize("text,rank", [("self.coded_", 1), ("self.lag", None), ("other.populations_", None)])
+def test_attribute_docs_yield_to_code_and_to_unknown_owners(text, rank):
+    """Assignments beat the docstring; a Parameters entry is not an attribute; an object of unknown class."""
+    assert facts(DOCUMENTED, text).rank == rank
+
+
 def test_helpers_of_another_module_of_the_package(tmp_path):
     pkg = tmp_path / "pkg"
     (pkg / "sub").mkdir(parents=True)

@@ -136,7 +136,7 @@ def attribute_facts(ctx, expr: ast.Attribute):
 
     got = _entries(ctx, expr)
     if got is None:
-        return UNKNOWN
+        return _documented(ctx, expr) or UNKNOWN
     cls, entries = got
     key = (id(cls), expr.attr)
     assumed = ctx.__dict__.get("_bl_attr_assume", {})
@@ -161,9 +161,54 @@ def attribute_facts(ctx, expr: ast.Attribute):
                          evidence=(Evidence("attribute", first.lineno, f"{len(entries)} assignment(s) to "
                                                                        f"self.{expr.attr}"),))
     elif not assumed:
-        result = _size_hint(ctx, expr.attr, entries) or result
+        result = _documented(ctx, expr) or _size_hint(ctx, expr.attr, entries) or result
     cache[key] = result
     return result
+
+
+def _instance_class(ctx, expr: ast.Attribute):
+    """The class of this module whose instance ``expr.value`` is: ``self`` in its methods, or a name
+    bound once to ``self.__class__(...)``, ``type(self)(...)`` or ``C(...)``."""
+    recv = expr.value
+    if not isinstance(recv, ast.Name):
+        return None
+    owner = _method_of(ctx, expr)
+    if owner is not None and recv.id == _self_name(owner[1]):
+        return owner[0]
+    binding = ctx.reaching_binding(recv)
+    value = getattr(binding, "value", None) if binding is not None and binding.kind == "assign" else None
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    if owner is not None and (
+            isinstance(func, ast.Attribute) and func.attr == "__class__" and isinstance(func.value, ast.Name)
+            and func.value.id == _self_name(owner[1])
+            or isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "type"
+            and len(func.args) == 1 and isinstance(func.args[0], ast.Name)
+            and func.args[0].id == _self_name(owner[1])):
+        return owner[0]
+    if isinstance(func, ast.Name):
+        defs = [n for n in ctx.tree.body if isinstance(n, ast.ClassDef) and n.name == func.id]
+        return defs[0] if len(defs) == 1 else None
+    return None
+
+
+def _documented(ctx, expr: ast.Attribute):
+    """Facts of ``obj.attr`` from the "Attributes" section of its class's docstring (or of a base class
+    of this module), when the code does not say (soft: ``populations_ : array, shape = (n_states_,)``)."""
+    from blaslint.analysis.docstrings import attribute_docstring_facts
+
+    cls = _instance_class(ctx, expr)
+    seen = 0
+    while cls is not None and seen < 4:
+        got = attribute_docstring_facts(ctx, cls, expr.attr)
+        if got is not None:
+            return got
+        bases = [n for b in cls.bases if isinstance(b, ast.Name)
+                 for n in ctx.tree.body if isinstance(n, ast.ClassDef) and n.name == b.id]
+        cls = bases[0] if len(bases) == 1 else None
+        seen += 1
+    return None
 
 
 def _seeds(entries, attr: str) -> list:
@@ -188,7 +233,7 @@ def _size_hint(ctx, attr, entries):
 
 def _fixpoint(ctx, key, attr, entries):
     from blaslint.analysis.facts import UNKNOWN
-    from blaslint.analysis.summaries import join_facts
+    from blaslint.analysis.facts import join_facts
 
     seeds = _seeds(entries, attr)
     if not seeds:

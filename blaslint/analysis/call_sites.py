@@ -111,7 +111,7 @@ def _argument_facts(ctx, fdef, calls, param: str):
 
 def call_site_facts(ctx, fdef, param: str):
     """Joined facts of the argument given for ``param`` at every call (kind "call-site"), or None."""
-    from blaslint.analysis.summaries import join_facts
+    from blaslint.analysis.facts import join_facts
 
     cache = ctx.__dict__.setdefault("_bl_call_sites", {})
     key = (id(fdef), param)

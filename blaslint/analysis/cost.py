@@ -360,6 +360,28 @@ def chain_order(ctx, node, operands: Sequence["Facts | None"], tree=None) -> Cos
                    _facts_text([f"operand {i + 1}" for i in range(len(operands))], operands))
 
 
+def outer_factor(ctx, node, M: "Facts | None", u: "Facts | None", v: "Facts | None", side: str = "right") -> Cost:
+    """``M @ np.outer(u, v)`` -> ``np.outer(M @ u, v)``: O(p n m) -> O(p n + p m), and no n x m temporary.
+
+    ``side="left"``: ``np.outer(u, v) @ M`` -> ``np.outer(u, v @ M)``, the same with the roles swapped.
+    """
+    sz = Sizes(ctx, node)
+    n = sz.letter(_dims(u, 1)[0] if _rank(u, 1) == 1 else None, "n")
+    m = sz.letter(_dims(v, 1)[0] if _rank(v, 1) == 1 else None, "m")
+    rank = _rank(M, 2)
+    if rank >= 2:
+        dims = _dims(M, rank)
+        p = sz.letter(dims[-2] if side == "right" else dims[-1], "p")
+    else:
+        p = ""
+    pv = sz[p] if p else 1.0
+    inner = (n if side == "right" else m)
+    before_s = 2 * pv * sz[n] * sz[m] / GEMM_RATE + sz[n] * sz[m] * ITEMSIZE / FILL_BW
+    after_s = (pv * sz[inner] + pv * sz[m if side == "right" else n]) * ITEMSIZE / MEM_BW
+    return _finish(ctx, node, big_o(p + n + m), big_o(p + inner, p + (m if side == "right" else n)),
+                   before_s - after_s, sz, _facts_text(("M", "u", "v"), (M, u, v)))
+
+
 def _dominant(terms: list[str], sz: Sizes) -> list[str]:
     """The terms of a sum that matter at the assumed sizes (within 10x of the biggest)."""
     if not terms:
@@ -613,6 +635,6 @@ def _product_text(letters: str) -> str:
 
 
 __all__ = ["Cost", "NEGLIGIBLE_SECONDS", "inverse_solve", "diagonal_product", "partial_product", "chain_order",
-           "repeated_product", "loop_of_dots", "einsum_no_blas", "reduction_temporary", "transposed_copy",
+           "repeated_product", "outer_factor", "loop_of_dots", "einsum_no_blas", "reduction_temporary", "transposed_copy",
            "zero_fill", "allocation_in_loop", "loop_invariant", "dtype_conversion", "outer_accumulation",
            "hidden_contraction", "custom", "big_o"]

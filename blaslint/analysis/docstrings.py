@@ -20,6 +20,8 @@ _GOOGLE_HEADER = re.compile(r"^\s*(Args|Arguments|Parameters|Params|Keyword Args
 _NUMPYDOC_ENTRY = re.compile(r"^(\s*)(\*{0,2}[A-Za-z_][\w]*(?:\s*,\s*\*{0,2}[A-Za-z_][\w]*)*)\s*:\s*(.*?)\s*$")
 _GOOGLE_ENTRY = re.compile(r"^(\s*)(\*{0,2}[A-Za-z_]\w*)\s*(?:\(([^)]*(?:\([^)]*\)[^)]*)*)\))?\s*:\s*(.*)$")
 _SPHINX_TYPE = re.compile(r"^\s*:type\s+([A-Za-z_]\w*)\s*:\s*(.*)$")
+_SPHINX_VARTYPE = re.compile(r"^\s*:vartype\s+([A-Za-z_]\w*)\s*:\s*(.*)$")
+_GOOGLE_ATTRIBUTES = re.compile(r"^\s*Attributes:\s*$")
 _SPHINX_PARAM = re.compile(r"^\s*:param\s+(\S+)\s+([A-Za-z_]\w*)\s*:\s*(.*)$")
 _SPHINX_DESCRIPTION = re.compile(r"^\s*:param\s+([A-Za-z_]\w*)\s*:\s*(.*)$")
 # A Sphinx description that opens by naming what the parameter is: ":param X: matrix containing the snapshots"
@@ -126,30 +128,35 @@ def _raw_lines(node: ast.AST):
     return const.value.splitlines(), const.lineno
 
 
-def parse_parameters(node: ast.AST) -> dict:
-    """{parameter name: (type text, line)} from a def's or class's docstring."""
+def parse_parameters(node: ast.AST, attributes_only: bool = False) -> dict:
+    """{parameter name: (type text, line)} from a def's or class's docstring.
+
+    ``attributes_only``: only the entries of an "Attributes" section (numpydoc or Google) and
+    Sphinx ``:vartype x:`` lines, which describe what the instance holds after fitting."""
     lines, first = _raw_lines(node)
     if not lines:
         return {}
     out: dict = {}
     section = None  # "numpy" / "google" while in a parameters section
     entry_indent = None
+    headers = {"attributes"} if attributes_only else _NUMPYDOC_HEADERS
+    google = _GOOGLE_ATTRIBUTES if attributes_only else _GOOGLE_HEADER
     for i, line in enumerate(lines):
         stripped = line.strip()
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        if stripped.lower() in _NUMPYDOC_HEADERS and nxt and set(nxt) <= {"-"}:
-            section, entry_indent = "numpy", None
+        if nxt and set(nxt) <= {"-"} and stripped:
+            section, entry_indent = ("numpy" if stripped.lower() in headers else None), None
             continue
-        if _GOOGLE_HEADER.match(line):
+        if google.match(line):
             section, entry_indent = "google", None
             continue
         if set(stripped) <= {"-"} and stripped:
             continue
-        m = _SPHINX_TYPE.match(line)
+        m = (_SPHINX_VARTYPE if attributes_only else _SPHINX_TYPE).match(line)
         if m:
             out.setdefault(m.group(1), (m.group(2), first + i))
             continue
-        m = _SPHINX_PARAM.match(line)
+        m = None if attributes_only else _SPHINX_PARAM.match(line)
         if m:
             out.setdefault(m.group(2), (m.group(1), first + i))
             continue
@@ -211,6 +218,23 @@ def docstring_facts(ctx, fdef: ast.AST, param: str):
     return f.with_evidence((Evidence("docstring", line, f"{param} : {' '.join(text.split())[:40]}"),))
 
 
+def attribute_docstring_facts(ctx, cls: ast.ClassDef, attr: str):
+    """Facts of ``attr`` as the class's docstring documents it ("Attributes" section:
+    ``populations_ : array, shape = (n_states_,)``), or None. Soft: prose, checked by nothing."""
+    cache = ctx.__dict__.setdefault("_bl_attribute_docs", {})
+    table = cache.get(id(cls))
+    if table is None:
+        table = cache[id(cls)] = parse_parameters(cls, attributes_only=True)
+    entry = table.get(attr)
+    if entry is None:
+        return None
+    text, line = entry
+    f = type_facts(text)
+    if f is None or f.rank is None:
+        return None
+    return f.with_evidence((Evidence("docstring", line, f"{attr} : {' '.join(text.split())[:40]}"),))
+
+
 def _described_facts(fdef, param: str, type_text: str):
     """Rank from a Sphinx description that says what the parameter is (":param X: matrix containing ...",
     ":param b: vector of ..."), when its ``:type:`` gives none. "matrix or vector", sparse: nothing."""
@@ -233,4 +257,4 @@ def _described_facts(fdef, param: str, type_text: str):
     return None
 
 
-__all__ = ["docstring_facts", "parse_parameters", "type_facts"]
+__all__ = ["attribute_docstring_facts", "docstring_facts", "parse_parameters", "type_facts"]

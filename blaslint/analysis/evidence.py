@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 # Strongest first. A source of a weaker kind never overrides a stronger one.
 KINDS = ("creation", "flow", "usage", "guard", "annotation", "docstring", "attribute", "helper",
-         "call-site", "package-call", "runtime")
-SOFT_KINDS = frozenset({"docstring", "package-call", "runtime"})
+         "method", "call-site", "package-call", "runtime")
+# soft: a finding may rest on it, a fix never does (a docstring may lie, callers elsewhere may change,
+# a subclass in another module may override a method, a run saw one input)
+SOFT_KINDS = frozenset({"docstring", "method", "package-call", "runtime"})
 MAX_EVIDENCE = 4  # a long chain keeps its first few roots; messages name one or two
 
 

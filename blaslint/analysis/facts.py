@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from blaslint.analysis.dims import _dim_key, _fold_int, same_dim  # noqa: F401  (re-exported)
-from blaslint.analysis.evidence import is_soft
+from blaslint.analysis.evidence import is_soft, merge
 
 if TYPE_CHECKING:  # pragma: no cover
     from blaslint.analysis.base import Context as FileContext  # never the facade itself
@@ -82,6 +82,35 @@ def trailing_dims(f: Facts) -> tuple:
     if f.rank is not None:
         return tuple(f.shape) if f.shape is not None and len(f.shape) == f.rank else (None,) * f.rank
     return f.tail
+
+
+
+def common_tail(facts):
+    """Sizes all ``facts`` agree on when their ranks do not: the literal trailing dims they share."""
+    tails = [trailing_dims(f) for f in facts]
+    out = []
+    for i in range(1, min(len(t) for t in tails) + 1):
+        dims = {t[-i] for t in tails}
+        if len(dims) != 1 or not isinstance(next(iter(dims)), int):
+            break
+        out.append(dims.pop())
+    return Facts(tail=tuple(reversed(out))) if out else UNKNOWN
+
+
+def join_facts(facts):
+    """What all ``facts`` agree on: the rank must agree; other fields are kept when equal."""
+    if not facts:
+        return UNKNOWN
+    first = facts[0]
+    if first.rank is None or any(f.rank != first.rank for f in facts):
+        return common_tail(facts)
+
+    def common(attr):
+        values = {getattr(f, attr) for f in facts}
+        return values.pop() if len(values) == 1 else None
+
+    return Facts(rank=first.rank, dtype=common("dtype"), order=common("order"), shape=common("shape"),
+                 lib=common("lib"), weak=all(f.weak for f in facts), evidence=merge(*(f.evidence for f in facts)))
 
 
 def _with_tail(tail: tuple) -> Facts:

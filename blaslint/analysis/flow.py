@@ -739,7 +739,7 @@ def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: 
         node = stack.pop()
         p = shape_query(node)
         if p is not None:
-            if path_conflicts(p, rebound) or _global_rebound(ctx, p):
+            if path_conflicts(p, rebound) or _global_rebound(ctx, p) or _resized_in(loop, p):
                 return False
             continue
         if isinstance(node, (ast.Name, ast.Attribute)) and dotted_name(node) is not None:
@@ -758,6 +758,22 @@ def is_shape_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, whole: 
             return False
         stack.extend(ast.iter_child_nodes(node))
     return True
+
+
+_RESIZING = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "resize", "popitem"})
+
+
+def _resized_in(loop, path: str) -> bool:
+    """Does ``loop`` change the length of ``path`` in place (``subset.pop(i)``, ``del subset[i]``,
+    ``x.resize(...)``)? A list that shrinks each iteration gives ``len(subset)`` a new value."""
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RESIZING \
+                and dotted_name(node.func.value) == path:
+            return True
+        if isinstance(node, ast.Delete) and any(isinstance(t, ast.Subscript) and dotted_name(t.value) == path
+                                                for t in node.targets):
+            return True
+    return False
 
 
 def _global_rebound(ctx, path: str) -> bool:

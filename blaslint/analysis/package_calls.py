@@ -172,7 +172,8 @@ def package_call_facts(ctx, fdef, param: str):
 
 def _evaluate(ctx, fdef, param: str):
     from blaslint.analysis.callers import bound_arguments
-    from blaslint.analysis.summaries import _inside, join_facts
+    from blaslint.analysis.facts import join_facts
+    from blaslint.analysis.summaries import _inside
 
     facts, where = [], []
     for other, call, rel in calls_elsewhere(ctx, fdef):

@@ -137,8 +137,8 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
     if index is None:
         return UNKNOWN
     parts = decomposition_parts(ctx, stmt.value)
-    if parts is None and isinstance(stmt.value.func, ast.Name):
-        from blaslint.analysis.summaries import tuple_parts  # P, V = model_matrices()
+    if parts is None and isinstance(stmt.value.func, (ast.Name, ast.Attribute)):
+        from blaslint.analysis.summaries import tuple_parts  # P, V = model_matrices() / self._pair(X)
 
         parts = tuple_parts(ctx, stmt.value)
     if parts is None or len(parts) != len(target.elts):
@@ -242,7 +242,7 @@ def _evaluate(ctx, key, assumption: Facts | None, binding) -> Facts:
 
 def _join(facts: list[Facts]) -> Facts:
     """What every one of ``facts`` agrees on (the rank must agree): the helper summaries' join."""
-    from blaslint.analysis.summaries import join_facts  # noqa: PLC0415  (shape_flow imports summaries lazily)
+    from blaslint.analysis.facts import join_facts
 
     return join_facts(facts)
 
@@ -613,7 +613,6 @@ def _elementwise_facts(ctx, call, name, lib) -> Facts:
         if any(f.rank is None for f in facts):
             return UNKNOWN
         rank = max(f.rank for f in facts)
-        shapes = {f.shape for f in facts if f.rank == rank}
         operands = facts[1:] if name == "where" else facts
         if not operands or name == "where" and len(facts) != 3:
             return UNKNOWN  # np.where(c): a tuple of index arrays

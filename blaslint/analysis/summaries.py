@@ -20,7 +20,8 @@ import os
 from contextlib import nullcontext
 from dataclasses import replace
 
-from blaslint.analysis.evidence import Evidence, SOFT_KINDS, merge
+from blaslint.analysis.evidence import Evidence, SOFT_KINDS
+from blaslint.analysis.facts import join_facts
 from blaslint.analysis import reads
 from blaslint.analysis.modules import import_path
 
@@ -30,38 +31,6 @@ MAX_MODULE_BYTES = 1_000_000
 _MODULES: dict = {}     # absolute path -> _Module
 _IN_PROGRESS: set = set()
 _DEPTH = [0]
-
-
-def common_tail(facts):
-    """Sizes all ``facts`` agree on when their ranks do not: the literal trailing dims they share."""
-    from blaslint.analysis.facts import UNKNOWN, Facts, trailing_dims
-
-    tails = [trailing_dims(f) for f in facts]
-    out = []
-    for i in range(1, min(len(t) for t in tails) + 1):
-        dims = {t[-i] for t in tails}
-        if len(dims) != 1 or not isinstance(next(iter(dims)), int):
-            break
-        out.append(dims.pop())
-    return Facts(tail=tuple(reversed(out))) if out else UNKNOWN
-
-
-def join_facts(facts):
-    """What all ``facts`` agree on: the rank must agree; other fields are kept when equal."""
-    from blaslint.analysis.facts import UNKNOWN, Facts
-
-    if not facts:
-        return UNKNOWN
-    first = facts[0]
-    if first.rank is None or any(f.rank != first.rank for f in facts):
-        return common_tail(facts)
-
-    def common(attr):
-        values = {getattr(f, attr) for f in facts}
-        return values.pop() if len(values) == 1 else None
-
-    return Facts(rank=first.rank, dtype=common("dtype"), order=common("order"), shape=common("shape"),
-                 lib=common("lib"), weak=all(f.weak for f in facts), evidence=merge(*(f.evidence for f in facts)))
 
 
 def _ends(body) -> bool:
@@ -300,9 +269,42 @@ def _imported_module(ctx, name: str):
     return other
 
 
+def self_method_of(ctx, func: ast.AST):
+    """The def ``self.m`` names inside a method of the class that defines ``m`` (once, plainly), or None.
+
+    Any other binding of ``m`` in the class (an attribute assigned, a second
+    def) or a subclass in this module that defines ``m`` makes it None; a
+    subclass elsewhere may still override it, so facts through it are soft.
+    """
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return None
+    from blaslint.analysis.attributes import _method_of, _self_name, _table
+
+    owner = _method_of(ctx, func)
+    if owner is None or func.value.id != _self_name(owner[1]):
+        return None
+    cls = owner[0]
+    defs = [s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == func.attr]
+    if len(defs) != 1 or _self_name(defs[0]) is None:
+        return None
+    entries = _table(ctx, cls, func.attr)
+    if entries is None or len(entries) != 1:
+        return None
+    for node in ctx.tree.body:
+        if isinstance(node, ast.ClassDef) and node is not cls \
+                and any(isinstance(b, ast.Name) and b.id == cls.name for b in node.bases) \
+                and any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr
+                        for s in node.body):
+            return None
+    return defs[0]
+
+
 def helper_of(ctx, func: ast.AST):
     """(context, def) of the plain function a call's ``func`` names (``f`` or ``mod.f`` of the package), or None."""
     if isinstance(func, ast.Attribute):
+        method = self_method_of(ctx, func)
+        if method is not None:
+            return ctx, method
         return _module_attribute_def(ctx, func)
     if not isinstance(func, ast.Name):
         return None
@@ -321,11 +323,11 @@ def helper_of(ctx, func: ast.AST):
 
 # -- evaluating it ------------------------------------------------------------------
 
-def _bind_args(fdef, call: ast.Call):
+def _bind_args(fdef, call: ast.Call, bound_self: bool = False):
     """{parameter arg node: argument expression} for the call, or None if unsure (``*args``)."""
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    params = [*fdef.args.posonlyargs, *fdef.args.args]
+    params = [*fdef.args.posonlyargs, *fdef.args.args][1 if bound_self else 0:]
     if len(call.args) > len(params) and fdef.args.vararg is None:
         return None
     out = {}
@@ -346,7 +348,8 @@ def call_result_facts(ctx, call: ast.Call):
     if target is None:
         return UNKNOWN
     fctx, fdef = target
-    bound = _bind_args(fdef, call)
+    method = fctx is ctx and isinstance(call.func, ast.Attribute) and self_method_of(ctx, call.func) is fdef
+    bound = _bind_args(fdef, call, bound_self=method)
     if bound is None:
         return UNKNOWN
     overrides = {}
@@ -365,7 +368,8 @@ def call_result_facts(ctx, call: ast.Call):
         if all(d is None for d in shape):
             shape = None
     where = "" if fctx is ctx else f" in {os.path.basename(fctx.path)}"
-    ev = Evidence("helper", call.lineno, f"{fdef.name}() at line {fdef.lineno}{where}")
+    ev = Evidence("method", call.lineno, f"self.{fdef.name}() at line {fdef.lineno}") if method \
+        else Evidence("helper", call.lineno, f"{fdef.name}() at line {fdef.lineno}{where}")
     soft = tuple(e for e in result.evidence if e.kind in SOFT_KINDS and fctx is ctx)
     return replace(result, shape=shape, evidence=(ev, *soft))
 
@@ -444,7 +448,8 @@ def tuple_parts(ctx, call: ast.Call):
             if f.rank is not None:
                 f = replace(f, shape=tuple(d if isinstance(d, int) else None for d in f.shape)
                             if f.shape else None,
-                            evidence=(Evidence("helper", call.lineno, f"{fdef.name}() at line {fdef.lineno}"),))
+                            evidence=(Evidence("method" if isinstance(call.func, ast.Attribute) and fctx is ctx
+                                               else "helper", call.lineno, f"{fdef.name}() at line {fdef.lineno}"),))
             parts.append(f)
         return tuple(parts)
     finally:
@@ -452,4 +457,4 @@ def tuple_parts(ctx, call: ast.Call):
         _DEPTH[0] -= 1
 
 
-__all__ = ["call_result_facts", "helper_of", "join_facts", "summary", "tuple_parts"]
+__all__ = ["call_result_facts", "helper_of", "join_facts", "self_method_of", "summary", "tuple_parts"]

@@ -303,5 +303,7 @@ def facts_note(ctx, nodes) -> str:
         if facts.rank is None:
             continue
         text = " ".join(ctx.text(node).split())
-        parts.append(describe_facts(text if len(text) <= 30 else text[:27] + "...", facts))
+        part = describe_facts(text if len(text) <= 30 else text[:27] + "...", facts)
+        if part not in parts:  # `K @ K`: one note
+            parts.append(part)
     return f" ({'; '.join(parts)})" if parts else ""

@@ -7,7 +7,7 @@ import ast
 
 from blaslint.analysis.evidence import describe_facts
 from blaslint.rules._common import INVERSE_APIS, PINV_APIS
-from blaslint.rules.algebra._products import _loops_in_scope, chain_factors, product_pair
+from blaslint.rules.algebra._products import _loops_in_scope, product_pair
 
 # pinv(A) @ B -> lstsq(A, B) pays off only for a vector or a few columns: with 64 columns lstsq
 # gained only 1.2-2.0x, and the issue measured it up to 18x slower with many columns.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import ast
 
 from blaslint.analysis import cost as cost_model
@@ -10,101 +9,15 @@ from blaslint.analysis.evidence import describe_facts
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.algebra._diagonal import rank_of, vector_evidence
 from blaslint.rules.algebra._inverse import inverse_call
-from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
-from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, _rank, _used_once_binding
+from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren
+from blaslint.rules.algebra._outer_factor import cost as outer_cost, fixable as outer_fixable, \
+    message as outer_message, outer_factor, rewrite as outer_rewrite
+from blaslint.rules.algebra._chain import CHAIN_THRESHOLD, _SAMPLE_DIMS, _assignments, _cost, _eval_dim, \
+    _flatten_chain, _left_nested, _optimal, _vector_first_tree, _dims
+from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product
 
 
 # -- BL404 ----------------------------------------------------------------------
-
-# Dims tried for a symbolic size when comparing orders: a chain is flagged only
-# if its written order is costlier by the threshold at every one of them.
-_SAMPLE_DIMS = (16, 256, 4096)
-CHAIN_THRESHOLD = 2.0
-
-
-class _Chain(NamedTuple):
-    leaves: list          # operand nodes, left to right
-    tree: object          # nested (left, right) tuples of leaf indices, as written
-    nodes: list           # the product nodes of the chain
-    via: list             # bindings of names the chain was followed through (no fix then)
-
-
-MAX_CHAIN_DEPTH = 64
-
-
-def _flatten_chain(ctx, node, follow_names: bool = False) -> _Chain:
-    leaves: list = []
-    nodes: list = []
-    via: list = []
-
-    def walk(n, depth=0):
-        ops = product_operands(ctx, n)
-        if ops is None and follow_names and depth <= MAX_CHAIN_DEPTH:
-            binding = _used_once_binding(ctx, n, lambda v: product_operands(ctx, v) is not None)
-            if binding is not None:  # `P = inv(G) @ M.T` ... `P @ data`: one chain, written in two lines
-                via.append(binding)
-                return walk(binding.value, depth + 1)
-        if ops is None or depth > MAX_CHAIN_DEPTH:  # deeper: an opaque operand, not a RecursionError
-            leaves.append(n)
-            return len(leaves) - 1
-        nodes.append(n)
-        left = walk(ops[0], depth + 1)
-        right = walk(ops[1], depth + 1)
-        return (left, right)
-
-    tree = walk(node)
-    return _Chain(leaves, tree, nodes, via)
-
-
-def _left_nested(tree) -> bool:
-    """``((0, 1), 2)``: the order NumPy takes for an unparenthesised chain."""
-    while isinstance(tree, tuple):
-        if not isinstance(tree[1], int):
-            return False
-        tree = tree[0]
-    return True
-
-
-def _dims(ctx, leaf, rank):
-    """(rows, cols) of a chain operand: a 1-D vector is a row on the left end, a column on the right."""
-    shape = ctx.array_facts(leaf).shape
-    if shape is None or len(shape) != rank:
-        return None
-    return tuple(shape)
-
-
-def _eval_dim(d, env):
-    if isinstance(d, int):
-        return d
-    return env.get(d)
-
-
-def _cost(tree, dims, env) -> tuple[float, tuple]:
-    """(flops, (rows, cols)) of evaluating ``tree`` with the given operand dims."""
-    if isinstance(tree, int):
-        r, c = dims[tree]
-        return 0.0, (_eval_dim(r, env), _eval_dim(c, env))
-    cl, (m, k) = _cost(tree[0], dims, env)
-    cr, (_, p) = _cost(tree[1], dims, env)
-    return cl + cr + float(m) * k * p, (m, p)
-
-
-def _optimal(dims_num) -> tuple[float, object]:
-    """Classic matrix-chain dynamic programme: (cost, tree) of the cheapest order."""
-    n = len(dims_num)
-    p = [dims_num[0][0]] + [d[1] for d in dims_num]
-    best = [[(0.0, i) if i == j else None for j in range(n)] for i in range(n)]
-    for length in range(2, n + 1):
-        for i in range(n - length + 1):
-            j = i + length - 1
-            cand = None
-            for k in range(i, j):
-                c = best[i][k][0] + best[k + 1][j][0] + float(p[i]) * p[k + 1] * p[j + 1]
-                if cand is None or c < cand[0]:
-                    cand = (c, (best[i][k][1], best[k + 1][j][1]))
-            best[i][j] = cand
-    return best[0][n - 1]
-
 
 class MatrixChainOrder(Rule):
     """A product chain evaluated in a costly order.
@@ -146,6 +59,8 @@ class MatrixChainOrder(Rule):
         "import numpy as np\ndef f(G, M, d, e):\n    P = np.linalg.inv(G) @ M.T\n    return P @ d, P @ e\n",
         # the end operand's rank is unknown (a stack of columns makes left-to-right the right order)
         "import numpy as np\ndef f(Xi, X, S):\n    return Xi @ X.T @ S\n",
+        # a scalar times a rank-one matrix: a scaling, not a product
+        "import numpy as np\ndef f(c, u, v):\n    return np.dot(c, np.outer(u, v))\n",
     ]
     INVALID = [
         # a chain written over two lines: an operator bound once, then applied to a vector
@@ -180,6 +95,11 @@ class MatrixChainOrder(Rule):
                 "x = torch.randn(5)\ny = A @ (B @ (C @ x))\n", unsafe=True),
         # M 2-D and v 1-D: vector-first whatever the first factor is (reported, not fixed: its rank is unknown)
         Invalid("import numpy as np\ndef f(C, g):\n    M = np.random.rand(6, 6)\n    return C.dot(M).dot(g.ravel())\n"),
+        # a rank-one factor: multiply the matrix by the vector first (scikit-tensor's DEDICOM gradient)
+        Invalid("import numpy as np\ndef grad(n, r, i, R, A):\n    AD = np.ones((n, r))\n    Ri = R[:, i].ravel()\n"
+                "    Ai = A[:, i].ravel()\n    return np.dot(AD, np.outer(Ri, Ai))\n",
+                "import numpy as np\ndef grad(n, r, i, R, A):\n    AD = np.ones((n, r))\n    Ri = R[:, i].ravel()\n"
+                "    Ai = A[:, i].ravel()\n    return np.outer(np.dot(AD, Ri), Ai)\n", unsafe=True),
         # one finding for the whole method chain, not one per link
         Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nC = np.random.rand(5, 5)\n"
                 "x = np.random.rand(5)\ny = A.dot(B).dot(C).dot(x)\n",
@@ -197,6 +117,11 @@ class MatrixChainOrder(Rule):
 
     def _check(self, node) -> None:
         ctx = self.ctx
+        found = outer_factor(ctx, node)
+        if found is not None:
+            if not in_assertion(ctx, node):
+                self._outer(node, found)
+            return
         if _is_direct_operand(ctx, node) or in_assertion(ctx, node):
             return  # only the outermost product of a chain; tests' reference values
         chain = _flatten_chain(ctx, node)
@@ -235,6 +160,16 @@ class MatrixChainOrder(Rule):
                           f"{f' ({facts})' if facts else ''}: {saving} (NumPy never reorders a chain)", fix,
                     cost=cost_model.chain_order(ctx, node, [ctx.array_facts(leaf) for leaf in chain.leaves],
                                                     chain.tree))
+
+    def _outer(self, node, found) -> None:
+        """``M @ np.outer(u, v)``: the rank-one factor's vectors go first (see :mod:`._outer_factor`)."""
+        ctx = self.ctx
+        new, _ = outer_rewrite(ctx, node, found)
+        fix = None
+        if outer_fixable(ctx, found):
+            fix = self.make_fix("Multiply by the vector before forming the outer product",
+                                self.replace(node, in_place(ctx, node, new, POSTFIX)), safe=False)
+        self.report(node, outer_message(ctx, node, found, new), fix, cost=outer_cost(ctx, node, found))
 
     def _leaf_rank(self, leaf) -> int | None:
         """The facts' rank, else a documented one, else 1 where the diagonal rule's evidence shows a vector."""
@@ -371,24 +306,3 @@ class MatrixChainOrder(Rule):
         if len(kinds) == 1 and ("other",) not in kinds:
             return kinds.pop()
         return ("@",)
-
-
-def _vector_first_tree(n, from_left):
-    if from_left:
-        tree = 0
-        for i in range(1, n):
-            tree = (tree, i)
-        return tree
-    tree = n - 1
-    for i in range(n - 2, -1, -1):
-        tree = (i, tree)
-    return tree
-
-
-def _assignments(symbols):
-    if not symbols:
-        yield ()
-        return
-    import itertools
-
-    yield from itertools.product(_SAMPLE_DIMS, repeat=len(symbols))

@@ -8,11 +8,11 @@ from blaslint.analysis.shape_flow import is_int_scalar
 from blaslint.analysis.sparse import sparse_evidence
 from blaslint.analysis.structure import same_structure, untransposed_key
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
+from blaslint.rules._common import facts_note, in_assertion, POSTFIX, in_place, paren, product_operands
 from blaslint.analysis import cost as _cost
 from blaslint.rules.algebra._diagonal import numpy_name
 from blaslint.rules.algebra._partial import einsum_part, min_rank, product_factors, proven_wider, sum_of_products
-from blaslint.rules.algebra._products import (MATMUL_PREC, _is_product, _rank, _used_once_binding, any_soft,
+from blaslint.rules.algebra._products import (MATMUL_PREC, _rank, _used_once_binding, any_soft,
                                               chain_factors, product_pair)
 
 
@@ -274,7 +274,9 @@ class PartialProduct(Rule):
             cheaper = "the product of all but the last factor, then the einsum form with the last one"
         via = f" (bound to `{binding.name}`)" if binding is not None else ""
         whole = f"the products of `{_short(ctx, expr)}` are" if terms else f"the whole product `{_short(ctx, prod)}`{via} is"
-        self.report(node, f"{whole} computed but only {what} is used: compute only that with {cheaper}", fix,
+        # soft evidence (a docstring, a method a subclass may override) is named: the claim rests on it
+        note = facts_note(ctx, [a, last]) if any_soft(ctx, a, last) else ""
+        self.report(node, f"{whole} computed but only {what} is used: compute only that with {cheaper}{note}", fix,
                     cost=_cost.partial_product(ctx, node, ctx.array_facts(a), ctx.array_facts(last),
                                                "element" if kind in ("entry", "entries") else "trace"))
 

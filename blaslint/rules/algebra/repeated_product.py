@@ -9,7 +9,7 @@ from blaslint.analysis.imports import dotted_name
 from blaslint.analysis.scopes import COMPREHENSION_TYPES, SCOPE_TYPES
 from blaslint.analysis.structure import structure_key
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import in_assertion, product_operands
+from blaslint.rules._common import in_assertion
 from blaslint.analysis import cost as cost_model
 from blaslint.rules.algebra._products import _rank, call_kind, product_pair, transposed_operand, twin_keys
 

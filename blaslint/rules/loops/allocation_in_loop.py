@@ -67,6 +67,10 @@ class AllocationInLoop(Rule):
         'import numpy as np\nclass M:\n    def run(self, xs, hook):\n        for x in xs:\n            v = np.zeros(self.dim)\n            v += x\n            hook(self)\n',
         'import numpy as np\ndef f(xs, sizes):\n    for x in xs:\n        h = np.zeros(len(x))\n        h += x\n',
         'import numpy as np\ndef f(X, n_iter):\n    n, d = X.shape\n    hist = []\n    for _ in range(n_iter):\n        hist.append(np.zeros(d))\n    return hist\n',
+        # a list that shrinks each iteration sizes the buffer (pyRiemann's channel selection)
+        "import numpy as np\ndef select(n, k, score):\n    keep = list(range(n))\n    while len(keep) > k:\n"
+        "        d = np.zeros((len(keep), 1))\n        for i in range(len(keep)):\n            d[i] = score(keep, i)\n"
+        "        keep.pop(int(d.argmax()))\n    return keep\n",
         # the shape changes every iteration
         "import numpy as np\nfor xb in batches:\n    h = np.zeros((len(xb), 64))\n    h += xb @ W\n",
         # stored: every iteration needs its own array

@@ -58,7 +58,7 @@ class PerIterationProducts:
                 return  # a scalar, or a matrix a call in the loop may change
             if lp.yields(loop):
                 return  # a generator hands out one result at a time: nothing to batch
-            if s.kind == lp.ITEM and not s.evidence and not _data_rows(ctx, s):
+            if s.kind == lp.ITEM and not s.evidence and (not _data_rows(ctx, s) or _sandwiched(ctx, node, inv)):
                 # items of a container not known to be an array: a list of layers, of trials (each a whole
                 # T_i x M matrix: `input @ W.T` per trial is already one product), ragged streamlines
                 return
@@ -298,6 +298,28 @@ def _data_rows(ctx, s) -> bool:
         return False
     binding = ctx.reaching_binding(base)
     return binding is not None and binding.kind == "param"
+
+
+def _sandwiched(ctx, product, fixed) -> bool:
+    """``U.T @ (X[i] @ U)`` (or ``(U.T @ X[i]) @ U``): the item is a whole matrix, not a row.
+
+    Were ``X[i]`` a row of ``n`` entries, ``X[i] @ U`` would have ``U``'s column count, which
+    ``U.T @`` accepts only for a square ``U``; a congruence per item is a product of matrices
+    (scikit-tensor's RESCAL/INDSCAL updates over a list of frontal slices)."""
+    parent = ctx.parent(product)
+    ops = lp.operands(ctx, parent) if parent is not None else None
+    if ops is None:
+        return False
+    other = ops[0] if ops[1] is product else ops[1] if ops[0] is product else None
+    if other is None:
+        return False
+    if isinstance(other, ast.Attribute) and other.attr == "T":
+        other = other.value
+    elif isinstance(fixed, ast.Attribute) and fixed.attr == "T":
+        fixed = fixed.value
+    else:
+        return False
+    return ld.same_expr(ctx, other, fixed)
 
 
 def _slab_times_fixed(ctx, s, fixed, item_left: bool, product=None) -> bool:

@@ -38,6 +38,9 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
     triggers = ("dot", "@", "sum", "matmul", "inner", "+", "norm", "distance")  # `+=`: accumulating loops
 
     VALID = [
+        # `U.T @ (X[i] @ U)`: each item is a whole matrix (a list of frontal slices), not a row of a design
+        "import numpy as np\ndef update(X, U):\n    R = []\n    for i in range(len(X)):\n"
+        "        R.append(np.dot(U.T, X[i].dot(U)))\n    return R\n",
         # a list of possibly differently shaped matrices
         'import numpy as np\ndef f(Ws, x, b):\n    out = []\n    for i in range(len(Ws)):\n        out.append(Ws[i] @ x + b)\n    return out\n',
         "import numpy as np\ndef forward(weights, x):\n    return [W @ x for W in weights]\n",
