@@ -17,6 +17,7 @@ from blaslint.analysis import blas_api as _blas_api
 from blaslint.analysis import evidence as _evidence
 from blaslint.analysis import facts as _facts
 from blaslint.analysis import flow as _flow
+from blaslint.analysis import namespaces as _namespaces
 from blaslint.analysis import shape_flow as _shape_flow
 from blaslint.analysis import usage as _usage
 from blaslint.analysis import sizes as _sizes
@@ -202,6 +203,13 @@ class FileContext:
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
+        if rest and head in self.namespace_names and head not in self.imports.names:
+            root = expr
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            sc = self.scope_of(root)
+            if sc.is_local(head) and _namespaces.is_namespace(sc.bindings[head]):
+                return f"numpy.{rest}"  # `xp.sum` of `xp = get_namespace(X)`: NumPy's API in kind
         if head not in self.imports.names and not self._may_get_routines:
             # Neither imported nor a get_blas_funcs result: unknown (unless a name
             # holds a library function: `self.inv = np.linalg.inv`), and no need
@@ -226,6 +234,11 @@ class FileContext:
     def _may_alias(self) -> bool:
         """Whether any name or attribute may hold an imported library object (``inv = la.inv``)."""
         return bool(_attributes.alias_candidates(self))
+
+    @cached_property
+    def namespace_names(self) -> frozenset:
+        """Names bound somewhere to an array-API namespace (``xp = get_namespace(X)``), from the text."""
+        return _namespaces.candidate_names(self.source.text)
 
     @cached_property
     def _may_get_routines(self) -> bool:

@@ -220,6 +220,8 @@ def _lint_source(source: SourceText, path: str, codes, errors: list[str] | None,
     for rule in rules:
         if id(rule) in failed:
             continue
+        if ctx.namespace_names:
+            _no_fix_through_namespaces(ctx, rule)
         for rep in rule.reports:
             try:
                 diags.append(_to_diagnostic(ctx, rep, path))
@@ -241,6 +243,22 @@ def _rests_on_runtime(ctx: FileContext, rule: Rule, before: int) -> None:
         rep.message = f"{rep.message} [{cited}]"
         if rep.fix is not None and rep.fix.is_safe:
             rep.fix = Fix(rep.fix.message, rep.fix.edits, Applicability.UNSAFE)
+
+
+def _no_fix_through_namespaces(ctx: FileContext, rule: Rule) -> None:
+    """A finding on code that calls an array-API namespace (``xp.sum``) keeps no fix: the rewrite is
+    spelled with NumPy's API, and the namespace may be another library's at run time."""
+    from blaslint.analysis.namespaces import spelled_in
+
+    text = ctx.source.text
+    for rep in rule.reports:
+        spans = [ctx.span(rep.node)] + ([(e.start, e.end) for e in rep.fix.edits] if rep.fix else [])
+        name = next((n for a, b in spans if (n := spelled_in(text[a:b], ctx.namespace_names))), None)
+        if name is None:
+            continue
+        rep.fix = None
+        rep.message = (f"{rep.message} (`{name}` is an array namespace, read as NumPy's API; no fix: it may be "
+                       f"another library's at run time)")
 
 
 RUNTIME_NOTE = "relies on facts observed at run time"

@@ -1,0 +1,39 @@
+"""Array-API namespaces (``xp = get_namespace(X)``): read as NumPy's API for detection, never fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import lint
+
+HEAD = "import numpy as np\nfrom sklearn.utils._array_api import get_namespace\n"
+
+
+def test_namespace_calls_are_numpy_api_and_keep_no_fix():
+    code = HEAD + ("def f(n, b):\n    xp, _ = get_namespace(b)\n    A = xp.ones((n, n))\n"
+                   "    return xp.linalg.inv(A) @ b\n")
+    (d,) = [d for d in lint(code) if d.code == "BL401"]
+    assert d.fix is None
+    assert "`xp` is an array namespace, read as NumPy's API; no fix" in d.message
+
+
+def test_the_same_code_through_numpy_keeps_its_fix():
+    code = HEAD + "def f(n, b):\n    A = np.ones((n, n))\n    return np.linalg.inv(A) @ b\n"
+    (d,) = [d for d in lint(code) if d.code == "BL401"]
+    assert d.fix is not None and "namespace" not in d.message
+
+
+@pytest.mark.parametrize("binding", [
+    "xp = get_backend(b)",                      # not a namespace getter
+    "xp = get_namespace(b)\n    xp = torch",    # rebound to something else in the scope
+])
+def test_other_names_are_not_namespaces(binding):
+    code = HEAD + f"def f(n, b):\n    {binding}\n    A = xp.ones((n, n))\n    return xp.linalg.inv(A) @ b\n"
+    assert not [d for d in lint(code) if d.code == "BL401"]
+
+
+def test_a_finding_elsewhere_in_the_file_keeps_its_fix():
+    code = HEAD + ("def f(n, b):\n    xp = get_namespace(b)\n    return xp.sum(b)\n\n"
+                   "def g(n, b):\n    A = np.ones((n, n))\n    return np.linalg.inv(A) @ b\n")
+    (d,) = [d for d in lint(code) if d.code == "BL401"]
+    assert d.fix is not None
