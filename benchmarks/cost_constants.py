@@ -62,6 +62,10 @@ def main() -> None:
     t, _ = best(loop, repeat=5)
     print(f"python loop iteration: {t / 100000 * 1e9:.1f} ns")
 
+    v = np.random.rand(10000)
+    t, _ = best(lambda: sum(v), repeat=5)
+    print(f"built-in sum over a float64 array: {t / v.size * 1e9:.1f} ns per element")
+
     t, _ = best(lambda: np.einsum("ij,jk->ik", A, B), repeat=3)
     print(f"einsum matmul n={n} (no optimize): {2 * n**3 / t / 1e9:.2f} GFLOP/s")
     Ai, Bi = (A * 100).astype(np.int64), (B * 100).astype(np.int64)

@@ -499,6 +499,37 @@ def test_bl404_outer_factor_reported_without_fix(code, words):
     assert "rank-one matrix" in d.message and (words is None or words in d.message)
 
 
+@pytest.mark.parametrize("code,words", [
+    # kept for another use: each product with it still costs p*n*m
+    ("import numpy as np\ndef f(A, B, u, v):\n    P = np.outer(u, v)\n    return A @ P, P - B @ P\n",
+     "(bound to `P`)"),
+    # multi_dot of two: one product
+    ("import numpy as np\ndef f(A, u, v):\n    return np.linalg.multi_dot([A, np.outer(u, v)])\n",
+     "`np.outer(A @ u, v)` when `A` is a matrix multiplies"),
+    # multi_dot of three (PyDMD's variable projection): the other factors times the vector, in one multi_dot
+    ("import numpy as np\ndef f(U, d, b):\n    P = np.outer(d, b)\n"
+     "    return P - np.linalg.multi_dot([U, U.conj().T, P])\n",
+     "np.outer(np.linalg.multi_dot([U, U.conj().T, d]), b)"),
+])
+def test_bl404_outer_factor_kept_or_in_multi_dot(code, words):
+    found_ = found(code, "BL404")
+    assert found_ and all(d.fix is None for d in found_)
+    assert any(words in d.message for d in found_)
+
+
+def test_bl404_outer_factor_multi_dot_forms_execute():
+    """The multi_dot rewrites the messages name, executed."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    U, A = rng.standard_normal((7, 3)), rng.standard_normal((4, 7))
+    d, b = rng.standard_normal(7), rng.standard_normal(5)
+    P = np.outer(d, b)
+    np.testing.assert_allclose(np.linalg.multi_dot([U, U.conj().T, P]),
+                               np.outer(np.linalg.multi_dot([U, U.conj().T, d]), b))
+    np.testing.assert_allclose(np.linalg.multi_dot([A, P]), np.outer(A @ d, b))
+
+
 def test_bl404_outer_factor_of_a_vector_equals_the_message_form():
     """The forms the message names for a 1-D factor, executed."""
     import numpy as np
@@ -517,8 +548,11 @@ def test_bl404_outer_factor_of_a_vector_equals_the_message_form():
     # a scalar times a rank-one matrix is a scaling
     "import numpy as np\ndef f(c, u, v):\n    return np.dot(c, np.outer(u, v))\n",
     "import numpy as np\ndef f(u, v):\n    return np.outer(u, v) * 2.0\n",
-    # kept and used twice: bound to a name, not a single product
-    "import numpy as np\ndef f(A, B, u, v):\n    P = np.outer(u, v)\n    return A @ P, B @ P\n",
+    # a vector changes between the outer product and the product with it: the rewrite would read the new one
+    "import numpy as np\ndef f(A, u, v):\n    P = np.outer(u, v)\n    u = u + 1\n    return A @ P, u\n",
+    # bound in another block than its use (a loop may change what it reads)
+    "import numpy as np\ndef f(A, u, v, k):\n    P = np.outer(u, v)\n    for _ in range(k):\n"
+    "        u = A @ P\n    return u\n",
     # in a test's reference value
     "import numpy as np\ndef test(M, u, v):\n    np.testing.assert_allclose(M @ np.outer(u, v), np.outer(M @ u, v))\n",
 ])

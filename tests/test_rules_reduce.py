@@ -96,6 +96,27 @@ def test_bl503_sum_of_squares_1d_fix_executes():
     assert fixed.count("x @ x") == 2
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_bl503_builtin_sum_of_1d_products_fix_executes(dtype):
+    """Python's ``sum`` over a 1-D array: the dot gives the same number (floating point), in BLAS."""
+    code = NP + (f"x = np.random.rand(500).astype(np.{dtype})\ny = np.random.rand(500).astype(np.{dtype})\n"
+                 "s = sum(x ** 2)\nt = sum(x * y)\n")
+    fixed = assert_fix_equivalent(code, "", ["s", "t"], codes={"BL503"}, rtol=1e-4 if dtype == "float32" else 1e-10)
+    assert "s = x @ x" in fixed and "t = np.dot(x, y)" in fixed
+    assert all("built-in `sum`" in d.message for d in lint(code, {"BL503"}))
+
+
+@pytest.mark.parametrize("code", [
+    # over a 2-D array the built-in sum adds the rows: a vector (column sums), not an inner product
+    NP + "X = np.random.rand(100, 50)\ns = sum(X ** 2)\n",
+    # over a list: no array, no temporary
+    NP + "def f(xs):\n    return sum(x ** 2 for x in xs)\n",
+    NP + "def f(xs):\n    return sum([x * x for x in xs])\n",
+])
+def test_bl503_builtin_sum_look_alikes(code):
+    assert not lint(code, {"BL503"})
+
+
 def test_bl503_bilinear_form_fix_executes():
     code = NP + "A = np.random.rand(80, 60)\nu = np.random.rand(80)\nv = np.random.rand(60)\n" \
                 "q = np.sum(A * np.outer(u, v))\n"

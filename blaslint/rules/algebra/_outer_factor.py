@@ -13,16 +13,17 @@ from typing import NamedTuple
 
 from blaslint.analysis import cost as cost_model
 from blaslint.rules._common import POSTFIX, facts_note, paren, product_operands
-from blaslint.rules.algebra._products import _used_once_binding
+from blaslint.rules.algebra._products import chain_factors
 
 OUTER_FUNCS = ("numpy.outer", "torch.outer", "torch.ger")
 
 
 class OuterFactor(NamedTuple):
-    other: ast.AST        # the factor that multiplies the outer product
+    other: ast.AST        # the factor that multiplies the outer product (the first/last of them in a multi_dot)
     outer: ast.Call       # the ``np.outer(u, v)`` call
     side: str             # "right": ``M @ outer``; "left": ``outer @ M``
     binding: object       # a name bound once to the outer product (no fix then), or None
+    chain: tuple = ()     # ``multi_dot([A, B, np.outer(u, v)])``: the other factors, in order
 
 
 def _outer_call(ctx, node):
@@ -32,14 +33,44 @@ def _outer_call(ctx, node):
             and not any(isinstance(a, ast.Starred) for a in n.args) and ctx.resolve_call(n) in OUTER_FUNCS
     if is_outer(node):
         return node, None
-    binding = _used_once_binding(ctx, node, is_outer)
+    binding = _stable_binding(ctx, node, is_outer)
     return (binding.value, binding) if binding is not None else (None, None)
+
+
+def _stable_binding(ctx, name, is_outer):
+    """``P = np.outer(u, v)``, then a product with ``P`` (used there only, or kept for another use as in
+    ``P - U @ U.T @ P``: the product still costs p*n*m). The rewrite reads ``u`` and ``v`` where the
+    product is, so they must read the same there: the binding sits in the same statement list, before
+    it, and nothing in between assigns a name they read."""
+    if not isinstance(name, ast.Name):
+        return None
+    binding = ctx.reaching_binding(name)
+    if binding is None or binding.kind != "assign" or not is_outer(binding.value):
+        return None
+    stmt, use = binding.stmt, ctx.statement_of(name)
+    parent = ctx.parent(stmt)
+    body = next((b for b in (getattr(parent, f, None) for f in ("body", "orelse", "finalbody"))
+                 if isinstance(b, list) and stmt in b and use in b), None)
+    if body is None or body.index(use) <= body.index(stmt):
+        return None
+    read = {n.id for a in binding.value.args for n in ast.walk(a) if isinstance(n, ast.Name)}
+    for between in body[body.index(stmt) + 1:body.index(use)]:
+        if any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in read for n in ast.walk(between)):
+            return None
+    return binding
 
 
 def outer_factor(ctx, product) -> OuterFactor | None:
     """The outer-product factor of ``product`` (one side only; both sides: the left one)."""
     ops = product_operands(ctx, product)
     if ops is None:
+        elts = chain_factors(ctx, product)
+        if elts is None or len(elts) < 3:
+            return None if elts is None else _two(ctx, product, elts)
+        for side, mine, rest in (("right", elts[-1], elts[:-1]), ("left", elts[0], elts[1:])):
+            outer, binding = _outer_call(ctx, mine)
+            if outer is not None:
+                return OuterFactor(rest[-1] if side == "right" else rest[0], outer, side, binding, tuple(rest))
         return None
     left, right = ops
     for side, mine, other in (("right", right, left), ("left", left, right)):
@@ -51,6 +82,15 @@ def outer_factor(ctx, product) -> OuterFactor | None:
         if isinstance(product, ast.Call) and ctx.array_facts(other).rank is None and _scalar_named(ctx, other):
             return None
         return OuterFactor(other, outer, side, binding)
+    return None
+
+
+def _two(ctx, product, elts) -> OuterFactor | None:
+    """``multi_dot([M, np.outer(u, v)])``: one product of two factors."""
+    for side, mine, other in (("right", elts[1], elts[0]), ("left", elts[0], elts[1])):
+        outer, binding = _outer_call(ctx, mine)
+        if outer is not None:
+            return OuterFactor(other, outer, side, binding, (other,))
     return None
 
 
@@ -75,7 +115,13 @@ def rewrite(ctx, product, found: OuterFactor) -> tuple[str, str]:
     u, v = found.outer.args
     M = found.other
     func = ctx.text(found.outer.func)
-    if isinstance(product, ast.BinOp):
+    if found.chain:  # multi_dot: the other factors and the vector, in the cheapest order multi_dot picks
+        parts = [ctx.text(e) for e in found.chain]
+        parts = [*parts, ctx.text(u)] if found.side == "right" else [ctx.text(v), *parts]
+        inner = f"{ctx.text(product.func)}([{', '.join(parts)}])" if len(parts) > 2 else \
+            f"{paren(ctx, found.chain[0], 12)} @ {paren(ctx, u, 13)}" if found.side == "right" else \
+            f"{paren(ctx, v, 12)} @ {paren(ctx, found.chain[0], 13)}"
+    elif isinstance(product, ast.BinOp):
         inner = f"{paren(ctx, M, 12)} @ {paren(ctx, u, 13)}" if found.side == "right" \
             else f"{paren(ctx, v, 12)} @ {paren(ctx, M, 13)}"
     elif isinstance(product.func, ast.Attribute) and product.func.attr in ("dot", "matmul", "mm") \
@@ -93,31 +139,41 @@ def rewrite(ctx, product, found: OuterFactor) -> tuple[str, str]:
 
 def fixable(ctx, found: OuterFactor) -> bool:
     """The rewrite is equal when ``M`` is a matrix and ``u``, ``v`` are vectors, all on hard evidence."""
-    if found.binding is not None:
-        return False
+    if found.binding is not None or len(found.chain) > 1:
+        return False  # a multi_dot of three or more: reported, the rewrite left to the reader
     fm = ctx.array_facts(found.other)
     fu, fv = (ctx.array_facts(a) for a in found.outer.args)
     return fm.rank == 2 and fu.rank == 1 and fv.rank == 1 and not (fm.soft or fu.soft or fv.soft) \
         and len({f.lib for f in (fm, fu, fv)} - {None}) <= 1
 
 
+def _short(ctx, node, limit: int = 30) -> str:
+    text = " ".join(ctx.text(node).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def message(ctx, product, found: OuterFactor, new: str) -> str:
     u, v = found.outer.args
     M = found.other
-    m = ctx.text(M)[:30]
-    rank = ctx.array_facts(M).rank
+    many = len(found.chain) > 1
+    named = " ".join(ctx.text(M).split())
+    m = "the other factors" if many else f"`{named}`" if len(named) <= 30 else "the other factor"
+    rank = 2 if many else ctx.array_facts(M).rank
     via = f" (bound to `{found.binding.name}`)" if found.binding is not None else ""
     when = ""
     if rank == 1:
-        new = (f"({ctx.text(M)} @ {paren(ctx, u, 13)}) * {paren(ctx, v, 12)}" if found.side == "right"
+        new = (f"({ctx.text(M)} @ {paren(ctx, u, 13)}) * {paren(ctx, v, 13)}" if found.side == "right"
                else f"{paren(ctx, u, 12)} * ({ctx.text(v)} @ {paren(ctx, M, 13)})")
+    elif rank is None and found.chain:
+        when = f" when {m} is a matrix"  # multi_dot takes no stacks
     elif rank is None:
-        stacked = (f"({m} @ {paren(ctx, u, 13)})[..., None] * {paren(ctx, v, 12)}" if found.side == "right"
-                   else f"{paren(ctx, u, 12)}[:, None] * ({ctx.text(v)} @ {m})[..., None, :]")
-        when = f" when `{m}` is a matrix (`{stacked}` for a stack of them)"
-    return (f"`{ctx.text(found.outer)[:40]}`{via} is a rank-one matrix: multiplying it by `{m}` costs a full "
-            f"matrix product (p*n*m); `{new}`{when} multiplies `{m}` by a vector first (p*n + p*m; NumPy "
-            f"never looks inside the call){facts_note(ctx, [M, u, v])}")
+        stacked = (f"({paren(ctx, M, 12)} @ {paren(ctx, u, 13)})[..., None] * {paren(ctx, v, 13)}"
+                   if found.side == "right"
+                   else f"{paren(ctx, u, POSTFIX)}[:, None] * ({paren(ctx, v, 12)} @ {paren(ctx, M, 13)})[..., None, :]")
+        when = f" when {m} is a matrix (`{stacked}` for a stack of them)"
+    return (f"`{_short(ctx, found.outer, 40)}`{via} is a rank-one matrix: multiplying it by {m} costs a full "
+            f"matrix product (p*n*m); `{' '.join(new.split())}`{when} multiplies by a vector first (p*n + p*m; "
+            f"NumPy never looks inside the call){facts_note(ctx, [M, u, v])}")
 
 
 def cost(ctx, product, found: OuterFactor):

