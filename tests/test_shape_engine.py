@@ -812,3 +812,37 @@ def test_np_asarray_of_anything_is_a_numpy_array_of_unknown_rank():
     assert facts(src, "np.asarray(V)").lib == "numpy" and facts(src, "np.asarray(V)").rank is None
     assert facts(src, "np.asanyarray(V)").lib is None
     assert facts(src, "W[0]").rank == 1
+
+
+# -- softness flows through receivers and decompositions; scalars by default value ---------------------
+
+SOFT_FLOW = """
+import numpy as np
+from past.utils import old_div
+
+def kernel(A, beta=0.5, gamma: float = 1, c=-2.0):
+    '''
+    :param A: adjacency matrix
+    '''
+    d = A.sum(axis=0)
+    r = old_div(1., d)
+    w, Q = np.linalg.eigh(A)
+    return d, r, w, Q, beta * w, gamma * w, c * w
+"""
+
+
+@pytest.mark.parametrize("text", ["d", "r", "w", "Q"])
+def test_docstring_softness_flows_through_receivers_and_decompositions(text):
+    f = facts(SOFT_FLOW, text, line=12)
+    assert f.rank is not None and f.soft, f
+
+
+@pytest.mark.parametrize("text,rank", [("beta * w", 1), ("gamma * w", 1), ("c * w", 1)])
+def test_float_defaults_and_annotations_are_scalars(text, rank):
+    assert facts(SOFT_FLOW, text).rank == rank
+
+
+def test_a_message_names_the_soft_source_beside_the_strongest():
+    f = facts(SOFT_FLOW, "r", line=12)
+    text = describe_facts("r", f)
+    assert "docstring, line 7" in text and text.index("docstring") > text.index("(")

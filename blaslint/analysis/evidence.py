@@ -68,6 +68,8 @@ def attach(ctx, expr: ast.AST, facts):
             children.append(value)
     else:
         children.extend(ast.iter_child_nodes(expr))
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            children.append(expr.func.value)  # the receiver of `A.sum(axis=0)` (a docstring's matrix)
     cache = ctx._facts_cache
     inherited = []
     for child in children:
@@ -110,9 +112,15 @@ def describe_facts(name: str, facts) -> str:
         what += f" ({facts.dtype})"
     if not facts.evidence:
         return f"`{name}` is {what}"
-    ev = facts.evidence[0]
-    more = len({(e.kind, e.line) for e in facts.evidence}) - 1
-    where = f"{ev.kind}, line {ev.line}" if ev.line else f"{ev.kind}: {ev.detail}" if ev.detail else ev.kind
+    # the strongest source, and a soft one the claim also rests on (a docstring under a flow of code)
+    shown = [facts.evidence[0]]
+    soft = next((e for e in facts.evidence if e.kind in SOFT_KINDS), None)
+    if soft is not None and soft is not shown[0]:
+        shown.append(soft)
+    parts = [f"{ev.kind}, line {ev.line}" if ev.line else f"{ev.kind}: {ev.detail}" if ev.detail else ev.kind
+             for ev in shown]
+    more = len({(e.kind, e.line) for e in facts.evidence}) - len(shown)
+    where = "; ".join(parts)
     if more > 0:
         where += f"; +{more} more"
     return f"`{name}` is {what} ({where})"

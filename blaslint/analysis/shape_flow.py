@@ -279,8 +279,32 @@ def _param_kind(ctx, binding) -> str | None:
     key = id(binding.node)
     if key not in cache:
         cache[key] = None  # guards the recursion through reaching_binding
-        cache[key] = "int" if _int_param(ctx, binding) else "scalar" if _used_as_scalar(ctx, binding) else None
+        cache[key] = "int" if _int_param(ctx, binding) else \
+            "scalar" if _float_param(ctx, binding) or _used_as_scalar(ctx, binding) else None
     return cache[key]
+
+
+def _float_param(ctx, binding) -> bool:
+    """A parameter annotated ``float`` or defaulting to a float literal (``def f(A, beta=0.5)``): a
+    scalar by the same convention as an int default."""
+    arg = binding.node
+    if not isinstance(arg, ast.arg):
+        return False
+    if isinstance(arg.annotation, ast.Name) and arg.annotation.id == "float":
+        return True
+    func = ctx.parent(ctx.parent(arg))
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return False
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    for a, default in pairs:
+        if isinstance(default, ast.UnaryOp) and isinstance(default.op, ast.USub):
+            default = default.operand
+        if a is arg and isinstance(default, ast.Constant) and isinstance(default.value, float):
+            return True
+    return False
 
 
 def _int_param(ctx, binding) -> bool:
@@ -416,7 +440,8 @@ def decomposition_parts(ctx: "FileContext", call: ast.Call) -> tuple[Facts, ...]
         dtypes = (_real(dtype), dtype)
     else:
         dtypes = (dtype, dtype)
-    return tuple(Facts(rank=r, dtype=d, order=None, lib=lib_name) for r, d in zip(ranks, dtypes))
+    # the parts rest on what the matrix rests on (a docstring stays soft through its eigenvalues)
+    return tuple(Facts(rank=r, dtype=d, order=None, lib=lib_name, evidence=base.evidence) for r, d in zip(ranks, dtypes))
 
 
 def _real(dtype):
@@ -554,6 +579,9 @@ _LIBRARIES = {"numpy", "scipy", "torch", "cupy", "jax", "sklearn", "pandas", "ma
 _STACKERS = {"concatenate", "hstack", "vstack", "stack", "column_stack", "cat"}
 
 
+_DIVISIONS = {"past.utils.old_div", "operator.truediv"}
+
+
 def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Facts:
     """Facts of library calls :mod:`facts` does not cover (see the module docstring)."""
     if qualname is None:
@@ -574,6 +602,10 @@ def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Fact
             return call_result_facts(ctx, call)
         return UNKNOWN
     lib, _, name = qualname.rpartition(".")
+    if qualname in _DIVISIONS and len(call.args) == 2 and not call.keywords:
+        from blaslint.analysis.facts import binop_facts  # `old_div(1., d)`: futurize's spelling of `1. / d`
+
+        return binop_facts(ast.Div(), ctx.array_facts(call.args[0]), ctx.array_facts(call.args[1]))
     if lib == "math" and name in _MATH_FLOAT:
         return PY_FLOAT  # math.radians(30.0): always a Python float
     if lib == "numpy.fft" and name in ("fftfreq", "rfftfreq"):
