@@ -846,3 +846,40 @@ def test_a_message_names_the_soft_source_beside_the_strongest():
     f = facts(SOFT_FLOW, "r", line=12)
     text = describe_facts("r", f)
     assert "docstring, line 7" in text and text.index("docstring") > text.index("(")
+
+
+RELATED = """
+import numpy as np
+
+class Mixin:
+    def init(self, n):
+        self.P = np.zeros((n, n))
+
+class Model(Mixin):
+    def step(self):
+        return self.P
+
+class Other:
+    def init(self):
+        self.P = np.zeros(3)
+
+class Base:
+    def init(self, n):
+        self.Q = np.zeros((n, n))
+
+    def step(self):
+        return self.Q
+
+class Sub(Base):
+    def reset(self):
+        self.Q = np.zeros(4)
+"""
+
+
+def test_attributes_set_by_a_base_class_of_the_module_count():
+    """A mixin's assignment reaches the subclass's methods; an unrelated class's `self.P` does not."""
+    assert facts(RELATED, "self.P").rank == 2
+
+
+def test_a_subclass_assignment_that_disagrees_makes_the_attribute_unknown():
+    assert facts(RELATED, "self.Q").rank is None

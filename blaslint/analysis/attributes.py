@@ -1,7 +1,8 @@
 """Facts of ``self.P`` from every assignment to it in its class, and functions stored in names.
 
-``self.P`` has facts when every assignment ``self.P = ...`` in the class's
-methods (and ``P = ...`` in its body) agrees (joined; an update that reads
+``self.P`` has facts when every assignment ``self.P = ...`` in the methods of
+the class, of its bases and of its subclasses defined in the module (a mixin
+sets it, a subclass resets it), and ``P = ...`` in their bodies, agrees (joined; an update that reads
 ``self.P`` is evaluated with the others' facts assumed, as for a name rebound
 in a loop). An assignment we cannot evaluate (tuple unpacking, ``for``
 targets), an assignment to ``.P`` on any other object in the module, a method
@@ -59,26 +60,54 @@ def _table(ctx, cls: ast.ClassDef, attr: str):
 
     cache[key] = None
     lines = mention_lines(ctx, attr, 400)
-    if lines is None or _dynamic(ctx, cls):
+    related = _related(ctx, cls)
+    if lines is None or any(_dynamic(ctx, c) for c in related):
         return None
     entries = []
-    for stmt in cls.body:  # class-level `P = ...`, or a method/property named P
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-            for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
-                if isinstance(t, ast.Name) and t.id == attr:
-                    entries.append((stmt.value, stmt))
-        elif isinstance(stmt, (*_DEFS, ast.ClassDef)) and stmt.name == attr:
-            entries.append((_UNSURE, stmt))
+    for c in related:
+        for stmt in c.body:  # class-level `P = ...`, or a method/property named P
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
+                    if isinstance(t, ast.Name) and t.id == attr:
+                        entries.append((stmt.value, stmt))
+            elif isinstance(stmt, (*_DEFS, ast.ClassDef)) and stmt.name == attr:
+                entries.append((_UNSURE, stmt))
     for node in nodes_spelling(ctx, attr, ctx.tree.body, lines):
         if not isinstance(node, ast.Attribute) or isinstance(node.ctx, ast.Load):
             continue
         owner = _method_of(ctx, node)
-        if owner is None or owner[0] is not cls or not isinstance(node.value, ast.Name) \
-                or node.value.id != _self_name(owner[1]):
+        on_self = owner is not None and isinstance(node.value, ast.Name) and node.value.id == _self_name(owner[1])
+        if on_self and owner[0] not in related:
+            continue  # `self.P = ...` of an unrelated class of the module: other instances
+        if not on_self:
             return None  # `obj.P = ...` elsewhere: some instance gets another P
         entries.append(_assigned(ctx, node))
     cache[key] = entries
     return entries
+
+
+def _related(ctx, cls) -> list:
+    """``cls``, its bases and its subclasses defined in this module (by name): every class whose
+    methods may assign ``self.P`` on an instance ``cls``'s methods see (a mixin sets it, a subclass resets it)."""
+    classes = {n.name: n for n in ctx.tree.body if isinstance(n, ast.ClassDef)}
+    bases_of = {name: [b.id for b in c.bases if isinstance(b, ast.Name) and b.id in classes]
+                for name, c in classes.items()}
+    if classes.get(cls.name) is not cls:
+        return [cls]  # a nested class, or a name defined twice: itself only
+    out, todo = [cls.name], [cls.name]
+    while todo:  # bases, transitively
+        for b in bases_of.get(todo.pop(), []):
+            if b not in out:
+                out.append(b)
+                todo.append(b)
+    todo = [cls.name]
+    while todo:  # subclasses, transitively
+        name = todo.pop()
+        for sub, bases in bases_of.items():
+            if name in bases and sub not in out:
+                out.append(sub)
+                todo.append(sub)
+    return [classes[n] for n in out]
 
 
 def _dynamic(ctx, cls) -> bool:
@@ -157,9 +186,9 @@ def attribute_facts(ctx, expr: ast.Attribute):
         first = min(entries, key=lambda e: e[1].lineno)[1]
         from dataclasses import replace
 
+        ev = Evidence("attribute", first.lineno, f"{len(entries)} assignment(s) to self.{expr.attr}")
         result = replace(result, shape=shape if shape and any(d is not None for d in shape) else None,
-                         evidence=(Evidence("attribute", first.lineno, f"{len(entries)} assignment(s) to "
-                                                                       f"self.{expr.attr}"),))
+                         evidence=(ev,))
     elif not assumed:
         result = _documented(ctx, expr) or _size_hint(ctx, expr.attr, entries) or result
     cache[key] = result
