@@ -199,6 +199,13 @@ def chain_factors(ctx, node) -> list | None:
     ``multi_dot``), ``Matrices.mul(A, B, C)``; None for anything else."""
     if not isinstance(node, ast.Call) or node.keywords:
         return None
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if isinstance(func, ast.Name) and last not in _CHAIN_FUNC_NAMES:
+        imported = ctx.imports.qualname(last) or ""  # `from numpy.linalg import multi_dot as md`
+        last = imported.rpartition(".")[2]
+    if last not in _CHAIN_FUNC_NAMES and last != "mul":
+        return None  # most calls: no resolving needed (the name as written ends the spelling)
     q = ctx.resolve_call(node) or _relative_import_call(ctx, node)
     if not q or "." not in q:
         return None
