@@ -24,6 +24,10 @@ COMPILERS = frozenset({
 def _compiler(ctx: "FileContext", decorator: ast.AST) -> str | None:
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
     qual = ctx.qualname(target)
+    if qual is None and isinstance(target, ast.Name):
+        # `try: from numba import njit` / `except ImportError: def njit(f): return f`: an optional
+        # JIT is a name bound twice, compiled wherever numba is installed
+        qual = ctx.imports.names.get(target.id)
     return qual if qual in COMPILERS else None
 
 

@@ -74,8 +74,8 @@ def attach(ctx, expr: ast.AST, facts):
     inherited = []
     for child in children:
         got = cache.get(id(child))
-        if got is not None and got.evidence:
-            inherited.append(got.evidence)
+        if got is not None and got.evidence and got.rank != 0:
+            inherited.append(got.evidence)  # an array operand's; a size (`np.zeros(n)`) is no source
     if inherited:
         ev = merge(*inherited)
     else:

@@ -124,7 +124,8 @@ def timed_loop(ctx, loop: ast.AST) -> bool:
         block = getattr(par, field, None)
         if isinstance(block, list) and any(s is loop for s in block):
             i = next(k for k, s in enumerate(block) if s is loop)
-            before, after = block[max(i - 2, 0):i], block[i + 1:i + 3]
+            # the clock read may sit above a few argument checks (`if n < 1: raise ...`)
+            before, after = block[max(i - 4, 0):i], block[i + 1:i + 3]
             return _reads_clock(before) and _reads_clock(after)
     return False
 

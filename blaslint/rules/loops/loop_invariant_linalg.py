@@ -73,6 +73,10 @@ class LoopInvariantLinalg(Rule):
         # a timing loop: the repetition is the point
         "import numpy as np\nfrom datetime import datetime\ndef bench(a, b, T):\n    t0 = datetime.now()\n"
         "    for t in range(T):\n        a.dot(b)\n    return datetime.now() - t0\n",
+        # the clock read above a few argument checks (scikit-matter's Voronoi FPS timing)
+        "from time import time\ndef bench(X, n):\n    t = -time()\n    if n < 1:\n        raise ValueError(n)\n"
+        "    if n > 100:\n        raise ValueError(n)\n    for _ in range(n):\n        X @ X[[0]].T\n    t += time()\n"
+        "    return t / n\n",
         # an operand that is only named or viewed, not built
         "import numpy as np\ndef f(V, Ms):\n    for M in Ms:\n        print(M @ V.T)\n",
         # an elementwise product of vectors (rank 1) feeding a dot: nothing big is rebuilt

@@ -108,12 +108,13 @@ def _suggest(ctx, red: Reduction, a, b, rank) -> str:
     if _lib(ctx, red, a, b) == "torch":
         return f"`torch.linalg.vecdot({ctx.text(a)}, {ctx.text(b)}, dim={ctx.text(red.axis)})`"
     if axis is None:  # `axis=axis`: no fixed subscripts say it
-        return (f"`np.vecdot({_named(ctx, a)}, {_named(ctx, b)}, axis={ctx.text(red.axis)})` (NumPy >= 2.0)"
+        return (f"`np.vecdot({_named(ctx, a)}, {_named(ctx, b, 'e')}, axis={ctx.text(red.axis)})` (NumPy >= 2.0)"
                 + _binding_note(ctx, a, b))
     subs = any_rank_subscripts(rank, axis)
     if subs is None:
         return "a row-wise `np.einsum` over that axis"
-    return f"`np.einsum('{subs}', {_named(ctx, a)}, {_named(ctx, b)})`" + _binding_note(ctx, a, b)
+    return f"`np.einsum('{subs}', {_named(ctx, a)}, {_named(ctx, b, 'e' if b is not a else 'd')})`" + \
+        _binding_note(ctx, a, b)
 
 
 def _compound(node) -> bool:
@@ -121,15 +122,17 @@ def _compound(node) -> bool:
     return not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Constant))
 
 
-def _named(ctx, node) -> str:
-    return "d" if _compound(node) else ctx.text(node)
+def _named(ctx, node, letter: str = "d") -> str:
+    return letter if _compound(node) else ctx.text(node)
 
 
 def _binding_note(ctx, a, b) -> str:
-    """For a square of a computed operand: bind it once (`d = a - b`), or the rewrite computes it twice."""
-    if a is b and _compound(a):
-        return f" with `d = {short(ctx, a, 40)}` bound once"
-    return ""
+    """A computed operand is named in the rewrite (`d`, and `e` for a second one): bind it once
+    (`d = a - b`), or a square would compute it twice and the message would name nothing."""
+    if a is b:
+        return f" with `d = {short(ctx, a, 40)}` bound once" if _compound(a) else ""
+    notes = [f"`{letter} = {short(ctx, x, 40)}`" for x, letter in ((a, "d"), (b, "e")) if _compound(x)]
+    return f" with {' and '.join(notes)}" if notes else ""
 
 
 def axis_product(ctx, red: Reduction) -> Proposal | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis import cost as _cost
+from blaslint.analysis.compiled import compiled_by
 from blaslint.analysis.facts import INT_DTYPES, known_small
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, paren
@@ -68,6 +69,9 @@ class ReductionAsBlas(Rule):
         "import numpy as np\ndef f(w):\n    W = w.sparse\n    return np.sum(W * W, axis=1)\n",
         # a cube is not a norm
         "import numpy as np\nx = np.random.rand(10)\nr = np.sqrt(np.sum(x ** 3))\n",
+        # under numba (optional: a fallback decorator when it is missing), where einsum does not compile
+        "import numpy as np\ntry:\n    from numba import njit\nexcept ImportError:\n    def njit(f):\n        return f\n\n"
+        "@njit\ndef dist(ci, c):\n    return np.sqrt(np.sum((ci - c) ** 2, axis=1))\n",
     ]
     INVALID = [
         # along an axis: row-wise dots / squared row norms / row norms (einsum, not norm(axis=))
@@ -146,6 +150,8 @@ class ReductionAsBlas(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         if in_assertion(self.ctx, node):
             return  # a test's reference value, written the obvious way on purpose
+        if compiled_by(self.ctx, node) is not None:
+            return  # under numba: einsum and norm(axis=) do not compile, and loops fuse no differently
         if self._check_norm(node) or self._check_dot(node):
             return
         red = rf.reduction(self.ctx, node)
@@ -156,7 +162,7 @@ class ReductionAsBlas(Rule):
             self._propose(prop)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
-        if isinstance(node.op, ast.Pow) and not in_assertion(self.ctx, node):
+        if isinstance(node.op, ast.Pow) and not in_assertion(self.ctx, node) and compiled_by(self.ctx, node) is None:
             self._check_norm(node)  # np.sum(x ** 2) ** 0.5
 
     def _propose(self, prop) -> None:
