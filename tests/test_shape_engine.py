@@ -883,3 +883,24 @@ def test_attributes_set_by_a_base_class_of_the_module_count():
 
 def test_a_subclass_assignment_that_disagrees_makes_the_attribute_unknown():
     assert facts(RELATED, "self.Q").rank is None
+
+
+WHOLE = """
+import numpy as np
+
+def f(X, Y, w):
+    a = np.sum(X)
+    b = np.mean(X ** 2, axis=0).sum()
+    c = np.sqrt(b)
+    d = np.sum(X, axis=0)
+    e = np.sum(X, keepdims=True)
+    g = Y.sum()
+    return a, b, c, d, e, g
+"""
+
+
+@pytest.mark.parametrize("text,rank", [("a", 0), ("b", 0), ("c", 0), ("d", None), ("e", None), ("g", None)])
+def test_whole_reductions_are_one_number(text, rank):
+    """np.sum(x) of anything is a number, as is a NumPy result's `.sum()`; an axis, keepdims, or the
+    method on an object of unknown kind says nothing."""
+    assert facts(WHOLE, text, line=11).rank == rank

@@ -796,6 +796,8 @@ def _numpy_facts(ctx, call, name) -> Facts:
                 if name not in ("abs", "negative", "conj", "conjugate") and dt in INT_DTYPES:
                     dt = "float64"
                 return Facts(rank=base.rank, dtype=dt, order="C", shape=base.shape, lib=base.lib)
+            if base.rank == 0:
+                return Facts(rank=0, lib=base.lib or "numpy")  # np.sqrt of one number: one number
     return UNKNOWN
 
 

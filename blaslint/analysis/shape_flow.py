@@ -632,7 +632,10 @@ def _elementwise_facts(ctx, call, name, lib) -> Facts:
         return UNKNOWN
     first = ctx.array_facts(call.args[0])
     if name in _REDUCTIONS:
-        return reduction_facts(ctx, call, first, _axis_arg(call, 1, lib), name)
+        axis = _axis_arg(call, 1, lib)
+        if first.rank is None and _whole(call, axis):
+            return Facts(rank=0, lib=lib)  # np.sum(x) of anything: one number
+        return reduction_facts(ctx, call, first, axis, name)
     if name in _UNARY_UFUNCS and len(call.args) == 1:
         if first.rank is None:
             return UNKNOWN
@@ -774,6 +777,14 @@ def _reshape_facts(ctx, base: Facts, args) -> Facts:
     return Facts(rank=len(args), dtype=base.dtype, order=None, shape=shape, lib=base.lib)
 
 
+def _whole(call, axis) -> bool:
+    """A reduction over every axis: no axis (or ``axis=None``), no ``keepdims``, no ``out``."""
+    if axis is not None and not _is_none(axis):
+        return False
+    return not any(k.arg in ("keepdims", "keepdim", "out", "dim", "axis") and not _is_none(k.value)
+                   for k in call.keywords)
+
+
 def method_facts(ctx: "FileContext", call: ast.Call, func: ast.Attribute) -> Facts:
     """Array methods that reduce, reshape or keep the receiver's rank."""
     name = func.attr
@@ -783,6 +794,9 @@ def method_facts(ctx: "FileContext", call: ast.Call, func: ast.Attribute) -> Fac
         return Facts(rank=1, dtype=base.dtype, order="C", lib=base.lib or "numpy")
     if name == "reshape" and call.args and not call.keywords:
         return _reshape_facts(ctx, base, call.args)
+    if base.rank is None and name in _REDUCTIONS and not call.args and _whole(call, None) \
+            and isinstance(func.value, ast.Call) and (ctx.resolve_call(func.value) or "").startswith("numpy."):
+        return Facts(rank=0, lib="numpy")  # np.mean(x, axis=0).sum(): a NumPy result reduced whole
     if base.rank is None or any(isinstance(a, ast.Starred) for a in call.args):
         return UNKNOWN
     if name in _REDUCTIONS:

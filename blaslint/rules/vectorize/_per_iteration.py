@@ -99,7 +99,7 @@ class PerIterationProducts:
         if s.window:
             return False
         rank = ctx.array_facts(var).rank
-        if rank == 1 or (not left_varies and lp.is_column(ctx, var, self.ctx)):
+        if rank == 1 or (not left_varies and lp.is_column(ctx, var, self.ctx)) or (left_varies and _row(ctx, var)):
             return True
         return rank is None and _matrix(ctx, inv)
 
@@ -118,11 +118,12 @@ class PerIterationProducts:
     def _one_side(self, node, inv, var, s, left_varies):
         ctx = self.ctx
         fm = ctx.array_facts(inv)
-        m_rank = fm.rank if fm.rank is not None else (2 if _matrix(ctx, inv) else None)
         quad = self._quadratic(node, var)
+        # `x @ M @ x.T` with `x` a 1 x n row: only an n x n `M` makes it a 1 x 1 quadratic form
+        m_rank = fm.rank if fm.rank is not None else (2 if _matrix(ctx, inv) or quad and _row(ctx, var) else None)
         if s.kind == lp.FRESH:
             what = "matvec" if m_rank == 2 else "dot"  # one iteration's work: M @ vector, or a dot with a 1-D M
-            vector = ctx.array_facts(var).rank == 1 or lp.is_column(ctx, var)
+            vector = ctx.array_facts(var).rank == 1 or lp.is_column(ctx, var) or _row(ctx, var)
             stacked = "stacked, make one matrix" if vector else \
                 "stacked (one row or column each when they are vectors, a batch when they are matrices), make one operand"
             return (f"the `{paren(ctx, var, 15)}` of each iteration, {stacked}, and the loop's products are one "
@@ -282,6 +283,12 @@ def _unsure_stack(ctx, s) -> bool:
 
 
 _DESIGN_MATRIX = re.compile(r"^X\w*$")  # X, Xt, X_train: the design matrix by convention
+
+
+def _row(ctx, expr) -> bool:
+    """A 1 x n matrix (``x.reshape(1, -1)``, ``x[None, :]``): a row, which stacks into the rows of a matrix."""
+    f = ctx.array_facts(expr)
+    return f.rank == 2 and f.shape is not None and f.shape[0] == 1
 
 
 def _data_rows(ctx, s) -> bool:

@@ -85,6 +85,11 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         "    for i in range(0, S.shape[0], step):\n        out[i:i + step] = S[i:i + step] @ M.T\n    return out\n",
     ]
     INVALID = [
+        # a 1 x n row per item in a quadratic form (scikit-matter's prediction rigidities)
+        Invalid("import numpy as np\ndef lpr(X_test, Xprime, X_atom):\n    s = np.sqrt(np.mean(X_atom ** 2, axis=0).sum())\n"
+                "    Xinv = np.linalg.pinv(Xprime)\n    X_test = np.vstack(X_test)\n    out = np.zeros(X_test.shape[0])\n"
+                "    for i in range(X_test.shape[0]):\n        Xi = X_test[i].reshape(1, -1) / s\n"
+                "        out[i] = 1 / (Xi @ Xinv @ Xi.T).item()\n    return out\n"),
         # rows of the data parameter, a factor held by the model; a callable attribute does not change it
         Invalid("class LDA:\n    def predict(self, X):\n        y = []\n        for sample in X:\n"
                 "            y.append(self.link(sample.dot(self.w)))\n        return y\n"
