@@ -284,48 +284,43 @@ def _param_kind(ctx, binding) -> str | None:
     return cache[key]
 
 
-def _float_param(ctx, binding) -> bool:
-    """A parameter annotated ``float`` or defaulting to a float literal (``def f(A, beta=0.5)``): a
-    scalar by the same convention as an int default."""
+def _declared(ctx, binding):
+    """(annotation name or None, default value node or None) of a parameter, or None if not one."""
     arg = binding.node
     if not isinstance(arg, ast.arg):
-        return False
-    if isinstance(arg.annotation, ast.Name) and arg.annotation.id == "float":
-        return True
-    func = ctx.parent(ctx.parent(arg))
+        return None
+    annotation = arg.annotation.id if isinstance(arg.annotation, ast.Name) else None
+    func = ctx.parent(ctx.parent(arg))  # arg -> arguments -> def
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        return False
+        return annotation, None
     args = func.args
     positional = [*args.posonlyargs, *args.args]
     pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
     pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-    for a, default in pairs:
-        if isinstance(default, ast.UnaryOp) and isinstance(default.op, ast.USub):
-            default = default.operand
-        if a is arg and isinstance(default, ast.Constant) and isinstance(default.value, float):
-            return True
-    return False
+    default = next((d for a, d in pairs if a is arg), None)
+    if isinstance(default, ast.UnaryOp) and isinstance(default.op, ast.USub):
+        default = default.operand
+    return annotation, default
+
+
+def _literal_param(ctx, binding, kind: type) -> bool:
+    """Annotated ``kind`` or defaulting to a literal of it (``def f(n: int)``, ``def f(A, beta=0.5)``)."""
+    got = _declared(ctx, binding)
+    if got is None:
+        return False
+    annotation, default = got
+    return annotation == kind.__name__ or isinstance(default, ast.Constant) \
+        and isinstance(default.value, kind) and not isinstance(default.value, bool)
+
+
+def _float_param(ctx, binding) -> bool:
+    """A float parameter: a scalar by the same convention as an int default."""
+    return _literal_param(ctx, binding, float)
 
 
 def _int_param(ctx, binding) -> bool:
-    """A parameter annotated ``int`` or defaulting to an int literal (``def f(n: int)``, ``def f(n=100)``)."""
-    arg = binding.node
-    if not isinstance(arg, ast.arg):
-        return False
-    if isinstance(arg.annotation, ast.Name) and arg.annotation.id == "int":
-        return True
-    func = ctx.parent(ctx.parent(arg))  # arg -> arguments -> def
-    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        return False
-    args = func.args
-    positional = [*args.posonlyargs, *args.args]
-    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-    for a, default in pairs:
-        if a is arg and isinstance(default, ast.Constant) and isinstance(default.value, int) \
-                and not isinstance(default.value, bool):
-            return True
-    return _used_as_size(ctx, binding)
+    """An int parameter (annotated, defaulted), or one that serves as a size."""
+    return _literal_param(ctx, binding, int) or isinstance(binding.node, ast.arg) and _used_as_size(ctx, binding)
 
 
 _SIZED_BY_ARGS = {"numpy.random.rand", "numpy.random.randn", "numpy.eye", "numpy.identity", "torch.eye"}

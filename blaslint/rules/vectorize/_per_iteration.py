@@ -199,11 +199,7 @@ class PerIterationProducts:
     def _quadratic(self, node, var) -> bool:
         """``dot(dot(u, M), u)`` / ``u @ M @ u``: ``node`` is the inner product of a quadratic form."""
         ctx = self.ctx
-        parent = ctx.parent(node)
-        ops = lp.operands(ctx, parent) if parent is not None else None
-        if ops is None:
-            return False
-        other = ops[1] if ops[0] is node else ops[0] if ops[1] is node else None
+        other = _other_factor(ctx, node)
         if other is None:
             return False
         strip = (lambda e: e.value if isinstance(e, ast.Attribute) and e.attr == "T" else e)
@@ -307,17 +303,22 @@ def _data_rows(ctx, s) -> bool:
     return binding is not None and binding.kind == "param"
 
 
+def _other_factor(ctx, product):
+    """The other factor of the product ``product`` is a factor of (``(x @ M) @ x``: ``x``), or None."""
+    parent = ctx.parent(product)
+    ops = lp.operands(ctx, parent) if parent is not None else None
+    if ops is None:
+        return None
+    return ops[1] if ops[0] is product else ops[0] if ops[1] is product else None
+
+
 def _sandwiched(ctx, product, fixed) -> bool:
     """``U.T @ (X[i] @ U)`` (or ``(U.T @ X[i]) @ U``): the item is a whole matrix, not a row.
 
     Were ``X[i]`` a row of ``n`` entries, ``X[i] @ U`` would have ``U``'s column count, which
     ``U.T @`` accepts only for a square ``U``; a congruence per item is a product of matrices
     (scikit-tensor's RESCAL/INDSCAL updates over a list of frontal slices)."""
-    parent = ctx.parent(product)
-    ops = lp.operands(ctx, parent) if parent is not None else None
-    if ops is None:
-        return False
-    other = ops[0] if ops[1] is product else ops[1] if ops[0] is product else None
+    other = _other_factor(ctx, product)
     if other is None:
         return False
     if isinstance(other, ast.Attribute) and other.attr == "T":
