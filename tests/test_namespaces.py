@@ -24,7 +24,8 @@ def test_the_same_code_through_numpy_keeps_its_fix():
 
 
 @pytest.mark.parametrize("binding", [
-    "xp = get_backend(b)",                      # not a namespace getter
+    "xp = get_library(b)",                      # not a namespace getter
+    "xp = get_backend()",                       # matplotlib's, tensorly's: a backend's name
     "xp = get_namespace(b)\n    xp = torch",    # rebound to something else in the scope
 ])
 def test_other_names_are_not_namespaces(binding):
@@ -37,3 +38,12 @@ def test_a_finding_elsewhere_in_the_file_keeps_its_fix():
                    "def g(n, b):\n    A = np.ones((n, n))\n    return np.linalg.inv(A) @ b\n")
     (d,) = [d for d in lint(code) if d.code == "BL401"]
     assert d.fix is not None
+
+
+def test_pot_backends_passed_in_or_got_from_the_arrays():
+    """POT: `def f(a, b, M, nx=None): if nx is None: nx = get_backend(a, b)`, then `nx.einsum(...)`."""
+    code = ("import numpy as np\nfrom ot.backend import get_backend\n\n"
+            "def f(n, b, nx=None):\n    if nx is None:\n        nx = get_backend(b)\n"
+            "    A = nx.ones((n, n))\n    return nx.linalg.inv(A) @ b\n")
+    (d,) = [d for d in lint(code) if d.code == "BL401"]
+    assert d.fix is None and "`nx` is an array namespace" in d.message

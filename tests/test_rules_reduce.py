@@ -117,6 +117,31 @@ def test_bl503_builtin_sum_look_alikes(code):
     assert not lint(code, {"BL503"})
 
 
+@pytest.mark.parametrize("shape", [(4, 5, 6), (5, 6), (2, 3, 5, 6)])
+def test_bl503_tuple_axes_suggest_an_einsum_that_runs(shape):
+    """np.vecdot takes one axis: a tuple of trailing (or leading) axes gets an einsum, executed here."""
+    import numpy as np
+
+    (d,) = lint(NP + "def f(R):\n    R = np.asarray(R)\n    return np.sum(R[:, 1:] ** 2, axis=(-2, -1))\n", {"BL503"})
+    assert "np.einsum('...ij,...ij->...', R[:, 1:], R[:, 1:])" in d.message and "vecdot" not in d.message
+    R = np.random.default_rng(0).standard_normal(shape)
+    np.testing.assert_allclose(np.einsum("...ij,...ij->...", R[:, 1:], R[:, 1:]), np.sum(R[:, 1:] ** 2, axis=(-2, -1)))
+    if len(shape) >= 2:
+        S = np.random.default_rng(1).standard_normal(shape)
+        np.testing.assert_allclose(np.einsum("ij...,ij...->...", S, R), np.sum(S * R, axis=(0, 1)))
+
+
+def test_bl503_vdot_fix_only_for_c_ordered_operands():
+    """np.vdot flattens in C order: a Fortran-ordered array is copied (pyRiemann's uwedge, 20x slower)."""
+    c_code = NP + "A = np.random.rand(60, 50)\ns = np.sum(A ** 2)\n"
+    f_code = NP + "A = np.asfortranarray(np.random.rand(60, 50))\ns = np.sum(A ** 2)\n"
+    (c,) = lint(c_code, {"BL503"})
+    assert c.fix is not None and "np.vdot(A, A)" in c.fix.edits[0].content
+    found_f = lint(f_code, {"BL503"})
+    assert all(d.fix is None for d in found_f)
+    assert all("C-contiguous" in d.message for d in found_f)
+
+
 def test_bl503_bilinear_form_fix_executes():
     code = NP + "A = np.random.rand(80, 60)\nu = np.random.rand(80)\nv = np.random.rand(60)\n" \
                 "q = np.sum(A * np.outer(u, v))\n"

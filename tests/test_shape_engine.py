@@ -904,3 +904,18 @@ def test_whole_reductions_are_one_number(text, rank):
     """np.sum(x) of anything is a number, as is a NumPy result's `.sum()`; an axis, keepdims, or the
     method on an object of unknown kind says nothing."""
     assert facts(WHOLE, text, line=11).rank == rank
+
+
+@pytest.mark.parametrize("text,rank", [
+    ("list of S array-like of shape (ns, N)", None),   # POT's Ts: the items' shape, not the container's
+    ("List[np.ndarray] of shape (n,)", None),
+    ("tuple of arrays, shape (n,)", None),
+    ("sequence of ndarray (n, d)", None),
+    ("array-like, shape (n, d)", 2),
+    ("ndarray of shape (n,)", 1),
+])
+def test_docstring_containers_of_arrays_say_nothing_of_rank(text, rank):
+    from blaslint.analysis.docstrings import type_facts
+
+    f = type_facts(text)
+    assert (f.rank if f is not None else None) == rank

@@ -47,6 +47,8 @@ def type_facts(text: str):
     t = re.sub(r"`|~|\bnp\.|\bnumpy\.|\btorch\.", "", t)
     if not t or "sparse" in t:
         return None  # a sparse matrix multiplies and slices by other rules
+    if re.match(r"(list|tuple|sequence|iterable|collection|dict|set)s?\s*(of\b|\[)", t):
+        return None  # "list of S array-like of shape (ns, N)": the items' shape, not the container's
     if _top_level_or(t):
         parts = [type_facts(p) for p in _split_or(t)]
         if any(p is None or p.rank is None for p in parts) or len({p.rank for p in parts}) != 1:

@@ -1,4 +1,4 @@
-"""Array-API namespaces: ``xp = get_namespace(X)`` makes ``xp.sum`` NumPy's API in kind.
+"""Array namespaces: ``xp = get_namespace(X)`` (POT: ``nx = get_backend(a, b)``) makes ``xp.sum`` NumPy's API in kind.
 
 Code written for the array API standard (scikit-learn, SciPy, pyRiemann) calls
 ``xp.einsum``, ``xp.sum(a * b)``, ``xp.linalg.inv`` on a namespace obtained at
@@ -13,15 +13,17 @@ from __future__ import annotations
 import ast
 import re
 
-GETTERS = ("get_namespace", "array_namespace", "get_array_namespace")
+# POT's ``nx = get_backend(a, b)`` (numpy by default; torch, jax, cupy by the arrays passed) as well;
+# a getter called without arguments (matplotlib's, tensorly's ``get_backend()``) returns a name, not one.
+GETTERS = ("get_namespace", "array_namespace", "get_array_namespace", "get_backend")
 _ASSIGNED = re.compile(r"^[ \t]*(\w+)(?:[ \t]*,[ \t]*\w+)*[ \t]*=[ \t]*(?:[\w.]+\.)?(?:"
-                       + "|".join(GETTERS) + r")\(", re.M)
+                       + "|".join(GETTERS) + r")\([^)\s]", re.M)
 
 
 def candidate_names(text: str) -> frozenset:
     """Names some line binds to a namespace getter's result (``xp = get_namespace(X)``,
     ``xp, _ = get_namespace(X)``), from the text: cheap, checked per scope by :func:`is_namespace`."""
-    if "namespace(" not in text:
+    if "namespace(" not in text and "get_backend(" not in text:
         return frozenset()
     return frozenset(m.group(1) for m in _ASSIGNED.finditer(text))
 
@@ -31,14 +33,16 @@ def _getter_call(value) -> bool:
         return False
     func = value.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-    return name in GETTERS
+    return name in GETTERS and bool(value.args)
 
 
 def is_namespace(bindings) -> bool:
     """Is every binding of the name in its scope the namespace a getter returned (or its tuple's first)?"""
-    if not bindings:
+    if not bindings or all(b.kind == "param" for b in bindings):
         return False
     for b in bindings:
+        if b.kind == "param":
+            continue  # `def f(..., nx=None): if nx is None: nx = get_backend(a)`: a backend passed in is one too
         stmt = getattr(b, "stmt", None)
         if b.kind != "assign" or not isinstance(stmt, ast.Assign) or not _getter_call(stmt.value):
             return False

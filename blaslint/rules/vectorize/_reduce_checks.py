@@ -20,7 +20,7 @@ from blaslint.analysis.facts import known_small
 from blaslint.rules._common import paren, precedence
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
-                                                    rowwise_subscripts, squared, any_rank_subscripts)
+                                                    rowwise_subscripts, squared, any_rank_subscripts, int_constant)
 
 REAL = ("float32", "float64")
 NOT_BLAS = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "object"}
@@ -107,6 +107,12 @@ def _suggest(ctx, red: Reduction, a, b, rank) -> str:
     axis = red.axis_value
     if _lib(ctx, red, a, b) == "torch":
         return f"`torch.linalg.vecdot({ctx.text(a)}, {ctx.text(b)}, dim={ctx.text(red.axis)})`"
+    if axis is None and isinstance(red.axis, ast.Tuple):  # np.vecdot takes one axis only
+        subs = _multi_axis_subscripts(red.axis)
+        if subs is None:
+            return "an `np.einsum` over those axes"
+        return f"`np.einsum('{subs}', {_named(ctx, a)}, {_named(ctx, b, 'e' if b is not a else 'd')})`" + \
+            _binding_note(ctx, a, b)
     if axis is None:  # `axis=axis`: no fixed subscripts say it
         return (f"`np.vecdot({_named(ctx, a)}, {_named(ctx, b, 'e')}, axis={ctx.text(red.axis)})` (NumPy >= 2.0)"
                 + _binding_note(ctx, a, b))
@@ -115,6 +121,19 @@ def _suggest(ctx, red: Reduction, a, b, rank) -> str:
         return "a row-wise `np.einsum` over that axis"
     return f"`np.einsum('{subs}', {_named(ctx, a)}, {_named(ctx, b, 'e' if b is not a else 'd')})`" + \
         _binding_note(ctx, a, b)
+
+
+def _multi_axis_subscripts(axes: ast.Tuple) -> str | None:
+    """``(-2, -1)``: ``'...ij,...ij->...'``; ``(0, 1)``: ``'ij...,ij...->...'``; any other set: None."""
+    values = [int_constant(e) for e in axes.elts]
+    if not values or None in values or len(set(values)) != len(values) or len(values) > 8:
+        return None
+    k, idx = len(values), "ijklmnop"[:len(values)]
+    if sorted(values) == list(range(-k, 0)):
+        return f"...{idx},...{idx}->..."
+    if sorted(values) == list(range(k)):
+        return f"{idx}...,{idx}...->..."
+    return None
 
 
 def _compound(node) -> bool:
@@ -236,7 +255,8 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
             and not (fa.soft or fb.soft):
         if fa.rank == 1:
             new = f"{paren(ctx, a, 12)} @ {paren(ctx, b, 13)}"
-        elif fa.rank is not None and ctx.spell("numpy.vdot"):
+        elif fa.rank is not None and ctx.spell("numpy.vdot") and fa.order == fb.order == "C":
+            # np.vdot flattens in C order: a Fortran-ordered or strided operand is copied first
             new = f"{ctx.spell('numpy.vdot')}({paren(ctx, a, 1)}, {paren(ctx, b, 1)})"
     if any(ctx.array_facts(e).dtype in NOT_BLAS for e in (a, b)):
         return None  # integer/bool arrays: no BLAS kernel, and `@` sums in the narrow dtype where `.sum()` widens
@@ -247,9 +267,10 @@ def full_product(ctx, red: Reduction) -> Proposal | None:
     elif fa.rank == 1 and fb.rank == 1:
         shown = f"`{x} @ {y}`"
     elif fa.rank is not None and fa.rank >= 2 and (sq is not None or fa.rank == fb.rank):
-        shown = f"`np.vdot({x}, {y})` (real, same shape)"
+        shown = f"`np.vdot({x}, {y})` (real, same shape, C-contiguous: it copies a Fortran-ordered or strided one)"
     else:
-        shown = "`a @ b` (1-D) / `np.vdot(a, b)` (same-shape arrays; floating-point)"
+        shown = ("`a @ b` (1-D) / `np.vdot(a, b)` (same-shape, C-contiguous arrays; floating-point: it copies a "
+                 "Fortran-ordered or strided one)")
     gain = ("Python's built-in `sum` adds the elements one at a time in the interpreter; "
             if red.lib == "builtin" else "")
     return Proposal(red.call, f"`{short(ctx, red.call)}` is {what}{_facts_note(ctx, a, b)}: an inner product; "
