@@ -335,3 +335,14 @@ def test_bl503_add_reduce_without_an_axis_is_left_alone():
     """`np.add.reduce(x)` sums axis 0 (not all of it, as `np.sum(x)` does): only a given axis is read."""
     code = NP + arrays((30, 4)) + "s = np.add.reduce(A * B)\n"
     assert [d.code for d in lint(code, "BL503")] == []
+
+
+def test_bl503_keepdims_is_kept_in_the_suggestion_and_never_fixed():
+    """POT's `nx.sum(x ** 2, axis=1, keepdims=True)`: the einsum drops the axis; the message puts it back."""
+    import numpy as np
+
+    code = NP + "def f(n):\n    X = np.random.rand(n, 3)\n    return np.sum(X ** 2, axis=1, keepdims=True)\n"
+    (d,) = lint(code, {"BL503"})
+    assert d.fix is None and "then `np.expand_dims(..., 1)` for `keepdims=True`" in d.message
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    np.testing.assert_allclose(np.expand_dims(np.einsum("ij,ij->i", X, X), 1), np.sum(X ** 2, axis=1, keepdims=True))
