@@ -42,14 +42,28 @@ SLACK = 2  # lines of tolerance between a label and a finding
 
 
 def read_repos() -> list[tuple[str, str]]:
+    return [(name, commit) for name, commit, _ in read_repo_lines()]
+
+
+def read_repo_lines() -> list[tuple[str, str, dict]]:
+    """``owner/name commit [only=dir,dir] [skip=dir,dir]``: the part of a repository that was labelled."""
     repos = []
     with open(os.path.join(LABELS, "repos.txt"), encoding="utf-8") as fh:
         for line in fh:
             line = line.split("#", 1)[0].strip()
             if line:
-                name, commit = line.split()[:2]
-                repos.append((name, commit))
+                name, commit, *rest = line.split()
+                scope = {key: tuple(v.strip("/") for v in value.split(",") if v)
+                         for key, _, value in (word.partition("=") for word in rest)}
+                repos.append((name, commit, scope))
     return repos
+
+
+def in_scope(path: str, scope: dict) -> bool:
+    """Is ``path`` inside the labelled part: under an ``only`` folder (or file) and under no ``skip`` one?"""
+    def under(prefixes):
+        return any(path == p or path.startswith(p + "/") for p in prefixes)
+    return (not scope.get("only") or under(scope["only"])) and not under(scope.get("skip", ()))
 
 
 def read_jsonl(path: str) -> list[dict]:
@@ -71,20 +85,29 @@ def slug(repo: str) -> str:
     return repo.replace("/", "+")
 
 
-def ensure_checkout(repo: str, commit: str, checkouts: str, mirrors: str) -> str | None:
-    """A working tree of ``repo`` at ``commit`` (Python files and notebooks only)."""
+def mirror_git_dir(mirrors: str, repo: str) -> str | None:
+    """The git directory ``fetch`` left: a bare ``repo`` folder, or a work tree's ``repo/.git``."""
+    base = os.path.join(mirrors, slug(repo), "repo")
+    for candidate in (os.path.join(base, ".git"), base):
+        if os.path.isdir(candidate):
+            return candidate
+    return None
+
+
+def ensure_checkout(repo: str, commit: str, checkouts: str, mirrors: str, scope: dict | None = None) -> str | None:
+    """A working tree of ``repo`` at ``commit`` (Python files and notebooks only, in the labelled scope)."""
     dest = os.path.join(checkouts, slug(repo))
     if os.path.isdir(dest):
         return dest
-    git_dir = os.path.join(mirrors, slug(repo), "repo")
-    if not os.path.isdir(git_dir):
+    git_dir = mirror_git_dir(mirrors, repo)
+    if git_dir is None:
         return None
     listing = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", commit],
                              capture_output=True, text=True, check=True).stdout
     for row in listing.splitlines():
         meta, path = row.split("\t", 1)
         _, kind, sha = meta.split()
-        if kind != "blob" or not path.endswith((".py", ".pyi", ".ipynb")):
+        if kind != "blob" or not path.endswith((".py", ".pyi", ".ipynb")) or not in_scope(path, scope or {}):
             continue
         blob = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "blob", sha], capture_output=True)
         if blob.returncode == 0:  # large blobs may be missing from a snapshot
@@ -220,7 +243,7 @@ def check_fixes(mirrors: str) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n, pair in enumerate(pairs):
-            git_dir = os.path.join(mirrors, slug(pair["repo"]), "repo")
+            git_dir = mirror_git_dir(mirrors, pair["repo"]) or ""
             sides = {}
             for side, rev in (("before", pair["parent"]), ("after", pair["commit"])):
                 blob = subprocess.run(["git", "--git-dir", git_dir, "show", f"{rev}:{pair['path']}"],
@@ -403,10 +426,11 @@ def main(argv=None) -> int:
         LABELS = os.path.abspath(args.labels)
         LAST_RUN = os.path.join(LABELS, "last_run.json")
 
-    repos = [(r, c) for r, c in read_repos() if not args.repo or r in args.repo]
+    lines = [row for row in read_repo_lines() if not args.repo or row[0] in args.repo]
+    repos = [(r, c) for r, c, _ in lines]
     findings_by_repo: dict[str, list[dict]] = {}
-    for repo, commit in repos:
-        root = ensure_checkout(repo, commit, args.checkouts, args.mirrors)
+    for repo, commit, scope in lines:
+        root = ensure_checkout(repo, commit, args.checkouts, args.mirrors, scope)
         if root is None:
             print(f"warning: no checkout or mirror of {repo}: skipped", file=sys.stderr)
             continue

@@ -82,3 +82,29 @@ def test_write_pages_replaces_its_own_block_only(rc, tmp_path, monkeypatch):
     assert text.startswith("# BL401\n\nText.\n") and text.count(rc.BEGIN) == 1
     assert "| all findings (`--show-all`) | 1 |" in text
     assert readme.read_text(encoding="utf-8").count("| BL401 | 1 |") == 1
+
+
+def test_a_repository_line_names_the_labelled_part_of_the_checkout(rc):
+    (Path(rc.LABELS) / "repos.txt").write_text(
+        "# comment\no/whole abc123\no/part def456 only=pkg,setup.py skip=pkg/labs  # trailing comment\n", encoding="utf-8")
+    lines = rc.read_repo_lines()
+    assert [(name, commit) for name, commit, _ in lines] == rc.read_repos() == [("o/whole", "abc123"), ("o/part", "def456")]
+    whole, part = lines[0][2], lines[1][2]
+    assert rc.in_scope("docs/conf.py", whole)
+    assert rc.in_scope("pkg/core.py", part) and rc.in_scope("setup.py", part)
+    assert not rc.in_scope("pkg/labs/x.py", part)
+    assert not rc.in_scope("pkgextra/x.py", part)  # a folder's name is not a prefix of another's
+    assert not rc.in_scope("docs/conf.py", part)
+
+
+def test_all_sets_names_each_labels_folder_and_queues_what_nobody_read(tmp_path):
+    spec = importlib.util.spec_from_file_location("all_sets", ROOT / "benchmarks" / "all_sets.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    names = [mod.set_name(f) for f in mod.label_sets()]
+    assert names[0] == "dev" and "h1" in names and "h10" in names
+    assert names.index("h2") < names.index("h10")  # by number, not by text
+    queue = tmp_path / "q.jsonl"
+    mod.write_queue(str(queue), [{**finding(3, path="nb.ipynb", cell=5), "verdict": "UNREVIEWED"}], "/co")
+    row = json.loads(queue.read_text(encoding="utf-8"))
+    assert row["cell"] == 4 and row["checkout"] == "/co/o+r" and row["rule"] == "BL401"

@@ -346,3 +346,18 @@ def test_bl503_keepdims_is_kept_in_the_suggestion_and_never_fixed():
     assert d.fix is None and "then `np.expand_dims(..., 1)` for `keepdims=True`" in d.message
     X = np.random.default_rng(0).standard_normal((5, 3))
     np.testing.assert_allclose(np.expand_dims(np.einsum("ij,ij->i", X, X), 1), np.sum(X ** 2, axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("order", ["Z[t], a[:, t]", "a[:, t], Z[t]"])
+def test_bl501_row_with_column_is_the_diagonal_of_the_product(order):
+    """The einsum the message names, executed against the loop, in both operand orders."""
+    import numpy as np
+
+    code = NP + ("def f(T, k):\n    Z = np.ones((T, k))\n    a = np.ones((k, T))\n    out = np.zeros(T)\n"
+                 f"    for t in range(T):\n        out[t] = np.dot({order})\n    return out\n")
+    (d,) = lint(code, {"BL501"})
+    assert "np.einsum('ij,ji->i', Z, a)" in d.message
+    rng = np.random.default_rng(0)
+    Z, a = rng.standard_normal((7, 3)), rng.standard_normal((3, 7))
+    loop = np.array([np.dot(Z[t], a[:, t]) for t in range(7)])
+    np.testing.assert_allclose(np.einsum("ij,ji->i", Z, a), loop)

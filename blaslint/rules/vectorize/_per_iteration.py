@@ -188,6 +188,11 @@ class PerIterationProducts:
             A = f"np.swapaxes({A}, -1, -2)" if su.transposed else A
             B = f"np.swapaxes({B}, -1, -2)" if sv.transposed else B
             return f"a matrix product per item: one batched matrix product `{A} @ {B}`", "matmul"
+        if ra == rb == 2 and {su.axis, sv.axis} == {0, 1} and not (su.transposed or sv.transposed):
+            # row t of one, column t of the other: the diagonal of their product
+            X, Y = (A, B) if su.axis == 0 else (B, A)
+            return (f"dots of row `t` of `{X}` with column `t` of `{Y}`: the diagonal of `{X} @ {Y}`, "
+                    f"`np.einsum('ij,ji->i', {X}, {Y})` in one pass (without the whole product)", "dot")
         if su.axis == sv.axis and (ra or 2) <= 2 and (rb or 2) <= 2:
             t = "" if su.axis == 0 else ".T"
             return (f"dots of matching {'rows' if su.axis == 0 else 'columns'} of `{A}` and `{B}`: "

@@ -13,11 +13,7 @@ from blaslint.rules.vectorize._loop_of_dots_match import LoopMatch
 from blaslint.rules.vectorize._loop_distances import SquaredDistances
 from blaslint.rules.vectorize._per_iteration import PerIterationProducts, ScaledRows
 
-_LOOP_KIND = {
-    "matvec": "one matrix-vector product",
-    "matmul": "one matrix-matrix product",
-    "dot": "one dot product",
-}
+_LOOP_KIND = {"matvec": "one matrix-vector product", "matmul": "one matrix-matrix product", "dot": "one dot product"}
 
 
 class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, SquaredDistances, Rule):
@@ -85,6 +81,8 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         "    for i in range(0, S.shape[0], step):\n        out[i:i + step] = S[i:i + step] @ M.T\n    return out\n",
     ]
     INVALID = [
+        Invalid("import numpy as np\ndef f(T, k):\n    Z = np.ones((T, k))\n    a = np.ones((k, T))\n    out = np.zeros(T)\n"
+                "    for t in range(T):\n        out[t] = np.dot(Z[t], a[:, t])\n    return out\n"),  # diag(Z @ a): pyflux
         # a 1 x n row per item in a quadratic form (scikit-matter's prediction rigidities)
         Invalid("import numpy as np\ndef lpr(X_test, Xprime, X_atom):\n    s = np.sqrt(np.mean(X_atom ** 2, axis=0).sum())\n"
                 "    Xinv = np.linalg.pinv(Xprime)\n    X_test = np.vstack(X_test)\n    out = np.zeros(X_test.shape[0])\n"
