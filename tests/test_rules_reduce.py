@@ -361,3 +361,24 @@ def test_bl501_row_with_column_is_the_diagonal_of_the_product(order):
     Z, a = rng.standard_normal((7, 3)), rng.standard_normal((3, 7))
     loop = np.array([np.dot(Z[t], a[:, t]) for t in range(7)])
     np.testing.assert_allclose(np.einsum("ij,ji->i", Z, a), loop)
+
+
+@pytest.mark.parametrize("form,subs,row", [("np.sum(X.dot(M) * X, axis=1)", "ij...,ij...->i...", True),
+                                           ("np.sum(X * (X @ M), axis=-1)", "...i,...i->...", True),
+                                           ("np.add.reduce(np.dot(M, X) * X, 0)", "i...,i...->...", False)])
+def test_bl503_quadratic_form_per_row_is_reported_for_unknown_ranks_without_a_fix(form, subs, row):
+    """metric-learn's `np.sum(vab.dot(metric) * vab, axis=1)`: `X @ M` beside `X` says both are arrays; the
+    einsum the message names gives the loop's quadratic forms (square M, 2-D X), and no fix rests on unknowns."""
+    import numpy as np
+
+    (d,) = lint(NP + f"def f(X, M):\n    return {form}\n", {"BL503"})
+    assert d.fix is None and f"per {'row' if row else 'column'} of `X`" in d.message
+    assert f"np.einsum('{subs}'" in d.message and "(for a square matrix)" in d.message
+    rng = np.random.default_rng(1)
+    X, M = rng.standard_normal((6, 4)), rng.standard_normal((4, 4))
+    if row:
+        expected, d_ = np.array([x @ M @ x for x in X]), X @ M
+    else:
+        X = X.T.copy()
+        expected, d_ = np.array([X[:, j] @ M @ X[:, j] for j in range(X.shape[1])]), M @ X
+    np.testing.assert_allclose(np.einsum(subs, d_, X), expected)

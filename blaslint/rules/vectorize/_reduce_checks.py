@@ -19,6 +19,7 @@ from blaslint.analysis.evidence import describe_facts
 from blaslint.analysis.facts import known_small
 from blaslint.rules._common import paren, precedence
 from blaslint.rules.vectorize import _broadcast as bc
+from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
                                                     rowwise_subscripts, squared, any_rank_subscripts, int_constant)
 
@@ -52,6 +53,33 @@ def short(ctx, node, limit: int = 60) -> str:
     """Source text on one line, cut to ``limit`` characters (for messages)."""
     text = " ".join(ctx.text(node).split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _matmul_sides(ctx, expr) -> tuple | None:
+    """(x, y) of ``x @ y``, ``np.dot(x, y)``, ``np.matmul(x, y)``, ``x.dot(y)``."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.MatMult):
+        return expr.left, expr.right
+    if isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.keywords \
+            and ctx.resolve_call(expr) in ("numpy.dot", "numpy.matmul", "torch.matmul", "torch.mm"):
+        return expr.args[0], expr.args[1]
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "dot" \
+            and len(expr.args) == 1 and not expr.keywords and ctx.resolve(expr.func) is None:
+        return expr.func.value, expr.args[0]
+    return None
+
+
+def quadratic_form(ctx, a, b) -> str | None:
+    """``X @ M`` beside ``X`` (``np.sum(X.dot(M) * X, axis=1)``, ``np.add.reduce(np.dot(M, X) * X, 0)``): one
+    quadratic form per row (column) of ``X``, so both factors are arrays, of one shape for a square ``M``.
+    Returns ``M``'s text and which slices of ``X`` the forms run over."""
+    for prod, other in ((a, b), (b, a)):
+        sides = _matmul_sides(ctx, prod)
+        if sides is not None and ctx.array_facts(other).rank != 0:
+            if ld.same_expr(ctx, sides[0], other):
+                return f"one quadratic form in `{short(ctx, sides[1], 30)}` per row of `{short(ctx, other, 30)}`"
+            if ld.same_expr(ctx, sides[1], other):
+                return f"one quadratic form in `{short(ctx, sides[0], 30)}` per column of `{short(ctx, other, 30)}`"
+    return None
 
 
 def _facts_note(ctx, a, b) -> str:
@@ -158,7 +186,7 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
     """``np.sum(A * B, axis=1)``, ``(x ** 2).sum(-1)``, ``torch.mul(a, b).sum(dim)``: row-wise dots."""
     if red.axis is None or red.lib in ("builtin", "geomstats"):
         return None
-    sq = squared(ctx, red.operand)
+    sq, quad = squared(ctx, red.operand), None
     if sq is not None:
         if sq[1] or in_root_with_terms(ctx, red.call) or _has_broadcast(ctx, sq[0]):
             return None  # |x|^2; a smoothed magnitude; a distance between broadcast operands
@@ -169,19 +197,23 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
         if pair is None:
             return None
         a, b = pair
-        if not (array_evidence(ctx, a) and array_evidence(ctx, b)) or _broadcasts(ctx, a, b):
+        quad = quadratic_form(ctx, a, b)
+        if not (quad or array_evidence(ctx, a) and array_evidence(ctx, b)) or _broadcasts(ctx, a, b):
             return None
         if ctx.array_facts(a).shape and ctx.array_facts(b).shape and not _same_shape(ctx, a, b):
             return None
-        if (ctx.array_facts(a).rank is None) != (ctx.array_facts(b).rank is None):
+        if (ctx.array_facts(a).rank is None) != (ctx.array_facts(b).rank is None) and not quad:
             return None  # one rank unknown beside a known one: it may broadcast (a matrix-vector product)
-        what = f"an element-wise product summed along axis {ctx.text(red.axis)}: dot products"
+        what = f"an element-wise product summed along axis {ctx.text(red.axis)}: " + \
+            (quad if quad else "dot products")
     if known_small(ctx.array_facts(a)) or _lib(ctx, red, a, b) is None:
         return None
     rank = ctx.array_facts(a).rank
     new = _einsum_fix(ctx, red, a, b, rank)
     shown = f"`{new}`" if new else _suggest(ctx, red, a, b, rank)
-    if new is None and (rank is None or ctx.array_facts(b).rank is None) and a is not b:
+    if new is None and quad and ctx.array_facts(a).shape is None:
+        shown += " (for a square matrix)"
+    elif new is None and (rank is None or ctx.array_facts(b).rank is None) and a is not b:
         shown += " (for operands of the same shape; when one broadcasts along the summed axis it is a " \
                  "matrix-vector product, `@`)"
     if red.keepdims:

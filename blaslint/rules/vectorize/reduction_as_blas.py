@@ -56,6 +56,9 @@ class ReductionAsBlas(Rule):
         "import numpy as np\ndef f(X, c):\n    return np.sum(2.0 * X, axis=1), np.sum(c * X, axis=0)\n",
         # a distance (a square of a difference of broadcast operands) is no product
         "import numpy as np\ndef d2(X, Y):\n    return np.sum((X[:, None, :] - Y[None, :, :]) ** 2, axis=-1)\n",
+        # `X @ M` beside another array, or beside a scalar: no quadratic form, nothing says both are arrays
+        "import numpy as np\ndef f(X, M, Y):\n    return np.sum(X.dot(M) * Y, axis=1)\n",
+        "import numpy as np\ndef f(M):\n    s = 2.0\n    return np.sum(np.dot(s, M) * s, axis=1)\n",
         # an explicit broadcast summed over an axis: a hidden contraction (BL505)
         "import numpy as np\ndef f(x, W):\n    return np.sum(x[:, None] * W, axis=0)\n",
         # three known elements: nothing to gain
@@ -89,6 +92,9 @@ class ReductionAsBlas(Rule):
         Invalid("import numpy as np\ndef col_dots(y):\n    rhs, lhs = y[:-1, :], y[1:, :]\n    return np.sum(rhs * lhs, 0)\n"),
         Invalid("import numpy as np\ndef sq(errors):\n    d = errors[:, 1:] - errors[:, :-1]\n    return (d * d).sum(1)\n"),
         Invalid("import torch\ndef f(a, b):\n    return torch.mul(a[:, 1:], b[:, 1:]).sum(dim=1)\n"),
+        # one quadratic form per row (metric-learn's LSML) or per column (nipy's Wald statistics): unknown ranks
+        Invalid("import numpy as np\ndef f(vab, metric):\n    return np.sum(vab.dot(metric) * vab, axis=1)\n"),
+        Invalid("import numpy as np\ndef f(invcov, ctheta):\n    return np.add.reduce(np.dot(invcov, ctheta) * ctheta, 0)\n"),
         # whole arrays: a Frobenius product, a sum of squares, a bilinear form
         Invalid("import numpy as np\nA = np.random.rand(300, 300)\nB = np.random.rand(300, 300)\ns = np.sum(A * B)\n",
                 "import numpy as np\nA = np.random.rand(300, 300)\nB = np.random.rand(300, 300)\ns = np.vdot(A, B)\n",
