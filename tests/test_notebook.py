@@ -184,3 +184,19 @@ def test_python_files_keep_plain_line_references():
     src = "import numpy as np\nx = 1\nfor i in range(100):\n    buf = np.zeros(4096)\n    buf[:] = i\n    print(buf)\n"
     messages = {d.code: d.message for d in lint_source(SourceText(src), "m.py", {"BL201", "BL301"})}
     assert "the loop at line 3" in messages["BL301"] and "(line 5)" in messages["BL201"]
+
+
+def test_messages_name_lines_as_cells_even_where_a_rule_wrote_a_plain_line_number():
+    """A message built without the notebook ("sliced (line 4)") names the cell's own line, as the reader sees it;
+    lines already named by cell, and lines of other files, are left as they are."""
+    from blaslint.integrations.notebook import cell_lines, join_cells
+
+    text = notebook("import numpy as np\n", "md:# notes\n",
+                    "def f(X):\n    d = X[1:] - X[:-1]\n    return (d * d).sum(1)\n")
+    result = process_notebook_bytes("nb.ipynb", text.encode(), Settings(select=["BL503"]), RunOptions())
+    (d,) = [d for d in result.diagnostics if d.code == "BL503"]
+    assert d.cell == 3 and d.line == 3
+    assert "sliced (cell 3, line 2)" in d.message and "(line 3)" not in d.message
+    joined = join_cells(parse_notebook(text, "nb.ipynb").cells)
+    assert cell_lines("from line 3; cell 3, line 1; helper.py, line 3; f() at line 3 in helper.py", joined) == \
+        "from cell 3, line 2; cell 3, line 1; helper.py, line 3; f() at line 3 in helper.py"

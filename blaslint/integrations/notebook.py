@@ -218,7 +218,22 @@ def to_cell_diagnostic(d: Diagnostic, joined: Joined) -> Diagnostic:
             for e in fix.edits), fix.applicability)
     stmt_line = d.stmt_line - first + 1 if d.stmt_line >= first else 1
     return dataclasses.replace(d, line=d.line - first + 1, end_line=max(d.end_line - first + 1, 1),
-                               stmt_line=stmt_line, fix=fix, cell=joined.cells[idx].number)
+                               stmt_line=stmt_line, fix=fix, cell=joined.cells[idx].number,
+                               message=cell_lines(d.message, joined))
+
+
+# "line 74" of the joined module, not already "cell 5, line 2", nor a line of another file ("mod.py, line 3",
+# "f() at line 3 in mod.py"): evidence named by line number where the message was built without the notebook
+_JOINED_LINE = re.compile(r"(cell \d+, |[\w./-]+\.pyi?, )?\bline (\d+)\b(?! in [\w./-]+\.pyi?\b)")
+
+
+def cell_lines(message: str, joined: Joined) -> str:
+    """A message's joined-module line numbers as the notebook's reader sees them: "cell 31, line 2"."""
+    def name(m: re.Match) -> str:
+        if m.group(1) is not None:
+            return m.group(0)
+        return joined.line_name(int(m.group(2)))
+    return _JOINED_LINE.sub(name, message)
 
 
 def _cell_of_line(joined: Joined, line: int) -> int:
