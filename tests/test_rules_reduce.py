@@ -382,3 +382,13 @@ def test_bl503_quadratic_form_per_row_is_reported_for_unknown_ranks_without_a_fi
         X = X.T.copy()
         expected, d_ = np.array([X[:, j] @ M @ X[:, j] for j in range(X.shape[1])]), M @ X
     np.testing.assert_allclose(np.einsum(subs, d_, X), expected)
+
+
+def test_bl503_quadratic_form_is_shown_only_for_a_matrix_known_small():
+    """The product `X @ M` on the line does d times the work the einsum saves: beside an unknown (or large) M
+    the finding is info and says so; beside a 5 x 5 M it is shown."""
+    loop = "    for it in range(100):\n        s = np.sum(X.dot(M) * X, axis=1)\n    return s\n"
+    (unknown,) = lint(NP + "def f(X, M):\n" + loop, {"BL503"})
+    (small,) = lint(NP + "def f(X):\n    M = np.eye(5)\n" + loop, {"BL503"})
+    assert unknown.severity == "info" and "gains for a small matrix only" in unknown.message
+    assert small.severity != "info" and "gains for a small matrix only" not in small.message

@@ -176,7 +176,7 @@ class ReductionAsBlas(Rule):
         if prop.new is not None:
             fix = self.make_fix(f"Replace with `{prop.new}`", self.replace(prop.node, prop.new), safe=False)
         cost = self._cost(prop.node, prop.temp)
-        self.report(prop.node, f"{prop.message}; {cost.describe()}", fix, cost=cost)
+        self.report(prop.node, f"{prop.message}; {cost.describe()}", fix, cost=cost, severity=prop.severity)
 
     def _cost(self, node, temp):
         return _cost.reduction_temporary(self.ctx, node, rf.temporary_facts(self.ctx, temp),
