@@ -18,6 +18,7 @@ from blaslint.analysis import evidence as _evidence
 from blaslint.analysis import facts as _facts
 from blaslint.analysis import flow as _flow
 from blaslint.analysis import namespaces as _namespaces
+from blaslint.analysis import param_effects as _param_effects
 from blaslint.analysis import shape_flow as _shape_flow
 from blaslint.analysis import usage as _usage
 from blaslint.analysis import sizes as _sizes
@@ -55,6 +56,7 @@ class FileContext:
     shape_flow = _shape_flow
     usage = _usage            # likewise usage (guards, x.shape[k]) and class attributes
     attributes = _attributes
+    param_effects = _param_effects  # and flow.py what the package's own functions do with their arguments
 
     def __init__(self, source: SourceText, tree: ast.Module, path: str = "<string>") -> None:
         self.source = source

@@ -336,9 +336,11 @@ def mutated_names(ctx: "FileContext", region: ast.AST) -> set[str]:
                     if p:
                         out.add(p)
             if is_opaque_call(ctx, node):
-                # an unknown function may change the arrays handed to it (sgd(W, dW, lr))
+                # an unknown function may change the arrays handed to it (sgd(W, dW, lr)); the package's
+                # own function changes what its body writes (through the facade: no import cycle)
                 for a in [*node.args, *(kw.value for kw in node.keywords)]:
-                    if not (isinstance(a, ast.Name) and _immutable_name(ctx, a)):
+                    if not (isinstance(a, ast.Name) and _immutable_name(ctx, a)) \
+                            and not ctx.param_effects.leaves_untouched(ctx, node, a):
                         out.update(passed_paths(a))
     try:
         region._bl_mutated = out

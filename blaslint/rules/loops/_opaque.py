@@ -16,6 +16,7 @@ import ast
 
 from blaslint.analysis.flow import (MUTATING_METHODS, fresh_function_result, is_opaque_call, is_pure_call,
                                     mutated_names)
+from blaslint.analysis.param_effects import leaves_untouched
 from blaslint.analysis.scopes import COMPREHENSION_TYPES, SCOPE_TYPES
 
 _LIBRARIES = ("numpy", "scipy", "torch")
@@ -84,6 +85,8 @@ def _reaches(ctx, scope, calls, origins: set[str]) -> bool:
         if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
             continue
         for a in [*call.args, *(k.value for k in call.keywords)]:
+            if leaves_untouched(ctx, call, a):
+                continue  # the package's own function, which only reads what it is given here
             for m in _names_not_copied(ctx, a):
                 if m.id in origins or _may_alias(scope, m.id, origins, ctx):
                     return True

@@ -44,6 +44,9 @@ class LoopInvariantLinalg(Rule):
                 "outer", "kron", "ger", "solve", "lstsq")
 
     VALID = [
+        # the operands go to a helper of this module that writes one of them every iteration
+        "import numpy as np\ndef step(T, w):\n    T *= 0.5\n    return w.sum()\n"
+        "def f(T, Y, w, n):\n    for it in range(n):\n        g = np.sum(w * T.T.dot(Y))\n        w = w - g * step(T, w)\n    return w\n",
         # a transposed copy the loop writes into: each iteration needs a fresh copy
         "import numpy as np\ndef f(W, xs):\n    for x in xs:\n        Wt = W.T.copy()\n        Wt[0] = x\n"
         "        print(Wt @ x)\n",
@@ -123,6 +126,9 @@ class LoopInvariantLinalg(Rule):
         "    for b in bs:\n        h(model, b)\n",
     ]
     INVALID = [
+        # ... and to one that only reads them (POT's unmixing line search)
+        Invalid("import numpy as np\ndef step(T, w):\n    return np.sum(T) + w.sum()\n"
+                "def f(T, Y, w, n):\n    for it in range(n):\n        g = np.sum(w * T.T.dot(Y))\n        w = w - g * step(T, w)\n    return w\n"),
         # inside an `if` that runs on many iterations
         Invalid("import numpy as np\ndef f(A, xs):\n    out = []\n    for x in xs:\n        if x.sum() > 0:\n"
                 "            out.append(np.linalg.inv(A) @ x)\n    return out\n"),
