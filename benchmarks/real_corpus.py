@@ -104,6 +104,11 @@ def ensure_checkout(repo: str, commit: str, checkouts: str, mirrors: str, scope:
         return None
     listing = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", commit],
                              capture_output=True, text=True, check=True).stdout
+    final, dest = dest, dest + ".part"  # extracted aside and renamed: an interrupted run leaves no half tree
+    if os.path.isdir(dest):
+        import shutil
+
+        shutil.rmtree(dest)
     for row in listing.splitlines():
         meta, path = row.split("\t", 1)
         _, kind, sha = meta.split()
@@ -115,7 +120,9 @@ def ensure_checkout(repo: str, commit: str, checkouts: str, mirrors: str, scope:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as fh:
                 fh.write(blob.stdout)
-    return dest
+    os.makedirs(dest, exist_ok=True)
+    os.replace(dest, final)
+    return final
 
 
 def blaslint_command() -> list[str]:
