@@ -141,7 +141,10 @@ def pairwise_helps(spec: Spec) -> bool:
     Yes when the nest spans more indices than any single term (pairwise
     contraction lowers the complexity), or when some index is shared by just
     two terms, is summed, and one of the two has an index the other lacks (that
-    pair is a BLAS product). No for "ij,ij,ij->" and friends.
+    pair is a BLAS product), provided the two share no index they both keep: a
+    kept shared index is a batch (Hadamard) index, and such a pair is einsum's
+    own loop again (scikit-fem's ``'ijkl,jl,kl->ikl'``: optimize=True measured
+    slower). No for "ij,ij,ij->" and friends.
     """
     terms = list(spec.inputs)
     if any(_repeats(t) for t in terms):
@@ -153,8 +156,9 @@ def pairwise_helps(spec: Spec) -> bool:
     for i, j in combinations(range(len(terms)), 2):
         ti, tj = set(terms[i]), set(terms[j])
         others = set("".join(t for k, t in enumerate(terms) if k not in (i, j))) | set(spec.output)
-        shared = (ti & tj) - others - {"."}
-        if shared and ((ti - tj - {"."}) or (tj - ti - {"."})):
+        common = (ti & tj) - {"."}
+        shared = common - others
+        if shared and shared == common and ((ti - tj - {"."}) or (tj - ti - {"."})):
             return True
     return False
 

@@ -32,6 +32,8 @@ class EinsumWithoutBlas(Rule):
     triggers = ("einsum",)
 
     VALID = [
+        # the only contracted pairs keep a shared batch index: no BLAS pair, optimize=True measured 0.3-0.7x
+        "import numpy as np\nv = np.einsum('ijkl,jl,kl->ikl', DF, phi, w)\n",
         # one of the run-time choices is a row-wise reduction einsum does well: no claim for every case
         "import numpy as np\ndef ll(x, J):\n    c = 'ij,ij->' if x.ndim == 2 else 'ij,nij->n'\n    return np.einsum(c, J, x)\n",
         # the subscripts may be rebound: unknown
