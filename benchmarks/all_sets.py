@@ -116,6 +116,22 @@ def print_diff(current: list[dict], previous: list[dict]) -> None:
               f"{before['severity']} -> {after['severity']}")
 
 
+def missed_labels(folders: list[str], findings: list[dict], worth: str) -> list[tuple[str, dict]]:
+    """(set, label) of every instance labelled ``worth`` that no finding of its rule matches."""
+    by_repo: dict[tuple, list] = {}
+    for f in findings:
+        by_repo.setdefault((f["set"], f["repo"]), []).append(f)
+    out = []
+    for folder in folders:
+        name = set_name(folder)
+        rc.LABELS = folder
+        for repo, _ in rc.read_repos():
+            for lb in rc.read_jsonl(os.path.join(folder, f"{rc.slug(repo)}.jsonl")):
+                if lb.get("label") == worth and not any(rc.matches(f, lb) for f in by_repo.get((name, repo), [])):
+                    out.append((name, {**lb, "repo": repo}))
+    return out
+
+
 def write_queue(path: str, findings: list[dict], checkouts: str) -> None:
     """A reviewer's queue: where each finding is (cells counted from 0, as labels count them) and what it says."""
     with open(path, "w", encoding="utf-8") as fh:
@@ -136,6 +152,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", help="dump every finding with its verdict to this JSON file")
     ap.add_argument("--against", help="an earlier dump: print the findings added and removed since")
     ap.add_argument("--queue", help="write the unreviewed findings here, one JSON object a line, for a blind review")
+    ap.add_argument("--missed", choices=("WORTH", "NEGLIGIBLE"),
+                    help="list the labelled instances of this worth that no finding of their rule covers")
     args = ap.parse_args(argv)
     folders = [f for f in label_sets() if not args.sets or set_name(f) in args.sets]
     print("| set | recall | WORTH instances found | WORTH findings shown | NEGLIGIBLE shown | WRONG shown | unreviewed |")
@@ -148,6 +166,13 @@ def main(argv=None) -> int:
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             json.dump(dumped, fh, indent=0, sort_keys=True)
+    if args.missed:
+        rows = missed_labels(folders, dumped, args.missed)
+        print(f"\n## {args.missed} instances no finding covers ({len(rows)})\n")
+        for s_name, lb in rows:
+            cell = f"cell {lb['cell']}:" if lb.get("cell") is not None else ""
+            print(f"{s_name} {lb.get('rule')} {lb['repo'] if 'repo' in lb else ''} {lb['path']}:{cell}{lb.get('line')} | "
+                  f"{(lb.get('what') or '')[:70]} | {(lb.get('reason') or '')[:150]}")
     if args.queue:
         write_queue(args.queue, [f for f in dumped if f["verdict"] == "UNREVIEWED"], args.checkouts)
     if args.against:

@@ -108,3 +108,18 @@ def test_all_sets_names_each_labels_folder_and_queues_what_nobody_read(tmp_path)
     mod.write_queue(str(queue), [{**finding(3, path="nb.ipynb", cell=5), "verdict": "UNREVIEWED"}], "/co")
     row = json.loads(queue.read_text(encoding="utf-8"))
     assert row["cell"] == 4 and row["checkout"] == "/co/o+r" and row["rule"] == "BL401"
+
+
+def test_all_sets_lists_the_labelled_instances_no_finding_covers(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("all_sets", ROOT / "benchmarks" / "all_sets.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    folder = tmp_path / "heldout7_labels"
+    folder.mkdir()
+    (folder / "repos.txt").write_text("o/r abc\n", encoding="utf-8")
+    write(folder / "o+r.jsonl", [{"path": "pkg/m.py", "line": 10, "rule": "BL401", "label": "WORTH"},
+                                 {"path": "pkg/m.py", "line": 30, "rule": "BL401", "label": "WORTH"},
+                                 {"path": "pkg/m.py", "line": 50, "rule": "BL401", "label": "NEGLIGIBLE"}])
+    findings = [{**finding(11), "set": "h7"}, {**finding(30, code="BL402"), "set": "h7"}]
+    missed = mod.missed_labels([str(folder)], findings, "WORTH")
+    assert [(s, lb["line"], lb["repo"]) for s, lb in missed] == [("h7", 30, "o/r")]
