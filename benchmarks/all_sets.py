@@ -22,7 +22,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import real_corpus as rc  # noqa: E402  (a sibling script, not a package)
+import real_corpus as rc  # a sibling script, not a package
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -171,7 +171,7 @@ def main(argv=None) -> int:
         print(f"\n## {args.missed} instances no finding covers ({len(rows)})\n")
         for s_name, lb in rows:
             cell = f"cell {lb['cell']}:" if lb.get("cell") is not None else ""
-            print(f"{s_name} {lb.get('rule')} {lb['repo'] if 'repo' in lb else ''} {lb['path']}:{cell}{lb.get('line')} | "
+            print(f"{s_name} {lb.get('rule')} {lb.get('repo', '')} {lb['path']}:{cell}{lb.get('line')} | "
                   f"{(lb.get('what') or '')[:70]} | {(lb.get('reason') or '')[:150]}")
     if args.queue:
         write_queue(args.queue, [f for f in dumped if f["verdict"] == "UNREVIEWED"], args.checkouts)

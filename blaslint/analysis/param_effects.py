@@ -35,9 +35,9 @@ _VIEW_METHODS = {"reshape", "view", "transpose", "ravel", "squeeze", "swapaxes",
 _VIEW_FUNCTIONS = {"asarray", "asanyarray", "reshape", "transpose", "ravel", "squeeze", "swapaxes", "moveaxis",
                    "diagonal", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "expand_dims",
                    "ascontiguousarray", "asfortranarray", "require", "real", "imag", "as_tensor", "from_numpy",
-                   "flip", "fliplr", "flipud", "rot90", "squeeze", "asmatrix", "view_as_real", "split",
+                   "flip", "fliplr", "flipud", "rot90", "asmatrix", "view_as_real", "split",
                    "array_split", "hsplit", "vsplit", "dsplit", "broadcast_arrays", "as_strided", "nditer",
-                   "unstack", "chunk", "tensor_split", "unbind", "narrow", "select", "as_tensor"}
+                   "unstack", "chunk", "tensor_split", "unbind", "narrow", "select"}
 _READING_BUILTINS = {"len", "isinstance", "print", "float", "int", "bool", "str", "repr", "type", "id", "hasattr",
                      "abs", "min", "max", "sum", "round", "complex", "format", "callable", "issubclass"}
 
@@ -138,9 +138,9 @@ def _context_reads(ctx, cur, par, held: set, depth: int) -> bool:
             return True
         return False  # stored in an attribute, a container, or unpacked
     if isinstance(par, ast.For) and par.iter is cur:
-        names = [n for n in ast.walk(par.target) if isinstance(n, ast.Name)]
-        if all(isinstance(n, (ast.Name, ast.Tuple)) for n in ast.walk(par.target) if not isinstance(n, ast.expr_context)):
-            held.update(n.id for n in names)  # each row is a view
+        parts = [n for n in ast.walk(par.target) if not isinstance(n, ast.expr_context)]
+        if all(isinstance(n, (ast.Name, ast.Tuple)) for n in parts):
+            held.update(n.id for n in parts if isinstance(n, ast.Name))  # each row is a view
             return True
         return False
     return False  # returned, yielded, put in a container, starred, compared by identity ...
@@ -187,7 +187,7 @@ def _view_chain(ctx, node: ast.AST) -> tuple[ast.AST, bool] | None:
         if isinstance(par, ast.Attribute) and par.value is cur:
             call = ctx.parent(par)
             if isinstance(call, ast.Call) and call.func is par:
-                if par.attr in MUTATING_METHODS or par.attr.endswith("_") and not par.attr.startswith("_"):
+                if _in_place(par.attr):
                     return None  # `p.fill(0)`, torch's `p.add_(v)`
                 if any(k.arg in ("out", "copy") for k in call.keywords):
                     return None  # `p.sum(out=p)`, `p.astype(t, copy=False)`
@@ -217,12 +217,16 @@ def _writes_free_names(fdef) -> bool:
             target = node
         elif isinstance(node, ast.AugAssign):
             target = node.target
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
-                node.func.attr in MUTATING_METHODS or node.func.attr.endswith("_") and not node.func.attr.startswith("_")):
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _in_place(node.func.attr):
             target = node.func.value
         if target is not None and (root := _root_name(target)) is not None and root not in local:
             return True
     return False
+
+
+def _in_place(method: str) -> bool:
+    """``fill``, ``sort``, ``append`` ... and torch's trailing-underscore methods (``add_``) change the receiver."""
+    return method in MUTATING_METHODS or method.endswith("_") and not method.startswith("_")
 
 
 def _root_name(target: ast.AST) -> str | None:

@@ -78,8 +78,8 @@ def quadratic_form(ctx, a, b) -> tuple[str, ast.AST] | None:
         if sides is not None and ctx.array_facts(other).rank != 0:
             for side, matrix, slices in ((sides[0], sides[1], "row"), (sides[1], sides[0], "column")):
                 if ld.same_expr(ctx, side, other):
-                    return (f"one quadratic form in `{short(ctx, matrix, 30)}` per {slices} of "
-                            f"`{short(ctx, other, 30)}`", matrix)
+                    words = f"one quadratic form in `{short(ctx, matrix, 30)}` per {slices} of "
+                    return words + f"`{short(ctx, other, 30)}`", matrix
     return None
 
 
