@@ -53,8 +53,9 @@ def leaves_untouched(ctx, call: ast.Call, arg: ast.AST, depth: int = 0) -> bool:
     if got is None:
         return False
     fctx, fdef = got
-    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
+    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or any(
+            not (isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")) for d in fdef.decorator_list):
+        return False  # a decorator may wrap the body in anything
     bound_self = isinstance(call.func, ast.Attribute) and self_method_of(ctx, call.func) is fdef
     bound = _bind_args(fdef, call, bound_self=bound_self)
     if bound is None:

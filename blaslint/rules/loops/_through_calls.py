@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from blaslint.analysis.callers import bound_arguments, call_sites, method_self
 from blaslint.analysis.flow import is_opaque_call, is_pure_call, mutated_names, runs_at_most_once
+from blaslint.analysis.param_effects import leaves_untouched
 from blaslint.analysis.scopes import COMPREHENSION_TYPES
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -176,40 +177,9 @@ def _unchanged_in(ctx, name: str, loop, helper_calls: set) -> bool:
             call = ctx.parent(par) if isinstance(par, ast.keyword) else \
                 par if isinstance(par, ast.Call) and par.func is not n else None
             if isinstance(call, ast.Call) and id(call) not in helper_calls and is_opaque_call(ctx, call) \
-                    and not _leaves_alone(ctx, call, n):
+                    and not leaves_untouched(ctx, call, n):
                 return False  # handed to code that may change it
     return True
-
-
-def _leaves_alone(ctx, call: ast.Call, arg: ast.Name) -> bool:
-    """Is ``call`` a function or ``self`` method of this module whose parameter for ``arg`` it neither
-    writes nor hands on to code that could (``self._objective(x, y, ...)`` reading ``x``)?"""
-    callee = _callee(ctx, call)
-    if callee is None:
-        return False
-    bound = bound_arguments(ctx, callee, call)
-    param = next((p for p, a in (bound or {}).items() if a is arg), None)
-    return param is not None and param not in mutated_names(ctx, callee)
-
-
-def _callee(ctx, call: ast.Call):
-    """The def a call of this module's own function or ``self`` method names, or None."""
-    func = call.func
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        method = next((a for a in ctx.ancestors(call) if isinstance(a, _DEFS) and
-                       isinstance(ctx.parent(a), ast.ClassDef)), None)
-        if method is None or func.value.id != method_self(ctx, method):
-            return None
-        defs = [d for d in ctx.parent(method).body if isinstance(d, _DEFS) and d.name == func.attr]
-        return defs[0] if len(defs) == 1 and not defs[0].decorator_list else None
-    if isinstance(func, ast.Name):
-        scope = ctx.binding_scope(func)
-        if scope is None or scope.node is not ctx.tree:
-            return None
-        defs = [d for d in ctx.tree.body if isinstance(d, _DEFS) and d.name == func.id]
-        binds = scope.bindings.get(func.id, [])
-        return defs[0] if len(defs) == 1 and len(binds) == 1 and not defs[0].decorator_list else None
-    return None
 
 
 __all__ = ["CallerLoop", "caller_loop_invariant"]
