@@ -200,3 +200,4 @@ def test_messages_name_lines_as_cells_even_where_a_rule_wrote_a_plain_line_numbe
     joined = join_cells(parse_notebook(text, "nb.ipynb").cells)
     assert cell_lines("from line 3; cell 3, line 1; helper.py, line 3; f() at line 3 in helper.py", joined) == \
         "from cell 3, line 2; cell 3, line 1; helper.py, line 3; f() at line 3 in helper.py"
+    assert cell_lines("`plot(label='line 3')` (line 3)", joined) == "`plot(label='line 3')` (cell 3, line 2)"

@@ -233,7 +233,8 @@ def cell_lines(message: str, joined: Joined) -> str:
         if m.group(1) is not None:
             return m.group(0)
         return joined.line_name(int(m.group(2)))
-    return _JOINED_LINE.sub(name, message)
+    parts = message.split("`")  # quoted code (odd parts) is left as written
+    return "`".join(_JOINED_LINE.sub(name, p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
 def _cell_of_line(joined: Joined, line: int) -> int:
