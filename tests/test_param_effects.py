@@ -63,6 +63,7 @@ def test_a_function_that_only_reads_leaves_its_argument_untouched(body):
     "def helper(p, q):\n    G[0] = 1\n    return p.sum()\n",
     "def helper(p, q):\n    G.fill(0)\n    return p.sum()\n",
     "@some_decorator\ndef helper(p, q):\n    return p.sum()\n",
+    "def helper(p, q):\n    np.ndarray.sort(p)\n",
 ])
 def test_a_function_that_writes_or_lets_go_of_its_argument_is_a_barrier(body):
     assert not untouched(body)

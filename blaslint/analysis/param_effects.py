@@ -166,8 +166,7 @@ def _library_reads(ctx, call: ast.Call, arg: ast.AST) -> bool:
     api = ctx.resolve_call(call) or ""
     last = api.rpartition(".")[2]
     if api.split(".")[0] not in _LIBRARIES or api in MUTATING_FUNCTIONS or api.endswith(".at") \
-            or last.endswith("_") and not last.startswith("_") or api.startswith(("scipy.linalg.blas",
-                                                                               "scipy.linalg.lapack")):
+            or _in_place(last) or api.startswith(("scipy.linalg.blas", "scipy.linalg.lapack")):
         return False  # in place: np.copyto, np.add.at, torch's init.normal_, BLAS/LAPACK overwrite flags
     for k in call.keywords:
         if k.arg in ("out", "copy") or (k.arg or "").startswith("overwrite_") and not (
