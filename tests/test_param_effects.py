@@ -92,5 +92,5 @@ def test_bl302_sees_past_a_helper_that_only_reads_the_operands():
     reads = "search(w, T, Y):\n    return np.sum(T * Y.shape[0]) + w.sum()\n"
     writes = "search(w, T, Y):\n    T *= 0.5\n    return w.sum()\n"
     (d,) = [d for d in lint(LOOP.format(helper=reads), {"BL302"}) if d.code == "BL302"]
-    assert "`T.T.dot(Y)`" in d.message
+    assert "`T.T.dot(Y)`" in d.message and "`search` only reads `T`, `Y` (read from its body)" in d.message
     assert [d for d in lint(LOOP.format(helper=writes), {"BL302"}) if d.code == "BL302"] == []

@@ -76,6 +76,23 @@ def given_to_unknown_call(ctx, node: ast.AST, loop: ast.AST) -> bool:
     return bool(origins) and bool(calls) and _reaches(ctx, scope, calls, origins)
 
 
+def read_only_callees(ctx, node: ast.AST, loop: ast.AST) -> str | None:
+    """The package functions in ``loop`` handed an operand of ``node`` that their bodies only read (for the
+    message: the finding rests on what those bodies do), or None."""
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    found: dict[str, set] = {}
+    for call in _walk_no_defs(loop):
+        if not (isinstance(call, ast.Call) and is_opaque_call(ctx, call)):
+            continue
+        for a in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(a, ast.Name) and a.id in names and leaves_untouched(ctx, call, a):
+                found.setdefault(_callee(ctx, call), set()).add(a.id)
+    if not found:
+        return None
+    return "; ".join(f"`{f}` only reads {', '.join(f'`{n}`' for n in sorted(ns))} (read from its body)"
+                     for f, ns in sorted(found.items()))
+
+
 def _reaches(ctx, scope, calls, origins: set[str]) -> bool:
     for call in calls:
         func = call.func

@@ -10,7 +10,7 @@ from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import facts_note, in_assertion, product_operands, transposed_copy
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches, timed_loop
 from blaslint.analysis import cost as _cost
-from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls
+from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls, read_only_callees
 from blaslint.rules.loops._invariant_ops import BLAS_GETTERS, built_operand, invariant_cost, operation, solved_matrix
 from blaslint.rules.loops._reuse import kept_or_changed
 from blaslint.rules.loops._through_calls import caller_loop_invariant
@@ -305,8 +305,11 @@ class LoopInvariantLinalg(Rule):
 
 def _assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
     """The unknown calls a finding assumes leave the operands alone (they are not given them), if any."""
-    if ctx.is_loop_invariant(node, loop) or _lookup_invariant(ctx, node, loop):
+    if _lookup_invariant(ctx, node, loop):
         return ""
+    if ctx.is_loop_invariant(node, loop):
+        readers = read_only_callees(ctx, node, loop)
+        return f" ({readers})" if readers else ""
     calls = invariant_despite_calls(ctx, node, loop)
     return f" (assuming {calls} in the loop, which are not given its operands, leave them unchanged)" if calls else ""
 
