@@ -392,3 +392,25 @@ def test_bl503_quadratic_form_is_shown_only_for_a_matrix_known_small():
     (small,) = lint(NP + "def f(X):\n    M = np.eye(5)\n" + loop, {"BL503"})
     assert unknown.severity == "info" and "gains for a small matrix only" in unknown.message
     assert small.severity != "info" and "gains for a small matrix only" not in small.message
+
+
+@pytest.mark.parametrize("w_shape", [(10, 20), (3, 10, 20)])
+def test_bl501_slab_products_name_a_hoisted_product_that_runs_blas(w_shape):
+    """MLAlgorithms' recurrent layers: `np.dot(X[:, i, :], W)` per time step. The message names `X @ W` (2-D W)
+    and `np.tensordot(X, W, axes=([-1], [-2]))` (any rank), never `np.dot(X, W)` (no BLAS on a 3-D X); both
+    give the loop's slices."""
+    import numpy as np
+
+    code = NP + ("class RNN:\n    def forward(self, X):\n        n, T, d = X.shape\n        h = np.zeros((n, 8))\n"
+                 "        for i in range(T):\n            h = np.tanh(np.dot(X[:, i, :], self.W) + np.dot(h, self.U))\n"
+                 "        return h\n")
+    (d,) = [d for d in lint(code, {"BL501"}) if d.code == "BL501" and "X[:, i, :]" in d.message]
+    assert "`XM = X @ self.W` for a 2-D `self.W`" in d.message
+    assert "`XM = np.tensordot(X, self.W, axes=([-1], [-2]))`" in d.message and "`XM = np.dot(" not in d.message
+    rng = np.random.default_rng(2)
+    X, W = rng.standard_normal((4, 5, 10)), rng.standard_normal(w_shape)
+    XM = np.tensordot(X, W, axes=([-1], [-2]))
+    for i in range(5):
+        np.testing.assert_allclose(XM[:, i], np.dot(X[:, i, :], W))
+        if len(w_shape) == 2:
+            np.testing.assert_allclose((X @ W)[:, i, :], np.dot(X[:, i, :], W))

@@ -495,7 +495,8 @@ def test_bl501_dot_of_time_slices_with_fixed_factor_of_unknown_rank():
                 return self.h
         """)
     found = codes(src, "BL501")
-    assert len(found) == 1 and "np.dot(X, self.U.T)" in found[0].message  # not the recurrent term
+    assert len(found) == 1 and "`XM = X @ self.U.T` for a 2-D `self.U.T`" in found[0].message  # not the recurrent term
+    assert "np.tensordot(X, self.U.T, axes=([-1], [-2]))" in found[0].message  # np.dot(X, ...) runs no BLAS on 3-D X
 
 
 def test_bl501_time_slices_times_unknown_rank_with_matmul_is_hedged():
