@@ -49,6 +49,8 @@ XM = "import numpy as np\nX = np.random.rand(n, 64)\nm = X.mean(axis=0)\nw = np.
 SLABS = "import numpy as np\nX = np.random.rand(32, n, 64)\nW = np.random.rand(64, 128)"
 SLAB_LOOP = "out = np.stack([np.dot(X[:, i, :], W) for i in range(n)], axis=1)"
 ROWS20 = "import numpy as np\nA = np.random.rand(20, n)\nB = np.random.rand(20, n)"
+TORCH20 = ("import torch\ntorch.set_num_threads(1)\nA = torch.rand(20, n, dtype=torch.float64)\n"
+           "B = torch.rand(20, n, dtype=torch.float64)")
 CASES += [
     Case("BL504", "for x in X: S += np.outer(x - m, x - m) -> (X - m).T @ (X - m) (d=64)", setup=XM,
          naive="S = np.zeros((64, 64))\nfor x in X:\n    S += np.outer(x - m, x - m)\nout = S",
@@ -91,6 +93,12 @@ CASES += [
     Case("BL503", "np.sum(A * B, axis=0) (20 x n) -> np.vecdot(A, B, axis=0) (slower: not suggested)",
          setup=ROWS20, naive="out = np.sum(A * B, axis=0)", fixed="out = np.vecdot(A, B, axis=0)",
          sizes=(10000, 100000)),
+    *[Case("BL503", f"torch: {naive} -> {fixed} (20 x n)", setup=TORCH20, naive=f"out = {naive}.numpy()",
+           fixed=f"out = {fixed}.numpy()", sizes=(100000,))
+      for naive, fixed in (("(A * B).sum(1)", "torch.linalg.vecdot(A, B, dim=1)"),
+                           ("(A * B).sum(0)", "torch.linalg.vecdot(A, B, dim=0)"),
+                           ("torch.sqrt((A ** 2).sum(1))", "torch.linalg.vector_norm(A, dim=1)"),
+                           ("torch.sqrt((A ** 2).sum(0))", "torch.linalg.vector_norm(A, dim=0)"))],
     Case("BL503", "np.sum(A * B) (2-D) -> np.vdot(A, B)", setup=MM,
          naive="out = np.sum(A * B)", fixed="out = np.vdot(A, B)", sizes=(256, 1024, 4096)),
     *[Case("BL503", f"np.sum(X.dot(M) * X, axis=1) -> np.einsum('ij,ij->i', X.dot(M), X) (d={d})",
