@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis.flow import MUTATING_FUNCTIONS, MUTATING_METHODS, PURE_METHODS
+from blaslint.analysis.summaries import _bind_args, helper_of, self_method_of
 
 MAX_DEPTH = 3
 _LIBRARIES = ("numpy", "scipy", "torch", "math", "cmath")
@@ -45,8 +46,6 @@ _READING_BUILTINS = {"len", "isinstance", "print", "float", "int", "bool", "str"
 def leaves_untouched(ctx, call: ast.Call, arg: ast.AST, depth: int = 0) -> bool:
     """Does the package function ``call`` names provably neither write the array passed as ``arg`` nor let
     anything else reach it? False when unsure (not the package's function, ``*args``, a dynamic body)."""
-    from blaslint.analysis.summaries import _bind_args, helper_of, self_method_of
-
     if depth >= MAX_DEPTH:
         return False
     got = helper_of(ctx, call.func)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from blaslint.analysis.evidence import describe_facts
 from blaslint.analysis.facts import known_small
-from blaslint.rules._common import paren, precedence
+from blaslint.rules._common import paren, precedence, product_operands
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
@@ -58,26 +58,14 @@ def short(ctx, node, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _matmul_sides(ctx, expr) -> tuple | None:
-    """(x, y) of ``x @ y``, ``np.dot(x, y)``, ``np.matmul(x, y)``, ``x.dot(y)``."""
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.MatMult):
-        return expr.left, expr.right
-    if isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.keywords \
-            and ctx.resolve_call(expr) in ("numpy.dot", "numpy.matmul", "torch.matmul", "torch.mm"):
-        return expr.args[0], expr.args[1]
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "dot" \
-            and len(expr.args) == 1 and not expr.keywords and ctx.resolve(expr.func) is None:
-        return expr.func.value, expr.args[0]
-    return None
-
-
 def quadratic_form(ctx, a, b) -> tuple[str, ast.AST] | None:
     """``X @ M`` beside ``X`` (``np.sum(X.dot(M) * X, axis=1)``, ``np.add.reduce(np.dot(M, X) * X, 0)``): one
     quadratic form per row (column) of ``X``, so both factors are arrays, of one shape for a square ``M``.
     Returns the forms in words (``M`` and which slices of ``X``) and ``M``."""
     for prod, other in ((a, b), (b, a)):
-        sides = _matmul_sides(ctx, prod)
-        if sides is not None and ctx.array_facts(other).rank != 0:
+        sides = product_operands(ctx, prod)
+        if sides is not None and ctx.resolve_call(prod) != "torch.dot" and ctx.array_facts(other).rank != 0:
+            # (torch.dot of two vectors is a number: beside `x` it only scales it)
             for side, matrix, slices in ((sides[0], sides[1], "row"), (sides[1], sides[0], "column")):
                 if ld.same_expr(ctx, side, other):
                     words = f"one quadratic form in `{short(ctx, matrix, 30)}` per {slices} of "
@@ -217,7 +205,8 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
             return None  # one rank unknown beside a known one: it may broadcast (a matrix-vector product)
         what = f"an element-wise product summed along axis {ctx.text(red.axis)}: " + \
             (quad[0] if quad else "dot products")
-    if known_small(ctx.array_facts(a)) or _lib(ctx, red, a, b) is None:
+    lib = _lib(ctx, red, a, b)
+    if known_small(ctx.array_facts(a)) or lib is None:
         return None
     rank = ctx.array_facts(a).rank
     new = _einsum_fix(ctx, red, a, b, rank)
@@ -230,7 +219,7 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
     if red.keepdims:
         shown += f", then `np.expand_dims(..., {ctx.text(red.axis)})` for `keepdims=True`,"
     gain, severity = "1.5-3x measured", None
-    if _lib(ctx, red, a, b) == "torch":  # benchmarks/fix_speedups.py --rule BL503: 1 thread, float64
+    if lib == "torch":  # benchmarks/fix_speedups.py --rule BL503: 1 thread, float64
         gain = ("in PyTorch little is measured: `torch.linalg.vecdot` 1.0-1.5x of the naive sum, an einsum "
                 "0.4-1.6x; the saving is mostly the temporary's memory")
         severity = "info"
@@ -253,11 +242,12 @@ def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Propos
         return None
     x = sq[0]
     f = ctx.array_facts(x)
-    if known_small(f) or _lib(ctx, red, x) is None:
+    lib = _lib(ctx, red, x)
+    if known_small(f) or lib is None:
         return None
     gain, severity = ("1.5-3x measured; `np.linalg.norm(x, axis=k)` does the same work as this spelling and is no "
                       "faster"), None
-    if _lib(ctx, red, x) == "torch":
+    if lib == "torch":
         shown, new = f"`torch.linalg.vector_norm({ctx.text(x)}, dim={ctx.text(red.axis)})`", None
         last = red.axis_value == -1 or f.rank is not None and red.axis_value == f.rank - 1
         gain = "3.5-4.9x measured along the last dimension" if last else (
