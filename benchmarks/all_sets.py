@@ -58,27 +58,9 @@ def lint_set(folder: str, checkouts: str, mirrors: str) -> tuple[dict, list[dict
         findings_by_repo[repo] = [rc.normalise(repo, roots[repo], r) for r in raw if not r["code"].startswith("BL9")]
     repos = [(r, c) for r, c, _ in lines]
     result = rc.score(repos, findings_by_repo)
-    unreviewed = {rc.finding_key(f) for f in result["unreviewed"]}
-    dumped = []
-    for rows in findings_by_repo.values():
-        for f in rows:
-            dumped.append({**f, "set": set_name(folder), "verdict": verdict_of(f, folder, unreviewed)})
+    dumped = [{**f, "set": set_name(folder), "verdict": result["verdicts"][rc.finding_key(f)]}
+              for rows in findings_by_repo.values() for f in rows]
     return result, dumped
-
-
-def verdict_of(finding: dict, folder: str, unreviewed: set) -> str:
-    """The verdict ``score`` gave (recomputed: it keeps counts, not verdicts per finding)."""
-    if rc.finding_key(finding) in unreviewed:
-        return "UNREVIEWED"
-    labels = rc.read_jsonl(os.path.join(folder, f"{rc.slug(finding['repo'])}.jsonl"))
-    for lb in labels:
-        if lb.get("label") in ("WORTH", "NEGLIGIBLE") and rc.matches(finding, lb):
-            return lb["label"]
-    if any(lb.get("label") == "LOOKALIKE" and rc.matches(finding, lb, by_rule=False) for lb in labels):
-        return "WRONG"
-    reviews = [row for name in sorted(glob.glob(os.path.join(folder, "findings", f"{rc.slug(finding['repo'])}*.jsonl")))
-               for row in rc.read_jsonl(name)]
-    return next((r["label"] for r in reviews if rc.matches(finding, r)), "UNREVIEWED")
 
 
 def summary_row(name: str, result: dict) -> str:

@@ -206,6 +206,7 @@ def score(repos, findings_by_repo) -> dict:
     default_view = collections.Counter()
     shown_by_rule = collections.Counter()
     unreviewed = []
+    verdicts: dict[tuple, str] = {}  # finding_key -> the verdict it got
     for repo, _ in repos:
         labels = read_jsonl(os.path.join(LABELS, f"{slug(repo)}.jsonl"))
         reviews = [row for name in sorted(glob.glob(os.path.join(LABELS, "findings", f"{slug(repo)}*.jsonl")))
@@ -235,12 +236,13 @@ def score(repos, findings_by_repo) -> dict:
             if verdict is None:
                 unreviewed.append(f)
                 verdict = "UNREVIEWED"
+            verdicts[finding_key(f)] = verdict
             precision[(f["code"], verdict)] += 1
             if shown(f):
                 shown_by_rule[(f["code"], verdict)] += 1
                 default_view[verdict] += 1
             default_view[f"all_{verdict}"] += 1
-    return {"per_rule": per_rule, "precision": precision, "default_view": default_view,
+    return {"per_rule": per_rule, "precision": precision, "default_view": default_view, "verdicts": verdicts,
             "shown": shown_by_rule, "unreviewed": unreviewed}
 
 
