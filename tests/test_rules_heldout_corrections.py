@@ -5,6 +5,7 @@ of a stack (``S[t].T @ S[t]``): no rewrite with ``@`` that batches the wrong axi
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from support import lint
 
@@ -70,3 +71,43 @@ def test_items_of_unknown_rank_times_a_matrix_get_both_rewrites():
     ob, rot = np.random.rand(5, 2), np.random.rand(3, 2, 2)
     loop = np.array([ob @ x for x in rot])
     assert np.allclose(ob @ rot, loop)  # the batched form is right for matrix items
+
+
+# -- BL401 on Gram matrices (spreg, mlxtend, pysindy, smt, pyflux: negligible every time) -----------------------
+
+def _bl401(code):
+    return lint(code, "BL401")
+
+
+@pytest.mark.parametrize("gram", ["xtx", "X.T @ X", "np.dot(X.T, X)", "X.T.dot(W).dot(X)", "X @ X.T",
+                                  "np.linalg.multi_dot([X.T, W, X])", "(X.T @ X) / 2.0"])
+def test_the_inverse_of_a_gram_matrix_is_reported_as_info(gram):
+    code = (f"import numpy as np\ndef ols(X, W, y):\n    xtx = X.T @ X\n"
+            f"    return np.linalg.inv({gram}) @ y\n")
+    found = _bl401(code)
+    assert len(found) == 1 and found[0].severity == "info"
+    assert "is a Gram matrix" in found[0].message and "at most a third" in found[0].message
+
+
+@pytest.mark.parametrize("matrix", ["X.T @ X + lam * W", "K", "X.T @ W", "X @ X",
+                                    "A.T @ B"])
+def test_a_regularised_or_general_matrix_keeps_its_severity(matrix):
+    code = (f"import numpy as np\ndef f(X, W, K, A, B, y, lam):\n"
+            f"    return np.linalg.inv({matrix}) @ y\n")
+    found = _bl401(code)
+    assert len(found) == 1 and found[0].severity == "warning" and "Gram" not in found[0].message
+
+
+def test_a_pseudo_inverse_of_a_gram_matrix_has_no_size_bound():
+    # pinv is there for a rank-deficient Gram matrix: k may exceed the other dimension
+    found = _bl401("import numpy as np\ndef f(X, y):\n    return np.linalg.pinv(X.T @ X) @ y\n")
+    assert all(d.severity == "warning" and "Gram" not in d.message for d in found)
+
+
+def test_the_gram_bound_holds_numerically():
+    # an m x k factor with k <= m: forming X.T @ X (2 m k^2 flops) costs at least the inverse (2 k^3)
+    X = np.random.rand(50, 8)
+    G = X.T @ X
+    assert G.shape == (8, 8) and np.linalg.matrix_rank(G) == 8
+    wide = np.random.rand(5, 8)  # k > m: the Gram matrix is singular, its inverse meaningless
+    assert np.linalg.matrix_rank(wide.T @ wide) == 5

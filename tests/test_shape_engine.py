@@ -149,6 +149,25 @@ def test_usage_proves_a_lower_bound(body, min_rank):
     assert f.rank is None and f.min_rank == min_rank and kinds(f) == ["usage"]
 
 
+@pytest.mark.parametrize("expr,min_rank", [
+    ("x[:, t]", 1),            # x is at least 2-D (indexed so below): a column is at least 1-D
+    ("x[1:, :]", 2),
+    ("x[:, t][:, None]", 2),
+    ("x[t, :]", 1),            # `t` an int, an index array or a mask: the slice keeps an axis
+])
+def test_an_index_of_an_array_known_only_by_a_bound_keeps_a_bound(expr, min_rank):
+    code = f"import numpy as np\ndef f(x, t):\n    c = x[:, 0]\n    y = {expr}\n    return y\n"
+    f = facts(code, expr, line=4)
+    assert f.rank is None and f.min_rank == min_rank
+
+
+@pytest.mark.parametrize("expr", ["x[t, 0]", "x[..., t]", "x[t]", "x[0, 1]"])
+def test_an_index_that_may_leave_a_scalar_or_depends_on_an_index_array_says_nothing(expr):
+    code = f"import numpy as np\ndef f(x, t, idx):\n    c = x[:, 0]\n    y = {expr}\n    return y\n"
+    f = facts(code, expr, line=4)
+    assert f.rank is None and f.min_rank is None
+
+
 @pytest.mark.parametrize("body", [
     "    if x.ndim == 2:\n        c = x[:, 0]\n    return x\n",          # only under a test of x
     "    try:\n        c = x[:, 0]\n    except IndexError:\n        pass\n    return x\n",

@@ -477,7 +477,7 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         shape_flow = ctx.shape_flow  # integer counters, shapes, X.shape[k]
 
         f = shape_flow.subscript_facts(ctx, expr)
-        return f if f.rank is not None else subscript_facts(ctx.array_facts(expr.value), expr.slice)
+        return f if f.rank is not None or f.min_rank else subscript_facts(ctx.array_facts(expr.value), expr.slice)
     return UNKNOWN
 
 

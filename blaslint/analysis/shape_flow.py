@@ -455,6 +455,8 @@ def subscript_facts(ctx: "FileContext", node: ast.Subscript) -> Facts:
     # A multi-axis index (``X[:, t]``) means array semantics whatever made ``X``
     # (numpy, torch, cupy, jax alike); a single index may select a DataFrame column.
     multi_axis = isinstance(node.slice, ast.Tuple) and len(node.slice.elts) >= 2
+    if base.rank is None and base.min_rank and (base.lib in ("numpy", "torch") or multi_axis):
+        return _bounded_subscript_facts(ctx, node, base)
     if base.rank is None or base.rank == 0 or (base.lib not in ("numpy", "torch") and not multi_axis):
         return UNKNOWN
     items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
@@ -486,6 +488,31 @@ def subscript_facts(ctx: "FileContext", node: ast.Subscript) -> Facts:
     if not out:
         return replace(SCALAR, dtype=base.dtype, lib=base.lib)
     return Facts(rank=len(out), dtype=base.dtype, order=None, shape=tuple(out), lib=base.lib)
+
+
+def _bounded_subscript_facts(ctx, node: ast.Subscript, base: Facts) -> Facts:
+    """``x[:, t]`` of an ``x`` known only to be at least k-D: at least (k - 1)-D.
+
+    With basic indices only (integers, slices, ``None``, one ``...``) each
+    integer removes an axis and each ``None`` adds one. An index of unknown
+    kind (``t``: an integer, an index array or a mask, which may take several
+    axes) keeps only what the slices and ``None`` items keep. A bound below 1
+    says nothing (the element may be a scalar).
+    """
+    items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    if sum(1 for it in items if _is_ellipsis(it)) > 1:
+        return UNKNOWN
+    slices = sum(1 for it in items if isinstance(it, ast.Slice))
+    nones = sum(1 for it in items if _is_none(it))
+    ints = sum(1 for it in items if not isinstance(it, ast.Slice) and not _is_none(it) and not _is_ellipsis(it)
+               and is_int_scalar(ctx, it))
+    unknown = len(items) - slices - nones - ints - sum(1 for it in items if _is_ellipsis(it))
+    if ints > base.min_rank:
+        return UNKNOWN
+    bound = slices + nones if unknown else base.min_rank - ints + nones
+    if bound < 1:
+        return UNKNOWN
+    return Facts(min_rank=bound, dtype=base.dtype, lib=base.lib, evidence=base.evidence)
 
 
 def _advanced_index_facts(ctx, base: Facts, items, index) -> Facts:

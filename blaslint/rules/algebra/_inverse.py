@@ -7,7 +7,7 @@ import ast
 
 from blaslint.analysis.evidence import describe_facts
 from blaslint.rules._common import INVERSE_APIS, PINV_APIS
-from blaslint.rules.algebra._products import _loops_in_scope, product_pair
+from blaslint.rules.algebra._products import _loops_in_scope, gram_text, product_pair
 
 # pinv(A) @ B -> lstsq(A, B) pays off only for a vector or a few columns: with 64 columns lstsq
 # gained only 1.2-2.0x, and the issue measured it up to 18x slower with many columns.
@@ -47,6 +47,15 @@ def inverse_call(ctx, node: ast.AST) -> InverseCall | None:
 def _other_library_inverse(q: str | None) -> bool:
     """``jnp.linalg.inv``, ``cupy.linalg.pinv``, ``gs.linalg.inv`` (a backend module): found, never fixed."""
     return bool(q) and q.endswith((".linalg.inv", ".linalg.pinv")) and not q.startswith("numpy.")
+
+
+def inverted_gram(ctx, inv: InverseCall) -> str | None:
+    """The Gram product (``X.T @ X``) an inverse inverts, shortened for a message; None for anything
+    else and for a pseudo-inverse (a rank-deficient Gram matrix is what pinv is for: no size bound)."""
+    if is_pinv(inv) or inv.api == CHOLESKY_INVERSE:
+        return None
+    text = gram_text(ctx, inv.matrix)
+    return text if text is None or len(text) <= 40 else text[:37] + "..."
 
 
 def is_pinv(inv: InverseCall) -> bool:

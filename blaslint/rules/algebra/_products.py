@@ -295,3 +295,51 @@ def twin_keys(ctx, node, pure) -> tuple | None:
 
     scope = id(ctx.scope_node_of(node))
     return (scope, kind, okeys[0], okeys[1]), (scope, kind, flip(okeys[1]), flip(okeys[0]))
+
+
+def _factors(ctx, node, depth: int = 0) -> list:
+    """The factors of a product in any spelling, flattened (``A.T.dot(W).dot(A)``: [A.T, W, A])."""
+    if depth > 4:
+        return [node]
+    chain = chain_factors(ctx, node)
+    if chain is not None:
+        return [f for part in chain for f in _factors(ctx, part, depth + 1)]
+    ops = product_pair(ctx, node)
+    if ops is None:
+        return [node]
+    return _factors(ctx, ops[0], depth + 1) + _factors(ctx, ops[1], depth + 1)
+
+
+def gram_text(ctx, expr, depth: int = 0) -> str | None:
+    """The source of the Gram product ``expr`` is (``X.T @ X``, ``A @ A.T``, ``X.T @ W @ X``, a
+    ``spdot(h.T, h)`` helper, divided by a number), following a name to its one assignment; else None.
+
+    A Gram matrix of an m x k matrix is k x k with k <= m, or it is singular: forming it costs
+    O(m k^2) >= O(k^3), as much as its inverse. A regularised one (``X.T @ X + lam * I``) is not
+    one: its size is not bounded by the other dimension.
+    """
+    if depth > 2:
+        return None
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div) and (
+            isinstance(expr.right, ast.Constant) or ctx.array_facts(expr.right).rank == 0):
+        return gram_text(ctx, expr.left, depth + 1)
+    if isinstance(expr, ast.Name):
+        binding = ctx.reaching_binding(expr)
+        if binding is None or binding.kind != "assign" or binding.value is None \
+                or not isinstance(binding.stmt, ast.Assign) or len(binding.stmt.targets) != 1:
+            return None
+        return gram_text(ctx, binding.value, depth + 1)
+    factors = _factors(ctx, expr)
+    if len(factors) < 2:
+        return None
+    first, last = factors[0], factors[-1]
+    t_first, t_last = transposed_operand(ctx, first), transposed_operand(ctx, last)
+    from blaslint.analysis.structure import same_structure
+
+    if (t_first is not None) == (t_last is not None):
+        return None  # `A @ A` or `A.T @ B.T`: no Gram product
+    inner = t_first if t_first is not None else t_last
+    other = last if t_first is not None else first
+    if not same_structure(inner, other):
+        return None
+    return ctx.text(expr)

@@ -9,7 +9,7 @@ from blaslint.analysis.structure import untransposed_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren
 from blaslint.rules.algebra._inverse import (  # noqa: F401  (inverse_call is imported from here by others)
-    CHOLESKY_INVERSE, InverseCall, inverse_call, is_pinv, kept_operator, narrow_side, wide_side)
+    CHOLESKY_INVERSE, InverseCall, inverse_call, inverted_gram, is_pinv, kept_operator, narrow_side, wide_side)
 from blaslint.rules.algebra._products import (MATMUL_PREC, _loops_in_scope, _rank, any_soft, chain_factors,
                                               product_pair)
 
@@ -182,7 +182,7 @@ class InverseTimes(Rule):
             if outer is not None:  # `np.dot(np.dot(L, inv(S)), R)`: solve with R, no fix in this spelling
                 if self._worth(node, hit[0], outer, "left"):
                     self.report(node, self._message(hit[0], hit[1], outer, "left"), None,
-                                cost=self._cost(node, hit[0], outer))
+                                cost=self._cost(node, hit[0], outer), severity=self._severity(hit[0]))
                 return
             if self._worth(node, hit[0], left, "right"):
                 self._report(node, hit, other=left, side="right")
@@ -201,7 +201,8 @@ class InverseTimes(Rule):
                 continue
             if not self._worth(node, hit[0], other, side):
                 continue
-            self.report(node, self._message(hit[0], hit[1], other, side), None, cost=self._cost(node, hit[0], other))
+            self.report(node, self._message(hit[0], hit[1], other, side), None,
+                        cost=self._cost(node, hit[0], other), severity=self._severity(hit[0]))
             return
 
     def _worth(self, product, inv: InverseCall, other, side, width=None) -> bool:
@@ -257,9 +258,16 @@ class InverseTimes(Rule):
                     "vector or has a few columns, `lstsq(A, b)` is faster (2.4x for a vector at n=1024); with "
                     "many columns pinv-then-multiply is the better choice, keep it")
         instead = "`solve(A.T, B.T).T`" if side == "right" else "`solve(A, b)`"
+        gram = inverted_gram(ctx, inv)
+        bound = (f"; `{gram}` is a Gram matrix, k x k with k no larger than the other side of its factor (or "
+                 "it is singular): forming it costs O(m k^2) >= O(k^3), so the solve saves at most a third of "
+                 "this work (info)") if gram else ""
         return (f"explicit inverse `{ctx.text(inv_call)}`{via} used as a factor of a product: "
                 f"use {instead} instead (3-9x faster for a vector right side at n=256-4096, 1.6x for a square "
-                "one, and more accurate; negligible for tiny matrices)")
+                f"one, and more accurate; negligible for tiny matrices){bound}")
+
+    def _severity(self, inv: InverseCall) -> str | None:
+        return "info" if inverted_gram(self.ctx, inv) else None
 
     def _cost(self, node, inv: InverseCall, other):
         ctx = self.ctx
@@ -280,7 +288,7 @@ class InverseTimes(Rule):
                 fix = self.make_fix(f"Replace with `... @ {solve}(A, ...)`",
                                     self.replace(node, new), *self._binding_edits(binding), safe=False)
         self.report(node, self._message(inv, binding, right_factor, "left"), fix,
-                    cost=self._cost(node, inv, right_factor))
+                    cost=self._cost(node, inv, right_factor), severity=self._severity(inv))
 
     def _report(self, node, hit, other, side, scale=None) -> None:
         inv, binding = hit
@@ -322,7 +330,8 @@ class InverseTimes(Rule):
                 if scale is not None:
                     new = in_place(ctx, node, f"{paren(ctx, scale, 12)} * {new}", MATMUL_PREC)
                 fix = self.make_fix(msg, self.replace(node, new), *self._binding_edits(binding), safe=False)
-        self.report(node, self._message(inv, binding, other, side), fix, cost=self._cost(node, inv, other))
+        self.report(node, self._message(inv, binding, other, side), fix, cost=self._cost(node, inv, other),
+                    severity=self._severity(inv))
 
     # -- fix helpers --------------------------------------------------------------
     def _rank_is(self, expr, rank) -> bool:
