@@ -167,7 +167,7 @@ def normalise(repo: str, root: str, raw: dict) -> dict:
         "repo": repo, "path": path.replace(os.sep, "/"), "line": raw["location"]["row"],
         "end_line": raw["end_location"]["row"], "cell": raw.get("cell"), "code": raw["code"],
         "message": raw["message"], "severity": raw.get("severity", "warning"),
-        "fix": (raw.get("fix") or {}).get("applicability"),
+        "fix": (raw.get("fix") or {}).get("applicability"), "cost": raw.get("cost"),
     }
 
 

@@ -938,3 +938,24 @@ def test_docstring_containers_of_arrays_say_nothing_of_rank(text, rank):
 
     f = type_facts(text)
     assert (f.rank if f is not None else None) == rank
+
+
+@pytest.mark.parametrize("call,shape,dtype", [
+    ("cdist(X, Y)", ("X.shape[0]", "Y.shape[0]"), "float64"),
+    ("cdist(X, X, 'sqeuclidean')", ("X.shape[0]", "X.shape[0]"), "float64"),
+    ("pairwise_kernels(X, metric='rbf')", ("X.shape[0]", "X.shape[0]"), None),
+    ("pairwise_kernels(X, None, metric='rbf')", ("X.shape[0]", "X.shape[0]"), None),
+    ("rbf_kernel(X, Y=Y)", ("X.shape[0]", "Y.shape[0]"), None),
+])
+def test_pairwise_matrices_have_a_row_per_row_of_each_argument(call, shape, dtype):
+    code = ("import numpy as np\nfrom scipy.spatial.distance import cdist\n"
+            "from sklearn.metrics.pairwise import pairwise_kernels, rbf_kernel, cosine_similarity\n"
+            f"def f(X, Y):\n    K = {call}\n    return K\n")
+    f = facts(code, "K", line=6)
+    assert (f.rank, f.shape, f.dtype) == (2, shape, dtype)
+
+
+def test_a_similarity_that_may_be_sparse_stays_unknown():
+    code = ("from sklearn.metrics.pairwise import cosine_similarity\n"
+            "def f(X, Y):\n    K = cosine_similarity(X, Y, dense_output=False)\n    return K\n")
+    assert facts(code, "K", line=4).rank is None

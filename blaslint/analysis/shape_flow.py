@@ -638,11 +638,39 @@ def call_facts(ctx: "FileContext", call: ast.Call, qualname: str | None) -> Fact
         return _linalg_facts(ctx, call, lib, name)
     if qualname in ("numpy.fft.fftfreq", "numpy.fft.rfftfreq"):
         return Facts(rank=1, dtype="float64", order="C", lib="numpy")
+    if qualname in _PAIRWISE:
+        return _pairwise_facts(ctx, call, qualname)
     if isinstance(call.func, ast.Attribute) and lib.split(".")[0] not in _LIBRARIES:
         from blaslint.analysis.summaries import call_result_facts  # `import pkg.mod as m; m.f(x)`
 
         return call_result_facts(ctx, call)
     return UNKNOWN
+
+
+# Pairwise matrices between the rows of X and Y (Y = X when omitted): n_X x n_Y, dense.
+# scipy's are float64 always; scikit-learn's keep float32 inputs float32 (dtype unknown).
+_SKLEARN_PAIRWISE = ("pairwise_kernels", "pairwise_distances", "rbf_kernel", "laplacian_kernel", "polynomial_kernel",
+                     "sigmoid_kernel", "chi2_kernel", "euclidean_distances", "manhattan_distances",
+                     "cosine_distances", "nan_euclidean_distances")
+_PAIRWISE = {"scipy.spatial.distance.cdist": "float64",
+             **{f"sklearn.metrics.pairwise.{n}": None for n in _SKLEARN_PAIRWISE},
+             **{f"sklearn.metrics.{n}": None for n in ("pairwise_kernels", "pairwise_distances")}}
+
+
+def _pairwise_facts(ctx, call: ast.Call, qualname: str) -> Facts:
+    """``cdist(XA, XB)``, ``pairwise_kernels(X, Y)``: 2-D, one row per row of the first argument.
+    (``linear_kernel``/``cosine_similarity`` are left out: sparse inputs may give a sparse result.)"""
+    args = _array_args(call)
+    first = args[0] if args else next((k.value for k in call.keywords if k.arg in ("XA", "X")), None)
+    if first is None or any(isinstance(a, ast.Starred) for a in call.args):
+        return UNKNOWN
+    second = args[1] if len(args) > 1 else next((k.value for k in call.keywords if k.arg in ("XB", "Y")), None)
+
+    def rows(x):
+        return f"{ctx.text(x)}.shape[0]" if isinstance(x, (ast.Name, ast.Attribute)) else None
+
+    shape = (rows(first), rows(second if second is not None and not _is_none(second) else first))
+    return Facts(rank=2, dtype=_PAIRWISE[qualname], order="C", shape=shape if any(shape) else None, lib="numpy")
 
 
 def _array_args(call):
