@@ -456,6 +456,55 @@ def test_attribute_set_on_another_object_or_shadowed_alias_is_unknown():
     assert ctx.resolve_call(call) is None
 
 
+PARTLY = """
+import numpy as np
+
+class Emissions:
+    def __init__(self, K, N, single):
+        self.inv_etas = -1 + np.random.randn(1, N) if single else np.random.randn(K, N)
+        self.mixed = np.zeros(N)
+        self.shrunk = np.zeros((K, N))
+    @property
+    def params(self):
+        return self.inv_etas, self.mixed
+    @params.setter
+    def params(self, value):
+        self.inv_etas = value[-1]
+        self.mixed = value[0]
+        self.mixed = np.zeros((N, N))
+        self.shrunk = value[1]
+        self.shrunk = self.shrunk.sum(axis=0)
+    def use(self, C):
+        return self.inv_etas, self.mixed, self.shrunk, C.T @ np.diag(1.0 / np.exp(self.inv_etas[0])) @ C
+"""
+
+
+def test_an_attribute_whose_readable_assignments_agree_is_known_softly():
+    f = facts(PARTLY, "self.inv_etas", line=20)
+    assert f.rank == 2 and kinds(f) == ["attribute-some"] and f.soft
+    assert facts(PARTLY, "self.inv_etas[0]", line=20).rank == 1
+
+
+@pytest.mark.parametrize("text", ["self.mixed", "self.shrunk"])
+def test_readable_assignments_that_disagree_or_an_update_that_changes_the_rank_say_nothing(text):
+    assert facts(PARTLY, text, line=20).rank is None
+
+
+def test_a_finding_may_rest_on_partly_known_attributes_a_fix_may_not():
+    from support import lint
+
+    found = lint(PARTLY, "BL402")
+    assert len(found) == 1 and found[0].fix is None
+    assert "(an attribute assignment whose others are unknown, line 6)" in found[0].message
+
+
+@pytest.mark.parametrize("expr,rank", [("a if flag else b", 2), ("a if flag else c", None), ("2.0 * a if flag else a", 2)])
+def test_a_conditional_expression_has_what_both_branches_agree_on(expr, rank):
+    code = ("import numpy as np\ndef f(flag, n):\n    a = np.zeros((n, 3))\n    b = np.ones((4, 3))\n"
+            f"    c = np.zeros(n)\n    y = {expr}\n    return y\n")
+    assert facts(code, "y", line=7).rank == rank
+
+
 # -- helper summaries --------------------------------------------------------------------------------
 
 HELPERS = """

@@ -170,7 +170,7 @@ def _dims(f: "Facts | None", rank: int) -> list:
     """``rank`` dimensions of ``f`` (None where unknown); its known trailing dims when its rank is not."""
     if f is not None and f.shape is not None and len(f.shape) == rank:
         return list(f.shape)
-    tail = list(f.tail) if f is not None and f.rank is None else []
+    tail = list(f.tail) if f is not None and (f.rank is None or f.shape is None) else []
     tail = tail[-rank:] if rank else []
     return [None] * (rank - len(tail)) + tail
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 # Strongest first. A source of a weaker kind never overrides a stronger one.
 KINDS = ("creation", "flow", "usage", "guard", "annotation", "docstring", "attribute", "helper",
-         "method", "call-site", "package-call", "runtime")
+         "method", "call-site", "package-call", "attribute-some", "runtime")
 # soft: a finding may rest on it, a fix never does (a docstring may lie, callers elsewhere may change,
-# a subclass in another module may override a method, a run saw one input)
-SOFT_KINDS = frozenset({"docstring", "method", "package-call", "runtime"})
+# a subclass in another module may override a method, a run saw one input; "attribute-some": the
+# assignments to ``self.P`` that can be read agree, others (``self.P = value[-1]``) cannot be read)
+SOFT_KINDS = frozenset({"docstring", "method", "package-call", "attribute-some", "runtime"})
 MAX_EVIDENCE = 4  # a long chain keeps its first few roots; messages name one or two
 
 
@@ -94,6 +95,9 @@ def _short(ctx, node) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_KIND_NAMES = {"attribute-some": "an attribute assignment whose others are unknown"}
+
+
 def describe_facts(name: str, facts) -> str:
     """One phrase naming the facts and their strongest evidence: "`d` is 1-D (docstring, line 12)"."""
     if facts.rank is not None:
@@ -117,8 +121,8 @@ def describe_facts(name: str, facts) -> str:
     soft = next((e for e in facts.evidence if e.kind in SOFT_KINDS), None)
     if soft is not None and soft is not shown[0]:
         shown.append(soft)
-    parts = [f"{ev.kind}, line {ev.line}" if ev.line else f"{ev.kind}: {ev.detail}" if ev.detail else ev.kind
-             for ev in shown]
+    parts = [f"{_KIND_NAMES.get(ev.kind, ev.kind)}, line {ev.line}" if ev.line
+             else f"{ev.kind}: {ev.detail}" if ev.detail else ev.kind for ev in shown]
     more = len({(e.kind, e.line) for e in facts.evidence}) - len(shown)
     where = "; ".join(parts)
     if more > 0:

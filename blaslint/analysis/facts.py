@@ -80,7 +80,10 @@ UNKNOWN = Facts()
 def trailing_dims(f: Facts) -> tuple:
     """The known trailing dims of ``f``: its whole shape when the rank is known, else ``f.tail``."""
     if f.rank is not None:
-        return tuple(f.shape) if f.shape is not None and len(f.shape) == f.rank else (None,) * f.rank
+        if f.shape is not None and len(f.shape) == f.rank:
+            return tuple(f.shape)
+        tail = tuple(f.tail)[-f.rank:] if f.rank else ()  # sizes kept beside a soft rank
+        return (None,) * (f.rank - len(tail)) + tail
     return f.tail
 
 
@@ -473,6 +476,8 @@ def infer(ctx: "FileContext", expr: ast.AST) -> Facts:
         return base if base.rank and base.dtype in INT_DTYPES | {"bool"} else UNKNOWN
     if isinstance(expr, ast.Compare):
         return _compare_facts(ctx, expr)
+    if isinstance(expr, ast.IfExp):  # `randn(1, N) if single else randn(K, N)`: what both branches agree on
+        return join_facts([ctx.array_facts(expr.body), ctx.array_facts(expr.orelse)])
     if isinstance(expr, ast.Subscript):
         shape_flow = ctx.shape_flow  # integer counters, shapes, X.shape[k]
 
