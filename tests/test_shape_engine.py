@@ -1008,3 +1008,47 @@ def test_a_similarity_that_may_be_sparse_stays_unknown():
     code = ("from sklearn.metrics.pairwise import cosine_similarity\n"
             "def f(X, Y):\n    K = cosine_similarity(X, Y, dense_output=False)\n    return K\n")
     assert facts(code, "K", line=4).rank is None
+
+
+# -- loop targets -----------------------------------------------------------------------------------
+
+LOOPS = """
+import numpy as np
+def f(n, K, items):
+    A = np.random.randn(K, n, n)
+    B = np.random.randn(K, n)
+    for a in A:
+        x = a
+    for a2, b2 in zip(A, B):
+        y = b2
+    for i, b3 in enumerate(B):
+        z = b3
+    for j, (a4, b4) in enumerate(zip(A, B)):
+        w = a4
+    for row in items:
+        u = row
+    for v1, v2 in zip(B, items):
+        v = v2
+    return [c @ np.diag(d) @ c for c, d in zip(A, B)], x, y, z, w, u, v
+"""
+
+
+@pytest.mark.parametrize("name,line,rank,shape", [
+    ("a", 7, 2, ("n", "n")), ("b2", 9, 1, ("n",)), ("b3", 11, 1, ("n",)), ("a4", 13, 2, ("n", "n")),
+    ("d", 18, 1, ("n",)),
+])
+def test_an_item_of_an_array_has_one_axis_fewer(name, line, rank, shape):
+    f = facts(LOOPS, name, line=line)
+    assert f.rank == rank and (shape is None or f.shape == shape)
+
+
+@pytest.mark.parametrize("name,line", [("row", 15), ("v2", 17)])
+def test_an_item_of_an_unknown_iterable_is_unknown(name, line):
+    assert facts(LOOPS, name, line=line).rank is None
+
+
+def test_a_diagonal_product_per_item_of_a_stack_is_found():
+    from support import lint
+
+    found = lint(LOOPS, "BL402")
+    assert [d.line for d in found] == [18]

@@ -112,7 +112,12 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
     if binding is None or binding.kind == "augassign":
         return rebound_name_facts(ctx, name)
     if binding.kind == "for":
-        return INT_SCALAR if _range_target(ctx, binding) else UNKNOWN
+        if _range_target(ctx, binding):
+            return INT_SCALAR
+        stmt = binding.stmt
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            return iteration_facts(ctx, stmt.target, stmt.iter, binding.node)
+        return UNKNOWN
     if binding.kind == "param":
         kind = _param_kind(ctx, binding)
         if kind is not None:
@@ -267,10 +272,44 @@ def _comprehension_counter(ctx, name: ast.Name) -> Facts | None:
                     if gen.target.__class__ is ast.Name and isinstance(gen.iter, ast.Call) \
                             and _builtin(ctx, gen.iter.func, {"range", "xrange"}):
                         return INT_SCALAR
-                    return UNKNOWN
+                    bound = next(t for t in ast.walk(gen.target) if isinstance(t, ast.Name) and t.id == name.id)
+                    return iteration_facts(ctx, gen.target, gen.iter, bound)
         if isinstance(anc, (ast.stmt, ast.Lambda)):
             return None
     return None
+
+
+def iteration_facts(ctx, target: ast.AST, iterable: ast.AST, bound: ast.Name, depth: int = 0) -> Facts:
+    """Facts of ``bound``, a name in the target of ``for target in iterable``: an item of an array of
+    rank r is (r - 1)-D (``for row in X``), through ``zip(A, B)`` and ``enumerate(X)`` (the counter an
+    int), nested as in ``for i, (a, b) in enumerate(zip(A, B))``. Anything else: unknown."""
+    if depth > 3:
+        return UNKNOWN
+    if target is bound:
+        return _item_facts(ctx, iterable)
+    if not isinstance(target, (ast.Tuple, ast.List)) or not isinstance(iterable, ast.Call) \
+            or iterable.keywords or any(isinstance(a, ast.Starred) for a in iterable.args):
+        return UNKNOWN
+    elts = target.elts
+    if _builtin(ctx, iterable.func, {"enumerate"}) and len(elts) == 2 and len(iterable.args) == 1:
+        if elts[0] is bound:
+            return INT_SCALAR
+        return iteration_facts(ctx, elts[1], iterable.args[0], bound, depth + 1)
+    if _builtin(ctx, iterable.func, {"zip"}) and len(elts) == len(iterable.args):
+        for elt, source in zip(elts, iterable.args):
+            if any(n is bound for n in ast.walk(elt)):
+                return _item_facts(ctx, source) if elt is bound else \
+                    iteration_facts(ctx, elt, source, bound, depth + 1)
+    return UNKNOWN
+
+
+def _item_facts(ctx, iterable: ast.AST) -> Facts:
+    """An item of ``iterable`` when it is a NumPy array or torch tensor of known rank >= 1."""
+    f = ctx.array_facts(iterable)
+    if f.rank is None or f.rank < 1 or f.lib not in ("numpy", "torch"):
+        return UNKNOWN
+    shape = tuple(f.shape[1:]) if f.shape is not None and len(f.shape) == f.rank else None
+    return Facts(rank=f.rank - 1, dtype=f.dtype, shape=shape, lib=f.lib, evidence=f.evidence)
 
 
 def _param_kind(ctx, binding) -> str | None:
