@@ -149,6 +149,21 @@ def test_usage_proves_a_lower_bound(body, min_rank):
     assert f.rank is None and f.min_rank == min_rank and kinds(f) == ["usage"]
 
 
+@pytest.mark.parametrize("index,min_rank", [
+    ("x[:, :, np.newaxis, :]", 3), ("x[:, None, :]", 2), ("x[:, :, :, :, np.newaxis]", 4), ("x[newaxis, :, 0]", 2),
+])
+def test_a_new_axis_in_an_index_is_no_axis_of_the_array(index, min_rank):
+    # astroML's XDGMM: `Tinv[:, :, :, :, np.newaxis]` says Tinv is at least 4-D, not 5-D
+    code = f"import numpy as np\nfrom numpy import newaxis\ndef f(x):\n    t = {index}\n    return x\n"
+    f = facts(code, "x", line=code.count("\n"))
+    assert f.min_rank == min_rank
+
+
+def test_newaxis_spellings_index_like_none():
+    code = "import numpy as np\ndef f():\n    v = np.zeros(4)\n    a = v[:, np.newaxis]\n    b = v[np.newaxis]\n    return a, b\n"
+    assert facts(code, "a", line=6).rank == 2 and facts(code, "b", line=6).rank == 2
+
+
 @pytest.mark.parametrize("expr,min_rank", [
     ("x[:, t]", 1),            # x is at least 2-D (indexed so below): a column is at least 1-D
     ("x[1:, :]", 2),

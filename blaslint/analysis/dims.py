@@ -9,6 +9,13 @@ from __future__ import annotations
 import ast
 
 
+def is_new_axis(node) -> bool:
+    """An index item that inserts an axis: ``None``, ``np.newaxis`` (any module's), a bare ``newaxis``."""
+    return (isinstance(node, ast.Constant) and node.value is None
+            or isinstance(node, ast.Attribute) and node.attr == "newaxis"
+            or isinstance(node, ast.Name) and node.id == "newaxis")
+
+
 def same_dim(d1, d2) -> bool:
     """Are two dims (ints or source strings, as in ``Facts.shape``) provably equal?
 

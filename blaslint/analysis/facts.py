@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from blaslint.analysis.dims import _dim_key, _fold_int, same_dim  # noqa: F401  (re-exported)
+from blaslint.analysis.dims import _dim_key, _fold_int, is_new_axis, same_dim  # noqa: F401  (re-exported)
 from blaslint.analysis.evidence import is_soft, merge
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -538,6 +538,9 @@ def subscript_facts(base: Facts, index: ast.AST) -> Facts:
     for item in items:
         if isinstance(item, ast.Slice):
             continue
+        if is_new_axis(item):  # None, np.newaxis
+            rank += 1
+            continue
         if isinstance(item, ast.Constant):
             if item.value is None:
                 rank += 1
@@ -554,8 +557,7 @@ def subscript_facts(base: Facts, index: ast.AST) -> Facts:
             known = False
     if ellipsis and len(items) > base.rank + 1:
         known = False
-    if not known or rank < 0 or (not ellipsis and len(items) > base.rank + sum(
-            isinstance(i, ast.Constant) and i.value is None for i in items)):
+    if not known or rank < 0 or (not ellipsis and len(items) > base.rank + sum(is_new_axis(i) for i in items)):
         return Facts(dtype=base.dtype, lib=base.lib)
     return Facts(rank=rank, dtype=base.dtype, lib=base.lib)  # order: a view may be strided
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis.dims import is_new_axis
 from blaslint.analysis.evidence import Evidence
 
 
@@ -59,10 +60,10 @@ def _proved_min_rank(ctx, load: ast.Name) -> int | None:
         return _reduced_axis_rank(ctx, par)  # np.mean(x, axis=0): x has that axis
     if isinstance(par, ast.Subscript) and par.value is load and isinstance(par.slice, ast.Tuple):
         items = par.slice.elts
-        if not any(isinstance(it, ast.Slice) or isinstance(it, ast.Constant) and it.value in (None, Ellipsis)
-                   for it in items):
+        if not any(isinstance(it, ast.Slice) or is_new_axis(it) or isinstance(it, ast.Constant)
+                   and it.value is Ellipsis for it in items):
             return None  # d[i, j]: a dict with tuple keys takes that too
-        n = sum(1 for it in items if not (isinstance(it, ast.Constant) and it.value in (None, Ellipsis)))
+        n = sum(1 for it in items if not (is_new_axis(it) or isinstance(it, ast.Constant) and it.value is Ellipsis))
         return n if n >= 2 else None
     return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis.dims import is_new_axis
 from blaslint.rules.vectorize._reduce_forms import int_constant
 
 
@@ -110,10 +111,7 @@ def _is_shape(ctx, e) -> bool:
         or isinstance(e, ast.Call) and ctx.resolve_call(e) == "numpy.shape"
 
 
-def _is_none(node) -> bool:
-    if isinstance(node, ast.Constant) and node.value is None:
-        return True
-    return isinstance(node, ast.Attribute) and node.attr == "newaxis"
+_is_none = is_new_axis
 
 
 def _is_ellipsis(node) -> bool:

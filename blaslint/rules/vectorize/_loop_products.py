@@ -23,6 +23,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
+from blaslint.analysis.dims import is_new_axis
+
 from blaslint.analysis.facts import dimension_of
 from blaslint.analysis.flow import path_conflicts
 from blaslint.analysis.imports import dotted_name
@@ -264,7 +266,7 @@ def is_column(ctx, expr, _unused=None) -> bool:
         expr = b.value
     if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Tuple) and len(expr.slice.elts) == 2:
         a, c = expr.slice.elts
-        none = (isinstance(c, ast.Constant) and c.value is None) or (isinstance(c, ast.Attribute) and c.attr == "newaxis")
+        none = is_new_axis(c)
         return ld._full_slice(a) and none
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "reshape" \
             and len(expr.args) == 2 and isinstance(expr.args[1], ast.Constant) and expr.args[1].value == 1:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from blaslint.analysis.dims import is_new_axis
 from blaslint.analysis.flow import loop_region_mutations
 from blaslint.analysis.structure import same_structure
 from blaslint.rules.vectorize import _loopdots as ld
@@ -73,9 +74,7 @@ def accumulation(ctx, stmt):
     return None
 
 
-def _none_index(node) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None or \
-        isinstance(node, ast.Attribute) and node.attr == "newaxis"
+_none_index = is_new_axis
 
 
 def _expanded(node, axis: int):
