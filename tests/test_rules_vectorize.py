@@ -546,3 +546,31 @@ def test_bl501_cost_of_a_matrix_vector_product_per_iteration_is_memory_bound():
                "    return out\n"
     (d,) = codes(src, "BL501")
     assert "BLAS-2" in d.cost.before and d.severity == "warning"
+
+
+# -- BL505: an inserted axis in an operand of unknown rank (astroML's XDGMM E-step) ---------------------------
+
+def test_axis_kind_reads_a_trailing_run_of_full_axes():
+    from blaslint.rules.vectorize._broadcast import axis_kind
+
+    assert axis_kind(("F", "F", "1", "F", "*"), -1) == "F"   # the last axis: in the run, or the F before it
+    assert axis_kind(("F", "1", "*"), -1) is None            # the run may be empty: then it is the inserted one
+    assert axis_kind(("F", "F", "1", "F", "F", "*"), -2) == "F"
+    assert axis_kind(("F", "1", "F", "*"), -2) is None
+    assert axis_kind(("*", "1", "F"), -1) == "F"
+
+
+def test_a_new_axis_in_a_factor_of_unknown_rank_summed_over_its_last_axis_is_a_hidden_contraction():
+    import numpy as np
+
+    code = "import numpy as np\ndef e_step(Tinv, w_m):\n    return np.sum(Tinv * w_m[:, :, np.newaxis, :], -1)\n"
+    found = lint(code, "BL505")
+    assert len(found) == 1 and "inserts an axis" in found[0].message
+    Tinv, w = np.random.rand(5, 3, 2, 2), np.random.rand(5, 3, 2)
+    # what the message claims: a contraction (one matrix-vector product per (n, k)), no temporary needed
+    assert np.allclose(np.sum(Tinv * w[:, :, np.newaxis, :], -1), np.einsum("nkij,nkj->nki", Tinv, w))
+
+
+def test_a_new_axis_just_before_an_unknown_run_is_not_claimed():
+    code = "import numpy as np\ndef f(T, w):\n    return np.sum(T * w[:, np.newaxis], -1)\n"
+    assert lint(code, "BL505") == []

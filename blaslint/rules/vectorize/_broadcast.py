@@ -124,7 +124,12 @@ def axis_kind(pat: tuple, axis: int) -> str | None:
         head = pat[:pat.index("*")] if "*" in pat else pat
         return head[axis] if axis < len(head) else None
     tail = pat[pat.index("*") + 1:] if "*" in pat else pat
-    return tail[axis] if -axis <= len(tail) else None
+    if tail or "*" not in pat:
+        return tail[axis] if -axis <= len(tail) else None
+    # a trailing run of the base's remaining axes (all full): axis -j is in it, or one of the j before it
+    before = pat[:-1]
+    candidates = before[axis:] if -axis <= len(before) else None
+    return "F" if candidates and all(c == "F" for c in candidates) else None
 
 
 def contracts(pat: tuple, axis: int) -> bool:
