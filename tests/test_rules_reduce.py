@@ -427,3 +427,27 @@ def test_bl503_torch_suggestions_say_what_pytorch_measured():
     last, lead = (lint(T + big.format(dim), {"BL503"}) for dim in (1, 0))
     assert [d.severity != "info" and "3.5-4.9x measured along the last dimension" in d.message for d in last] == [True]
     assert [d.severity == "info" and "0.15-0.3x along a leading one" in d.message for d in lead] == [True]
+
+
+# -- BL503: a known matrix times a factor of unknown shape, summed along an axis (astroML, pyflux) -------------
+
+def test_a_matrix_times_an_unknown_factor_summed_along_an_axis_names_every_case():
+    code = ("import numpy as np\nfrom sklearn.metrics.pairwise import pairwise_kernels\n"
+            "def predict(X, Xt, y):\n    K = pairwise_kernels(X, Xt, metric='rbf')\n    return (K * y).sum(1)\n")
+    (d,) = lint(code, {"BL503"})
+    assert d.fix is None and "of unknown shape" in d.message
+    assert "matrix-vector product" in d.message and "row-wise dots" in d.message and "y * K.sum(axis=1)" in d.message
+    import numpy as np
+
+    K, v, M, c = np.random.rand(6, 4), np.random.rand(4), np.random.rand(6, 4), 2.5
+    # every case the message names holds: a vector, an array of K's shape, a number
+    assert np.allclose((K * v).sum(1), K @ v)
+    assert np.allclose((K * M).sum(1), np.einsum("ij,ij->i", K, M))
+    assert np.allclose((K * c).sum(1), c * K.sum(axis=1))
+
+
+@pytest.mark.parametrize("other", ["2.0", "S", "W[:, None]"])
+def test_a_number_a_sparse_matrix_or_an_inserted_axis_is_left_alone(other):
+    code = ("import numpy as np\nimport scipy.sparse as sp\ndef f(W):\n    A = np.random.rand(500, 400)\n"
+            f"    S = sp.random(500, 400)\n    return np.sum(A * {other}, axis=1)\n")
+    assert [d for d in lint(code, {"BL503"}) if "of unknown shape" in d.message] == []
