@@ -8,7 +8,7 @@ from blaslint.analysis import cost as _cost
 from blaslint.analysis.compiled import compiled_by
 from blaslint.analysis.facts import INT_DTYPES, known_small
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import in_assertion, paren
+from blaslint.rules._common import in_assertion, paren, product_operands
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize import _reduce_checks as rc
 from blaslint.rules.vectorize import _reduce_forms as rf
@@ -176,7 +176,23 @@ class ReductionAsBlas(Rule):
         if prop.new is not None:
             fix = self.make_fix(f"Replace with `{prop.new}`", self.replace(prop.node, prop.new), safe=False)
         cost = self._cost(prop.node, prop.temp)
-        self.report(prop.node, f"{prop.message}; {cost.describe()}", fix, cost=cost, severity=prop.severity)
+        message, severity = prop.message, prop.severity
+        product = self._squared_product(prop.temp)
+        if product is not None and severity is None:
+            # sklearn-bayes' np.sum(np.dot(X, Ri.T) ** 2, axis=1): the product costs k times the pass saved
+            message += (f" (the product `{rc.short(self.ctx, product, 30)}` on the same line costs its inner "
+                        "dimension times more than the pass this saves: info)")
+            severity = "info"
+        self.report(prop.node, f"{message}; {cost.describe()}", fix, cost=cost, severity=severity)
+
+    def _squared_product(self, temp):
+        """The matrix product whose square is summed (``np.dot(X, R.T) ** 2``), unless its inner side is known small."""
+        sq = rf.squared(self.ctx, temp) if temp is not None else None
+        ops = product_operands(self.ctx, sq[0]) if sq is not None else None
+        if ops is None:
+            return None
+        inner = self.ctx.array_facts(ops[1])
+        return None if known_small(inner) else sq[0]
 
     def _cost(self, node, temp):
         return _cost.reduction_temporary(self.ctx, node, rf.temporary_facts(self.ctx, temp),
