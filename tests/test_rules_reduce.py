@@ -460,5 +460,15 @@ def test_a_sum_of_squares_of_a_matrix_product_is_info_the_product_dominates():
             "    for _ in range(50):\n        a = np.sum(np.dot(X, R.T) ** 2, axis=1)\n        b = np.sum(X ** 2, axis=1)\n"
             "    return a, b\n")
     by_line = {d.line: d for d in lint(code, {"BL503"})}
-    assert by_line[5].severity == "info" and "on the same line costs its inner dimension" in by_line[5].message
+    assert by_line[5].severity == "info" and "costs its inner dimension times more" in by_line[5].message
     assert by_line[6].severity == "warning"
+
+
+def test_a_sum_of_squares_of_a_solve_made_in_the_same_block_is_info_one_made_elsewhere_is_not():
+    code = ("import numpy as np\nfrom scipy.linalg import solve_triangular\ndef f(R, I, Ri0):\n"
+            "    X = np.random.rand(200000, 300)\n    for _ in range(50):\n"
+            "        Ri = solve_triangular(R, X.T)\n        a = np.sum(Ri ** 2, axis=0)\n"
+            "        b = np.sum(X ** 2, axis=1)\n    return a, b\n")
+    by_line = {d.line: d for d in lint(code, {"BL503"})}
+    assert by_line[7].severity == "info" and "solve_triangular" in by_line[7].message
+    assert by_line[8].severity == "warning"

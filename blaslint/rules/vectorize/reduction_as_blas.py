@@ -14,6 +14,10 @@ from blaslint.rules.vectorize import _reduce_checks as rc
 from blaslint.rules.vectorize import _reduce_forms as rf
 
 
+# Calls whose result costs far more to make than one pass over it (a solve, an inverse, a factor).
+_PRODUCERS = {"solve", "solve_triangular", "inv", "pinv", "pinvh", "cho_solve", "lstsq", "cholesky"}
+
+
 class ReductionAsBlas(Rule):
     """``np.sum(a * b)`` on 1-D arrays (a dot) and ``np.sqrt(np.sum(x**2))`` (a norm).
 
@@ -180,19 +184,32 @@ class ReductionAsBlas(Rule):
         product = self._squared_product(prop.temp)
         if product is not None and severity is None:
             # sklearn-bayes' np.sum(np.dot(X, Ri.T) ** 2, axis=1): the product costs k times the pass saved
-            message += (f" (the product `{rc.short(self.ctx, product, 30)}` on the same line costs its inner "
-                        "dimension times more than the pass this saves: info)")
+            message += (f" (computing `{rc.short(self.ctx, product, 30)}` costs its inner dimension times more "
+                        "than the pass this saves: info)")
             severity = "info"
         self.report(prop.node, f"{message}; {cost.describe()}", fix, cost=cost, severity=severity)
 
     def _squared_product(self, temp):
-        """The matrix product whose square is summed (``np.dot(X, R.T) ** 2``), unless its inner side is known small."""
+        """The matrix product whose square is summed (``np.dot(X, R.T) ** 2``, or ``Ri ** 2`` with ``Ri`` bound
+        to one, or to a solve or inverse, in the same block), unless its inner side is known small."""
         sq = rf.squared(self.ctx, temp) if temp is not None else None
-        ops = product_operands(self.ctx, sq[0]) if sq is not None else None
+        if sq is None:
+            return None
+        base = sq[0]
+        if isinstance(base, ast.Name):
+            binding = self.ctx.reaching_binding(base)
+            value = binding.value if binding is not None and binding.kind == "assign" else None
+            stmt = self.ctx.statement_of(base)
+            if value is None or stmt is None or self.ctx.parent(binding.stmt) is not self.ctx.parent(stmt):
+                return None  # made elsewhere, or in another block: it may be made once and summed many times
+            if isinstance(value, ast.Call) and (self.ctx.resolve_call(value) or "").rpartition(".")[2] in _PRODUCERS:
+                return value
+            base = value
+        ops = product_operands(self.ctx, base)
         if ops is None:
             return None
         inner = self.ctx.array_facts(ops[1])
-        return None if known_small(inner) else sq[0]
+        return None if known_small(inner) else base
 
     def _cost(self, node, temp):
         return _cost.reduction_temporary(self.ctx, node, rf.temporary_facts(self.ctx, temp),
