@@ -472,3 +472,26 @@ def test_a_sum_of_squares_of_a_solve_made_in_the_same_block_is_info_one_made_els
     by_line = {d.line: d for d in lint(code, {"BL503"})}
     assert by_line[7].severity == "info" and "solve_triangular" in by_line[7].message
     assert by_line[8].severity == "warning"
+
+
+# -- BL503: np.sum(x ** 2) of an x nothing else describes (info, no fix) -----------------------------------------
+
+def test_a_sum_of_squares_summed_by_numpy_is_reported_as_info_without_a_fix():
+    import numpy as np
+
+    code = "import numpy as np\ndef loss(x, r):\n    return np.sum((x - r) ** 2)\n"
+    (d,) = lint(code, {"BL503"})
+    assert d.severity == "info" and d.fix is None and "summed by `np.sum`" in d.message
+    x = np.random.rand(7, 3)
+    # the claim for any real floating-point array: the inner product of the flattened array with itself
+    assert np.isclose(np.sum(x ** 2), np.vdot(x, x)) and np.isclose(np.sum(x[0] ** 2), x[0] @ x[0])
+
+
+@pytest.mark.parametrize("code", [
+    "import numpy as np\ndef f(x):\n    return x.sum() + (x ** 2).sum()\n",       # a method: pandas, torch, ... too
+    "import numpy as np\ndef f():\n    return np.sum(3.0 ** 2)\n",                   # a number
+    "import numpy as np\nimport scipy.sparse as sp\ndef f():\n    S = sp.random(5, 5)\n    return np.sum(S ** 2)\n",
+    "import torch\ndef f(x):\n    return torch.sum(x ** 2)\n",
+])
+def test_sums_of_squares_of_other_kinds_are_left_alone(code):
+    assert [d for d in lint(code, {"BL503"}) if "summed by `np.sum`" in d.message] == []

@@ -197,8 +197,6 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
             return None
         a, b = pair
         quad = quadratic_form(ctx, a, b)
-        if not quad and (bool(array_evidence(ctx, a)) != bool(array_evidence(ctx, b))):
-            return _beside_unknown(ctx, red, a, b)
         if not (quad or array_evidence(ctx, a) and array_evidence(ctx, b)) or _broadcasts(ctx, a, b):
             return None
         if ctx.array_facts(a).shape and ctx.array_facts(b).shape and not _same_shape(ctx, a, b):
@@ -233,32 +231,6 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
         severity = "info"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is {what}{_facts_note(ctx, a, b)}, through a temporary as "
                     f"large as the operands: {shown} computes them without it ({gain})", new, red.operand, severity)
-
-
-def _beside_unknown(ctx, red: Reduction, a, b) -> Proposal | None:
-    """``(K * y).sum(1)`` with ``K`` known 2-D (or more) and ``y`` of unknown shape: whatever ``y`` is, the
-    product is made in full only to be summed. A vector along the summed axis makes it a matrix-vector
-    product, ``K``'s shape row-wise dots, a number ``y * K.sum(1)``: the message names the three, no fix."""
-    from blaslint.analysis.sparse import matrix_semantics, sparse_evidence
-
-    known, other = (a, b) if array_evidence(ctx, a) else (b, a)
-    f = ctx.array_facts(known)
-    axis = int_constant(red.axis)
-    if f.rank is None or f.rank < 2 or f.lib != "numpy" or f.dtype in NOT_BLAS or known_small(f) \
-            or axis is None or not -f.rank <= axis < f.rank or red.keepdims:
-        return None
-    if bc.pattern(ctx, known) or bc.pattern(ctx, other):
-        return None  # an inserted axis: a hidden contraction (BL505)
-    if isinstance(other, ast.Constant) or ctx.array_facts(other).rank is not None \
-            or sparse_evidence(ctx, other) or matrix_semantics(ctx, other) or _lib(ctx, red, known) is None:
-        return None  # a number, a known scalar, a sparse matrix or np.matrix (`*` is a product there)
-    k, o, ax = short(ctx, known, 30), short(ctx, other, 30), ctx.text(red.axis)
-    return Proposal(red.call, f"`{short(ctx, red.call)}` multiplies `{k}` by `{o}` (of unknown shape; "
-                    f"{describe_facts(k, f)}) in full only to sum the product along axis {ax}: a matrix-vector "
-                    f"product (`@`) when "
-                    f"`{o}` is a vector along that axis, row-wise dots (`np.einsum`) when it has `{k}`'s shape, "
-                    f"`{o} * {k}.sum(axis={ax})` when it is a number; each skips the temporary (1.5-3x measured)",
-                    None, red.operand)
 
 
 def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Proposal | None:

@@ -12,6 +12,7 @@ from blaslint.rules._common import in_assertion, paren, product_operands
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize import _reduce_checks as rc
 from blaslint.rules.vectorize import _reduce_forms as rf
+from blaslint.rules.vectorize import _reduce_weak as rw
 
 
 # Calls whose result costs far more to make than one pass over it (a solve, an inverse, a factor).
@@ -167,7 +168,8 @@ class ReductionAsBlas(Rule):
         red = rf.reduction(self.ctx, node)
         if red is None or self._is_norm_radicand(node) and rf.squared(self.ctx, red.operand):
             return
-        prop = rc.axis_product(self.ctx, red) or rc.full_product(self.ctx, red)
+        prop = rc.axis_product(self.ctx, red) or rc.full_product(self.ctx, red) \
+            or rw.beside_unknown(self.ctx, red) or rw.summed_squares(self.ctx, red)
         if prop is not None:
             self._propose(prop)
 
