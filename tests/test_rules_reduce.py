@@ -495,3 +495,27 @@ def test_a_sum_of_squares_summed_by_numpy_is_reported_as_info_without_a_fix():
 ])
 def test_sums_of_squares_of_other_kinds_are_left_alone(code):
     assert [d for d in lint(code, {"BL503"}) if "summed by `np.sum`" in d.message] == []
+
+
+def test_a_whole_sum_of_a_known_array_times_an_unknown_factor_is_info_and_names_the_cases():
+    import numpy as np
+
+    code = ("import numpy as np\ndef f(pattern):\n    A = np.random.rand(500, 400)\n"
+            "    return (A * pattern).sum(), np.sum(2.0 * A), np.sum(A * pattern)\n")
+    found = [d for d in lint(code, {"BL503"}) if "in full only to sum all of it" in d.message]
+    # the method form `(A * pattern).sum()` is left alone (a pandas object sums per column)
+    assert [d.col for d in found] == [50] and found[0].severity == "info" and found[0].fix is None
+    assert "np.vdot(A, pattern)" in found[0].message and "pattern * A.sum()" in found[0].message
+    A, P, c = np.random.rand(5, 4), np.random.rand(5, 4), 1.5
+    assert np.isclose(np.sum(A * P), np.vdot(A, P)) and np.isclose(np.sum(A * c), c * A.sum())
+    v = np.random.rand(4)
+    assert np.isclose(np.sum(A * v), np.einsum("ij,j->", A, v))
+
+
+def test_the_number_case_is_spelled_with_the_parentheses_it_needs():
+    # nipy's bgmm: `psi(w1) - psi(np.sum(w1)) * w1 - w2.sum()` was printed, which means something else
+    code = ("import numpy as np\ndef f(c, d):\n    A = np.random.rand(500, 400)\n"
+            "    return np.sum((A + 1.0) * (c - d)), np.sum(A * (c - d), axis=1)\n")
+    messages = " ".join(d.message for d in lint(code, {"BL503"}))
+    assert "`(c - d) * (A + 1.0).sum()` when it is a number" in messages
+    assert "`(c - d) * A.sum(axis=1)` when it is a number" in messages
