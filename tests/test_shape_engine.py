@@ -1067,3 +1067,19 @@ def test_a_diagonal_product_per_item_of_a_stack_is_found():
 
     found = lint(LOOPS, "BL402")
     assert [d.line for d in found] == [18]
+
+
+@pytest.mark.parametrize("call,rank", [
+    ("scipy.linalg.inv(S)", 3), ("scipy.linalg.inv(M)", 2), ("scipy.linalg.eigvalsh(S)", 2),
+    ("scipy.linalg.inv(U)", None),   # unknown: a matrix or a stack, at least 2-D
+])
+def test_scipy_linalg_keeps_a_stack_a_stack(call, rank):
+    import numpy as np
+    import scipy.linalg
+
+    code = ("import numpy as np\nimport scipy.linalg\ndef f(U):\n    S = np.random.rand(3, 4, 4)\n"
+            f"    M = np.random.rand(4, 4)\n    r = {call}\n    return r\n")
+    f = facts(code, call, line=6)
+    assert f.rank == rank and (rank is not None or f.min_rank == 2)
+    S = np.random.rand(3, 4, 4) + 4 * np.eye(4)
+    assert scipy.linalg.inv(S).ndim == 3 and scipy.linalg.eigvalsh(S @ S.transpose(0, 2, 1)).ndim == 2

@@ -651,6 +651,8 @@ def _call_facts(ctx: "FileContext", call: ast.Call) -> Facts:
         return _numpy_random_facts(ctx, call, name, legacy=True)
     if lib in ("numpy.linalg", "scipy.linalg") and name in ("inv", "pinv") and call.args:
         base = ctx.array_facts(call.args[0])
+        if base.rank is None:  # a matrix or a stack of them (a vector raises): at least 2-D
+            return Facts(min_rank=2, dtype=base.dtype, tail=base.tail[-2:] if name == "inv" else ())
         if not base.rank:
             return UNKNOWN
         shape = base.shape

@@ -455,7 +455,7 @@ def decomposition_parts(ctx: "FileContext", call: ast.Call) -> tuple[Facts, ...]
             and any(k.arg in ("eigvals_only", "subset_by_index", "subset_by_value") for k in call.keywords):
         return None
     base = ctx.array_facts(call.args[0])
-    rank = 2 if lib == "scipy.linalg" else base.rank
+    rank = (base.rank or 2) if lib == "scipy.linalg" else base.rank  # scipy >= 1.15 batches stacks too
     if rank is None and lib == "numpy.linalg" and name in ("svd", "eigh"):
         # One matrix assumed for the spectrum only (s of svd, w of eigh): stacked
         # decompositions are rare in NumPy code; the factors' ranks stay unknown.
@@ -917,7 +917,7 @@ def _linalg_facts(ctx, call, lib, name) -> Facts:
             return UNKNOWN  # a tuple (or a named tuple in torch)
         if name in ("cho_solve", "lu_solve"):
             a = Facts(rank=2)
-        a_rank = 2 if lib == "scipy.linalg" else a.rank
+        a_rank = (a.rank or 2) if lib == "scipy.linalg" else a.rank
         if b.rank == 1 and a_rank == 2 or b.rank == 2 and a_rank == 2:
             # A is square: the result has b's shape
             return Facts(rank=b.rank, dtype=promote(a.dtype, b.dtype), order=None, shape=b.shape, lib=out_lib)
@@ -928,14 +928,14 @@ def _linalg_facts(ctx, call, lib, name) -> Facts:
             return Facts(rank=0, lib=out_lib)
         return reduction_facts(ctx, call, first, axis, "norm") if axis is not None else UNKNOWN
     if name in ("eigvalsh", "eigvals", "svdvals") and len(call.args) == 1:
-        rank = 2 if lib == "scipy.linalg" else first.rank
+        rank = (first.rank or 2) if lib == "scipy.linalg" else first.rank
         return Facts(rank=rank - 1, order="C", lib=out_lib) if rank and rank >= 2 else UNKNOWN
     if name == "svd" and any(k.arg == "compute_uv" and isinstance(k.value, ast.Constant)
                              and k.value.value is False for k in call.keywords):
-        rank = 2 if lib == "scipy.linalg" else first.rank
+        rank = (first.rank or 2) if lib == "scipy.linalg" else first.rank
         return Facts(rank=rank - 1, order="C", lib=out_lib) if rank and rank >= 2 else UNKNOWN
     if name in ("cholesky", "expm", "sqrtm", "matrix_power", "inv", "pinv") and first.rank is not None:
-        rank = 2 if lib == "scipy.linalg" and name != "matrix_power" else first.rank
+        rank = first.rank  # scipy >= 1.15 keeps a stack a stack
         shape = first.shape if first.shape is not None and len(first.shape) == rank else None
         if shape is not None and name == "pinv":
             shape = shape[:-2] + (shape[-1], shape[-2])
