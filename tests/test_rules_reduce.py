@@ -453,25 +453,23 @@ def test_a_number_a_sparse_matrix_or_an_inserted_axis_is_left_alone(other):
     assert [d for d in lint(code, {"BL503"}) if "of unknown shape" in d.message] == []
 
 
-def test_a_sum_of_squares_of_a_matrix_product_is_info_the_product_dominates():
-    """sklearn-bayes' np.sum(np.dot(X, Ri.T) ** 2, axis=1): the product costs its inner dimension times the pass the
-    einsum saves (read negligible twice on held-out set 13); the same sum over a stored array keeps its severity."""
-    code = ("import numpy as np\ndef f(R):\n    X = np.random.rand(200000, 300)\n"
-            "    for _ in range(50):\n        a = np.sum(np.dot(X, R.T) ** 2, axis=1)\n        b = np.sum(X ** 2, axis=1)\n"
-            "    return a, b\n")
+@pytest.mark.parametrize("before,summed,made", [
+    # sklearn-bayes' np.sum(np.dot(X, Ri.T) ** 2, axis=1): read negligible twice on held-out set 13
+    ("", "np.dot(X, R.T)", "np.dot(X, R.T)"),
+    ("        Ri = solve_triangular(R, X.T)\n", "Ri", "solve_triangular"),
+])
+def test_a_sum_of_squares_of_a_product_or_solve_made_in_the_block_is_info(before, summed, made):
+    """Making the operand costs its inner dimension times the pass the einsum saves; the same sum over a stored
+    array, or over a solve made once outside the loop, keeps its severity."""
+    code = ("import numpy as np\nfrom scipy.linalg import solve_triangular\ndef f(R):\n"
+            "    X = np.random.rand(200000, 300)\n    Ri0 = solve_triangular(R, X.T)\n    for _ in range(50):\n"
+            f"{before}        a = np.sum({summed} ** 2, axis=1)\n        b = np.sum(X ** 2, axis=1)\n"
+            "        c = np.sum(Ri0 ** 2, axis=0)\n    return a, b, c\n")
     by_line = {d.line: d for d in lint(code, {"BL503"})}
-    assert by_line[5].severity == "info" and "costs its inner dimension times more" in by_line[5].message
-    assert by_line[6].severity == "warning"
-
-
-def test_a_sum_of_squares_of_a_solve_made_in_the_same_block_is_info_one_made_elsewhere_is_not():
-    code = ("import numpy as np\nfrom scipy.linalg import solve_triangular\ndef f(R, I, Ri0):\n"
-            "    X = np.random.rand(200000, 300)\n    for _ in range(50):\n"
-            "        Ri = solve_triangular(R, X.T)\n        a = np.sum(Ri ** 2, axis=0)\n"
-            "        b = np.sum(X ** 2, axis=1)\n    return a, b\n")
-    by_line = {d.line: d for d in lint(code, {"BL503"})}
-    assert by_line[7].severity == "info" and "solve_triangular" in by_line[7].message
-    assert by_line[8].severity == "warning"
+    first = 7 + bool(before)
+    assert by_line[first].severity == "info" and "costs its inner dimension times more" in by_line[first].message
+    assert made in by_line[first].message
+    assert by_line[first + 1].severity == "warning" and by_line[first + 2].severity == "warning"
 
 
 # -- BL503: np.sum(x ** 2) of an x nothing else describes (info, no fix) -----------------------------------------

@@ -1083,3 +1083,10 @@ def test_scipy_linalg_keeps_a_stack_a_stack(call, rank):
     assert f.rank == rank and (rank is not None or f.min_rank == 2)
     S = np.random.rand(3, 4, 4) + 4 * np.eye(4)
     assert scipy.linalg.inv(S).ndim == 3 and scipy.linalg.eigvalsh(S @ S.transpose(0, 2, 1)).ndim == 2
+
+
+def test_an_attribute_also_set_by_tuple_unpacking_stays_unknown():
+    # `self.P, self.Q = v` is no expression to read: the attribute is unknown, not softly known
+    code = ("import numpy as np\nclass A:\n    def __init__(self, n):\n        self.P = np.zeros((n, n))\n"
+            "    def set(self, v):\n        self.P, self.Q = v\n    def use(self, b):\n        return self.P @ b\n")
+    assert facts(code, "self.P", line=8).rank is None

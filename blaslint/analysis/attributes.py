@@ -136,9 +136,8 @@ def _assigned(ctx, target: ast.Attribute):
     return _UNSURE, stmt
 
 
-def _entries(ctx, expr: ast.Attribute, partial: bool = False):
-    """(class, [(value, stmt)]) for ``self.attr`` read in a method, or None (``partial``: with the
-    assignments that cannot be read, as ``_UNSURE``)."""
+def _entries(ctx, expr: ast.Attribute):
+    """(class, [(value, stmt)]) for ``self.attr`` read in a method, or None."""
     if not isinstance(expr.value, ast.Name):
         return None
     owner = _method_of(ctx, expr)
@@ -151,7 +150,7 @@ def _entries(ctx, expr: ast.Attribute, partial: bool = False):
     if table is None:
         return None
     entries = [e for e in table if e[0] is not None]
-    if not entries or (not partial and any(v is _UNSURE for v, _ in entries)):
+    if not entries or any(v is _UNSURE for v, _ in entries):
         return None
     return cls, entries
 
@@ -191,14 +190,14 @@ def attribute_facts(ctx, expr: ast.Attribute):
         result = replace(result, shape=shape if shape and any(d is not None for d in shape) else None,
                          evidence=(ev,))
     elif not assumed:
-        result = _documented(ctx, expr) or _partly_known(ctx, expr) or _size_hint(ctx, expr.attr, entries) \
-            or result
+        result = _documented(ctx, expr) or _partly_known(ctx, expr, cls, entries) \
+            or _size_hint(ctx, expr.attr, entries) or result
     cache[key] = result
     return result
 
 
-def _partly_known(ctx, expr: ast.Attribute):
-    """Soft facts of ``self.attr`` when the assignments that can be read agree and the others say
+def _partly_known(ctx, expr: ast.Attribute, cls, entries):
+    """Soft facts of ``self.attr`` when the assignments whose facts are known agree and the others say
     nothing (ssm's ``self.inv_etas = npr.randn(1, N)`` in ``__init__`` beside the parameter setter's
     ``self.inv_etas = value[-1]``): a finding may rest on them, a fix may not. None when no
     assignment is known, two disagree, or an update of the attribute changes its rank."""
@@ -206,20 +205,15 @@ def _partly_known(ctx, expr: ast.Attribute):
 
     from blaslint.analysis.facts import join_facts
 
-    got = _entries(ctx, expr, partial=True)
-    if got is None:
-        return None
-    cls, entries = got
-    readable = [(v, s) for v, s in entries if v is not _UNSURE]
-    seeds = _seeds(readable, expr.attr)
-    known = [(f, s) for f, s in ((ctx.array_facts(v), s) for v, s in readable if v in seeds) if f.rank is not None]
+    seeds = _seeds(entries, expr.attr)
+    known = [(f, s) for f, s in ((ctx.array_facts(v), s) for v, s in entries if v in seeds) if f.rank is not None]
     if not known or len(known) == len(entries):
         return None
     guess = join_facts([f for f, _ in known])
     if guess.rank is None or guess.rank == 0:
         return None
     key = (id(cls), expr.attr)
-    for v, s in readable:
+    for v, s in entries:
         if v == "aug" or _reads(v, expr.attr):
             after = _under(ctx, key, guess, v, s)
             if after.rank is not None and after.rank != guess.rank:

@@ -542,9 +542,7 @@ def subscript_facts(base: Facts, index: ast.AST) -> Facts:
             rank += 1
             continue
         if isinstance(item, ast.Constant):
-            if item.value is None:
-                rank += 1
-            elif item.value is Ellipsis:
+            if item.value is Ellipsis:
                 ellipsis = True
             elif isinstance(item.value, int) and not isinstance(item.value, bool):
                 rank -= 1

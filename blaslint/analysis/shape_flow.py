@@ -614,8 +614,7 @@ def _index_trick_facts(ctx, node: ast.Subscript) -> Facts:
     return UNKNOWN
 
 
-def _is_none(node) -> bool:
-    return is_new_axis(node)  # `np.newaxis` is None
+_is_none = is_new_axis  # `None` and `np.newaxis` alike
 
 
 def _is_ellipsis(node) -> bool:
@@ -940,10 +939,6 @@ def _linalg_facts(ctx, call, lib, name) -> Facts:
         if shape is not None and name == "pinv":
             shape = shape[:-2] + (shape[-1], shape[-2])
         return Facts(rank=rank, dtype=first.dtype, order=None, shape=shape, lib=out_lib) if rank >= 2 else UNKNOWN
-    if name in ("cholesky", "expm", "sqrtm", "inv", "pinv", "matrix_power") and first.rank is None:
-        # a matrix or a stack of them (a vector raises): at least 2-D; a square one keeps its sizes
-        tail = first.tail[-2:] if name != "pinv" and len(first.tail) >= 2 else ()
-        return Facts(dtype=first.dtype, lib=out_lib, min_rank=2, tail=tail)
     if name in ("det", "slogdet", "matrix_rank", "cond") and first.rank == 2 and name != "slogdet":
         return Facts(rank=0, lib=out_lib)
     return UNKNOWN

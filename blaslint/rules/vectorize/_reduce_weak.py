@@ -23,7 +23,7 @@ def beside_unknown(ctx, red: Reduction) -> Proposal | None:
     """``(K * y).sum(1)`` with ``K`` known 2-D (or more) and ``y`` of unknown shape: whatever ``y`` is, the
     product is made in full only to be summed. A vector along the summed axis makes it a matrix-vector
     product, ``K``'s shape row-wise dots, a number ``y * K.sum(1)``: the message names the three, no fix."""
-    if red.lib in ("builtin", "geomstats", "method") and red.axis is None or red.lib in ("builtin", "geomstats") \
+    if red.lib in ("builtin", "geomstats") or red.lib == "method" and red.axis is None \
             or squared(ctx, red.operand) is not None or in_root_with_terms(ctx, red.call):
         return None
     pair = factors(ctx, red.operand)
