@@ -861,3 +861,160 @@ def test_bl201_vectorised_overwrite_of_a_large_buffer_in_a_hot_loop_is_shown():
         """
     (d,) = bl(code, "BL201")
     assert d.severity == "warning", d.cost
+
+
+# -- BL201: loops and dead stores as real code writes them (held-out misses, session 9) -------------
+
+LOOP_COVERS_201 = {
+    "a size named once (N = len(ind))": """
+        import numpy as np
+        N = len(ind)
+        images = np.zeros((N, 4))
+        for i in range(len(ind)):
+            images[i] = X[ind[i]] * 2
+        """,
+    "zeros_like with the sizes unpacked from .shape": """
+        import numpy as np
+        out = np.zeros_like(h)
+        samples, n = h.shape
+        for j in range(n):
+            out[:, j] = h[::-1, j]
+        """,
+    "a loop from 1 indexing i - 1": """
+        import numpy as np
+        quasi = np.zeros(dim_num)
+        for i in range(1, dim_num + 1):
+            quasi[i - 1] = lastq[i - 1] * 0.5
+        """,
+    "both branches write the element": """
+        import numpy as np
+        stdv = np.zeros(n)
+        for i in range(n):
+            if X[i].sum() > 0:
+                stdv[i] = X[i].std()
+            else:
+                stdv[i] = np.nan
+        """,
+    "the element written is read back in the iteration": """
+        import numpy as np
+        s = np.zeros((4, n))
+        h = np.zeros((4, n))
+        for t in range(n):
+            s[:, t] = X[:, t] * 2
+            h[:, t] = np.tanh(s[:, t])
+        """,
+    "np.zeros of X.shape[0] with X unknown": """
+        import numpy as np
+        r = np.zeros(X.shape[0])
+        for t in range(0, X.shape[0]):
+            r[t] = X[t].sum()
+        """,
+}
+
+SETUP_201 = ("import numpy as np\nn = 4\nX = np.random.rand(n, 4)\nh = np.random.rand(5, 3)\n"
+             "ind = [2, 0, 1]\ndim_num = 5\nlastq = np.random.rand(5)\n")
+
+
+@pytest.mark.parametrize("name", list(LOOP_COVERS_201))
+def test_bl201_loop_covers_real_forms_fix_is_exact(name):
+    code = textwrap.dedent(LOOP_COVERS_201[name])
+    found = bl(code, "BL201")
+    assert found and all(d.severity == "info" for d in found), name
+    outputs = [t for t in ("images", "out", "quasi", "stdv", "s", "h", "r") if f"\n{t} = np." in code]
+    fixed = assert_fix_equivalent(code, SETUP_201, outputs, codes={"BL201"}, unsafe=False, exact=True)
+    assert "zeros" not in fixed
+
+
+NOT_COVERED_201 = {
+    "an if without else": """
+        import numpy as np
+        def f(X, n):
+            y = np.zeros(n)
+            for i in range(n):
+                if X[i] > 0:
+                    y[i] = X[i]
+            return y
+        """,
+    "the iteration reads an element it did not write": """
+        import numpy as np
+        def f(X, n):
+            y = np.zeros(n)
+            for t in range(n):
+                y[t] = X[t]
+                z = y[t - 1]
+            return y, z
+        """,
+    "a loop from 1 indexing i misses element 0": """
+        import numpy as np
+        def f(X, n):
+            y = np.zeros(n)
+            for i in range(1, n + 1):
+                y[i] = X[i]
+            return y
+        """,
+    "a size name bound twice": """
+        import numpy as np
+        def f(X, ind, m):
+            N = len(ind)
+            if m:
+                N = m
+            y = np.zeros(N)
+            for i in range(len(ind)):
+                y[i] = X[i]
+            return y
+        """,
+    "zeros_like with another array's size": """
+        import numpy as np
+        def f(h, g):
+            out = np.zeros_like(h)
+            n = g.shape[1]
+            for j in range(n):
+                out[:, j] = g[:, j]
+            return out
+        """,
+    "branches writing different elements": """
+        import numpy as np
+        def f(X, n):
+            y = np.zeros(n)
+            for i in range(n):
+                if X[i] > 0:
+                    y[i] = X[i]
+                else:
+                    y[i - 1] = 0
+            return y
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_COVERED_201))
+def test_bl201_loop_look_alikes_stay_silent(name):
+    assert bl(NOT_COVERED_201[name], "BL201") == [], name
+
+
+def test_bl201_unused_allocation_is_a_dead_store_deleted_exactly():
+    code = textwrap.dedent("""
+        import numpy as np
+        def smooth(D, N, x):
+            K = np.zeros((D, N))
+            return x * 2
+        out = smooth(3, 4, np.arange(5.0))
+        """)
+    found = bl(code, "BL201")
+    assert len(found) == 1 and "dead store" in found[0].message and "nothing in `smooth` reads `K`" in found[0].message
+    assert found[0].severity == "info"
+    fixed = assert_fix_equivalent(code, "import numpy as np\n", ["out"], codes={"BL201"}, unsafe=False, exact=True)
+    assert "zeros" not in fixed
+
+
+UNUSED_LOOK_ALIKES_201 = {
+    "read by a closure": "def f(D):\n    K = np.zeros(D)\n    def g():\n        return K\n    return g\n",
+    "visible to locals()": "def f(D):\n    K = np.zeros(D)\n    return locals()\n",
+    "a module global": "K = np.zeros(3)\n",
+    "declared global": "def f(D):\n    global K\n    K = np.zeros(D)\n",
+    "an attribute": "class C:\n    def f(self, D):\n        self.K = np.zeros(D)\n",
+}
+
+
+@pytest.mark.parametrize("name", list(UNUSED_LOOK_ALIKES_201))
+def test_bl201_allocations_others_may_read_are_not_dead(name):
+    assert bl("import numpy as np\n" + UNUSED_LOOK_ALIKES_201[name], "BL201") == [], name

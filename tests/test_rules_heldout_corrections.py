@@ -111,3 +111,33 @@ def test_the_gram_bound_holds_numerically():
     assert G.shape == (8, 8) and np.linalg.matrix_rank(G) == 8
     wide = np.random.rand(5, 8)  # k > m: the Gram matrix is singular, its inverse meaningless
     assert np.linalg.matrix_rank(wide.T @ wide) == 5
+
+
+def test_products_over_a_list_of_differently_shaped_views_are_not_batched():
+    # cca_zoo's GCCA: `[pinv(v) @ T for v in views]`, views of 10, 8 and 6 features (set 14, read wrong)
+    code = ("import numpy as np\ndef f(views, n):\n    T = np.random.rand(n, 2)\n"
+            "    return [np.linalg.pinv(v) @ T for v in views]\n")
+    assert bl501(code) == []
+    views = [np.random.rand(20, p) for p in (10, 8, 6)]
+    with pytest.raises(ValueError):
+        np.stack([np.linalg.pinv(v) for v in views])  # the batch the message proposed cannot be built
+    indexed = ("import numpy as np\ndef f(views, n):\n    T = np.random.rand(n, 2)\n"
+               "    return [np.linalg.pinv(views[i]) @ T for i in range(len(views))]\n")
+    assert bl501(indexed) == []  # the same list, indexed
+    ok = ("import numpy as np\ndef f(V, n):\n    V = np.random.rand(50, n)\n    T = np.random.rand(n, 2)\n"
+          "    return [np.exp(V[i]) @ T for i in range(V.shape[0])]\n")
+    assert len(bl501(ok)) == 1  # rows of one array: one shape, one product
+
+
+def test_a_weighted_sum_of_matrices_from_a_list_is_not_a_dot():
+    # cca_zoo's GFA: `P = P + tau[m] * ww[m]` with ww a list of k x k matrices (set 14, read wrong)
+    code = ("import numpy as np\ndef f(w, d, cov, m_views, k):\n"
+            "    ww = [w[m].T @ w[m] + d[m] * cov[m] for m in range(m_views)]\n    tau = np.ones(m_views)\n"
+            "    P = np.eye(k)\n    for m in range(m_views):\n        P = P + tau[m] * ww[m]\n    return P\n")
+    assert bl501(code) == []
+    tau, ww = np.ones(3), np.random.rand(3, 4, 4)
+    with pytest.raises(ValueError):
+        tau @ ww  # the rewrite the message proposed raises on a stack of matrices
+    scalars = ("import numpy as np\ndef f(x, m_views):\n    tau = np.ones(m_views)\n    s = 0.0\n"
+               "    for m in range(m_views):\n        s = s + tau[m] * x[m]\n    return s\n")
+    assert len(bl501(scalars)) == 1  # a sequence of unknown items beside an array stays a dot

@@ -1090,3 +1090,26 @@ def test_an_attribute_also_set_by_tuple_unpacking_stays_unknown():
     code = ("import numpy as np\nclass A:\n    def __init__(self, n):\n        self.P = np.zeros((n, n))\n"
             "    def set(self, v):\n        self.P, self.Q = v\n    def use(self, b):\n        return self.P @ b\n")
     assert facts(code, "self.P", line=8).rank is None
+
+
+@pytest.mark.parametrize("expr,rank,shape,min_rank", [
+    ("np.random.multivariate_normal(np.zeros(3), R)", 1, (3,), None),
+    ("np.random.multivariate_normal(m, R, 10)", 2, (10, None), None),
+    ("np.random.default_rng(0).multivariate_normal(m, R, size=(4, 5))", 3, (4, 5, None), None),
+    ("np.random.multivariate_normal(m, R, N)", None, None, 2),
+])
+def test_multivariate_normal_samples_add_an_axis(expr, rank, shape, min_rank):
+    f = facts(f"import numpy as np\ndef f(m, R, N):\n    x = {expr}\n    return x\n", expr)
+    assert (f.rank, f.shape, f.min_rank) == (rank, shape, min_rank)
+
+
+def test_random_draws_around_an_array_are_not_numbers():
+    # np.random.normal(mu, 1) with an array `mu` is an array of mu's shape; with numbers it is a number
+    assert facts("import numpy as np\ndef f(mu):\n    return np.random.normal(mu, 1)\n",
+                 "np.random.normal(mu, 1)").rank is None
+    assert facts("import numpy as np\ndef f():\n    return np.random.normal(0, 1)\n", "np.random.normal(0, 1)").rank == 0
+
+
+def test_a_zeros_sized_by_a_shape_entry_is_one_dimensional():
+    f = facts("import numpy as np\ndef f(X):\n    return np.zeros(X.shape[0])\n", "np.zeros(X.shape[0])")
+    assert (f.rank, f.shape) == (1, ("X.shape[0]",))

@@ -56,3 +56,84 @@ def _fold_int(node) -> int | None:
             return left // right if right else None
         return left ** right if 0 <= right <= 64 else None
     return None
+
+
+# -- one spelling for sizes that name each other ------------------------------------------------------
+
+_MAX_HOPS = 4
+
+
+def equal_sizes(ctx, d1, d2, at_node: ast.AST) -> bool:
+    """Are two dims equal once local names are followed? ``N`` bound once to ``len(ind)`` equals
+    ``len(ind)``; ``n`` from ``samples, n = h.shape`` equals ``h.shape[1]``; ``len(x)`` equals
+    ``x.shape[0]`` (wherever both can be evaluated). Only names bound once in the scope are followed,
+    and only into expressions whose own names are bound at most once (parameters included), so both
+    sides are read from the same values."""
+    if same_dim(d1, d2):
+        return True
+    c1, c2 = canonical_size(ctx, d1, at_node), canonical_size(ctx, d2, at_node)
+    return c1 is not None and c1 == c2
+
+
+def canonical_size(ctx, dim, at_node: ast.AST):
+    """The dim as an int or a normalised dump, with single-binding names replaced by their values."""
+    if isinstance(dim, int):
+        return dim
+    try:
+        tree = ast.parse(str(dim).strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    scope = ctx.scope_of(at_node)
+    tree = _Follow(scope).visit(tree)
+    value = _fold_int(tree)
+    return value if value is not None else ast.dump(tree)
+
+
+class _Follow(ast.NodeTransformer):
+    def __init__(self, scope, hops: int = 0):
+        self.scope, self.hops = scope, hops
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1 and not node.keywords:
+            return ast.Subscript(ast.Attribute(node.args[0], "shape", ast.Load()), ast.Constant(0), ast.Load())
+        return node
+
+    def visit_Name(self, node: ast.Name):
+        binds = self.scope.bindings.get(node.id) or []
+        if self.hops >= _MAX_HOPS or len(binds) != 1 or binds[0].kind != "assign" or node.id in self.scope.globals:
+            return node
+        b = binds[0]
+        value = b.value if b.value is not None else _unpacked_shape_axis(b)
+        if value is None or not _stable(self.scope, value):
+            return node
+        return _Follow(self.scope, self.hops + 1).visit(_copy(value))
+
+
+def _unpacked_shape_axis(b) -> ast.AST | None:
+    """``n`` of ``m, n = X.shape``: ``X.shape[1]``."""
+    stmt = b.stmt
+    if not isinstance(stmt, ast.Assign) or not isinstance(stmt.value, ast.Attribute) or stmt.value.attr != "shape":
+        return None
+    for target in stmt.targets:
+        if isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in target.elts):
+            for axis, elt in enumerate(target.elts):
+                if elt is b.node:
+                    return ast.Subscript(stmt.value, ast.Constant(axis), ast.Load())
+    return None
+
+
+def _stable(scope, value: ast.AST) -> bool:
+    """A size expression whose names are bound at most once in the scope (a parameter counts)."""
+    if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.BinOp, ast.Constant)):
+        return False
+    for n in ast.walk(value):
+        if isinstance(n, ast.Name) and len(scope.bindings.get(n.id) or []) > 1:
+            return False
+        if isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name) and n.func.id in ("len", "int")):
+            return False
+    return True
+
+
+def _copy(node: ast.AST) -> ast.AST:
+    return ast.parse(ast.unparse(node), mode="eval").body

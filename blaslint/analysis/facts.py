@@ -286,6 +286,9 @@ def shape_of(ctx: "FileContext", node: ast.AST | None) -> tuple | None:
         left, right = node.left, node.right
         if all(_looks_scalar(ctx, x) for x in (left, right)):
             return (ctx.text(node),)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape" \
+            and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int:
+        return (ctx.text(node),)  # X.shape[0]: an entry of a shape is an int, whatever X is
     if isinstance(node, (ast.BinOp, ast.Call, ast.Subscript)):
         is_int_scalar = ctx.shape_flow.is_int_scalar  # len(x), X.shape[0], n + 1
 
@@ -827,10 +830,26 @@ def _numpy_random_facts(ctx, call, name, legacy) -> Facts:
         if not shape:
             return SCALAR
         return Facts(rank=len(shape), dtype="float64", order="C", shape=shape, lib="numpy")
+    if name == "multivariate_normal" and call.args:
+        # (mean, cov, size): size + (d,), d the length of the mean
+        size = _arg(call, 2, "size")
+        shape = shape_of(ctx, size) if size is not None else ()
+        if shape is None:  # a size of unknown spelling: at least one sample axis
+            return Facts(min_rank=2, dtype="float64", lib="numpy")
+        mean_node = call.args[0]
+        mean = (_list_facts(mean_node, ctx) if isinstance(mean_node, (ast.List, ast.Tuple)) else None) \
+            or ctx.array_facts(mean_node)
+        d = mean.shape[0] if mean.rank == 1 and mean.shape else None
+        return _facts_from_shape((*shape, d), "float64", "C", "numpy")
     if name in _NUMPY_RANDOM_SIZED:
         size = _arg(call, _NUMPY_RANDOM_SIZED[name], "size")
         if size is None:
-            return UNKNOWN if name == "choice" else SCALAR
+            # a number only when its parameters are numbers: `normal(mu, 1)` with an array `mu` is an array
+            params = call.args[:_NUMPY_RANDOM_SIZED[name]] + [k.value for k in call.keywords if k.arg != "dtype"]
+            if name == "choice" or any(ctx.array_facts(a).rank != 0 and not isinstance(a, ast.Constant)
+                                       for a in params):
+                return UNKNOWN
+            return SCALAR
         shape = shape_of(ctx, size)
         dtype_node = _kw(call, "dtype")
         if dtype_node is not None:

@@ -149,6 +149,30 @@ class _AfterZeroFill(Rule):
         found = _next_write(self.ctx, fill)
         if found is not None:
             self.after_fill(stmt, fill, found[1])
+        elif fill.kind == "alloc" and never_read(self.ctx, stmt, fill.path):
+            self.unused_alloc(stmt, fill)
 
     def after_fill(self, stmt: ast.stmt, fill: "ZeroFill", write: ast.stmt) -> None:
         raise NotImplementedError
+
+    def unused_alloc(self, stmt: ast.stmt, fill: "ZeroFill") -> None:
+        """An allocation whose name nothing in its function reads (a rule may report it)."""
+
+
+_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec", "dir"})
+
+
+def never_read(ctx, stmt: ast.stmt, path: str) -> bool:
+    """``x = np.zeros(...)`` in a function where no expression (nested functions included) loads ``x``,
+    and nothing can see its locals (``locals()``, ``eval``): the array is never used."""
+    if "." in path or not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+        return False
+    scope_node = ctx.scope_node_of(stmt)
+    if not isinstance(scope_node, (ast.FunctionDef, ast.AsyncFunctionDef)) or path in ctx.scope(scope_node).globals:
+        return False
+    for n in ast.walk(scope_node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and (n.id == path or n.id in _INTROSPECTION):
+            return False
+        if isinstance(n, (ast.Nonlocal, ast.Global)) and path in n.names:
+            return False
+    return True

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis import blas_writes
-from blaslint.analysis.facts import same_dim
 from blaslint.analysis import cost as _cost
 from blaslint.analysis.flow import is_pure_call, mentions
 from blaslint.core.rule import Invalid
 from blaslint.rules._common import facts_note, has_star_args, hot_loop_buffer_severity, kwarg
+from blaslint.rules.dead_writes._covers import like_shape, loop_writes_all
 from blaslint.rules.dead_writes._fills import (
     ZeroFill,
     _AfterZeroFill,
@@ -83,78 +83,6 @@ def rebinds(ctx, stmt: ast.stmt, path: str) -> bool:
     return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
         and isinstance(stmt.targets[0], (ast.Name, ast.Attribute)) \
         and _buffer_path(ctx, stmt.targets[0]) == path and not mentions(stmt.value, path)
-
-
-def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape) -> bool:
-    """``for i in range(n): x[i] = expr`` (nested loops too) writes every element of ``x``.
-
-    Every loop must run over ``range(d)`` with ``d`` the size of the dimension
-    its variable indexes, have no ``else``/``break``/``continue``/``return``,
-    and hold exactly one statement mentioning ``x``: the write (or the next loop).
-    """
-    if not shape:
-        return False
-    loop_dims: dict[str, object] = {}
-    node = stmt
-    while True:
-        if not isinstance(node, ast.For) or node.orelse or not isinstance(node.target, ast.Name):
-            return False
-        size = _range_size(node.iter)
-        if size is None or node.target.id in loop_dims or any(_leaves(s) for s in node.body):
-            return False
-        loop_dims[node.target.id] = size
-        touching = [s for s in node.body if mentions(s, path)]
-        if len(touching) != 1:
-            return False
-        inner = touching[0]
-        if any(mentions(s, v) and not isinstance(s, ast.For) and s is not inner and _rebinds_name(s, v)
-               for s in node.body for v in loop_dims):
-            return False
-        if isinstance(inner, ast.For):
-            node = inner
-            continue
-        break
-    if not (isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Subscript)):
-        return False
-    target = inner.targets[0]
-    if _buffer_path(ctx, target.value) != path or mentions(inner.value, path):
-        return False
-    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
-    if len(items) > len(shape):
-        return False
-    used = set()
-    for k, item in enumerate(items):
-        if isinstance(item, ast.Slice) and item.lower is None and item.upper is None and item.step is None:
-            continue
-        if isinstance(item, ast.Name) and item.id in loop_dims and item.id not in used \
-                and same_dim(loop_dims[item.id], shape[k]):
-            used.add(item.id)
-            continue
-        return False
-    return used == set(loop_dims)
-
-
-def _rebinds_name(stmt, name) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(stmt))
-
-
-def _leaves(stmt) -> bool:
-    from blaslint.analysis.flow import may_leave
-
-    return may_leave(stmt)
-
-
-def _range_size(it: ast.AST):
-    """``n`` for ``range(n)`` / ``range(0, n)`` (as a dim: int or source text), else None."""
-    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            and not it.keywords and 1 <= len(it.args) <= 2):
-        return None
-    if len(it.args) == 2 and not (isinstance(it.args[0], ast.Constant) and it.args[0].value == 0):
-        return None
-    stop = it.args[-1]
-    if isinstance(stop, ast.Constant) and isinstance(stop.value, int):
-        return stop.value
-    return ast.unparse(stop)
 
 
 class ZeroFillBeforeOverwrite(_AfterZeroFill):
@@ -281,6 +209,21 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
                     severity=hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer)) or "info")
 
 
+    def unused_alloc(self, stmt: ast.stmt, fill: ZeroFill) -> None:
+        ctx = self.ctx
+        pure = all(_pure_expr(ctx, a) for a in [*fill.call.args, *(k.value for k in fill.call.keywords)])
+        fix = self.make_fix(f"Delete the unused assignment to `{fill.path}`", self.delete_statement(stmt), safe=pure)
+        msg = (f"`{fill.path} = {ctx.text(fill.call.func)}(...)` is a dead store: nothing in "
+               f"`{ctx.function_name(stmt)}` reads `{fill.path}`; delete the assignment (an allocation and a "
+               "fill of zeros that nothing uses)")
+        facts = ctx.array_facts(fill.call)
+        loops = ctx.loop_context(fill.node)
+        own_loop = loops is not None and not loops.innermost.calls  # not only a caller's loop
+        severity = (hot_loop_buffer_severity(ctx, fill.node, facts) if own_loop else None) or "info"
+        self.report(fill.node, msg + facts_note(ctx, [fill.call]), fix, cost=_cost.zero_fill(ctx, fill.node, facts),
+                    severity=severity)
+
+
 def _pure_expr(ctx, node: ast.AST) -> bool:
     """Can evaluating ``node`` have no effect but its value (names, literals, arithmetic, pure calls)?"""
     for n in ast.walk(node):
@@ -296,9 +239,9 @@ def _alloc_shape(ctx, call: ast.Call):
     a loop over ``range(n)`` can only run if ``n`` is an int."""
     shape = ctx.array_facts(call).shape
     if shape is None and ctx.resolve_call(call) in ("numpy.zeros", "torch.zeros") and len(call.args) == 1 \
-            and isinstance(call.args[0], (ast.Name, ast.Attribute, ast.BinOp, ast.Call)):
+            and isinstance(call.args[0], (ast.Name, ast.Attribute, ast.BinOp, ast.Call, ast.Subscript)):
         return (ast.unparse(call.args[0]),)
-    return shape
+    return shape if shape is not None else like_shape(ctx, call)
 
 
 def _path_node(fill: ZeroFill) -> ast.AST:

@@ -114,8 +114,10 @@ class LoopMatch:
                 f = ctx.array_facts(op.base) if op.base is not None else None
                 if f is not None and f.rank is not None and f.rank > len(op.items):
                     return False
-            # a vector factor (x[k]) may be any sequence once the other factor is an array
-            ok = any(evidence) and all(e or len(op.items) == 1 for e, op in zip(evidence, indexed))
+            # a vector factor (x[k]) may be any sequence once the other factor is an array, unless the
+            # sequence is seen holding arrays (`ww = [w.T @ w for ...]`: a weighted sum of matrices)
+            ok = any(evidence) and all(e or len(op.items) == 1 and not holds_arrays(ctx, op.base)
+                                       for e, op in zip(evidence, indexed))
         else:
             ok = all(evidence)
         if not ok:
@@ -134,3 +136,28 @@ def _plain_operand(node) -> bool:
     return all(isinstance(n, (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Load, ast.Slice,
                               ast.Tuple, ast.UnaryOp, ast.unaryop, ast.expr_context))
                for n in ast.walk(node))
+
+
+def holds_arrays(ctx, base) -> bool:
+    """A name bound in its scope to a list of arrays (``[w.T @ w for m in ...]``, ``[a, b]`` of arrays) or
+    whose items are assigned arrays (``ww[m] = w.T @ w``)."""
+    if not isinstance(base, ast.Name):
+        return False
+    scope_node = ctx.scope_node_of(base)
+
+    def array_valued(expr) -> bool:  # `w.T @ w + d * c`: a sum with a matrix product in it
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub)):
+            return array_valued(expr.left) or array_valued(expr.right)
+        return isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.MatMult) \
+            or (ctx.array_facts(expr).rank or 0) >= 1
+
+    for b in ctx.scope(scope_node).bindings.get(base.id) or []:
+        v = b.value
+        if isinstance(v, (ast.ListComp, ast.GeneratorExp)) and array_valued(v.elt) \
+                or isinstance(v, (ast.List, ast.Tuple)) and any(array_valued(e) for e in v.elts):
+            return True
+    for n in ast.walk(scope_node):
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                                             and t.value.id == base.id for t in n.targets) and array_valued(n.value):
+            return True
+    return False

@@ -32,6 +32,29 @@ class LoopView:
         self.body = list(loop.body) if isinstance(loop, (ast.For, ast.AsyncFor)) else []
         self._unpacked_pairs(gens)
 
+    def over_arrays(self, expr: ast.AST) -> bool:
+        """Are the items ``expr`` is made of of one shape: every level runs over a ``range`` or an array
+        (not a list), and what ``expr`` indexes with the loop's names is an array?"""
+        names = {n.id for g in self.iters for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Subscript) and any(isinstance(n, ast.Name) and n.id in names
+                                                      for n in ast.walk(sub.slice)):
+                f = self.ctx.array_facts(sub.value)
+                if f.rank is None or f.rank < 1:
+                    return False
+
+        def uniform(it) -> bool:
+            if isinstance(it, ast.Name) and isinstance(self.ctx.value_of(it), ast.Call):
+                it = self.ctx.value_of(it)  # index = np.ndindex(shape); for idx in index
+            if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in ("range", "enumerate", "zip"):
+                return it.func.id == "range" or bool(it.args) and all(uniform(a) for a in it.args)
+            if isinstance(it, ast.Call) and (self.ctx.resolve_call(it) or "").endswith("ndindex"):
+                return True  # index tuples
+            f = self.ctx.array_facts(it)
+            return f.rank is not None and f.rank >= 1
+
+        return all(uniform(g.iter) for g in self.iters)
+
     def _unpacked_pairs(self, gens) -> None:
         """``for key, r in d.items(): i, j = key``: the indices unpacked first thing in the body."""
         targets = {n.id for g in gens for n in ast.walk(g.target) if isinstance(n, ast.Name)}

@@ -1,10 +1,9 @@
 """BL501, continued: report one product per iteration inside any loop body (message only).
 
 A mixin of :class:`~blaslint.rules.vectorize.loop_of_dots.LoopOfDots`; the
-classification of operands is in :mod:`_loop_products`. The message says what
-the loop computes as a whole (a matrix-vector product, a matrix-matrix product,
-a batched product, row-wise dots, per-row quadratic forms) and the rewrite in
-the operand order that is right for the ranks known, or none.
+classification of operands is in :mod:`_loop_products`. The message says what the loop computes
+as a whole (a matrix-vector product, a matrix-matrix product, a batched product, row-wise dots,
+per-row quadratic forms) and the rewrite in the operand order right for the ranks known, or none.
 """
 
 from __future__ import annotations
@@ -62,7 +61,7 @@ class PerIterationProducts:
                 # items of a container not known to be an array: a list of layers, of trials (each a whole
                 # T_i x M matrix: `input @ W.T` per trial is already one product), ragged streamlines
                 return
-            if s.kind == lp.FRESH and not self._stackable(var, inv, s, left_varies):
+            if s.kind == lp.FRESH and not self._stackable(var, inv, s, left_varies, view):
                 return
             text, what = self._one_side(node, inv, var, s, left_varies)
             if s.kind == lp.ITEM and not s.evidence:
@@ -91,17 +90,18 @@ class PerIterationProducts:
                     cost=_cost.loop_of_dots(ctx, node, loop if isinstance(loop, ast.For) else None,
                                             facts_inv, facts_item, what))
 
-    def _stackable(self, var, inv, s, left_varies) -> bool:
+    def _stackable(self, var, inv, s, left_varies, view) -> bool:
         """A vector computed per iteration stacks into one matrix: known 1-D, an explicit column
-        (``x[:, None]``) on the right of the fixed factor, or of unknown rank beside a known matrix;
-        never a sliding window or an array shaped per iteration."""
+        (``x[:, None]``) on the right of the fixed factor, or of unknown rank beside a known matrix in a
+        loop over a range or an array (a list's items may differ in shape: no batch); never a sliding
+        window or an array shaped per iteration."""
         ctx = self.ctx
         if s.window:
             return False
         rank = ctx.array_facts(var).rank
         if rank == 1 or (not left_varies and lp.is_column(ctx, var, self.ctx)) or (left_varies and _row(ctx, var)):
             return True
-        return rank is None and _matrix(ctx, inv)
+        return rank is None and _matrix(ctx, inv) and view.over_arrays(var)
 
     def _few_trips(self, view) -> bool:
         ctx = self.ctx

@@ -1,0 +1,149 @@
+"""Python loops that write every element of a buffer (BL201's evidence that its zeros are never read).
+
+``for i in range(n): x[i] = ...`` covers ``x`` when ``n`` is the size of the axis ``i`` indexes: the
+sizes are compared once local names are followed (``N = len(ind)`` ... ``range(len(ind))``), a loop
+may start at ``a`` when the index is ``i - a``, the write may sit in both branches of an ``if``/``else``,
+and the iteration may read back exactly the element it wrote (``s[:, t] = ...; h = f(s[:, t])``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from blaslint.analysis.dims import equal_sizes
+from blaslint.analysis.flow import may_leave, mentions
+from blaslint.rules.dead_writes._fills import _buffer_path
+
+
+def like_shape(ctx, call: ast.Call):
+    """``np.zeros_like(h)`` of an ``h`` with no known shape: its dims spelled ``h.shape[k]`` (a write
+    indexing more axes than ``h`` has raises, and then no zero is read either)."""
+    q = ctx.resolve_call(call) or ""
+    if not q.endswith("zeros_like") or len(call.args) != 1 or any(k.arg == "shape" for k in call.keywords):
+        return None
+    base = call.args[0]
+    if not isinstance(base, (ast.Name, ast.Attribute)):
+        return None
+    text = ctx.text(base)
+    return tuple(f"{text}.shape[{k}]" for k in range(8))
+
+
+def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape) -> bool:
+    """``for i in range(n): x[i] = expr`` (nested loops too) writes every element of ``x``.
+
+    Every loop runs over ``range(d)`` (or ``range(a, d + a)`` indexing ``i - a``) with ``d`` the size
+    of the axis its variable indexes, has no ``else``/``break``/``continue``/``return``, and holds one
+    statement writing ``x`` (the write, an ``if``/``else`` writing it in both branches, or the next
+    loop); later statements of the innermost body may read only the element just written.
+    """
+    if not shape:
+        return False
+    loops: dict[str, tuple[object, int]] = {}
+    node = stmt
+    while True:
+        if not isinstance(node, ast.For) or node.orelse or not isinstance(node.target, ast.Name):
+            return False
+        size = _range_size(node.iter)
+        if size is None or node.target.id in loops or any(may_leave(s) for s in node.body):
+            return False
+        loops[node.target.id] = size
+        touching = [s for s in node.body if mentions(s, path)]
+        if not touching:
+            return False
+        if any(mentions(s, v) and not isinstance(s, ast.For) and _rebinds_name(s, v)
+               for s in node.body for v in loops):
+            return False
+        if len(touching) == 1 and isinstance(touching[0], ast.For):
+            node = touching[0]
+            continue
+        break
+    target = _covering_write(ctx, touching[0], path)
+    if target is None or not all(_reads_only(ctx, s, path, target) for s in touching[1:]):
+        return False
+    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    if len(items) > len(shape):
+        return False
+    used = set()
+    for k, item in enumerate(items):
+        if isinstance(item, ast.Slice) and item.lower is None and item.upper is None and item.step is None:
+            continue
+        var, offset = _index_var(item)
+        if var in loops and var not in used and loops[var][1] == offset \
+                and equal_sizes(ctx, loops[var][0], shape[k], stmt):
+            used.add(var)
+            continue
+        return False
+    return used == set(loops)
+
+
+def _covering_write(ctx, stmt: ast.stmt, path: str) -> ast.Subscript | None:
+    """The target of ``x[idx] = expr`` (``expr`` not reading ``x``), or of the same write made in
+    every branch of an ``if``/``else``; else None."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript):
+        target = stmt.targets[0]
+        if _buffer_path(ctx, target.value) == path and not mentions(stmt.value, path):
+            return target
+        return None
+    if isinstance(stmt, ast.If) and stmt.orelse and not mentions(stmt.test, path):
+        found = []
+        for branch in (stmt.body, stmt.orelse):
+            touching = [s for s in branch if mentions(s, path)]
+            if len(touching) != 1:
+                return None
+            found.append(_covering_write(ctx, touching[0], path))
+        if all(found) and ctx.text(found[0]) == ctx.text(found[1]):
+            return found[0]
+    return None
+
+
+def _reads_only(ctx, stmt: ast.stmt, path: str, target: ast.Subscript) -> bool:
+    """Does ``stmt`` touch ``x`` only by reading ``x[idx]`` at the index just written?"""
+    index = ctx.text(target.slice)
+    parents = {}
+    for n in ast.walk(stmt):
+        for c in ast.iter_child_nodes(n):
+            parents[c] = n
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
+            sub = parents.get(n)
+            if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)
+                    and ctx.text(sub.slice) == index):
+                return False
+    root = path.split(".")[0]
+    return not any(isinstance(n, ast.Name) and n.id == root and not isinstance(n.ctx, ast.Load) for n in ast.walk(stmt))
+
+
+def _index_var(item: ast.AST) -> tuple[str | None, int]:
+    """``i`` -> (i, 0); ``i - 1`` -> (i, 1)."""
+    if isinstance(item, ast.Name):
+        return item.id, 0
+    if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Sub) and isinstance(item.left, ast.Name) \
+            and isinstance(item.right, ast.Constant) and type(item.right.value) is int:
+        return item.left.id, item.right.value
+    return None, 0
+
+
+def _rebinds_name(stmt, name) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(stmt))
+
+
+def _range_size(it: ast.AST) -> tuple[object, int] | None:
+    """(trip count as a dim, start) for ``range(n)``, ``range(0, n)``, ``range(a, n + a)`` (``a`` an int)."""
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            and not it.keywords and 1 <= len(it.args) <= 2):
+        return None
+    start = 0
+    stop = it.args[-1]
+    if len(it.args) == 2:
+        first = it.args[0]
+        if not (isinstance(first, ast.Constant) and type(first.value) is int and first.value >= 0):
+            return None
+        start = first.value
+        if start:
+            if not (isinstance(stop, ast.BinOp) and isinstance(stop.op, ast.Add) and isinstance(stop.right, ast.Constant)
+                    and stop.right.value == start):
+                return None
+            stop = stop.left
+    if isinstance(stop, ast.Constant) and type(stop.value) is int:
+        return stop.value, start
+    return ast.unparse(stop), start
