@@ -25,7 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-BAD = "import numpy as np\n\n\ndef solve(A, b):\n    return np.linalg.inv(A) @ b\n"
+BAD = "import numpy as np\n\n\ndef solve(A, y):\n    return np.linalg.inv(A) @ y\n"
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 

@@ -15,8 +15,8 @@ CODE = """\
 import numpy as np
 
 
-def solve(A, b):
-    x = np.linalg.inv(A) @ b
+def solve(A, y):
+    x = np.linalg.inv(A) @ y
     return x
 """
 
@@ -47,7 +47,7 @@ def test_baselined_finding_survives_lines_above_and_reformatting(project, capsys
     # the file reformatted: other code re-wrapped, the flagged expression re-spaced and split
     reformatted = (
         "import numpy as np\nimport os\n\nTOL = 1e-8\n\n\n"
-        "def solve(A,\n          b):\n    x = (np.linalg.inv( A )\n         @ b)\n    return x\n"
+        "def solve(A,\n          b):\n    x = (np.linalg.inv( A )\n         @ y)\n    return x\n"
     )
     write(project, reformatted)
     assert run("src") == 1  # the finding is still there ...
@@ -58,7 +58,7 @@ def test_baselined_finding_survives_lines_above_and_reformatting(project, capsys
 
 def test_editing_the_flagged_expression_resurfaces_it(project, capsys):
     assert run("--write-baseline", ".blaslint-baseline.json", "src") == 0
-    write(project, CODE.replace("np.linalg.inv(A) @ b", "np.linalg.inv(A) @ (2 * b)"))
+    write(project, CODE.replace("np.linalg.inv(A) @ y", "np.linalg.inv(A) @ (2 * y)"))
     capsys.readouterr()
     assert run("--baseline", ".blaslint-baseline.json", "src") == 1
     out = capsys.readouterr().out
@@ -68,7 +68,7 @@ def test_editing_the_flagged_expression_resurfaces_it(project, capsys):
 def test_same_snippet_elsewhere_is_new(project, capsys):
     assert run("--write-baseline", ".blaslint-baseline.json", "src") == 0
     # the same expression in another function, and in another file: both new
-    write(project, CODE + "\n\ndef other(A, b):\n    y = np.linalg.inv(A) @ b\n    return y\n")
+    write(project, CODE + "\n\ndef other(A, b):\n    y = np.linalg.inv(A) @ y\n    return y\n")
     write(project, CODE, "copy.py")
     capsys.readouterr()
     assert run("--baseline", ".blaslint-baseline.json", "src") == 1
@@ -77,21 +77,21 @@ def test_same_snippet_elsewhere_is_new(project, capsys):
 
 
 def test_duplicates_are_counted(project, capsys):
-    twice = CODE.replace("    return x\n", "    y = np.linalg.inv(A) @ b\n    return x + y\n")
+    twice = CODE.replace("    return x\n", "    y = np.linalg.inv(A) @ y\n    return x + y\n")
     write(project, twice)
     assert run("--write-baseline", "bl.json", "src") == 0
     doc = json.loads((project / "bl.json").read_text())
     (entry,) = doc["findings"]
     assert entry["count"] == 2
     # a third copy in the same function is new: exactly one finding reported
-    write(project, twice.replace("    return x + y\n", "    z = np.linalg.inv(A) @ b\n    return x + y + z\n"))
+    write(project, twice.replace("    return x + y\n", "    z = np.linalg.inv(A) @ y\n    return x + y + z\n"))
     capsys.readouterr()
     assert run("--baseline", "bl.json", "src") == 1
     assert capsys.readouterr().out.count("BL401") == 1
 
 
 def test_file_format_is_versioned_sorted_and_stable(project):
-    write(project, CODE.replace("def solve", "def zeta(A, b):\n    return np.linalg.inv(A) @ b\n\n\ndef solve"), "a.py")
+    write(project, CODE.replace("def solve", "def zeta(A, b):\n    return np.linalg.inv(A) @ y\n\n\ndef solve"), "a.py")
     assert run("--write-baseline", "bl.json", "src") == 0
     first = (project / "bl.json").read_text()
     doc = json.loads(first)
@@ -114,7 +114,7 @@ def test_file_format_is_versioned_sorted_and_stable(project):
 def test_stale_entries_reported_and_pruned(project, capsys):
     write(project, CODE, "gone.py")
     assert run("--write-baseline", "bl.json", "src") == 0
-    write(project, CODE.replace("np.linalg.inv(A) @ b", "np.linalg.solve(A, b)"), "gone.py")
+    write(project, CODE.replace("np.linalg.inv(A) @ y", "np.linalg.solve(A, y)"), "gone.py")
     capsys.readouterr()
     assert run("--baseline", "bl.json", "src") == 0
     assert "1 baselined finding(s) no longer occur" in capsys.readouterr().err
@@ -150,7 +150,7 @@ def test_syntax_errors_are_never_baselined(project, capsys):
 
 
 @pytest.mark.parametrize("a, b", [
-    ("np.linalg.inv(A) @ b", "np.linalg.inv( A )  @  b"),
+    ("np.linalg.inv(A) @ y", "np.linalg.inv( A )  @  y"),
     ("f(a, b)", "f(\n    a,\n    b,\n)"),
     ("f(a, \\\n  b)", "f(a, b)"),
     ("g('x  y')", "g( 'x  y' )"),
@@ -160,7 +160,7 @@ def test_normalisation_ignores_layout(a, b):
 
 
 @pytest.mark.parametrize("a, b", [
-    ("np.linalg.inv(A) @ b", "np.linalg.inv(A) @ c"),
+    ("np.linalg.inv(A) @ y", "np.linalg.inv(A) @ X"),
     ("g('x  y')", "g('x y')"),
     ("a + b", "a - b"),
 ])
@@ -170,9 +170,9 @@ def test_normalisation_keeps_content(a, b):
 
 def test_fingerprint_ignores_lines_and_uses_scope_and_root(tmp_path):
     d = Diagnostic("BL401", "m", str(tmp_path / "src" / "a.py"), 5, 9, 5, 29,
-                   snippet="np.linalg.inv(A) @ b", scope="solve")
+                   snippet="np.linalg.inv(A) @ y", scope="solve")
     moved = Diagnostic("BL401", "other message", "src/a.py", 50, 1, 51, 2,
-                       snippet="np.linalg.inv(A)  @ b", scope="solve")
+                       snippet="np.linalg.inv(A)  @ y", scope="solve")
     import os
 
     cwd = os.getcwd()

@@ -186,7 +186,7 @@ def test_fixpoint_applies_the_loser_in_a_later_pass():
 
 def test_fix_that_breaks_code_leaves_the_file_untouched(tmp_path, monkeypatch):
     path = tmp_path / "m.py"
-    original = "import numpy as np\nx = np.linalg.inv(a) @ b\n"
+    original = "import numpy as np\nx = np.linalg.inv(a) @ y\n"
     path.write_text(original)
     real_splice = fixmod.splice
 
@@ -206,7 +206,7 @@ def test_fix_that_breaks_code_leaves_the_file_untouched(tmp_path, monkeypatch):
 
 def test_failed_write_keeps_the_original_and_leaves_no_temp_file(tmp_path, monkeypatch):
     path = tmp_path / "m.py"
-    original = "import numpy as np\nx = np.linalg.inv(a) @ b\n"
+    original = "import numpy as np\nx = np.linalg.inv(a) @ y\n"
     path.write_text(original)
 
     def disk_full(*args):
@@ -227,7 +227,7 @@ def test_fix_run_killed_mid_write_leaves_the_original_intact(tmp_path):
     temporary file (fsync is made to hang) but before the rename: the original is intact;
     only the named temporary file (``.blaslint-*.tmp``) remains, as after any crash."""
     path = tmp_path / "m.py"
-    original = ("import numpy as np\nx = np.linalg.inv(a) @ b\n" + "# padding\n" * 20_000).encode()
+    original = ("import numpy as np\nx = np.linalg.inv(a) @ y\n" + "# padding\n" * 20_000).encode()
     path.write_bytes(original)
     script = ("import os, sys, time\n"
               "os.fsync = lambda fd: time.sleep(120)\n"

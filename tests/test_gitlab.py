@@ -17,9 +17,9 @@ CODE = """\
 import numpy as np
 
 
-def solve(A, b):
-    x = np.linalg.inv(A) @ b
-    y = np.linalg.inv(A) @ b
+def solve(A, y):
+    x = np.linalg.inv(A) @ y
+    y = np.linalg.inv(A) @ y
     return x + y
 """
 # https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format
@@ -65,7 +65,7 @@ def test_documented_fields_and_unique_fingerprints(project, capsys):
 def test_fingerprints_are_stable_across_unrelated_edits(project, capsys):
     before = {i["fingerprint"] for i in report(capsys, "src")}
     # lines added above, the file reformatted around the findings, run from another directory
-    moved = "import os\n" + CODE.replace("def solve(A, b):", "def solve(A,\n          b):")
+    moved = "import os\n" + CODE.replace("def solve(A, y):", "def solve(A,\n          y):")
     (project / "src" / "m.py").write_text(moved, encoding="utf-8")
     import os
 
@@ -79,7 +79,7 @@ def test_fingerprints_are_stable_across_unrelated_edits(project, capsys):
     (entry,) = json.loads((project / "bl.json").read_text())["findings"]
     assert entry["fingerprint"] in before
     # editing the flagged expression changes its fingerprint
-    (project / "src" / "m.py").write_text(moved.replace("inv(A) @ b\n    return", "inv(A) @ (b + 1)\n    return"))
+    (project / "src" / "m.py").write_text(moved.replace("inv(A) @ y\n    return", "inv(A) @ (y + 1)\n    return"))
     changed = {i["fingerprint"] for i in report(capsys, "src")}
     assert len(changed & before) == 1 and len(changed) == 2
 

@@ -26,8 +26,8 @@ from blaslint.integrations.lsp.positions import UTF8, UTF16, UTF32, LineIndex, c
 from blaslint.integrations.lsp.suppression import noqa_edit
 from blaslint.core.source import SourceText
 
-INV = "import numpy as np\n\n\ndef f(A, b):\n    return np.linalg.inv(A) @ b\n"
-SOLVED = "import numpy as np\n\n\ndef f(A, b):\n    return np.linalg.solve(A, b)\n"
+INV = "import numpy as np\n\n\ndef f(A, b):\n    return np.linalg.inv(A) @ y\n"
+SOLVED = "import numpy as np\n\n\ndef f(A, b):\n    return np.linalg.solve(A, y)\n"
 
 
 # -- independent helpers for the tests -----------------------------------------
@@ -88,7 +88,7 @@ def test_line_index_maps_columns_after_an_emoji():
 
 
 def test_form_feed_is_not_a_line_break():
-    src = SourceText("a = 1\x0c\nb = np.linalg.inv(A) @ c\n")
+    src = SourceText("a = 1\x0c\nb = np.linalg.inv(A) @ X\n")
     assert LineIndex(src).lsp_position(2, 5) == (1, 4)
 
 
@@ -103,10 +103,10 @@ def _apply(src: SourceText, edit) -> str:
 
 
 @pytest.mark.parametrize("line, expected", [
-    ("x = inv(A) @ b", "x = inv(A) @ b  # noqa: BL401"),
-    ("x = inv(A) @ b  # keep", "x = inv(A) @ b  # keep  # noqa: BL401"),
-    ("x = inv(A) @ b  # noqa: BL101", "x = inv(A) @ b  # noqa: BL101, BL401"),
-    ("x = inv(A) @ b  # noqa:E501,BL101 why", "x = inv(A) @ b  # noqa:E501,BL101, BL401 why"),
+    ("x = inv(A) @ y", "x = inv(A) @ y  # noqa: BL401"),
+    ("x = inv(A) @ y  # keep", "x = inv(A) @ y  # keep  # noqa: BL401"),
+    ("x = inv(A) @ y  # noqa: BL101", "x = inv(A) @ y  # noqa: BL101, BL401"),
+    ("x = inv(A) @ y  # noqa:E501,BL101 why", "x = inv(A) @ y  # noqa:E501,BL101, BL401 why"),
 ])
 def test_noqa_edit_adds_or_extends(line, expected):
     src = SourceText(line + "\n")
@@ -114,26 +114,26 @@ def test_noqa_edit_adds_or_extends(line, expected):
 
 
 def test_noqa_edit_on_the_findings_line_of_a_multiline_statement():
-    src = SourceText("y = f(\n    inv(A) @ b,\n    c,\n)\n")
-    assert _apply(src, noqa_edit(src, _diag(2, stmt_line=1))).splitlines()[1] == "    inv(A) @ b,  # noqa: BL401"
+    src = SourceText("y = f(\n    inv(A) @ y,\n    c,\n)\n")
+    assert _apply(src, noqa_edit(src, _diag(2, stmt_line=1))).splitlines()[1] == "    inv(A) @ y,  # noqa: BL401"
 
 
 def test_noqa_edit_never_writes_into_a_string_or_after_a_backslash():
-    src = SourceText('y = inv(A) @ g("""\nabc""")\n')
+    src = SourceText('y = inv(A) @ Y("""\nabc""")\n')
     assert noqa_edit(src, _diag(1)) is None  # line 1 ends inside the string literal
-    src2 = SourceText('y = g(inv(A) @ b, """\nabc""") + h(\n    1)\n')
+    src2 = SourceText('y = g(inv(A) @ y, """\nabc""") + h(\n    1)\n')
     edit = noqa_edit(src2, _diag(2, stmt_line=1))  # line 2 ends in code: the comment goes there
     assert _apply(src2, edit).splitlines()[1] == 'abc""") + h(  # noqa: BL401'
     edit = noqa_edit(src2, _diag(1, stmt_line=1))
     assert edit is None
-    src3 = SourceText("y = 1 + \\\n    inv(A) @ b\n")
+    src3 = SourceText("y = 1 + \\\n    inv(A) @ y\n")
     assert noqa_edit(src3, _diag(1, stmt_line=1)) is None  # a comment after "\\" is a syntax error
     edit = noqa_edit(src3, _diag(2, stmt_line=1))
-    assert _apply(src3, edit).splitlines()[1] == "    inv(A) @ b  # noqa: BL401"
+    assert _apply(src3, edit).splitlines()[1] == "    inv(A) @ y  # noqa: BL401"
 
 
 def test_noqa_edit_refuses_tool_codes_and_blanket_noqa():
-    src = SourceText("x = inv(A) @ b  # noqa\n")
+    src = SourceText("x = inv(A) @ y  # noqa\n")
     assert noqa_edit(src, _diag(1)) is None
     assert noqa_edit(SourceText("x = 1\n"), _diag(1, code="BL900")) is None
 
@@ -222,7 +222,7 @@ async def test_open_fix_change_hover_and_broken_document(client: LanguageClient,
     assert apply_edits(INV, edits_of(fix, uri)) == SOLVED
     suppress = next(a for a in actions if a.title.startswith("Suppress BL401"))
     suppressed = apply_edits(INV, edits_of(suppress, uri))
-    assert suppressed.splitlines()[4] == "    return np.linalg.inv(A) @ b  # noqa: BL401"
+    assert suppressed.splitlines()[4] == "    return np.linalg.inv(A) @ y  # noqa: BL401"
     assert not any("fix all" in t for t in titles)  # the only fix is unsafe, unsafe-fixes is off
 
     # the suppressed text, typed in: the finding goes away (debounced change)
@@ -262,7 +262,7 @@ async def test_project_config_and_noqa_respected_and_save(client: LanguageClient
     await _start(client, project, "neovim", debounce_ms=300)
     ignored_uri, diags = await _open(client, project / "ignored_solve.py", INV)
     assert list(diags) == []  # per-file-ignores from pyproject.toml
-    noqa = INV.replace("@ b\n", "@ b  # noqa: BL401\n")
+    noqa = INV.replace("@ y\n", "@ y  # noqa: BL401\n")
     _, diags = await _open(client, project / "noqa.py", noqa)
     assert list(diags) == []
     path = project / "other.py"
@@ -291,7 +291,7 @@ async def test_fix_all_with_unsafe_fixes_enabled_and_utf8_positions(client: Lang
     result = await _start(client, tmp_path, "neovim")
     encoding = str(getattr(result.capabilities.position_encoding, "value", result.capabilities.position_encoding))
     assert encoding == "utf-8"  # Neovim offers UTF-8 first
-    text = INV.replace("def f(A, b):", "def f(A, b):\n    t = 'é😀'; u = np.linalg.inv(A) @ b")
+    text = INV.replace("def f(A, b):", "def f(A, b):\n    t = 'é😀'; u = np.linalg.inv(A) @ y")
     uri, diags = await _open(client, tmp_path / "two.py", text)
     assert len(diags) == 2
     whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
@@ -299,12 +299,12 @@ async def test_fix_all_with_unsafe_fixes_enabled_and_utf8_positions(client: Lang
     (fix_all,) = actions
     assert fix_all.kind == "source.fixAll.blaslint" and "unsafe" in fix_all.title
     fixed = apply_edits(text, edits_of(fix_all, uri), encoding)
-    assert "inv" not in fixed and fixed.count("np.linalg.solve(A, b)") == 2
-    assert "t = 'é😀'; u = np.linalg.solve(A, b)" in fixed
+    assert "inv" not in fixed and fixed.count("np.linalg.solve(A, y)") == 2
+    assert "t = 'é😀'; u = np.linalg.solve(A, y)" in fixed
     # quick fix of the finding after the emoji, in the negotiated encoding
     second = next(d for d in diags if d.range.start.line == 4)
     quick = next(a for a in await _actions(client, uri, second.range, [second]) if "solve" in a.title)
-    assert "t = 'é😀'; u = np.linalg.solve(A, b)" in apply_edits(text, edits_of(quick, uri), encoding)
+    assert "t = 'é😀'; u = np.linalg.solve(A, y)" in apply_edits(text, edits_of(quick, uri), encoding)
 
 
 @pytest.mark.asyncio

@@ -98,32 +98,32 @@ def test_unreadable_notebook(text, reason):
 
 
 def test_fix_writes_only_cell_sources():
-    text = notebook("import numpy as np\n", "%time z = 1\nx = np.linalg.inv(A) @ b\ny = 2")
+    text = notebook("import numpy as np\n", "%time z = 1\nx = np.linalg.inv(A) @ y\ny = 2")
     result = lint_nb(text, fix=True, unsafe=True)
     assert result.fixes_applied == 1 and result.diagnostics == []
     before, after = json.loads(text), json.loads(result.fixed_text)
-    assert after["cells"][1]["source"] == ["%time z = 1\n", "x = np.linalg.solve(A, b)\n", "y = 2"]
+    assert after["cells"][1]["source"] == ["%time z = 1\n", "x = np.linalg.solve(A, y)\n", "y = 2"]
     after["cells"][1]["source"] = before["cells"][1]["source"]
     assert after == before  # outputs, metadata, other cells untouched
     changed = [(a, b) for a, b in zip(text.splitlines(), result.fixed_text.splitlines()) if a != b]
-    assert changed == [('    "x = np.linalg.inv(A) @ b\\n",', '    "x = np.linalg.solve(A, b)\\n",')]
+    assert changed == [('    "x = np.linalg.inv(A) @ y\\n",', '    "x = np.linalg.solve(A, y)\\n",')]
     assert result.fixed_text.endswith("}\n")
 
 
 def test_fix_keeps_string_sources_and_json_style():
     fmt = JsonFormat(2, True, "\n", False)
-    raw = notebook("import numpy as np\n", "x = np.linalg.inv(A) @ b  # é", fmt=fmt)
+    raw = notebook("import numpy as np\n", "x = np.linalg.inv(A) @ y  # é", fmt=fmt)
     data = json.loads(raw)
     data["cells"][1]["source"] = "".join(data["cells"][1]["source"])  # a single string, as some tools write
     raw = fmt.dumps(data)
     assert json_format(raw) == fmt
     result = lint_nb(raw, fix=True, unsafe=True)
-    assert json.loads(result.fixed_text)["cells"][1]["source"] == "x = np.linalg.solve(A, b)  # é"
+    assert json.loads(result.fixed_text)["cells"][1]["source"] == "x = np.linalg.solve(A, y)  # é"
     assert "\\u00e9" in result.fixed_text and not result.fixed_text.endswith("\n")
 
 
 def test_unreproducible_json_is_not_rewritten():
-    raw = notebook("import numpy as np\n", "x = np.linalg.inv(A) @ b").replace('"cells": [', '"cells":  [')
+    raw = notebook("import numpy as np\n", "x = np.linalg.inv(A) @ y").replace('"cells": [', '"cells":  [')
     assert json_format(raw) is None
     result = lint_nb(raw, fix=True, unsafe=True)
     assert result.fixed_text is None and [d.code for d in result.diagnostics] == ["BL401"]

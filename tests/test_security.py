@@ -12,7 +12,7 @@ import pytest
 
 from cli_support import run_cli
 
-BAD = "import numpy as np\nx = np.linalg.inv(a) @ b\n"
+BAD = "import numpy as np\nx = np.linalg.inv(a) @ y\n"
 FIX = ("--no-cache", "--select", "ALL", "--fix", "--unsafe-fixes")
 
 
@@ -20,7 +20,7 @@ def _payload(marker) -> str:
     """Code that creates ``marker`` if it is ever imported or executed."""
     return (f"import numpy as np\n"
             f"open({str(marker)!r}, 'w').write('executed')\n"
-            f"x = np.linalg.inv(a) @ b\n")
+            f"x = np.linalg.inv(a) @ y\n")
 
 
 def test_linted_code_is_never_imported_or_run(tmp_path):
@@ -45,7 +45,7 @@ def test_linted_code_is_never_imported_or_run(tmp_path):
         assert "Traceback" not in proc.stderr, proc.stderr
         assert not marker.exists(), f"linted code ran with {args}"
     # the files were linted (and fixed), so they were really read
-    assert "np.linalg.solve(a, b)" in (pkg / "mod.py").read_text()
+    assert "np.linalg.solve(a, y)" in (pkg / "mod.py").read_text()
 
 
 def test_config_is_data_only(tmp_path):

@@ -111,7 +111,7 @@ LOWERED = {
         import numpy as np
         def f(A, b):
             try:
-                return np.linalg.solve(A, b)
+                return np.linalg.solve(A, y)
             except np.linalg.LinAlgError:
                 return probe_big()
     """,
@@ -354,8 +354,8 @@ def test_sarif_and_gitlab_correctness_and_tool_levels():
 def test_baseline_fingerprints_ignore_severity_and_cost(project, capsys):
     from blaslint.project.baseline import fingerprint
 
-    d = Diagnostic("BL401", "m", "src/a.py", 1, 1, 1, 4, snippet="inv(A) @ b", scope="f")
-    other = Diagnostic("BL401", "m", "src/a.py", 1, 1, 1, 4, snippet="inv(A) @ b", scope="f", severity="info",
+    d = Diagnostic("BL401", "m", "src/a.py", 1, 1, 1, 4, snippet="inv(A) @ y", scope="f")
+    other = Diagnostic("BL401", "m", "src/a.py", 1, 1, 1, 4, snippet="inv(A) @ y", scope="f", severity="info",
                        cost=cost_mod.Cost("O(n^3)", "O(n^2)", saving=9.0), context="in a test path")
     assert fingerprint(d, str(project)) == fingerprint(other, str(project))
     # a baseline records hidden findings too, and keeps filtering them

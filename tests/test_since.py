@@ -19,7 +19,7 @@ import numpy as np
 
 
 def old(A, b):
-    return np.linalg.inv(A) @ b
+    return np.linalg.inv(A) @ y
 """
 
 
@@ -47,7 +47,7 @@ def run(*args: str) -> int:
 
 def test_only_changed_lines_are_reported(repo, capsys):
     text = OLD.replace("import numpy as np\n", "import numpy as np\n# a comment\n") + (
-        "\n\ndef new(A, b):\n    return np.linalg.inv(A) @ b\n")
+        "\n\ndef new(A, b):\n    return np.linalg.inv(A) @ y\n")
     (repo / "pkg" / "mod.py").write_text(text, encoding="utf-8")
     assert run("pkg") == 1
     assert capsys.readouterr().out.count("BL401") == 2  # both findings exist ...
@@ -60,9 +60,9 @@ def test_only_changed_lines_are_reported(repo, capsys):
 
 
 def test_a_changed_line_inside_a_multiline_finding_counts(repo, capsys):
-    (repo / "pkg" / "mod.py").write_text(OLD.replace("np.linalg.inv(A) @ b", "np.linalg.inv(A) @ (\n        b)"))
+    (repo / "pkg" / "mod.py").write_text(OLD.replace("np.linalg.inv(A) @ y", "np.linalg.inv(A) @ (\n        y)"))
     git(repo, "commit", "-qam", "wrap")
-    (repo / "pkg" / "mod.py").write_text(OLD.replace("np.linalg.inv(A) @ b", "np.linalg.inv(A) @ (\n        b + 0)"))
+    (repo / "pkg" / "mod.py").write_text(OLD.replace("np.linalg.inv(A) @ y", "np.linalg.inv(A) @ (\n        y + 0)"))
     assert run("--since", "HEAD", "pkg") == 1
     assert "pkg/mod.py:5:" in capsys.readouterr().out
 
@@ -80,7 +80,7 @@ def test_untracked_and_staged_files_count_as_changed(repo, capsys):
 
 
 def test_paths_relative_to_a_subdirectory_cwd(repo, capsys):
-    (repo / "pkg" / "mod.py").write_text(OLD + "\n\ndef g(A, c):\n    return np.linalg.inv(A) @ c\n")
+    (repo / "pkg" / "mod.py").write_text(OLD + "\n\ndef g(A, c):\n    return np.linalg.inv(A) @ X\n")
     os.chdir(repo / "pkg")
     assert run("--since", "HEAD", ".") == 1
     out = capsys.readouterr().out
@@ -112,7 +112,7 @@ def test_unusual_file_names(repo, capsys):
     (repo / "pkg" / name).write_text(OLD, encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "odd name")
-    (repo / "pkg" / name).write_text(OLD + "\n\ndef g(A, c):\n    return np.linalg.inv(A) @ c\n")
+    (repo / "pkg" / name).write_text(OLD + "\n\ndef g(A, c):\n    return np.linalg.inv(A) @ X\n")
     assert changed_lines(str(repo), "HEAD").lines == {f"pkg/{name}": {6, 7, 8, 9}}
     assert run("--since", "HEAD", "pkg") == 1
     out = capsys.readouterr().out

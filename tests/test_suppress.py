@@ -25,18 +25,18 @@ def codes(code: str, **kw) -> list[tuple[str, int]]:
 
 
 def test_blanket_and_specific_noqa():
-    assert codes("x = np.linalg.inv(A) @ b  # noqa\n") == []
-    assert codes("x = np.linalg.inv(A) @ b  # noqa: BL401\n") == []
-    assert codes("x = np.linalg.inv(A) @ b  # NOQA:BL402, BL401\n") == []
-    assert codes("x = np.linalg.inv(A) @ b  # noqa: BL402\n") == [("BL401", 2)]
-    assert codes("x = np.linalg.inv(A) @ b  # type: ignore  # noqa: BL401\n") == []
+    assert codes("x = np.linalg.inv(A) @ y  # noqa\n") == []
+    assert codes("x = np.linalg.inv(A) @ y  # noqa: BL401\n") == []
+    assert codes("x = np.linalg.inv(A) @ y  # NOQA:BL402, BL401\n") == []
+    assert codes("x = np.linalg.inv(A) @ y  # noqa: BL402\n") == [("BL401", 2)]
+    assert codes("x = np.linalg.inv(A) @ y  # type: ignore  # noqa: BL401\n") == []
 
 
 def test_noqa_on_first_line_of_a_multiline_statement():
     code = """\
     x = foo(  # noqa: BL401
         1,
-        np.linalg.inv(A) @ b,
+        np.linalg.inv(A) @ y,
     )
     """
     assert codes(code) == []
@@ -46,17 +46,17 @@ def test_noqa_on_first_line_of_a_multiline_statement():
 def test_noqa_on_another_line_does_not_apply():
     code = """\
     y = 1  # noqa: BL401
-    x = np.linalg.inv(A) @ b
+    x = np.linalg.inv(A) @ y
     """
     assert codes(code) == [("BL401", 3)]
 
 
 def test_noqa_inside_a_string_does_not_count():
-    assert codes('x = np.linalg.inv(A) @ b; s = "# noqa: BL401"\n') == [("BL401", 2)]
+    assert codes('x = np.linalg.inv(A) @ y; s = "# noqa: BL401"\n') == [("BL401", 2)]
     code = '''\
     doc = """
     # noqa
-    """; x = np.linalg.inv(A) @ b
+    """; x = np.linalg.inv(A) @ y
     '''
     assert codes(code) == [("BL401", 4)]
 
@@ -69,7 +69,7 @@ def test_find_noqa_reads_only_comments():
 
 
 def test_skip_file():
-    assert codes("# blaslint: skip-file\nx = np.linalg.inv(A) @ b\n") == []
+    assert codes("# blaslint: skip-file\nx = np.linalg.inv(A) @ y\n") == []
     assert skip_file("x = 1\n# blaslint: skip-file\n")
     assert not skip_file('s = """\n# blaslint: skip-file\n"""\n')  # in a string: not a directive
     # a file that does not parse is still reported
@@ -81,10 +81,10 @@ def test_syntax_error_is_never_suppressed():
 
 
 def test_suppressed_fix_is_not_applied():
-    result = check("x = np.linalg.inv(A) @ b  # noqa: BL401\n", fix=True, unsafe=True)
+    result = check("x = np.linalg.inv(A) @ y  # noqa: BL401\n", fix=True, unsafe=True)
     assert result.fixed_text is None and result.diagnostics == []
-    result = check("x = np.linalg.inv(A) @ b\n", fix=True, unsafe=True)
-    assert "np.linalg.solve(A, b)" in result.fixed_text
+    result = check("x = np.linalg.inv(A) @ y\n", fix=True, unsafe=True)
+    assert "np.linalg.solve(A, y)" in result.fixed_text
 
 
 def test_unused_noqa_reported_only_when_asked():
@@ -95,7 +95,7 @@ def test_unused_noqa_reported_only_when_asked():
 
 
 def test_unused_noqa_keeps_used_codes_and_only_selected_ones():
-    code = "x = np.linalg.inv(A) @ b  # noqa: BL401, BL402\n"
+    code = "x = np.linalg.inv(A) @ y  # noqa: BL401, BL402\n"
     diags = check(code, report_unused=True, select=["BL401"]).diagnostics
     assert diags == []  # BL402 is not selected: blaslint cannot tell whether it is needed
     diags = check(code, report_unused=True).diagnostics
@@ -107,14 +107,14 @@ def test_unused_noqa_fix_removes_the_directive():
     assert result.fixed_text == HEADER + "y = 1  # type: ignore\n"
     result = check("y = 1  # noqa: BL401\n", fix=True, report_unused=True)
     assert result.fixed_text == HEADER + "y = 1\n"
-    result = check("x = np.linalg.inv(A) @ b  # noqa: BL401,BL4\n", fix=True, report_unused=True)
+    result = check("x = np.linalg.inv(A) @ y  # noqa: BL401,BL4\n", fix=True, report_unused=True)
     assert result.fixed_text is None  # nothing unused (BL4 is not a code but the prefix is ours)
 
 
 def test_unused_noqa_fix_keeps_other_codes():
-    result = check("x = np.linalg.inv(A) @ b  # noqa: E501, BL401\ny = 1  # noqa: E501,BL401\n",
+    result = check("x = np.linalg.inv(A) @ y  # noqa: E501, BL401\ny = 1  # noqa: E501,BL401\n",
                    fix=True, report_unused=True)
-    assert result.fixed_text == HEADER + "x = np.linalg.inv(A) @ b  # noqa: E501, BL401\ny = 1  # noqa: E501\n"
+    assert result.fixed_text == HEADER + "x = np.linalg.inv(A) @ y  # noqa: E501, BL401\ny = 1  # noqa: E501\n"
 
 
 def test_unused_noqa_with_prose_after_it_gets_no_fix():

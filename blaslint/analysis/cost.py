@@ -143,18 +143,23 @@ class Sizes:
         self.values: dict[str, float] = {}
         self.labels: list[str] = []
 
-    def letter(self, dim, hint: str | None = None) -> str:
-        """The letter standing for ``dim`` (the same text gets the same letter)."""
+    def letter(self, dim, hint: str | None = None, unknown_as: str | None = None, because: str = "") -> str:
+        """The letter standing for ``dim`` (the same text gets the same letter). ``unknown_as``: the size
+        class assumed when nothing tells the size (the operation itself suggests one)."""
         key = repr(dim) if dim is not None else None
         if key is not None and key in self._by_text:
             return self._by_text[key]
         letter = hint if hint and hint not in self.values else next(c for c in _LETTERS if c not in self.values)
         kind = _sizes.dim_kind(self.ctx, dim, self.node)
-        value = dim if isinstance(dim, int) and not isinstance(dim, bool) else ASSUMED[kind]
+        assumed = unknown_as if kind == "unknown" and unknown_as else None
+        value = dim if isinstance(dim, int) and not isinstance(dim, bool) else ASSUMED[assumed or kind]
         self.values[letter] = float(max(value, 1))
         if key is not None:
             self._by_text[key] = letter
-        if dim is None:
+        if assumed:
+            self.labels.append(f"{letter} {'unknown' if dim is None else '= ' + str(dim) + ' (size unknown)'}"
+                               f", assumed {_KIND_WORDS[assumed]}{' (' + because + ')' if because else ''}")
+        elif dim is None:
             self.labels.append(f"{letter} unknown")
         elif isinstance(dim, int):
             self.labels.append(f"{letter} = {dim} ({_KIND_WORDS[kind]})")
@@ -246,7 +251,7 @@ def _finish(ctx, node, before: str, after: str, per_call: float, sz: Sizes | Non
 # -- estimators, one per kind of finding ---------------------------------------------------
 
 def inverse_solve(ctx, node, A: "Facts | None", B: "Facts | None", kind: str = "inverse",
-                  side: str = "left") -> Cost:
+                  side: str = "left", unknown_as: str | None = None, because: str = "") -> Cost:
     """``inv(A) @ B`` -> ``solve(A, B)`` (``kind="pinv"``: ``pinv(A) @ b`` -> ``lstsq``).
 
     The product costs the same both ways; the inverse costs 2n^3 flops (LU and
@@ -265,7 +270,7 @@ def inverse_solve(ctx, node, A: "Facts | None", B: "Facts | None", kind: str = "
             a = [b[-1] if b else None, None]
         elif B.rank == 1 or len(b) >= 2:
             a = [b[-1] if B.rank == 1 else b[-2], None]
-    n = sz.letter(a[0] if a[0] is not None else a[1], "n")
+    n = sz.letter(a[0] if a[0] is not None else a[1], "n", unknown_as=unknown_as, because=because)
     m = sz.letter(_dims(B, 2)[1], "m") if _rank(B, 1) >= 2 else ""
     saved_n3 = 4 / 3 if kind != "pinv" else 8.0
     per_call = saved_n3 * sz[n] ** 3 / LAPACK_RATE + CALL_OVERHEAD

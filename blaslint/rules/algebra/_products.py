@@ -310,6 +310,13 @@ def _factors(ctx, node, depth: int = 0) -> list:
     return _factors(ctx, ops[0], depth + 1) + _factors(ctx, ops[1], depth + 1)
 
 
+def holds_gram(ctx, expr) -> bool:
+    """A Gram product, or a sum with one (``M.T @ M + lam * L``: regularised normal equations)."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub)):
+        return holds_gram(ctx, expr.left) or holds_gram(ctx, expr.right)
+    return gram_text(ctx, expr) is not None
+
+
 def gram_text(ctx, expr, depth: int = 0) -> str | None:
     """The source of the Gram product ``expr`` is (``X.T @ X``, ``A @ A.T``, ``X.T @ W @ X``, a
     ``spdot(h.T, h)`` helper, divided by a number), following a name to its one assignment; else None.

@@ -9,9 +9,10 @@ from blaslint.analysis.structure import untransposed_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren
 from blaslint.rules.algebra._inverse import (  # noqa: F401  (inverse_call is imported from here by others)
-    CHOLESKY_INVERSE, InverseCall, inverse_call, inverted_gram, is_pinv, kept_operator, narrow_side, wide_side)
+    CHOLESKY_INVERSE, InverseCall, assumed_size, inverse_call, inverted_gram, is_pinv, kept_operator, narrow_side,
+    wide_side)
 from blaslint.rules.algebra._products import (MATMUL_PREC, _loops_in_scope, _rank, any_soft, chain_factors,
-                                              product_pair)
+                                              holds_gram, product_pair)
 
 
 class InverseTimes(Rule):
@@ -272,9 +273,11 @@ class InverseTimes(Rule):
     def _cost(self, node, inv: InverseCall, other):
         ctx = self.ctx
         before = other is not None and (other.lineno, other.col_offset) < (inv.call.lineno, inv.call.col_offset)
-        return _cost.inverse_solve(ctx, node, ctx.array_facts(inv.matrix),
-                                   ctx.array_facts(other) if other is not None else None,
-                                   "pinv" if is_pinv(inv) else "inverse", side="right" if before else "left")
+        pinv = is_pinv(inv)
+        assumed, because = (None, "") if pinv or holds_gram(ctx, inv.matrix) else assumed_size(ctx, other, before)
+        return _cost.inverse_solve(ctx, node, ctx.array_facts(inv.matrix), ctx.array_facts(other) if other else None,
+                                   "pinv" if pinv else "inverse", side="right" if before else "left",
+                                   unknown_as=assumed, because=because)
 
     def _report_chain(self, node, left_factor, hit, right_factor) -> None:
         inv, binding = hit
@@ -394,3 +397,4 @@ class InverseTimes(Rule):
         if binding is None:
             return ()
         return (self.delete_statement(binding.stmt),)
+
