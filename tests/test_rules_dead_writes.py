@@ -1018,3 +1018,40 @@ UNUSED_LOOK_ALIKES_201 = {
 @pytest.mark.parametrize("name", list(UNUSED_LOOK_ALIKES_201))
 def test_bl201_allocations_others_may_read_are_not_dead(name):
     assert bl("import numpy as np\n" + UNUSED_LOOK_ALIKES_201[name], "BL201") == [], name
+
+
+# -- BL201: a buffer whose parts are written one statement each (trimesh, astroML, dipy's design matrices) ---
+
+SEQUENCES_201 = {
+    "every column": ("X = np.zeros((n, 4))\nX[:, 0] = a - b\nX[:, 1] = b - c\nX[:, 2] = c - a\nX[:, 3] = a\n", "X"),
+    "a column computed from the others already written":
+        ("B = np.zeros((n, 3))\nB[:, 2] = a * 2\nB[:, 1] = b * 3\nB[:, 0] = 1 - B[:, 1] - B[:, 2]\n", "B"),
+    "rows by constant slices": ("I = np.zeros((10, n))\nI[0] = a\nI[1:4] = a * 2\nI[4:7] = b\nI[7:] = c\n", "I"),
+    "a last column by a negative index": ("Y = np.zeros((n, 2))\nY[:, 0] = a\nY[:, -1] = b\n", "Y"),
+}
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES_201))
+def test_bl201_runs_of_part_writes_fix_is_exact(name):
+    body, out = SEQUENCES_201[name]
+    code = "import numpy as np\n" + body
+    found = bl(code, "BL201")
+    assert len(found) == 1 and found[0].severity == "info" and "run of writes" in found[0].message, name
+    setup = "import numpy as np\nn = 5\na, b, c = np.random.rand(n), np.random.rand(n), np.random.rand(n)\n"
+    fixed = assert_fix_equivalent(code, setup, [out], codes={"BL201"}, unsafe=False, exact=True)
+    assert "np.empty(" in fixed
+
+
+SEQUENCE_LOOK_ALIKES_201 = {
+    "a column left zero": "B = np.zeros((n, 3))\nB[:, 0] = a\nB[:, 1] = b\n",
+    "a read of a column not yet written": "B = np.zeros((n, 2))\nB[:, 0] = B[:, 1] + a\nB[:, 1] = a\n",
+    "a size that is not a literal": "B = np.zeros((n, m))\nB[:, 0] = a\nB[:, 1] = b\n",
+    "slices with a symbolic bound": "B = np.zeros((4, n))\nB[:2] = a\nB[2:k] = b\nB[k:] = c\n",
+    "writes on two axes": "B = np.zeros((2, 2))\nB[0] = a\nB[:, 1] = b\n",
+    "a call in between that may read it": "B = np.zeros((n, 2))\nB[:, 0] = a\nlog(B)\nB[:, 1] = b\n",
+}
+
+
+@pytest.mark.parametrize("name", list(SEQUENCE_LOOK_ALIKES_201))
+def test_bl201_partial_runs_stay_silent(name):
+    assert bl("import numpy as np\n" + SEQUENCE_LOOK_ALIKES_201[name], "BL201") == [], name

@@ -147,3 +147,81 @@ def _range_size(it: ast.AST) -> tuple[object, int] | None:
     if isinstance(stop, ast.Constant) and type(stop.value) is int:
         return stop.value, start
     return ast.unparse(stop), start
+
+
+# -- straight-line writes: `X[:, 0] = a; X[:, 1] = b; X[:, 2] = c` of an (n, 3) buffer ----------------------
+
+def sequence_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | None:
+    """The statement completing a run of writes, from ``first`` on, that together replace every element of
+    ``x``: each ``x[..., c, ...] = expr`` picks constant positions (``2``, ``-1``, ``1:4``, ``3:``) on one
+    axis of literal size, the other items ``:``; ``expr`` may read only parts already written. None when the
+    run stops (another statement touches ``x``, the block ends) before covering the axis."""
+    from blaslint.analysis.flow import may_read_unseen
+
+    if not shape:
+        return None
+    axis, covered, written, stmt = None, set(), [], first
+    scope_node = ctx.scope_node_of(first)
+    while stmt is not None and mentions(stmt, path):
+        picked = _constant_pick(ctx, stmt, path, shape)
+        if picked is None or (axis is not None and picked[0] != axis) or may_leave(stmt) \
+                or may_read_unseen(ctx, path, [stmt], scope_node):
+            return None
+        axis, positions, target = picked
+        if mentions(target.slice, path) or mentions(stmt.value, path) and not _reads_written(ctx, stmt, path, written):
+            return None
+        covered |= positions
+        written.append(target)
+        if covered >= set(range(shape[axis])):
+            return stmt
+        stmt = ctx.next_statement(stmt)
+    return None
+
+
+def _constant_pick(ctx, stmt, path, shape):
+    """(axis, positions, target) of ``x[:, 2] = expr`` / ``x[1:4] = expr`` with a literal size on that axis."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript)):
+        return None
+    target = stmt.targets[0]
+    if _buffer_path(ctx, target.value) != path:
+        return None
+    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    if len(items) > len(shape):
+        return None
+    picks = [(k, it) for k, it in enumerate(items)
+             if not (isinstance(it, ast.Slice) and it.lower is None and it.upper is None and it.step is None)]
+    if len(picks) != 1:
+        return None
+    k, item = picks[0]
+    size = shape[k]
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= 64:
+        return None
+    positions = _positions(item, size)
+    return (k, positions, target) if positions else None
+
+
+def _positions(item, size: int) -> set | None:
+    def const(node, default):
+        if node is None:
+            return default
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+            node = ast.Constant(-node.operand.value)
+        return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
+    if isinstance(item, ast.Slice):
+        lo, hi = const(item.lower, 0), const(item.upper, size)
+        if lo is None or hi is None or item.step is not None:
+            return None
+        return set(range(size)[lo:hi])
+    i = const(item, None)
+    return {i % size} if i is not None and -size <= i < size else None
+
+
+def _reads_written(ctx, stmt, path, written) -> bool:
+    """``x[:, 0] = 1 - x[:, 1] - x[:, 2]`` after both were written: reads only of written parts."""
+    texts = {ctx.text(t.slice) for t in written}
+    for n in ast.walk(stmt.value):
+        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
+            parent = next((p for p in ast.walk(stmt.value) if isinstance(p, ast.Subscript) and p.value is n), None)
+            if parent is None or not isinstance(parent.ctx, ast.Load) or ctx.text(parent.slice) not in texts:
+                return False
+    return True

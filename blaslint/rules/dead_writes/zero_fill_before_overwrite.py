@@ -9,7 +9,7 @@ from blaslint.analysis import cost as _cost
 from blaslint.analysis.flow import is_pure_call, mentions
 from blaslint.core.rule import Invalid
 from blaslint.rules._common import facts_note, has_star_args, hot_loop_buffer_severity, kwarg
-from blaslint.rules.dead_writes._covers import like_shape, loop_writes_all
+from blaslint.rules.dead_writes._covers import like_shape, loop_writes_all, sequence_writes_all
 from blaslint.rules.dead_writes._fills import (
     ZeroFill,
     _AfterZeroFill,
@@ -174,6 +174,10 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             shape = _alloc_shape(ctx, fill.call) if fill.kind == "alloc" else ctx.array_facts(_path_node(fill)).shape
             if loop_writes_all(ctx, write, fill.path, shape):
                 how = "the loop that sets every element"
+            elif fill.kind == "alloc":
+                last = sequence_writes_all(ctx, write, fill.path, shape)
+                if last is not None:
+                    how = f"the run of writes ending at {ctx.line_ref(last)}"
         if how is None:
             return
         by_python_loop = how == "the loop that sets every element"
@@ -204,9 +208,11 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             msg += "; the Python loop writing it element by element costs far more than the fill"
             self.report(fill.node, msg, fix, cost=cost, severity="info")
             return
-        # one pass over a buffer: worth showing only per step of a hot, vectorised loop
-        self.report(fill.node, msg, fix, cost=cost,
-                    severity=hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer)) or "info")
+        # one pass over a buffer: worth showing only per step of a hot, vectorised loop (not when its parts are
+        # written one statement each: those writes are as many passes as the fill, which is at most a fraction)
+        severity = "info" if how.startswith("the run of writes") else \
+            hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer))
+        self.report(fill.node, msg, fix, cost=cost, severity=severity or "info")
 
 
     def unused_alloc(self, stmt: ast.stmt, fill: ZeroFill) -> None:
