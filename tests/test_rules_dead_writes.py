@@ -925,16 +925,7 @@ def test_bl201_loop_covers_real_forms_fix_is_exact(name):
     assert "zeros" not in fixed
 
 
-NOT_COVERED_201 = {
-    "an if without else": """
-        import numpy as np
-        def f(X, n):
-            y = np.zeros(n)
-            for i in range(n):
-                if X[i] > 0:
-                    y[i] = X[i]
-            return y
-        """,
+NOT_COVERED_201 = {  # (an `if` without `else` is among NOT_FLAGGED_201)
     "the iteration reads an element it did not write": """
         import numpy as np
         def f(X, n):

@@ -27,14 +27,17 @@ def same_dim(d1, d2) -> bool:
     return n1 is not None and n1 == n2
 
 
-def _dim_key(d):
-    """An int for a constant dim (``512 * 512``), else a normalised dump of its expression."""
+def _dim_key(d, rewrite=None):
+    """An int for a constant dim (``512 * 512``), else a normalised dump of its expression (after
+    ``rewrite``, a transformer of its tree, if given)."""
     if isinstance(d, int):
         return d
     try:
         tree = ast.parse(str(d).strip(), mode="eval").body
     except SyntaxError:
         return None
+    if rewrite is not None:
+        tree = rewrite.visit(tree)
     value = _fold_int(tree)
     return value if value is not None else ast.dump(tree)
 
@@ -77,16 +80,7 @@ def equal_sizes(ctx, d1, d2, at_node: ast.AST) -> bool:
 
 def canonical_size(ctx, dim, at_node: ast.AST):
     """The dim as an int or a normalised dump, with single-binding names replaced by their values."""
-    if isinstance(dim, int):
-        return dim
-    try:
-        tree = ast.parse(str(dim).strip(), mode="eval").body
-    except SyntaxError:
-        return None
-    scope = ctx.scope_of(at_node)
-    tree = _Follow(scope).visit(tree)
-    value = _fold_int(tree)
-    return value if value is not None else ast.dump(tree)
+    return _dim_key(dim, _Follow(ctx.scope_of(at_node)))
 
 
 class _Follow(ast.NodeTransformer):
