@@ -903,6 +903,12 @@ LOOP_COVERS_201 = {
             s[:, t] = X[:, t] * 2
             h[:, t] = np.tanh(s[:, t])
         """,
+    "rows written over enumerate(seq)": """
+        import numpy as np
+        C = np.zeros((len(ind), 4))
+        for i, k in enumerate(ind):
+            C[i, :] = X[k] * 2
+        """,
     "np.zeros of X.shape[0] with X unknown": """
         import numpy as np
         r = np.zeros(X.shape[0])
@@ -920,7 +926,7 @@ def test_bl201_loop_covers_real_forms_fix_is_exact(name):
     code = textwrap.dedent(LOOP_COVERS_201[name])
     found = bl(code, "BL201")
     assert found and all(d.severity == "info" for d in found), name
-    outputs = [t for t in ("images", "out", "quasi", "stdv", "s", "h", "r") if f"\n{t} = np." in code]
+    outputs = [t for t in ("images", "out", "quasi", "stdv", "s", "h", "r", "C") if f"\n{t} = np." in code]
     fixed = assert_fix_equivalent(code, SETUP_201, outputs, codes={"BL201"}, unsafe=False, exact=True)
     assert "zeros" not in fixed
 
@@ -952,6 +958,23 @@ NOT_COVERED_201 = {  # (an `if` without `else` is among NOT_FLAGGED_201)
             y = np.zeros(N)
             for i in range(len(ind)):
                 y[i] = X[i]
+            return y
+        """,
+    "the size rebound between the allocation and the loop": """
+        import numpy as np
+        def f(g, n):
+            y = np.zeros(n)
+            n = n - 1
+            for i in range(n):
+                y[i] = g(i)
+            return y
+        """,
+    "enumerate counting from 1": """
+        import numpy as np
+        def f(seq):
+            y = np.zeros(len(seq))
+            for i, v in enumerate(seq, 1):
+                y[i - 1] = v
             return y
         """,
     "zeros_like with another array's size": """

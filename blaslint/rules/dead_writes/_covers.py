@@ -28,7 +28,7 @@ def like_shape(ctx, call: ast.Call):
     return tuple(f"{text}.shape[{k}]" for k in range(8))
 
 
-def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape) -> bool:
+def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | None = None) -> bool:
     """``for i in range(n): x[i] = expr`` (nested loops too) writes every element of ``x``.
 
     Every loop runs over ``range(d)`` (or ``range(a, d + a)`` indexing ``i - a``) with ``d`` the size
@@ -41,12 +41,13 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape) -> bool:
     loops: dict[str, tuple[object, int]] = {}
     node = stmt
     while True:
-        if not isinstance(node, ast.For) or node.orelse or not isinstance(node.target, ast.Name):
+        var = _counter(node)
+        if var is None or node.orelse:
             return False
         size = _range_size(node.iter)
-        if size is None or node.target.id in loops or any(may_leave(s) for s in node.body):
+        if size is None or var in loops or any(may_leave(s) for s in node.body):
             return False
-        loops[node.target.id] = size
+        loops[var] = size
         touching = [s for s in node.body if mentions(s, path)]
         if not touching:
             return False
@@ -73,7 +74,23 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape) -> bool:
             used.add(var)
             continue
         return False
-    return used == set(loops)
+    # `y = np.zeros(n); n -= 1; for i in range(n)`: not the size the buffer got
+    return used == set(loops) and not (since is not None and _sizes_rebound(ctx, since, stmt, shape[:len(items)]))
+
+
+def _sizes_rebound(ctx, since: ast.stmt, loop: ast.stmt, sizes) -> bool:
+    """Is a name the buffer's sizes are spelled with rebound between the allocation and the loop?"""
+    names = set()
+    for size in sizes:
+        if isinstance(size, str):
+            try:
+                names |= {n.id for n in ast.walk(ast.parse(size, mode="eval")) if isinstance(n, ast.Name)}
+            except SyntaxError:
+                return True
+    between = ctx.statements_between(since, loop)
+    if between is None:
+        return True
+    return any(_rebinds_name(s, name) for s in between for name in names)
 
 
 def _covering_write(ctx, stmt: ast.stmt, path: str) -> ast.Subscript | None:
@@ -127,8 +144,25 @@ def _rebinds_name(stmt, name) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(stmt))
 
 
+def _counter(loop) -> str | None:
+    """The counting variable of ``for i in range(...)`` / ``for i, x in enumerate(...)``."""
+    if not isinstance(loop, ast.For):
+        return None
+    if isinstance(loop.target, ast.Name):
+        return loop.target.id
+    it, target = loop.iter, loop.target
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" \
+            and isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[0], ast.Name):
+        return target.elts[0].id
+    return None
+
+
 def _range_size(it: ast.AST) -> tuple[object, int] | None:
-    """(trip count as a dim, start) for ``range(n)``, ``range(0, n)``, ``range(a, n + a)`` (``a`` an int)."""
+    """(trip count as a dim, start) for ``range(n)``, ``range(0, n)``, ``range(a, n + a)`` (``a`` an int),
+    ``enumerate(seq)`` (``len(seq)`` trips)."""
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" \
+            and len(it.args) == 1 and not it.keywords and not isinstance(it.args[0], ast.Starred):
+        return f"len({ast.unparse(it.args[0])})", 0
     if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
             and not it.keywords and 1 <= len(it.args) <= 2):
         return None

@@ -172,7 +172,7 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             how = f"rebinding `{fill.path}`"
         if how is None:
             shape = _alloc_shape(ctx, fill.call) if fill.kind == "alloc" else ctx.array_facts(_path_node(fill)).shape
-            if loop_writes_all(ctx, write, fill.path, shape):
+            if loop_writes_all(ctx, write, fill.path, shape, since=stmt):
                 how = "the loop that sets every element"
             elif fill.kind == "alloc":
                 last = sequence_writes_all(ctx, write, fill.path, shape)
