@@ -903,6 +903,13 @@ LOOP_COVERS_201 = {
             s[:, t] = X[:, t] * 2
             h[:, t] = np.tanh(s[:, t])
         """,
+    "np.zeros(X.shape) of a 2-D X whose sizes are unknown": """
+        import numpy as np
+        assert X.ndim == 2
+        r = np.zeros(X.shape, np.float64)
+        for i in range(X.shape[1]):
+            r[:, i] = X[:, i] * 2
+        """,
     "rows written over enumerate(seq)": """
         import numpy as np
         C = np.zeros((len(ind), 4))
@@ -927,6 +934,7 @@ def test_bl201_loop_covers_real_forms_fix_is_exact(name):
     found = bl(code, "BL201")
     assert found and all(d.severity == "info" for d in found), name
     outputs = [t for t in ("images", "out", "quasi", "stdv", "s", "h", "r", "C") if f"\n{t} = np." in code]
+    assert outputs, name
     fixed = assert_fix_equivalent(code, SETUP_201, outputs, codes={"BL201"}, unsafe=False, exact=True)
     assert "zeros" not in fixed
 
@@ -1069,3 +1077,13 @@ SEQUENCE_LOOK_ALIKES_201 = {
 @pytest.mark.parametrize("name", list(SEQUENCE_LOOK_ALIKES_201))
 def test_bl201_partial_runs_stay_silent(name):
     assert bl("import numpy as np\n" + SEQUENCE_LOOK_ALIKES_201[name], "BL201") == [], name
+
+
+def test_bl201_zeros_of_a_shape_whose_rank_alone_is_known():
+    # nipy's whitening: `X.ndim == 2` proves the rank, nothing the sizes; the loop runs over X.shape[1]
+    code = ("import numpy as np\ndef whiten(X, c):\n    X = np.asarray(X, np.float64)\n    if X.ndim == 2:\n"
+            "        v = np.zeros(X.shape, np.float64)\n        for i in range(X.shape[1]):\n"
+            "            v[:, i] = X[:, i] * c\n        return v\n    return X * c\n")
+    (d,) = bl(code, "BL201")
+    assert d.line == 5 and d.severity == "info"
+    assert bl(code.replace("range(X.shape[1])", "range(X.shape[0])"), "BL201") == []  # rows of columns: no

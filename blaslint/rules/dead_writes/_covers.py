@@ -16,12 +16,19 @@ from blaslint.rules.dead_writes._fills import _buffer_path
 
 
 def like_shape(ctx, call: ast.Call):
-    """``np.zeros_like(h)`` of an ``h`` with no known shape: its dims spelled ``h.shape[k]`` (a write
-    indexing more axes than ``h`` has raises, and then no zero is read either)."""
+    """``np.zeros_like(h)`` (or ``np.zeros(h.shape)``, ``np.zeros(np.shape(h))``) of an ``h`` with no known
+    shape: its dims spelled ``h.shape[k]`` (a write indexing more axes than ``h`` has raises, and then no
+    zero is read either)."""
     q = ctx.resolve_call(call) or ""
-    if not q.endswith("zeros_like") or len(call.args) != 1 or any(k.arg == "shape" for k in call.keywords):
-        return None
-    base = call.args[0]
+    base = None
+    if q.endswith("zeros_like") and len(call.args) == 1 and not any(k.arg == "shape" for k in call.keywords):
+        base = call.args[0]
+    elif q in ("numpy.zeros", "torch.zeros") and len(call.args) >= 1 and not any(k.arg == "shape" for k in call.keywords):
+        size = call.args[0]
+        if isinstance(size, ast.Attribute) and size.attr == "shape":
+            base = size.value
+        elif isinstance(size, ast.Call) and (ctx.resolve_call(size) or "") == "numpy.shape" and len(size.args) == 1:
+            base = size.args[0]
     if not isinstance(base, (ast.Name, ast.Attribute)):
         return None
     text = ctx.text(base)

@@ -247,7 +247,10 @@ def _alloc_shape(ctx, call: ast.Call):
     if shape is None and ctx.resolve_call(call) in ("numpy.zeros", "torch.zeros") and len(call.args) == 1 \
             and isinstance(call.args[0], (ast.Name, ast.Attribute, ast.BinOp, ast.Call, ast.Subscript)):
         return (ast.unparse(call.args[0]),)
-    return shape if shape is not None else like_shape(ctx, call)
+    like = like_shape(ctx, call)
+    if shape is None or like is None:
+        return shape if shape is not None else like
+    return tuple(like[k] if d is None else d for k, d in enumerate(shape))  # (None, None): X.shape[0], X.shape[1]
 
 
 def _path_node(fill: ZeroFill) -> ast.AST:
