@@ -16,6 +16,11 @@ def is_new_axis(node) -> bool:
             or isinstance(node, ast.Name) and node.id == "newaxis")
 
 
+def is_full_slice(node) -> bool:
+    """An index item that takes the whole axis: a bare ``:``."""
+    return isinstance(node, ast.Slice) and node.lower is None and node.upper is None and node.step is None
+
+
 def same_dim(d1, d2) -> bool:
     """Are two dims (ints or source strings, as in ``Facts.shape``) provably equal?
 

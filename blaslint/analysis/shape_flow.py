@@ -24,7 +24,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from blaslint.analysis.dims import is_new_axis
+from blaslint.analysis.dims import is_full_slice, is_new_axis
 from blaslint.analysis.facts import (
     INT_DTYPES,
     PY_FLOAT,
@@ -517,8 +517,7 @@ def subscript_facts(ctx: "FileContext", node: ast.Subscript) -> Facts:
             out.extend(in_shape[pos:pos + n_skip])
             pos += n_skip
         elif isinstance(it, ast.Slice):
-            full = it.lower is None and it.upper is None and it.step is None
-            out.append(in_shape[pos] if full else None)
+            out.append(in_shape[pos] if is_full_slice(it) else None)
             pos += 1
         elif is_int_scalar(ctx, it):
             pos += 1
@@ -561,8 +560,7 @@ def _advanced_index_facts(ctx, base: Facts, items, index) -> Facts:
     Only one array index among full slices (``x[:, idx]``); anything else is unknown.
     """
     others = [it for it in items if it is not index]
-    if any(not (isinstance(it, ast.Slice) and it.lower is None and it.upper is None and it.step is None)
-           for it in others):
+    if any(not is_full_slice(it) for it in others):
         return UNKNOWN
     if isinstance(index, ast.List) and index.elts and all(
             isinstance(e, ast.Constant) and type(e.value) is int for e in index.elts):

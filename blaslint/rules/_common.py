@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from blaslint.analysis.blas_api import constant_int
+from blaslint.analysis.dims import is_full_slice
 from blaslint.analysis.scopes import SCOPE_TYPES as _SCOPE_TYPES
 
 INVERSE_APIS = {"numpy.linalg.inv", "scipy.linalg.inv", "torch.inverse", "torch.linalg.inv"}
@@ -103,7 +104,7 @@ def is_full_index(index: ast.AST) -> bool:
     """``[:]``, ``[...]``, ``[:, :]``: an index that selects every element."""
     items = index.elts if isinstance(index, ast.Tuple) else [index]
     return bool(items) and all(
-        (isinstance(i, ast.Slice) and i.lower is None and i.upper is None and i.step is None)
+        is_full_slice(i)
         or (isinstance(i, ast.Constant) and i.value is Ellipsis) for i in items)
 
 

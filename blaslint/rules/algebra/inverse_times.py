@@ -397,4 +397,3 @@ class InverseTimes(Rule):
         if binding is None:
             return ()
         return (self.delete_statement(binding.stmt),)
-

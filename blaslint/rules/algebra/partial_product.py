@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis.dims import is_full_slice
 from blaslint.analysis.shape_flow import is_int_scalar
 from blaslint.analysis.sparse import sparse_evidence
 from blaslint.analysis.structure import same_structure, untransposed_key
@@ -196,8 +197,7 @@ class PartialProduct(Rule):
             return ("row", items[0])
         if len(items) == 2:
             a, b = items
-            full = [isinstance(x, ast.Slice) and x.lower is None and x.upper is None and x.step is None
-                    for x in items]
+            full = [is_full_slice(x) for x in items]
             ia, ib = is_int_scalar(ctx, a), is_int_scalar(ctx, b)
             if ia and ib:
                 return ("entry", a, b)

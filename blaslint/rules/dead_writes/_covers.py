@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 
-from blaslint.analysis.dims import equal_sizes
-from blaslint.analysis.flow import may_leave, mentions
+from blaslint.analysis.dims import equal_sizes, is_full_slice
+from blaslint.analysis.flow import may_leave, may_read_unseen, mentions
 from blaslint.rules.dead_writes._fills import _buffer_path
 
 
@@ -23,7 +23,7 @@ def like_shape(ctx, call: ast.Call):
     base = None
     if q.endswith("zeros_like") and len(call.args) == 1 and not any(k.arg == "shape" for k in call.keywords):
         base = call.args[0]
-    elif q in ("numpy.zeros", "torch.zeros") and len(call.args) >= 1 and not any(k.arg == "shape" for k in call.keywords):
+    elif q in ("numpy.zeros", "torch.zeros") and call.args and not any(k.arg == "shape" for k in call.keywords):
         size = call.args[0]
         if isinstance(size, ast.Attribute) and size.attr == "shape":
             base = size.value
@@ -66,14 +66,15 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | Non
             continue
         break
     target = _covering_write(ctx, touching[0], path)
-    if target is None or not all(_reads_only(ctx, s, path, target) for s in touching[1:]):
+    if target is None or not all(_reads_only_at(ctx, s, path, {ctx.text(target.slice)}) and not _rebinds_name(
+            s, path.split(".")[0]) for s in touching[1:]):
         return False
     items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
     if len(items) > len(shape):
         return False
     used = set()
     for k, item in enumerate(items):
-        if isinstance(item, ast.Slice) and item.lower is None and item.upper is None and item.step is None:
+        if is_full_slice(item):
             continue
         var, offset = _index_var(item)
         if var in loops and var not in used and loops[var][1] == offset \
@@ -120,21 +121,17 @@ def _covering_write(ctx, stmt: ast.stmt, path: str) -> ast.Subscript | None:
     return None
 
 
-def _reads_only(ctx, stmt: ast.stmt, path: str, target: ast.Subscript) -> bool:
-    """Does ``stmt`` touch ``x`` only by reading ``x[idx]`` at the index just written?"""
-    index = ctx.text(target.slice)
-    parents = {}
-    for n in ast.walk(stmt):
-        for c in ast.iter_child_nodes(n):
-            parents[c] = n
-    for n in ast.walk(stmt):
+def _reads_only_at(ctx, node: ast.AST, path: str, indices: set) -> bool:
+    """Does ``node`` use ``x`` only as ``x[idx]`` loads with ``idx`` (as written) among ``indices``: the element
+    an iteration just wrote, or parts a run of writes already made?"""
+    parents = {c: n for n in ast.walk(node) for c in ast.iter_child_nodes(n)}
+    for n in ast.walk(node):
         if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
             sub = parents.get(n)
             if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)
-                    and ctx.text(sub.slice) == index):
+                    and ctx.text(sub.slice) in indices):
                 return False
-    root = path.split(".")[0]
-    return not any(isinstance(n, ast.Name) and n.id == root and not isinstance(n.ctx, ast.Load) for n in ast.walk(stmt))
+    return True
 
 
 def _index_var(item: ast.AST) -> tuple[str | None, int]:
@@ -181,8 +178,8 @@ def _range_size(it: ast.AST) -> tuple[object, int] | None:
             return None
         start = first.value
         if start:
-            if not (isinstance(stop, ast.BinOp) and isinstance(stop.op, ast.Add) and isinstance(stop.right, ast.Constant)
-                    and stop.right.value == start):
+            if not (isinstance(stop, ast.BinOp) and isinstance(stop.op, ast.Add)
+                    and isinstance(stop.right, ast.Constant) and stop.right.value == start):
                 return None
             stop = stop.left
     if isinstance(stop, ast.Constant) and type(stop.value) is int:
@@ -197,8 +194,6 @@ def sequence_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | No
     ``x``: each ``x[..., c, ...] = expr`` picks constant positions (``2``, ``-1``, ``1:4``, ``3:``) on one
     axis of literal size, the other items ``:``; ``expr`` may read only parts already written. None when the
     run stops (another statement touches ``x``, the block ends) before covering the axis."""
-    from blaslint.analysis.flow import may_read_unseen
-
     if not shape:
         return None
     axis, covered, written, stmt = None, set(), [], first
@@ -209,7 +204,8 @@ def sequence_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | No
                 or may_read_unseen(ctx, path, [stmt], scope_node):
             return None
         axis, positions, target = picked
-        if mentions(target.slice, path) or mentions(stmt.value, path) and not _reads_written(ctx, stmt, path, written):
+        done = {ctx.text(t.slice) for t in written}
+        if mentions(target.slice, path) or not _reads_only_at(ctx, stmt.value, path, done):
             return None
         covered |= positions
         written.append(target)
@@ -229,8 +225,7 @@ def _constant_pick(ctx, stmt, path, shape):
     items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
     if len(items) > len(shape):
         return None
-    picks = [(k, it) for k, it in enumerate(items)
-             if not (isinstance(it, ast.Slice) and it.lower is None and it.upper is None and it.step is None)]
+    picks = [(k, it) for k, it in enumerate(items) if not is_full_slice(it)]
     if len(picks) != 1:
         return None
     k, item = picks[0]
@@ -256,13 +251,3 @@ def _positions(item, size: int) -> set | None:
     i = const(item, None)
     return {i % size} if i is not None and -size <= i < size else None
 
-
-def _reads_written(ctx, stmt, path, written) -> bool:
-    """``x[:, 0] = 1 - x[:, 1] - x[:, 2]`` after both were written: reads only of written parts."""
-    texts = {ctx.text(t.slice) for t in written}
-    for n in ast.walk(stmt.value):
-        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
-            parent = next((p for p in ast.walk(stmt.value) if isinstance(p, ast.Subscript) and p.value is n), None)
-            if parent is None or not isinstance(parent.ctx, ast.Load) or ctx.text(parent.slice) not in texts:
-                return False
-    return True

@@ -168,27 +168,25 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
     def after_fill(self, stmt: ast.stmt, fill: ZeroFill, write: ast.stmt) -> None:
         ctx = self.ctx
         how = full_overwrite(ctx, write, fill.path, fill.kind)
-        if how is None and fill.kind == "alloc" and rebinds(ctx, write, fill.path):
+        rebound = how is None and fill.kind == "alloc" and rebinds(ctx, write, fill.path)
+        by_python_loop = by_part_writes = False
+        if rebound:
             how = f"rebinding `{fill.path}`"
-        if how is None:
+        elif how is None:
             shape = _alloc_shape(ctx, fill.call) if fill.kind == "alloc" else ctx.array_facts(_path_node(fill)).shape
             if loop_writes_all(ctx, write, fill.path, shape, since=stmt):
-                how = "the loop that sets every element"
+                how, by_python_loop = "the loop that sets every element", True
             elif fill.kind == "alloc":
                 last = sequence_writes_all(ctx, write, fill.path, shape)
                 if last is not None:
-                    how = f"the run of writes ending at {ctx.line_ref(last)}"
+                    how, by_part_writes = f"the run of writes ending at {ctx.line_ref(last)}", True
         if how is None:
             return
-        by_python_loop = how == "the loop that sets every element"
         buffer = fill.call if fill.kind == "alloc" else _path_node(fill)
         cost = _cost.zero_fill(ctx, fill.node, ctx.array_facts(buffer))
-        if fill.kind == "alloc" and how.startswith("rebinding") and isinstance(stmt, ast.Assign) \
-                and isinstance(stmt.targets[0], ast.Name):
+        if rebound and isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
             # a dead store: the array is never used at all
-            pure = all(_pure_expr(ctx, a) for a in [*fill.call.args, *(k.value for k in fill.call.keywords)])
-            fix = self.make_fix(f"Delete the unused assignment to `{fill.path}`", self.delete_statement(stmt),
-                                safe=pure)
+            fix = self._dead_store_fix(stmt, fill)
             func = ctx.text(fill.call.func)
             msg = (f"`{fill.path} = {func}(...)` is a dead store: `{fill.path}` is rebound "
                    f"({ctx.line_ref(write)}) before anything reads it; delete the assignment")
@@ -210,15 +208,17 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             return
         # one pass over a buffer: worth showing only per step of a hot, vectorised loop (not when its parts are
         # written one statement each: those writes are as many passes as the fill, which is at most a fraction)
-        severity = "info" if how.startswith("the run of writes") else \
-            hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer))
+        severity = "info" if by_part_writes else hot_loop_buffer_severity(ctx, fill.node, ctx.array_facts(buffer))
         self.report(fill.node, msg, fix, cost=cost, severity=severity or "info")
 
+    def _dead_store_fix(self, stmt: ast.stmt, fill: ZeroFill):
+        """Delete ``x = np.zeros(...)``; safe when evaluating its arguments can have no effect."""
+        pure = all(_pure_expr(self.ctx, a) for a in [*fill.call.args, *(k.value for k in fill.call.keywords)])
+        return self.make_fix(f"Delete the unused assignment to `{fill.path}`", self.delete_statement(stmt), safe=pure)
 
     def unused_alloc(self, stmt: ast.stmt, fill: ZeroFill) -> None:
         ctx = self.ctx
-        pure = all(_pure_expr(ctx, a) for a in [*fill.call.args, *(k.value for k in fill.call.keywords)])
-        fix = self.make_fix(f"Delete the unused assignment to `{fill.path}`", self.delete_statement(stmt), safe=pure)
+        fix = self._dead_store_fix(stmt, fill)
         msg = (f"`{fill.path} = {ctx.text(fill.call.func)}(...)` is a dead store: nothing in "
                f"`{ctx.function_name(stmt)}` reads `{fill.path}`; delete the assignment (an allocation and a "
                "fill of zeros that nothing uses)")

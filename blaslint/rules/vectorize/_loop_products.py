@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from blaslint.analysis.dims import is_new_axis
+from blaslint.analysis.dims import is_full_slice, is_new_axis
 
 from blaslint.analysis.facts import dimension_of
 from blaslint.analysis.flow import path_conflicts
@@ -198,7 +198,7 @@ class Classifier:
             return Status(ITEM, e.value, 0, True)
         if len(items) == 1 and isinstance(items[0], ast.Slice) and _one_row(items[0], v.index):
             return Status(ITEM, e.value, 0, _arrayish(ctx, e.value), block=True)
-        if len(picks) == 1 and all(k in picks or ld._full_slice(it) for k, it in enumerate(items)):
+        if len(picks) == 1 and all(k in picks or is_full_slice(it) for k, it in enumerate(items)):
             tuple_index = isinstance(e.slice, ast.Tuple)
             evidence = _arrayish(ctx, e.value) or tuple_index or self._bound_evidence(e.value)
             return Status(ITEM, e.value, picks[0], evidence, index=items[picks[0]].id)
@@ -267,7 +267,7 @@ def is_column(ctx, expr, _unused=None) -> bool:
     if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Tuple) and len(expr.slice.elts) == 2:
         a, c = expr.slice.elts
         none = is_new_axis(c)
-        return ld._full_slice(a) and none
+        return is_full_slice(a) and none
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "reshape" \
             and len(expr.args) == 2 and isinstance(expr.args[1], ast.Constant) and expr.args[1].value == 1:
         return True

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from blaslint.analysis.dims import is_full_slice
 from blaslint.analysis.facts import dimension_of, int_value
 from blaslint.analysis.structure import same_structure
 from blaslint.rules._common import product_operands
@@ -60,10 +61,6 @@ class Match:
     form: str                     # "call" (u @ v ...), "mulsum" ((u*v).sum()), "reduce" (sum of P*Q)
     contracted: str | None = None
     call: ast.AST | None = None   # the dot expression
-
-
-def _full_slice(node) -> bool:
-    return isinstance(node, ast.Slice) and node.lower is None and node.upper is None and node.step is None
 
 
 def _names(node) -> set:
@@ -150,7 +147,7 @@ class Analyzer:
         for item in items_nodes:
             if isinstance(item, ast.Name) and item.id in loop_names and item.id not in aliases:
                 items.append(item.id)
-            elif _full_slice(item):
+            elif is_full_slice(item):
                 items.append(":")
             elif isinstance(item, ast.Constant) and item.value is Ellipsis:
                 items.append("...")

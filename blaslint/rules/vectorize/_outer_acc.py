@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from blaslint.analysis.dims import is_new_axis
+from blaslint.analysis.dims import is_full_slice, is_new_axis
 from blaslint.analysis.flow import loop_region_mutations
 from blaslint.analysis.structure import same_structure
 from blaslint.rules.vectorize import _loopdots as ld
@@ -82,9 +82,9 @@ def _expanded(node, axis: int):
     if not isinstance(node, ast.Subscript) or not isinstance(node.slice, ast.Tuple) or len(node.slice.elts) != 2:
         return None
     a, b = node.slice.elts
-    if axis == 1 and ld._full_slice(a) and _none_index(b):
+    if axis == 1 and is_full_slice(a) and _none_index(b):
         return node.value
-    if axis == 0 and _none_index(a) and ld._full_slice(b):
+    if axis == 0 and _none_index(a) and is_full_slice(b):
         return node.value
     return None
 
@@ -280,7 +280,7 @@ def row_of(ctx, expr, level, loop):
     if isinstance(expr, ast.Subscript):
         items = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
         if isinstance(items[0], ast.Name) and items[0].id == level.var \
-                and all(ld._full_slice(i) for i in items[1:]) and len(items) <= 2:
+                and all(is_full_slice(i) for i in items[1:]) and len(items) <= 2:
             if names(expr.value) & loop_region_mutations(ctx, loop):
                 return None
             return expr.value, m
