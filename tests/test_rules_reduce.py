@@ -64,7 +64,6 @@ def test_bl503_axis_forms_reported_without_fix(code):
 @pytest.mark.parametrize("code", [
     NP + "def tv(gr, eps):\n    return 1 / np.sqrt(eps ** 2 + np.sum(gr ** 2, axis=3))\n",   # smoothed magnitude
     NP + "def d2(X, Y):\n    return np.sum((X[None, :, :] - Y[:, None, :]) ** 2, axis=2)\n",   # a distance
-    NP + "def f(X, c):\n    return np.sum(c * X, axis=0)\n",                                    # c may be a scalar
     NP + "def f(x, W):\n    return np.sum(x[:, None] * W, axis=0)\n",                            # BL505
     NP + "X = np.random.rand(10, 3)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",                     # tiny literal sizes
     NP + "def f(v):\n    return np.sqrt(np.einsum('...i,...i', v, v))\n",                       # already einsum
@@ -73,6 +72,11 @@ def test_bl503_axis_forms_reported_without_fix(code):
 ])
 def test_bl503_axis_look_alikes_silent(code):
     assert found(code, "BL503") == []
+
+
+def test_bl503_a_factor_that_may_be_a_scalar_is_info_naming_the_scaled_sum():
+    (d,) = found(NP + "def f(X, c):\n    return np.sum(c * X, axis=0)\n", "BL503")
+    assert d.severity == "info" and d.fix is None and "a scaled sum when one is a number" in d.message
 
 
 def test_bl503_message_names_the_facts():
@@ -444,6 +448,49 @@ def test_a_matrix_times_an_unknown_factor_summed_along_an_axis_names_every_case(
     assert np.allclose((K * v).sum(1), K @ v)
     assert np.allclose((K * M).sum(1), np.einsum("ij,ij->i", K, M))
     assert np.allclose((K * c).sum(1), c * K.sum(axis=1))
+
+
+# -- BL503: two factors nothing is known of (GPy's np.sum(dL_dK * dK_dvar), ssm's np.sum(Ez * lls)) -------------
+
+@pytest.mark.parametrize("expr,where", [
+    ("np.sum(P * Q)", "all of it"), ("np.sum(P * Q, axis=1)", "along axis 1"), ("(P * Q).sum()", "all of it"),
+    ("(P * Q).sum(0)", "along axis 0"), ("np.sum(P * np.log(Q))", "all of it"),
+])
+def test_two_unknown_factors_are_info_without_fix(expr, where):
+    (d,) = found(f"import numpy as np\ndef f(P, Q):\n    return {expr}\n", "BL503")
+    assert d.severity == "info" and d.fix is None
+    assert "both of unknown shape" in d.message and where in d.message and "a scaled sum when one is a number" in d.message
+
+
+def test_every_case_the_two_unknown_message_names_skips_the_temporary():
+    import numpy as np
+
+    A, B, v, c = np.random.rand(5, 4), np.random.rand(5, 4), np.random.rand(4), 1.5
+    assert np.isclose(np.sum(A * B), np.vdot(A, B))                           # one shape
+    assert np.isclose(np.sum(A * v), np.einsum("ij,j->", A, v))                # broadcast
+    assert np.isclose(np.sum(c * A), c * A.sum())                              # a number
+    assert np.allclose(np.sum(A * B, axis=1), np.einsum("ij,ij->i", A, B))     # row-wise dots
+    assert np.allclose(np.sum(A * v, axis=1), A @ v)                           # a vector along the axis
+
+
+@pytest.mark.parametrize("code", [
+    # counts of masks (metric-learn), a step between two elements (nitime), a weight annotated as maybe a number
+    # (pysindy), a module using pandas (a DataFrame sums by column), JAX (jit fuses the product into the sum)
+    "import numpy as np\ndef f(y_pred, y_true):\n    return np.sum((y_pred == 1) * (y_true == 1))\n",
+    "import numpy as np\ndef f(fxx, f):\n    return np.sum(fxx * (f[1] - f[0]))\n",
+    "import numpy as np\nfrom typing import Union\ndef f(x, w: Union[float, np.ndarray]):\n"
+    "    return np.sum(w * np.abs(x))\n",
+    "import numpy as np\nimport pandas as pd\ndef f(P, Q):\n    return (P * Q).sum()\n",
+    "import numpy as np\nimport jax.numpy as jnp\ndef f(P, Q):\n    return jnp.sum(P * Q) + (P * Q).sum()\n",
+    "import numpy as np\ndef f(P):\n    return np.sum(3.0 * P)\n",
+])
+def test_two_unknown_factors_look_alikes_are_silent(code):
+    assert [d for d in found(code, "BL503") if "unknown shape" in d.message] == []
+
+
+def test_a_method_sum_of_squares_in_a_numpy_module_is_info():
+    (d,) = found("import numpy as np\ndef rss(y):\n    return (y ** 2).sum()\n", "BL503")
+    assert d.severity == "info" and d.fix is None and "sum of squares" in d.message and "in a module that uses NumPy" in d.message
 
 
 @pytest.mark.parametrize("other", ["2.0", "S", "W[:, None]"])

@@ -384,7 +384,6 @@ BL503_FOUND = [
 ]
 
 BL503_SILENT = [
-    NP + "def f(a, b):\n    return np.sum(a * b)\n",
     NP + "a = np.arange(100)\nb = np.arange(100)\ns = np.sum(a * b)\n",
     NP + "z = np.ones(100, dtype=complex)\nr = np.sqrt(np.sum(z ** 2))\n",
     VEC + "r = np.sqrt(a @ a)\n",

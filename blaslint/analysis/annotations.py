@@ -95,6 +95,23 @@ def annotation_facts(ctx, ann: ast.AST | None, depth: int = 0):
     return None
 
 
+def may_be_number(ann: ast.AST | None) -> bool:
+    """Does the annotation admit a plain number (``float``, ``Union[float, NDArray]``, ``int | None``,
+    ``numbers.Real``)? Such a parameter may be a scalar weight even where an array is allowed too."""
+    if ann is None:
+        return False
+    if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
+        try:
+            ann = ast.parse(ann.value.strip(), mode="eval").body
+        except SyntaxError:
+            return False
+    return any(isinstance(n, ast.Name) and n.id in _NUMBER_TYPES or isinstance(n, ast.Attribute)
+               and n.attr in ("Number", "Real", "Complex") for n in ast.walk(ann))
+
+
+_NUMBER_TYPES = frozenset({"float", "int", "complex", "Number", "Real"})
+
+
 def _without_none(ctx, parts, depth):
     rest = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
     return annotation_facts(ctx, rest[0], depth + 1) if len(rest) == 1 else None
@@ -166,4 +183,4 @@ def _text(ctx, node) -> str:
         return ""
 
 
-__all__ = ["annotation_facts"]
+__all__ = ["annotation_facts", "may_be_number"]

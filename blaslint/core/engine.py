@@ -265,7 +265,10 @@ RUNTIME_NOTE = "relies on facts observed at run time"
 
 
 def _only_new_rest_on_runtime(with_facts: list[Diagnostic], plain: list[Diagnostic]) -> list[Diagnostic]:
-    """``with_facts``, where the lint without the facts found the same: that finding instead."""
+    """``with_facts``, where the lint without the facts found the same: that finding instead, unless the
+    facts made it say more: a higher severity, a fix where the code alone allowed none, or a claim resting on
+    them where the code alone gave only a hidden one without a fix (a rank-free sum of a product that the
+    observed ranks make a dot)."""
     def key(d):
         return (d.code, d.line, d.col, d.end_line, d.end_col)
 
@@ -273,7 +276,10 @@ def _only_new_rest_on_runtime(with_facts: list[Diagnostic], plain: list[Diagnost
     out = []
     for d in with_facts:
         same = before.get(key(d))
-        if same is not None:
+        if same is not None and not (_severity.rank(d.severity) > _severity.rank(same.severity)
+                                     or same.fix is None and d.fix is not None
+                                     or same.fix is None and same.severity == "info"
+                                     and "observed at run time" in d.message):
             out.append(same)
             continue
         if "observed at run time" not in d.message:  # added though no consulted fact was recorded

@@ -39,7 +39,9 @@ def test_an_observed_rank_makes_a_finding_that_cites_the_run(tmp_path, capsys):
     src = tmp_path / "model.py"
     src.write_text(DOT)
     _, before = lint(capsys, src)
-    assert [d["code"] for d in before] == []  # unknown ranks: could be 2-D, could be integers
+    # unknown ranks (could be 2-D, could be integers): only the rank-free claim, hidden, without a fix
+    assert [(d["code"], d["severity"], d["fix"], "both of unknown shape" in d["message"]) for d in before] == [
+        ("BL503", "info", None, True)]
     facts = facts_file(tmp_path, "model.py", "score", {"weights": ([500], "float64"), "values": ([500], "float64")})
     _, after = lint(capsys, src, "--facts", facts)
     (d,) = [d for d in after if d["code"] == "BL503"]
@@ -77,11 +79,16 @@ def test_only_the_observed_function_and_file_get_the_facts(tmp_path, capsys):
     src.write_text(DOT + "\n\ndef other(weights, values):\n    return np.sum(weights * values)\n")
     facts = facts_file(tmp_path, "model.py", "score", {"weights": ([500], "float64"), "values": ([500], "float64")})
     _, after = lint(capsys, src, "--facts", facts)
-    assert [d["location"]["row"] for d in after if d["code"] == "BL503"] == [5]
+    cites = [d["location"]["row"] for d in after if d["code"] == "BL503" and "observed at run time" in d["message"]]
+    assert cites == [5]
+    # the other function keeps only what the code alone shows: the rank-free claim, hidden, without a fix
+    rank_free = [(d["location"]["row"], d["severity"], d["fix"]) for d in after
+                 if d["code"] == "BL503" and "both of unknown shape" in d["message"]]
+    assert rank_free == [(9, "info", None)]
     elsewhere = facts_file(tmp_path, "pkg/model.py", "score",
                            {"weights": ([500], "float64"), "values": ([500], "float64")})
     _, moved = lint(capsys, src, "--facts", elsewhere)
-    assert [d for d in moved if d["code"] == "BL503"] == []
+    assert [d for d in moved if d["code"] == "BL503" and "observed at run time" in d["message"]] == []
 
 
 def test_integer_observations_are_not_believed_to_be_floats(tmp_path, capsys):

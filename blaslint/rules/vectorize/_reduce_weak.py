@@ -1,14 +1,16 @@
 """BL503 proposals resting on what a reduction itself shows (no creation site says enough).
 
 ``(K * y).sum(1)`` with ``K`` known 2-D and ``y`` unknown: the product is made in full only to be summed,
-whatever ``y`` is. ``np.sum(x ** 2)`` with nothing known of ``x``: NumPy sums it, so it is an array. Neither
-offers a fix; the messages name the cases they rest on.
+whatever ``y`` is. ``np.sum(x ** 2)`` with nothing known of ``x``: NumPy sums it, so it is an array.
+``np.sum(P * Q)`` with nothing known of either: the product is made only to be summed, whatever they are.
+None offers a fix; the messages name the cases they rest on, and the last two are info.
 """
 
 from __future__ import annotations
 
 import ast
 
+from blaslint.analysis.annotations import may_be_number
 from blaslint.analysis.evidence import describe_facts
 from blaslint.analysis.facts import known_small
 from blaslint.analysis.sparse import matrix_semantics, sparse_evidence
@@ -34,11 +36,13 @@ def beside_unknown(ctx, red: Reduction) -> Proposal | None:
     known, other = (a, b) if array_evidence(ctx, a) else (b, a)
     f = ctx.array_facts(known)
     axis = int_constant(red.axis) if red.axis is not None else None
-    if f.rank is None or f.rank < (2 if red.axis is not None else 1) or f.lib != "numpy" or f.dtype in NOT_BLAS \
+    numpy_sum = red.lib == "numpy" and _plain_numpy(ctx, red.call.func, autograd=True)
+    if f.rank is None or f.rank < (2 if red.axis is not None else 1) or f.dtype in NOT_BLAS \
+            or f.lib != "numpy" and not (f.lib is None and numpy_sum) \
             or known_small(f) or red.keepdims or red.axis is not None and (axis is None or not -f.rank <= axis < f.rank):
         return None
-    if bc.pattern(ctx, known) or bc.pattern(ctx, other):
-        return None  # an inserted axis: a hidden contraction (BL505)
+    if bc.pattern(ctx, known) or bc.pattern(ctx, other) or f.shape and 1 in f.shape:
+        return None  # an inserted axis (`x[:, None]`, a reshape to (1, m, k)): a hidden contraction (BL505)
     if isinstance(other, ast.Constant) or ctx.array_facts(other).rank is not None \
             or sparse_evidence(ctx, other) or matrix_semantics(ctx, other) or _lib(ctx, red, known) is None:
         return None  # a number, a known scalar, a sparse matrix or np.matrix (`*` is a product there)
@@ -61,29 +65,123 @@ def beside_unknown(ctx, red: Reduction) -> Proposal | None:
                     None, red.operand)
 
 
+def both_unknown(ctx, red: Reduction) -> Proposal | None:
+    """``np.sum(P * Q)`` (or along one axis) with nothing known of either factor. Whatever they are, the
+    product is made in full only to be summed: an inner product when they share a shape, a contraction
+    when they broadcast, a scaled sum when one is a number. Each skips the temporary, so the claim holds in
+    every case; which rewrite applies is not known, so no fix, and info (the sum usually sits beside the
+    work that made its operands, which costs more)."""
+    if not _numpy_sum(ctx, red) or red.keepdims or squared(ctx, red.operand) is not None \
+            or _under_root(ctx, red.call):
+        return None  # a weighted norm sqrt(sum(w * x**2)) keeps its temporary x**2 whatever is done
+    axis = int_constant(red.axis) if red.axis is not None else None
+    if red.axis is not None and axis is None:
+        return None
+    pair = factors(ctx, red.operand)
+    if pair is None or quadratic_form(ctx, *pair):
+        return None
+    for x in pair:
+        f = ctx.array_facts(x)
+        if _maybe_number(ctx, x, red.call) or f.rank is not None or bc.pattern(ctx, x) \
+                or sparse_evidence(ctx, x) or matrix_semantics(ctx, x) or known_small(f):
+            return None  # known facts: the stronger checks decide; an inserted axis is BL505's
+    a, b = (short(ctx, x, 30) for x in pair)
+    where = "all of it" if red.axis is None else f"it along axis {ctx.text(red.axis)}"
+    kinds = ("`np.vdot` when they have one shape (real, C-contiguous), `np.einsum` on the factors when they "
+             "broadcast" if red.axis is None else
+             "row-wise dots (`np.einsum`) when they have one shape, a matrix-vector product (`@`) when one is a "
+             "vector along that axis, `np.einsum` on the factors when they broadcast otherwise")
+    if red.lib == "method":
+        kinds = ("an inner product (`np.vdot`, `torch.dot` on 1-D) when they have one shape, `einsum` on the "
+                 "factors when they broadcast" if red.axis is None
+                 else "row-wise dots (`einsum`) when they have one shape, a matrix-vector product (`@`) when one is "
+                 "a vector along that axis, `einsum` on the factors when they broadcast otherwise")
+    return Proposal(red.call, f"`{short(ctx, red.call)}` multiplies `{a}` by `{b}` (both of unknown shape) in "
+                    f"full only to sum {where}: {kinds}, a scaled sum when one is a number; each skips the "
+                    "temporary (1.5-5x measured; info: nothing says how big they are, and such a sum usually "
+                    "sits beside the work that made its operands, which costs more)",
+                    None, red.operand, "info")
+
+
+def _maybe_number(ctx, x, at) -> bool:
+    """A factor that is likely a number or a mask, where the sum is a scaled sum or a count, not a dot:
+    a comparison or a negated mask (``(y == 1) * (p == 1)`` counts), a difference of single elements
+    (``f[1] - f[0]``, a step), a parameter whose annotation admits a number (``w: float | NDArray``)."""
+    if isinstance(x, (ast.Compare, ast.BoolOp)) or isinstance(x, ast.UnaryOp) and isinstance(x.op, (ast.Invert, ast.Not)):
+        return True
+    if isinstance(x, ast.BinOp) and _of_elements(x) and any(isinstance(n, ast.Subscript) for n in ast.walk(x)):
+        return True
+    if isinstance(x, ast.Name):
+        fdef = ctx.scope_node_of(at)
+        if isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = fdef.args
+            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                if a.arg == x.id and may_be_number(a.annotation):
+                    return True
+    return False
+
+
+def _under_root(ctx, node) -> bool:
+    """Inside a square root (a norm or a smoothed magnitude), through arithmetic."""
+    par = ctx.parent(node)
+    while isinstance(par, (ast.BinOp, ast.UnaryOp)):
+        par = ctx.parent(par)
+    return isinstance(par, ast.Call) and ctx.resolve_call(par) in ("numpy.sqrt", "math.sqrt", "torch.sqrt")
+
+
+def _of_elements(x) -> bool:
+    """Arithmetic of numbers and single elements only (``f[1] - f[0]``, ``2 * x[0]``)."""
+    if isinstance(x, ast.BinOp):
+        return _of_elements(x.left) and _of_elements(x.right)
+    if isinstance(x, ast.UnaryOp):
+        return _of_elements(x.operand)
+    return isinstance(x, ast.Constant) or isinstance(x, ast.Subscript) and int_constant(x.slice) is not None
+
+
 def summed_squares(ctx, red: Reduction) -> Proposal | None:
     """``np.sum(x ** 2)`` with nothing known of ``x`` but that NumPy sums it: an array, of unknown rank and
     dtype. The claim holds for any real one; info, no fix (a complex ``x`` wants ``x @ x``, not vdot)."""
     sq = squared(ctx, red.operand)
-    if sq is None or sq[1] or red.axis is not None or red.keepdims or red.lib != "numpy" \
-            or in_root_with_terms(ctx, red.call) or not _plain_numpy(ctx, red.call.func):
+    if sq is None or sq[1] or red.axis is not None or red.keepdims or not _numpy_sum(ctx, red, autograd=False) \
+            or in_root_with_terms(ctx, red.call):
         return None
     x = sq[0]
-    if ctx.array_facts(x).rank is not None or array_evidence(ctx, x) or isinstance(x, ast.Constant) \
+    if ctx.array_facts(x).rank is not None or isinstance(x, ast.Constant) \
             or sparse_evidence(ctx, x) or matrix_semantics(ctx, x):
         return None
     t, r = _operand_text(ctx, x, 12, 25), _operand_text(ctx, x, 13, 25)  # `a / b @ (a / b)`: `@` binds left
-    return Proposal(red.call, f"`{short(ctx, red.call)}` is a sum of squares (`{t}` is summed by `np.sum`: an "
+    summed = "by `np.sum`" if red.lib == "numpy" else "whole, in a module that uses NumPy"
+    return Proposal(red.call, f"`{short(ctx, red.call)}` is a sum of squares (`{t}` is summed {summed}: an "
                     f"array of unknown rank and dtype): an inner product; `{t} @ {r}` (1-D) / `np.vdot({t}, {t})` "
                     "(real floating-point, C-contiguous) computes it in one BLAS pass without the temporary "
                     "(2.5-5x measured)",
                     None, red.operand, "info")
 
 
-def _plain_numpy(ctx, func) -> bool:
-    """``np.sum`` of NumPy itself, not of a mirror whose arrays differ (JAX's traced ones, autograd's boxes)."""
+def _numpy_sum(ctx, red: Reduction, autograd: bool = True) -> bool:
+    """NumPy's own sum: ``np.sum`` (autograd's too, with ``autograd``), or ``x.sum()`` in a module that uses
+    NumPy and neither pandas (a DataFrame sums by column) nor JAX (whose jit fuses the product into the sum)."""
+    if red.lib == "numpy":
+        return _plain_numpy(ctx, red.call.func, autograd=autograd)
+    if red.lib != "method":
+        return False
+    mods = {q.split(".", 1)[0] for q in ctx.imports.names.values()}
+    return "numpy" in mods and not mods & _OTHER_ARRAYS
+
+
+# Modules whose arrays sum differently (pandas by column), lazily (dask, xarray), or symbolically (Theano's graphs,
+# SymPy's expressions, JAX and TensorFlow under their compilers, which fuse the product into the sum).
+_OTHER_ARRAYS = frozenset({"pandas", "jax", "jaxlib", "tensorflow", "dask", "xarray", "theano", "pytensor", "aesara",
+                           "sympy", "mxnet", "polars"})
+
+
+def _plain_numpy(ctx, func, autograd: bool = False) -> bool:
+    """``np.sum`` of NumPy itself, not of a mirror whose arrays differ (JAX's traced ones, autograd's boxes;
+    ``autograd``: its boxes wrap NumPy's arrays, so a temporary it makes is as real, while under JAX's jit
+    XLA fuses the product into the sum)."""
     head = func
     while isinstance(head, ast.Attribute):
         head = head.value
     q = ctx.imports.qualname(head.id) if isinstance(head, ast.Name) else None
-    return q is not None and (q == "numpy" or q.startswith("numpy."))
+    return q is not None and (q == "numpy" or q.startswith("numpy.")
+                              or autograd and (q == "autograd.numpy" or q.startswith("autograd.numpy.")))

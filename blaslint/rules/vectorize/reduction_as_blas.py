@@ -45,8 +45,6 @@ class ReductionAsBlas(Rule):
         'import numpy as np\ndef f(x):\n    d = float(x)\n    return np.sqrt(np.sum(d ** 2))\n',
         'import numpy as np\nv = np.array([3.0, 4.0])\nr = np.sqrt(np.sum(v ** 2))\n',
         'import numpy as np\ndef f(x, w):\n    return np.sqrt(np.sum(w * x ** 2))\n',
-        # unknown arrays: could be integer or complex (a dot needs the rank and dtype)
-        "import numpy as np\ndef f(a, b):\n    return np.sum(a * b)\n",
         # 2-D: an element-wise product summed is not a dot
         "import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\ns = np.sum(A * B)\n",
         # integers: np.dot has no BLAS kernel
@@ -57,12 +55,11 @@ class ReductionAsBlas(Rule):
         "import numpy as np\nX = np.random.rand(10, 3)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",
         # a smoothed magnitude sqrt(eps + sum(g**2)): not a norm
         "import numpy as np\ndef tv(g, eps):\n    return 1 / np.sqrt(eps ** 2 + np.sum(g ** 2, axis=3))\n",
-        # a scaled sum, not a dot; unknown factors (could be scalars)
-        "import numpy as np\ndef f(X, c):\n    return np.sum(2.0 * X, axis=1), np.sum(c * X, axis=0)\n",
+        # a scaled sum by a number, not a dot
+        "import numpy as np\ndef f(X):\n    return np.sum(2.0 * X, axis=1)\n",
         # a distance (a square of a difference of broadcast operands) is no product
         "import numpy as np\ndef d2(X, Y):\n    return np.sum((X[:, None, :] - Y[None, :, :]) ** 2, axis=-1)\n",
-        # `X @ M` beside another array, or beside a scalar: no quadratic form, nothing says both are arrays
-        "import numpy as np\ndef f(X, M, Y):\n    return np.sum(X.dot(M) * Y, axis=1)\n",
+        # `X @ M` beside a scalar: no quadratic form
         "import numpy as np\ndef f(M):\n    s = 2.0\n    return np.sum(np.dot(s, M) * s, axis=1)\n",
         # an explicit broadcast summed over an axis: a hidden contraction (BL505)
         "import numpy as np\ndef f(x, W):\n    return np.sum(x[:, None] * W, axis=0)\n",
@@ -94,6 +91,9 @@ class ReductionAsBlas(Rule):
                 "import numpy as np\nX = np.random.rand(500, 40)\nr = np.sqrt(np.einsum('ij,ij->j', X, X))\n",
                 unsafe=True),
         Invalid("import numpy as np\ndef f(M):\n    return np.sqrt(np.sum(M ** 2, axis=0))\n"),
+        # nothing known of either factor: made in full only to be summed whatever they are (info, no fix)
+        Invalid("import numpy as np\ndef f(a, b):\n    return np.sum(a * b)\n"),
+        Invalid("import numpy as np\ndef f(X, M, Y):\n    return np.sum(X.dot(M) * Y, axis=1)\n"),
         Invalid("import numpy as np\ndef col_dots(y):\n    rhs, lhs = y[:-1, :], y[1:, :]\n    return np.sum(rhs * lhs, 0)\n"),
         Invalid("import numpy as np\ndef sq(errors):\n    d = errors[:, 1:] - errors[:, :-1]\n    return (d * d).sum(1)\n"),
         Invalid("import torch\ndef f(a, b):\n    return torch.mul(a[:, 1:], b[:, 1:]).sum(dim=1)\n"),
@@ -169,7 +169,8 @@ class ReductionAsBlas(Rule):
         if red is None or self._is_norm_radicand(node) and rf.squared(self.ctx, red.operand):
             return
         prop = rc.axis_product(self.ctx, red) or rc.full_product(self.ctx, red) \
-            or rw.beside_unknown(self.ctx, red) or rw.summed_squares(self.ctx, red)
+            or rw.beside_unknown(self.ctx, red) or rw.summed_squares(self.ctx, red) \
+            or rw.both_unknown(self.ctx, red)
         if prop is not None:
             self._propose(prop)
 
