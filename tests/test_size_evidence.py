@@ -190,8 +190,10 @@ def test_an_attribute_takes_its_size_from_the_assignments_that_make_it():
 
 
 def test_state_dimension_names_are_model_sized():
-    for name in ("dim_x", "dim_z", "state_dim", "n_x", "xdim"):
+    for name in ("dim_x", "dim_z", "state_dim", "n_x", "xdim", "state_dimension", "input_dimension", "n_dimensions"):
         assert name_kind(name) == "model", name
+    for name in ("dimension_of_data", "n_samples", "dims_and_more"):
+        assert name_kind(name) != "model", name
     (d,) = lint(FILTER, "BL401")
     assert d.cost.dims == ("n = dim_z (model-sized)",)
     assert d.severity == "info"

@@ -57,7 +57,8 @@ _MODEL_SIZE = re.compile(
     r"modes|kernels|neurons|units|actions|joints|dof)$|"
     r"^(hidden|hidden_?size|hidden_?dim|d_?model|d_?ff|dim|ndim|ndims|d|k|p|q|r|rank|latent_?dim|"
     r"embed_?dim|embedding_?dim|head_?dim|in_?features|out_?features|in_?dim|out_?dim|width|order|degree|"
-    r"state_?dim|obs_?dim|action_?dim|input_?size|output_?size|n_?dim|dim_?[a-z]|[a-z]_?dim|n_?[xuyz])$")
+    r"state_?dim|obs_?dim|action_?dim|input_?size|output_?size|n_?dim|dim_?[a-z]|[a-z]_?dim|n_?[xuyz])$|"
+    r"^([a-z]+_)?dimensions?$|^n_?dimensions?$")
 # Loops over these counts are iterations of a solver or of training.
 _ITERATIONS = re.compile(
     r"^(n_?|num_?|max_?|total_?)?(epochs?|iters?|iterations?|steps|updates|rounds|sweeps|episodes|"
