@@ -716,3 +716,28 @@ def test_bl302_through_a_helper_is_silent_when_a_callee_writes_the_argument():
             return w
         """)
     assert [d for d in lint(src, {"BL302"}) if d.code == "BL302"] == []
+
+
+# -- BL301: constant arrays rebuilt every iteration, and allocations in branches that run every iteration ----
+
+def test_bl301_identity_rebuilt_in_a_line_search_branch_is_reported():
+    # picard's line search: `np.eye(N) + alpha * direction` in the else branch of every try
+    code = ("import numpy as np\ndef ls(Y, W, direction, tries, ortho):\n    N = W.shape[0]\n    alpha = 1.0\n"
+            "    for _ in range(tries):\n        if ortho:\n            T = direction\n        else:\n"
+            "            T = np.eye(N) + alpha * direction\n        Y_new = np.dot(T, Y)\n        alpha /= 2\n"
+            "    return Y_new\n")
+    (d,) = [d for d in lint(code, {"BL301"})]
+    assert d.line == 9 and "`np.eye(...)`" in d.message and d.fix is None
+
+
+@pytest.mark.parametrize("code", [
+    # the size changes every iteration
+    "import numpy as np\ndef f(ds, tries):\n    out = 0\n    for d in ds:\n        out += np.eye(len(d)) @ d\n    return out\n",
+    # a lazy initialisation runs once
+    "import numpy as np\ndef f(xs, n):\n    I = None\n    for x in xs:\n        if I is None:\n            I = np.eye(n)\n"
+    "        x = I @ x\n    return x\n",
+    # kept: each iteration stores its own identity
+    "import numpy as np\ndef f(n, k):\n    out = []\n    for _ in range(k):\n        out.append(np.eye(n))\n    return out\n",
+])
+def test_bl301_identity_look_alikes_are_silent(code):
+    assert lint(code, {"BL301"}) == []

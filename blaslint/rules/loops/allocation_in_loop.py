@@ -12,7 +12,7 @@ from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import ALLOCATORS, facts_note, hot_loop_buffer_severity, in_assertion
 from blaslint.rules.loops import _reuse
 from blaslint.rules.loops._hoist import filled_by_python_loop, hoist_fix, vectorised_overwrite
-from blaslint.rules.loops._enclosing_loops import _loop_line, loops_around
+from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches as loops_around
 
 
 # -- BL301 -------------------------------------------------------------------------
@@ -39,7 +39,7 @@ class AllocationInLoop(Rule):
     name = "allocation-in-loop"
     summary = "Same-shape array allocated on every loop iteration"
     fix_safety = "unsafe"
-    triggers = ("zeros", "empty", "ones", "full")
+    triggers = ("zeros", "empty", "ones", "full", "eye", "identity")
 
     VALID = [
         # the allocation is an element of what an inner loop runs over (it becomes the loop variable)
@@ -124,7 +124,7 @@ class AllocationInLoop(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         q = ctx.resolve_call(node)
-        if q not in ALLOCATORS:
+        if q not in ALLOCATORS and q not in _CONSTANTS:
             return
         loops = loops_around(ctx, node)
         if not loops or not isinstance(loops[0], LOOP_TYPES) or runs_at_most_once(loops[0]):
@@ -218,6 +218,10 @@ def _consumes_only(ctx, call: ast.Call) -> bool:
         return False
     return q.startswith(("numpy.", "torch.", "scipy.linalg.", "scipy.special.", "math."))
 
+
+# Constant arrays rebuilt every iteration (`np.eye(N) + alpha * D` in a line search): the same allocation
+# and fill, hoistable like a buffer.
+_CONSTANTS = {"numpy.eye", "numpy.identity", "torch.eye"}
 
 # array methods that read their argument and keep nothing of it
 _ARRAY_READERS = {"dot", "matmul", "__matmul__", "mm", "mv", "sum", "add", "sub", "mul", "outer"}
