@@ -564,3 +564,30 @@ def test_the_number_case_is_spelled_with_the_parentheses_it_needs():
     messages = " ".join(d.message for d in lint(code, {"BL503"}))
     assert "`(c - d) * (A + 1.0).sum()` when it is a number" in messages
     assert "`(c - d) * A.sum(axis=1)` when it is a number" in messages
+
+
+# -- BL503 through a run-time array namespace (POT's nx = get_backend(...), array-API xp = get_namespace(...)) --
+
+@pytest.mark.parametrize("maker,expr,words", [
+    ("get_backend", "nx.sum(M * G)", "an inner product when they have one shape"),
+    ("get_backend", "nx.sum(a * M, axis=1)", "row-wise dots"),
+    ("get_namespace", "nx.sum(M ** 2)", "a squared norm"),
+    ("instantiate_backend", "nx.sum(M ** 2, axis=-1)", "squared norms along axis -1"),
+])
+def test_sums_through_a_namespace_are_info_through_that_namespace(maker, expr, words):
+    code = f"from lib import {maker}\ndef f(M, G, a):\n    nx = {maker}(M, G)\n    return {expr}\n"
+    (d,) = found(code, "BL503")
+    assert d.severity == "info" and d.fix is None and words in d.message and "`nx.einsum`" in d.message
+    assert "np." not in d.message  # the rewrite goes through the namespace, not NumPy
+
+
+@pytest.mark.parametrize("code", [
+    # nx is not (always) a namespace: a parameter, or rebound to something else
+    "def f(nx, M, G):\n    return nx.sum(M * G)\n",
+    "from lib import get_backend\ndef f(M, G, other):\n    nx = get_backend(M)\n    if other:\n        nx = other\n"
+    "    return nx.sum(M * G)\n",
+    # a number times an array: a scaled sum (left alone for a literal)
+    "from lib import get_backend\ndef f(M):\n    nx = get_backend(M)\n    return nx.sum(2.0 * M)\n",
+])
+def test_namespace_look_alikes_are_silent(code):
+    assert found(code, "BL503") == []

@@ -71,9 +71,12 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
     when they broadcast, a scaled sum when one is a number. Each skips the temporary, so the claim holds in
     every case; which rewrite applies is not known, so no fix, and info (the sum usually sits beside the
     work that made its operands, which costs more)."""
-    if not _numpy_sum(ctx, red) or red.keepdims or squared(ctx, red.operand) is not None \
-            or _under_root(ctx, red.call):
+    backend = red.lib == "backend"
+    if not (_numpy_sum(ctx, red) or backend) or red.keepdims or _under_root(ctx, red.call):
         return None  # a weighted norm sqrt(sum(w * x**2)) keeps its temporary x**2 whatever is done
+    sq = squared(ctx, red.operand)
+    if sq is not None:
+        return _backend_squares(ctx, red, sq[0]) if backend and not sq[1] else None
     axis = int_constant(red.axis) if red.axis is not None else None
     if red.axis is not None and axis is None:
         return None
@@ -82,7 +85,8 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
         return None
     for x in pair:
         f = ctx.array_facts(x)
-        if _maybe_number(ctx, x, red.call) or f.rank is not None or bc.pattern(ctx, x) \
+        if _maybe_number(ctx, x, red.call) or f.rank is not None and not (backend and f.rank >= 1) \
+                or bc.pattern(ctx, x) \
                 or sparse_evidence(ctx, x) or matrix_semantics(ctx, x) or known_small(f):
             return None  # known facts: the stronger checks decide; an inserted axis is BL505's
     a, b = (short(ctx, x, 30) for x in pair)
@@ -96,11 +100,30 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
                  "factors when they broadcast" if red.axis is None
                  else "row-wise dots (`einsum`) when they have one shape, a matrix-vector product (`@`) when one is "
                  "a vector along that axis, `einsum` on the factors when they broadcast otherwise")
+    if red.lib == "backend":  # nx = get_backend(...): the rewrites go through the same namespace
+        ns = ctx.text(red.call.func.value)
+        contract = f"a contraction through `{ns}` (`{ns}.einsum`; `tensordot`/`vecdot` in an array-API namespace)"
+        kinds = (f"{contract}: an inner product when they have one shape" if red.axis is None
+                 else f"{contract}: row-wise dots when they have one shape, a matrix-vector product when one is a "
+                 "vector along that axis")
     return Proposal(red.call, f"`{short(ctx, red.call)}` multiplies `{a}` by `{b}` (both of unknown shape) in "
                     f"full only to sum {where}: {kinds}, a scaled sum when one is a number; each skips the "
                     "temporary (1.5-5x measured; info: nothing says how big they are, and such a sum usually "
                     "sits beside the work that made its operands, which costs more)",
                     None, red.operand, "info")
+
+
+def _backend_squares(ctx, red: Reduction, x) -> Proposal | None:
+    """``nx.sum(x ** 2[, axis])`` through a run-time namespace: a sum of squares, rewritten through it."""
+    if ctx.array_facts(x).rank == 0 or isinstance(x, ast.Constant) or red.axis is not None \
+            and int_constant(red.axis) is None:
+        return None
+    ns, t = ctx.text(red.call.func.value), short(ctx, x, 30)
+    what = "a squared norm" if red.axis is None else f"squared norms along axis {ctx.text(red.axis)}"
+    return Proposal(red.call, f"`{short(ctx, red.call)}` sums the squares of `{t}` through a temporary as large "
+                    f"as it: {what}, a contraction of `{t}` with itself through `{ns}` (`{ns}.einsum`; `vecdot` in "
+                    "an array-API namespace) skips the temporary (info: such a sum usually sits beside the work "
+                    "that made its operand, which costs more)", None, red.operand, "info")
 
 
 def _maybe_number(ctx, x, at) -> bool:

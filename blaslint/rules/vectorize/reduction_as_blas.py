@@ -12,6 +12,7 @@ from blaslint.rules._common import in_assertion, paren, product_operands
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize import _reduce_checks as rc
 from blaslint.rules.vectorize import _reduce_forms as rf
+from blaslint.rules.vectorize import _backend_sums as bs
 from blaslint.rules.vectorize import _reduce_weak as rw
 
 
@@ -164,6 +165,12 @@ class ReductionAsBlas(Rule):
         if compiled_by(self.ctx, node) is not None:
             return  # under numba: einsum and norm(axis=) do not compile, and loops fuse no differently
         if self._check_norm(node) or self._check_dot(node):
+            return
+        backend = bs.backend_reduction(self.ctx, node)  # nx.sum(M * G), nx = get_backend(M, G)
+        if backend is not None:
+            prop = rw.both_unknown(self.ctx, backend)
+            if prop is not None:
+                self._propose(prop)
             return
         red = rf.reduction(self.ctx, node)
         if red is None or self._is_norm_radicand(node) and rf.squared(self.ctx, red.operand):
