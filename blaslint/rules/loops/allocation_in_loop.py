@@ -7,7 +7,7 @@ import ast
 from blaslint.analysis import cost as _cost
 from blaslint.analysis.facts import known_small
 from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
-from blaslint.analysis.scopes import LOOP_TYPES
+from blaslint.analysis.scopes import COMPREHENSION_TYPES, LOOP_TYPES
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import ALLOCATORS, facts_note, hot_loop_buffer_severity, in_assertion
 from blaslint.rules.loops import _reuse
@@ -57,9 +57,6 @@ class AllocationInLoop(Rule):
         # a test's expected value, built fresh for each comparison
         "import numpy as np\nfrom numpy.testing import assert_equal\ndef test(a, axes):\n    for ax in axes:\n"
         "        assert_equal(np.argsort(a, axis=ax), np.zeros_like(a, dtype=np.intp))\n",
-        # a handful of elements: the allocation costs nothing worth hoisting
-        "import numpy as np\ndef f(k):\n    for o in range(k):\n        a = np.zeros((18,), dtype=bool)[o + 1:]\n"
-        "        a[:o] = True\n        print(a.sum())\n",
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         'import numpy as np\ndef f(X, iters):\n    n, d = X.shape\n    for _ in range(iters):\n        acc = np.zeros((n, d))\n        acc += X\n        d = d + 1\n',
         'import numpy as np\ndef f(xs, n):\n    for x in xs:\n        buf = np.zeros(n)\n        buf += x\n        n += 1\n',
@@ -91,6 +88,11 @@ class AllocationInLoop(Rule):
         "import numpy as np\ndef f(xs):\n    for x in xs:\n        g = np.zeros_like(x)\n        g += x\n",
     ]
     INVALID = [
+        # a handful of elements: true, but the allocation costs nothing worth hoisting (info)
+        Invalid("import numpy as np\ndef f(k):\n    for o in range(k):\n        a = np.zeros((18,), dtype=bool)[o + 1:]\n"
+                "        a[:o] = True\n        print(a.sum())\n"),
+        # a constant rebuilt for every element of a comprehension (evo's pose errors; info: 4x4)
+        Invalid("import numpy as np\ndef errs(poses):\n    return [np.linalg.norm(E - np.eye(4)) for E in poses]\n"),
         # the fix: allocate once above the loop, reset in place where the zeros are read
         Invalid("import numpy as np\ndef run(W, xs, n):\n    for x in xs:\n        acc = np.zeros(n)\n"
                 "        acc += W @ x\n        print(acc.sum())\n",
@@ -127,9 +129,14 @@ class AllocationInLoop(Rule):
         if q not in ALLOCATORS and q not in _CONSTANTS:
             return
         loops = loops_around(ctx, node)
-        if not loops or not isinstance(loops[0], LOOP_TYPES) or runs_at_most_once(loops[0]):
+        if not loops:
             return
         loop = loops[0]
+        if isinstance(loop, LOOP_TYPES):
+            if runs_at_most_once(loop):
+                return
+        elif not _operand_in_comprehension(ctx, node, loop):
+            return
         like = q.endswith("_like")
         args = [*node.args, *(kw.value for kw in node.keywords)]
         if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
@@ -140,9 +147,11 @@ class AllocationInLoop(Rule):
                 return
         if self._escapes(node):
             return
-        # a test's expected value, or an array of a few dozen elements: nothing to gain
-        if in_assertion(ctx, node) or known_small(ctx.array_facts(node)):
+        # a test's expected value: written the obvious way on purpose
+        if in_assertion(ctx, node):
             return
+        # an array of a few dozen elements: true, but nothing to gain (info)
+        tiny = known_small(ctx.array_facts(node))
         func = ctx.text(node.func)
         filler = filled_by_python_loop(ctx, node, loop)
         if filler is not None:
@@ -155,7 +164,7 @@ class AllocationInLoop(Rule):
                           f"{_loop_line(loop, ctx.line_ref)}: allocate it once before the loop and reuse it (write into it "
                           f"with `out=` or `[:] =`){how}", hoist_fix(self, node, q, loop),
                     cost=_cost.allocation_in_loop(ctx, node, ctx.array_facts(node)),
-                    severity="info" if filler is not None else hot_loop_buffer_severity(
+                    severity="info" if filler is not None or tiny else hot_loop_buffer_severity(
                         ctx, node, ctx.array_facts(node), vectorised_overwrite(ctx, node, loop)) or "info")
 
     # -- does the array have to be fresh every iteration? ---------------------------
@@ -190,6 +199,12 @@ class AllocationInLoop(Rule):
         # `r += x` rebinds: uses after it belong to that binding (rows.append(r))
         return any(isinstance(u.ctx, ast.Load) and _reuse.stored_use(ctx, u)
                    for u in _reuse.name_uses_in(ctx, target, loop))
+
+
+def _operand_in_comprehension(ctx, call, comp) -> bool:
+    """``[norm(E - np.eye(4)) for E in poses]``: an operand of arithmetic in a comprehension's element,
+    rebuilt for every element though it is the same each time (not the element itself, which is kept)."""
+    return isinstance(comp, COMPREHENSION_TYPES) and isinstance(ctx.parent(call), (ast.BinOp, ast.Compare))
 
 
 def _inside(ctx, node, loop) -> bool:
