@@ -591,3 +591,32 @@ def test_sums_through_a_namespace_are_info_through_that_namespace(maker, expr, w
 ])
 def test_namespace_look_alikes_are_silent(code):
     assert found(code, "BL503") == []
+
+
+# -- BL503 for means (picard's np.mean(y ** 2), particles' np.mean(X[:-k] * X[k:])) ------------------------
+
+@pytest.mark.parametrize("expr,words", [
+    ("np.mean(y ** 2)", "`y @ y / y.size` (1-D)"),
+    ("np.mean(a * y)", "`np.vdot(a, y) / a.size`"),
+    ("np.mean(y ** 2, axis=1)", "row-wise self-dots"),
+    ("np.sqrt(np.mean((a / y) ** 2))", "`a / y @ (a / y) / (a / y).size`"),
+])
+def test_means_of_products_and_squares_are_info(expr, words):
+    (d,) = found(f"import numpy as np\ndef f(a, y):\n    return {expr}\n", "BL503")
+    assert d.severity == "info" and d.fix is None and words in d.message
+
+
+def test_the_mean_rewrites_named_hold():
+    import numpy as np
+
+    y, a, Y = np.random.rand(50), np.random.rand(50), np.random.rand(6, 50)
+    assert np.isclose(np.mean(y ** 2), y @ y / y.size)
+    assert np.isclose(np.mean(a * y), np.vdot(a, y) / a.size)
+    assert np.isclose(np.mean(a / y ** 1 * (a / y)), a / y @ (a / y) / (a / y).size)
+    assert np.allclose(np.mean(Y ** 2, axis=1), np.einsum("ij,ij->i", Y, Y) / Y.shape[1])
+
+
+@pytest.mark.parametrize("expr", ["np.mean(2.0 * y)", "np.mean((a == 1) * (y == 1))", "np.mean(a[:, None] * y, axis=0)",
+                                  "np.mean(y ** 2, axis=k)", "np.mean(y * a, dtype=np.float32)"])
+def test_mean_look_alikes_are_silent(expr):
+    assert found(f"import numpy as np\ndef f(a, y, k):\n    return {expr}\n", "BL503") == []

@@ -85,7 +85,7 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
         return None
     for x in pair:
         f = ctx.array_facts(x)
-        if _maybe_number(ctx, x, red.call) or f.rank is not None and not (backend and f.rank >= 1) \
+        if maybe_number(ctx, x, red.call) or f.rank is not None and not (backend and f.rank >= 1) \
                 or bc.pattern(ctx, x) \
                 or sparse_evidence(ctx, x) or matrix_semantics(ctx, x) or known_small(f):
             return None  # known facts: the stronger checks decide; an inserted axis is BL505's
@@ -126,7 +126,7 @@ def _backend_squares(ctx, red: Reduction, x) -> Proposal | None:
                     "that made its operand, which costs more)", None, red.operand, "info")
 
 
-def _maybe_number(ctx, x, at) -> bool:
+def maybe_number(ctx, x, at) -> bool:
     """A factor that is likely a number or a mask, where the sum is a scaled sum or a count, not a dot:
     a comparison or a negated mask (``(y == 1) * (p == 1)`` counts), a difference of single elements
     (``f[1] - f[0]``, a step), a parameter whose annotation admits a number (``w: float | NDArray``)."""

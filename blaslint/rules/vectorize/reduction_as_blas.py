@@ -13,6 +13,7 @@ from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize import _reduce_checks as rc
 from blaslint.rules.vectorize import _reduce_forms as rf
 from blaslint.rules.vectorize import _backend_sums as bs
+from blaslint.rules.vectorize import _reduce_means as rm
 from blaslint.rules.vectorize import _reduce_weak as rw
 
 
@@ -35,7 +36,7 @@ class ReductionAsBlas(Rule):
     name = "reduction-as-blas"
     summary = "Sum of a product (a dot) or root of a sum of squares (a norm): use BLAS"
     fix_safety = "unsafe"
-    triggers = ("sum", "reduce")
+    triggers = ("sum", "reduce", "mean")
 
     VALID = [
         # a test's tolerance check
@@ -165,6 +166,10 @@ class ReductionAsBlas(Rule):
         if compiled_by(self.ctx, node) is not None:
             return  # under numba: einsum and norm(axis=) do not compile, and loops fuse no differently
         if self._check_norm(node) or self._check_dot(node):
+            return
+        mean = rm.mean_of_product(self.ctx, node, rw.maybe_number)  # np.mean(x ** 2), np.mean(a * b)
+        if mean is not None:
+            self._propose(mean)
             return
         backend = bs.backend_reduction(self.ctx, node)  # nx.sum(M * G), nx = get_backend(M, G)
         if backend is not None:
