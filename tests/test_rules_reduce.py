@@ -617,6 +617,7 @@ def test_the_mean_rewrites_named_hold():
 
 
 @pytest.mark.parametrize("expr", ["np.mean(2.0 * y)", "np.mean((a == 1) * (y == 1))", "np.mean(a[:, None] * y, axis=0)",
-                                  "np.mean(y ** 2, axis=k)", "np.mean(y * a, dtype=np.float32)"])
+                                  "np.mean(y ** 2, axis=k)", "np.mean(y * a, dtype=np.float32)",
+                                  "np.mean((y - (100 + 100j)) ** 2)"])
 def test_mean_look_alikes_are_silent(expr):
     assert found(f"import numpy as np\ndef f(a, y, k):\n    return {expr}\n", "BL503") == []

@@ -53,5 +53,9 @@ def mean_of_product(ctx, node, maybe_number) -> Proposal | None:
 
 
 def _excluded(ctx, x) -> bool:
-    """Broadcast by an inserted axis (BL505), a constant, sparse matrices and np.matrix."""
-    return isinstance(x, ast.Constant) or bc.pattern(ctx, x) or sparse_evidence(ctx, x) or matrix_semantics(ctx, x)
+    """Broadcast by an inserted axis (BL505), a constant, sparse matrices, np.matrix, and complex values
+    (``z * z`` is not ``np.vdot(z, z)``, which conjugates: dipy's ``(x - (100 + 100j)) ** 2``)."""
+    complex_ = any(isinstance(n, ast.Constant) and isinstance(n.value, complex) for n in ast.walk(x)) \
+        or (ctx.array_facts(x).dtype or "").startswith("complex")
+    return isinstance(x, ast.Constant) or complex_ or bc.pattern(ctx, x) or sparse_evidence(ctx, x) \
+        or matrix_semantics(ctx, x)
