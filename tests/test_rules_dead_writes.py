@@ -1087,3 +1087,42 @@ def test_bl201_zeros_of_a_shape_whose_rank_alone_is_known():
     (d,) = bl(code, "BL201")
     assert d.line == 5 and d.severity == "info"
     assert bl(code.replace("range(X.shape[1])", "range(X.shape[0])"), "BL201") == []  # rows of columns: no
+
+
+# -- BL201: a manual counter walks the buffer (probnum's van der Corput sequence) ---------------------------
+
+def test_bl201_manual_counter_covering_the_buffer_fix_is_exact():
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        def vdc(n_start, n_end=None):
+            if n_end is None:
+                n_end = n_start + 1
+            seq = np.zeros((n_end - n_start, 3))
+            ind = 0
+            for m in range(n_start, n_end):
+                q = 0.0
+                n = m
+                while n != 0:
+                    q = q + (n % 2) * 0.5
+                    n = n // 2
+                seq[ind, :] = q
+                ind += 1
+            return seq
+        r = vdc(s, s + 40)
+        """,
+        "import numpy as np\ns = int(np.random.randint(0, 50))\n", ["r"], codes={"BL201"}, unsafe=False, exact=True)
+    assert "np.empty((n_end - n_start, 3))" in fixed
+
+
+@pytest.mark.parametrize("loop", [
+    "    for m in range(a, b):\n        if m % 2:\n            x[k] = m\n        k += 1\n",       # written on some trips only
+    "    for m in range(a, b):\n        x[k] = m\n        k += 2\n",                               # skips every other slot
+    "    for m in range(a, b - 1):\n        x[k] = m\n        k += 1\n",                           # one trip short
+    "    for m in range(a, b):\n        x[k] = m\n        if m > 3:\n            break\n        k += 1\n",  # may stop early
+    "    for m in range(a, b):\n        x[k + 1] = m\n        k += 1\n",                          # shifted by one
+    "    for m in range(a, b):\n        k += 1\n        x[k] = m\n",                               # raised first
+])
+def test_bl201_manual_counter_look_alikes_keep_the_zeros(loop):
+    code = f"import numpy as np\ndef f(a, b):\n    x = np.zeros(b - a)\n    k = 0\n{loop}    return x\n"
+    assert [d for d in lint(code, {"BL201"}) if "the loop that sets every element" in d.message] == []

@@ -45,6 +45,9 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | Non
     """
     if not shape:
         return False
+    counted = _manual_count(ctx, stmt)
+    if counted is not None:
+        return _counted_writes_all(ctx, stmt, path, shape, since, *counted)
     loops: dict[str, tuple[object, int]] = {}
     node = stmt
     while True:
@@ -84,6 +87,57 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | Non
         return False
     # `y = np.zeros(n); n -= 1; for i in range(n)`: not the size the buffer got
     return used == set(loops) and not (since is not None and _sizes_rebound(ctx, since, stmt, shape[:len(items)]))
+
+
+def _manual_count(ctx, loop) -> tuple[str, object] | None:
+    """(counter, trips) of ``k = 0`` / ``for ... in range(a, b): ...; k += 1``: a counter set to 0 just before
+    the loop and raised by one as the body's last statement, nowhere else rebound in the body."""
+    if not isinstance(loop, ast.For) or loop.orelse or not loop.body:
+        return None
+    last = loop.body[-1]
+    if not (isinstance(last, ast.AugAssign) and isinstance(last.op, ast.Add) and isinstance(last.target, ast.Name)
+            and isinstance(last.value, ast.Constant) and last.value.value == 1):
+        return None
+    name = last.target.id
+    block = ctx.parent(loop)
+    body = next((b for f in ("body", "orelse", "finalbody") if isinstance(b := getattr(block, f, None), list)
+                 and loop in b), None)
+    if body is None or body.index(loop) == 0:
+        return None
+    before = body[body.index(loop) - 1]
+    if not (isinstance(before, ast.Assign) and len(before.targets) == 1 and isinstance(before.targets[0], ast.Name)
+            and before.targets[0].id == name and isinstance(before.value, ast.Constant) and before.value.value == 0
+            and type(before.value.value) is int):
+        return None
+    if any(_rebinds_name(st, name) for st in loop.body[:-1]) or _rebinds_name(loop.target, name):
+        return None
+    it = loop.iter
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and len(it.args) == 2 \
+            and not it.keywords and not any(isinstance(a, ast.Starred) for a in it.args):
+        return name, f"{ast.unparse(it.args[1])} - {ast.unparse(it.args[0])}"
+    size = _range_size(it)
+    return (name, size[0]) if size is not None else None
+
+
+def _counted_writes_all(ctx, loop, path: str, shape, since, name: str, trips) -> bool:
+    """The loop's one write ``x[k] = expr`` (``k`` the manual counter, the other items ``:``) covers ``x``."""
+    body = loop.body[:-1]
+    if any(may_leave(st) for st in body):
+        return False
+    touching = [st for st in body if mentions(st, path)]
+    if not touching:
+        return False
+    target = _covering_write(ctx, touching[0], path)
+    if target is None or not all(_reads_only_at(ctx, st, path, {ctx.text(target.slice)}) and not _rebinds_name(
+            st, path.split(".")[0]) for st in touching[1:]):
+        return False
+    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    rest = [k for k, item in enumerate(items) if not is_full_slice(item)]
+    if len(items) > len(shape) or len(rest) != 1:
+        return False
+    k = rest[0]
+    return _index_var(items[k]) == (name, 0) and equal_sizes(ctx, trips, shape[k], loop) \
+        and not (since is not None and _sizes_rebound(ctx, since, loop, shape[:len(items)]))
 
 
 def _sizes_rebound(ctx, since: ast.stmt, loop: ast.stmt, sizes) -> bool:
