@@ -621,3 +621,10 @@ def test_the_mean_rewrites_named_hold():
                                   "np.mean((y - (100 + 100j)) ** 2)"])
 def test_mean_look_alikes_are_silent(expr):
     assert found(f"import numpy as np\ndef f(a, y, k):\n    return {expr}\n", "BL503") == []
+
+
+def test_two_unknown_factors_under_autograd_name_einsum_not_vdot():
+    # pylds' anp.sum(y * loglmbda) is differentiated by autograd, which has no rule for vdot (read wrong blind)
+    (d,) = found("import autograd.numpy as anp\ndef f(y, lam):\n    return anp.sum(y * lam)\n", "BL503")
+    assert d.severity == "info" and "np.einsum" in d.message and "autograd differentiates einsum" in d.message
+    assert "`np.vdot` when" not in d.message

@@ -95,6 +95,11 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
              "broadcast" if red.axis is None else
              "row-wise dots (`np.einsum`) when they have one shape, a matrix-vector product (`@`) when one is a "
              "vector along that axis, `np.einsum` on the factors when they broadcast otherwise")
+    if red.lib == "numpy" and not _plain_numpy(ctx, red.call.func):  # autograd's np: it has no gradient of vdot
+        kinds = ("`np.einsum` on the factors (`'ij,ij->'` when they have one shape; autograd differentiates "
+                 "einsum, not `vdot`)" if red.axis is None else
+                 "row-wise dots or a matrix-vector product, as `np.einsum` on the factors (autograd differentiates "
+                 "einsum)")
     if red.lib == "method":
         kinds = ("an inner product (`np.vdot`, `torch.dot` on 1-D) when they have one shape, `einsum` on the "
                  "factors when they broadcast" if red.axis is None
