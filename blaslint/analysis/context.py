@@ -363,6 +363,9 @@ class FileContext:
     def next_statement(self, stmt: ast.stmt) -> ast.stmt | None:
         return _flow.next_statement(self, stmt)
 
+    def previous_statement(self, stmt: ast.stmt) -> ast.stmt | None:
+        return _flow.previous_statement(self, stmt)
+
     def mutated_in(self, region: ast.AST) -> set[str]:
         return _flow.mutated_names(self, region)
 

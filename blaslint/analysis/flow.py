@@ -857,6 +857,13 @@ def next_statement(ctx, stmt):
     return lst[i + 1]
 
 
+def previous_statement(ctx, stmt):
+    lst, i = _block_of(ctx, stmt)
+    if lst is None or i < 1:
+        return None
+    return lst[i - 1]
+
+
 def reads_path(node: ast.AST, path: str, skip: ast.AST | None = None) -> bool:
     """Does ``node`` read (or pass along) ``path`` or anything under it?
 

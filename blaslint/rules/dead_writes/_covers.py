@@ -68,9 +68,8 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | Non
             node = touching[0]
             continue
         break
-    target = _covering_write(ctx, touching[0], path)
-    if target is None or not all(_reads_only_at(ctx, s, path, {ctx.text(target.slice)}) and not _rebinds_name(
-            s, path.split(".")[0]) for s in touching[1:]):
+    target = _sole_write(ctx, touching, path)
+    if target is None:
         return False
     items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
     if len(items) > len(shape):
@@ -99,12 +98,7 @@ def _manual_count(ctx, loop) -> tuple[str, object] | None:
             and isinstance(last.value, ast.Constant) and last.value.value == 1):
         return None
     name = last.target.id
-    block = ctx.parent(loop)
-    body = next((b for f in ("body", "orelse", "finalbody") if isinstance(b := getattr(block, f, None), list)
-                 and loop in b), None)
-    if body is None or body.index(loop) == 0:
-        return None
-    before = body[body.index(loop) - 1]
+    before = ctx.previous_statement(loop)
     if not (isinstance(before, ast.Assign) and len(before.targets) == 1 and isinstance(before.targets[0], ast.Name)
             and before.targets[0].id == name and isinstance(before.value, ast.Constant) and before.value.value == 0
             and type(before.value.value) is int):
@@ -127,9 +121,8 @@ def _counted_writes_all(ctx, loop, path: str, shape, since, name: str, trips) ->
     touching = [st for st in body if mentions(st, path)]
     if not touching:
         return False
-    target = _covering_write(ctx, touching[0], path)
-    if target is None or not all(_reads_only_at(ctx, st, path, {ctx.text(target.slice)}) and not _rebinds_name(
-            st, path.split(".")[0]) for st in touching[1:]):
+    target = _sole_write(ctx, touching, path)
+    if target is None:
         return False
     items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
     rest = [k for k, item in enumerate(items) if not is_full_slice(item)]
@@ -138,6 +131,16 @@ def _counted_writes_all(ctx, loop, path: str, shape, since, name: str, trips) ->
     k = rest[0]
     return _index_var(items[k]) == (name, 0) and equal_sizes(ctx, trips, shape[k], loop) \
         and not (since is not None and _sizes_rebound(ctx, since, loop, shape[:len(items)]))
+
+
+def _sole_write(ctx, touching: list, path: str) -> ast.Subscript | None:
+    """The write of the first statement touching ``x`` (see :func:`_covering_write`), when the later ones
+    only read back the element it wrote and do not rebind ``x``."""
+    target = _covering_write(ctx, touching[0], path)
+    if target is None or not all(_reads_only_at(ctx, st, path, {ctx.text(target.slice)}) and not _rebinds_name(
+            st, path.split(".")[0]) for st in touching[1:]):
+        return None
+    return target
 
 
 def _sizes_rebound(ctx, since: ast.stmt, loop: ast.stmt, sizes) -> bool:

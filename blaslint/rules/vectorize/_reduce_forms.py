@@ -209,14 +209,20 @@ def temporary_facts(ctx, temp):
 
 def in_root_with_terms(ctx, node) -> bool:
     """``np.sqrt(eps**2 + np.sum(g**2, axis=k))``: a smoothed magnitude, not a norm."""
+    root, seen_add = root_around(ctx, node)
+    return root and seen_add
+
+
+def root_around(ctx, node) -> tuple[bool, bool]:
+    """(is ``node`` inside a square root through arithmetic, was a ``+``/``-`` on the way)."""
     par = ctx.parent(node)
     seen_add = False
     while isinstance(par, (ast.BinOp, ast.UnaryOp)):
         if isinstance(par, ast.BinOp) and isinstance(par.op, (ast.Add, ast.Sub)):
             seen_add = True
         par = ctx.parent(par)
-    return seen_add and isinstance(par, ast.Call) and ctx.resolve_call(par) in ("numpy.sqrt", "math.sqrt",
-                                                                               "torch.sqrt")
+    root = isinstance(par, ast.Call) and ctx.resolve_call(par) in ("numpy.sqrt", "math.sqrt", "torch.sqrt")
+    return root, seen_add
 
 
 LETTERS = "ijklmnopqrs"

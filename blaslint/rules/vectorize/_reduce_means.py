@@ -14,9 +14,10 @@ from blaslint.rules._common import POSTFIX, kwarg
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize._reduce_checks import Proposal, _operand_text, short
 from blaslint.rules.vectorize._reduce_forms import factors, int_constant, squared
+from blaslint.rules.vectorize._reduce_weak import maybe_number
 
 
-def mean_of_product(ctx, node, maybe_number) -> Proposal | None:
+def mean_of_product(ctx, node) -> Proposal | None:
     """``np.mean(a * b[, axis])`` / ``np.mean(x ** 2[, axis])`` of NumPy itself, at info."""
     if not isinstance(node, ast.Call) or ctx.resolve_call(node) != "numpy.mean" or not node.args \
             or len(node.args) > 2 or any(isinstance(a, ast.Starred) for a in node.args) \

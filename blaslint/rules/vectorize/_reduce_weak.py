@@ -18,6 +18,7 @@ from blaslint.rules._common import POSTFIX
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize._reduce_checks import NOT_BLAS, Proposal, _lib, _operand_text, quadratic_form, short
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
+                                                    root_around,
                                                     int_constant, squared)
 
 
@@ -72,7 +73,7 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
     every case; which rewrite applies is not known, so no fix, and info (the sum usually sits beside the
     work that made its operands, which costs more)."""
     backend = red.lib == "backend"
-    if not (_numpy_sum(ctx, red) or backend) or red.keepdims or _under_root(ctx, red.call):
+    if not (_numpy_sum(ctx, red) or backend) or red.keepdims or root_around(ctx, red.call)[0]:
         return None  # a weighted norm sqrt(sum(w * x**2)) keeps its temporary x**2 whatever is done
     sq = squared(ctx, red.operand)
     if sq is not None:
@@ -91,31 +92,37 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
             return None  # known facts: the stronger checks decide; an inserted axis is BL505's
     a, b = (short(ctx, x, 30) for x in pair)
     where = "all of it" if red.axis is None else f"it along axis {ctx.text(red.axis)}"
-    kinds = ("`np.vdot` when they have one shape (real, C-contiguous), `np.einsum` on the factors when they "
-             "broadcast" if red.axis is None else
-             "row-wise dots (`np.einsum`) when they have one shape, a matrix-vector product (`@`) when one is a "
-             "vector along that axis, `np.einsum` on the factors when they broadcast otherwise")
-    if red.lib == "numpy" and not _plain_numpy(ctx, red.call.func):  # autograd's np: it has no gradient of vdot
-        kinds = ("`np.einsum` on the factors (`'ij,ij->'` when they have one shape; autograd differentiates "
-                 "einsum, not `vdot`)" if red.axis is None else
-                 "row-wise dots or a matrix-vector product, as `np.einsum` on the factors (autograd differentiates "
-                 "einsum)")
-    if red.lib == "method":
-        kinds = ("an inner product (`np.vdot`, `torch.dot` on 1-D) when they have one shape, `einsum` on the "
-                 "factors when they broadcast" if red.axis is None
-                 else "row-wise dots (`einsum`) when they have one shape, a matrix-vector product (`@`) when one is "
-                 "a vector along that axis, `einsum` on the factors when they broadcast otherwise")
-    if red.lib == "backend":  # nx = get_backend(...): the rewrites go through the same namespace
-        ns = ctx.text(red.call.func.value)
-        contract = f"a contraction through `{ns}` (`{ns}.einsum`; `tensordot`/`vecdot` in an array-API namespace)"
-        kinds = (f"{contract}: an inner product when they have one shape" if red.axis is None
-                 else f"{contract}: row-wise dots when they have one shape, a matrix-vector product when one is a "
-                 "vector along that axis")
+    kinds = _rewrites(ctx, red)
     return Proposal(red.call, f"`{short(ctx, red.call)}` multiplies `{a}` by `{b}` (both of unknown shape) in "
                     f"full only to sum {where}: {kinds}, a scaled sum when one is a number; each skips the "
                     "temporary (1.5-5x measured; info: nothing says how big they are, and such a sum usually "
                     "sits beside the work that made its operands, which costs more)",
                     None, red.operand, "info")
+
+
+def _rewrites(ctx, red: Reduction) -> str:
+    """The rewrites a sum of a product of unknown factors has, in the words of its library."""
+    whole = red.axis is None
+    if red.lib == "backend":  # nx = get_backend(...): the rewrites go through the same namespace
+        ns = ctx.text(red.call.func.value)
+        contract = f"a contraction through `{ns}` (`{ns}.einsum`; `tensordot`/`vecdot` in an array-API namespace)"
+        return (f"{contract}: an inner product when they have one shape" if whole
+                else f"{contract}: row-wise dots when they have one shape, a matrix-vector product when one is a "
+                "vector along that axis")
+    if red.lib == "method":
+        return ("an inner product (`np.vdot`, `torch.dot` on 1-D) when they have one shape, `einsum` on the "
+                "factors when they broadcast" if whole
+                else "row-wise dots (`einsum`) when they have one shape, a matrix-vector product (`@`) when one is "
+                "a vector along that axis, `einsum` on the factors when they broadcast otherwise")
+    if not _plain_numpy(ctx, red.call.func):  # autograd's np: it has no gradient of vdot
+        return ("`np.einsum` on the factors (`'ij,ij->'` when they have one shape; autograd differentiates "
+                "einsum, not `vdot`)" if whole else
+                "row-wise dots or a matrix-vector product, as `np.einsum` on the factors (autograd differentiates "
+                "einsum)")
+    return ("`np.vdot` when they have one shape (real, C-contiguous), `np.einsum` on the factors when they "
+            "broadcast" if whole else
+            "row-wise dots (`np.einsum`) when they have one shape, a matrix-vector product (`@`) when one is a "
+            "vector along that axis, `np.einsum` on the factors when they broadcast otherwise")
 
 
 def _backend_squares(ctx, red: Reduction, x) -> Proposal | None:
@@ -140,21 +147,9 @@ def maybe_number(ctx, x, at) -> bool:
     if isinstance(x, ast.BinOp) and _of_elements(x) and any(isinstance(n, ast.Subscript) for n in ast.walk(x)):
         return True
     if isinstance(x, ast.Name):
-        fdef = ctx.scope_node_of(at)
-        if isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            args = fdef.args
-            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
-                if a.arg == x.id and may_be_number(a.annotation):
-                    return True
+        return any(b.kind == "param" and may_be_number(getattr(b.node, "annotation", None))
+                   for b in ctx.scope_of(at).bindings.get(x.id, []))
     return False
-
-
-def _under_root(ctx, node) -> bool:
-    """Inside a square root (a norm or a smoothed magnitude), through arithmetic."""
-    par = ctx.parent(node)
-    while isinstance(par, (ast.BinOp, ast.UnaryOp)):
-        par = ctx.parent(par)
-    return isinstance(par, ast.Call) and ctx.resolve_call(par) in ("numpy.sqrt", "math.sqrt", "torch.sqrt")
 
 
 def _of_elements(x) -> bool:

@@ -167,7 +167,7 @@ class ReductionAsBlas(Rule):
             return  # under numba: einsum and norm(axis=) do not compile, and loops fuse no differently
         if self._check_norm(node) or self._check_dot(node):
             return
-        mean = rm.mean_of_product(self.ctx, node, rw.maybe_number)  # np.mean(x ** 2), np.mean(a * b)
+        mean = rm.mean_of_product(self.ctx, node)  # np.mean(x ** 2), np.mean(a * b)
         if mean is not None:
             self._propose(mean)
             return
