@@ -698,3 +698,21 @@ def test_bl405_transposed_twins_through_a_product_helper_do_not_crash():
                    "    return spdot(A.T, B), spdot(B.T, A)\n"
     got = lint(code, {"BL405"})
     assert all(d.code != "BL999" for d in got) and [d.code for d in got].count("BL405") == 1
+
+
+def test_bl404_targets_of_a_fit_name_the_convention_and_the_data_sized_rows():
+    import numpy as np
+    from support import lint as _lint
+    src = ("import numpy as np\nclass Reg:\n    def fit(self, X, y):\n        X_X = X.T.dot(X)\n"
+           "        self.w = np.linalg.pinv(X_X).dot(X.T).dot(y)\n        return self\n")
+    found = [d for d in _lint(src, {"BL404"}) if d.code == "BL404"]
+    assert len(found) == 1 and found[0].fix is None  # the rank rests on a name: no fix
+    msg = found[0].message
+    assert "`y` is what the model is fitted to" in msg and "its rank is not known" in msg
+    assert found[0].severity == "warning" and "X.shape[0] (data-sized)" in " ".join(found[0].cost.dims)
+    # the claim the message makes: the vector-first order gives the same result at every rank a target has
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 4))
+    P = np.linalg.pinv(X.T @ X)
+    for y in (rng.standard_normal(40), rng.standard_normal((40, 2))):
+        np.testing.assert_allclose(P.dot(X.T).dot(y), P.dot(X.T.dot(y)))

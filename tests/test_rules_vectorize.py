@@ -573,3 +573,27 @@ def test_a_new_axis_in_a_factor_of_unknown_rank_summed_over_its_last_axis_is_a_h
 def test_a_new_axis_just_before_an_unknown_run_is_not_claimed():
     code = "import numpy as np\ndef f(T, w):\n    return np.sum(T * w[:, np.newaxis], -1)\n"
     assert lint(code, "BL505") == []
+
+
+def test_bl501_weighted_sum_of_lists_names_a_rewrite_right_in_either_role():
+    # statsmodels' SAVE: `covm += covs[i] * ns[i]`, a list of p x p covariances weighted by group counts;
+    # nothing says which side holds the scalars, so `covs @ ns` (the rows of `ns`) would be wrong
+    src = NP + ("def f(groups):\n    covs, ns = [], []\n    for v in groups:\n        covs.append(np.cov(v.T))\n"
+                "        ns.append(v.shape[0])\n    covm = 0\n    for i, _ in enumerate(covs):\n"
+                "        covm += covs[i] * ns[i]\n    return covm\n")
+    found = codes(src, "BL501")
+    assert len(found) == 1 and "np.tensordot(covs, ns, axes=(0, 0))" in found[0].message
+    assert "covs @ ns" not in found[0].message and "rows of" not in found[0].message
+    rng = np.random.default_rng(5)
+    covs = [rng.standard_normal((3, 3)) for _ in range(4)]
+    ns = [3, 5, 2, 7]
+    expected = sum(c * n for c, n in zip(covs, ns))
+    np.testing.assert_allclose(np.tensordot(covs, ns, axes=(0, 0)), expected)
+    np.testing.assert_allclose(np.tensordot(ns, covs, axes=(0, 0)), expected)  # the other role, the same sum
+
+
+def test_bl501_weighted_rows_known_weights_keep_the_vector_matrix_product():
+    src = NP + ("def f(X, T):\n    w = np.linspace(0, 1, T)\n    acc = np.zeros(X.shape[1])\n    for t in range(T):\n"
+                "        acc += X[t] * w[t]\n    return acc\n")
+    found = codes(src, "BL501")
+    assert len(found) == 1 and "w @ X" in found[0].message and "tensordot" not in found[0].message

@@ -1113,3 +1113,21 @@ def test_random_draws_around_an_array_are_not_numbers():
 def test_a_zeros_sized_by_a_shape_entry_is_one_dimensional():
     f = facts("import numpy as np\ndef f(X):\n    return np.zeros(X.shape[0])\n", "np.zeros(X.shape[0])")
     assert (f.rank, f.shape) == (1, ("X.shape[0]",))
+
+
+def test_attribute_set_on_the_class_in_a_class_method_is_every_instances():
+    # pytest's setup_class: `cls.x = ...` sets what every test method reads as `self.x` (statsmodels' tests)
+    code = """
+    import numpy as np
+    class TestPCA:
+        @classmethod
+        def setup_class(cls):
+            cls.x = np.zeros((200, 100))
+        def test_projection(self):
+            return self.x
+    """
+    f = facts(code, "self.x", line=8)
+    assert (f.rank, f.shape) == (2, (200, 100)) and "attribute" in kinds(f)
+    # a static method's first parameter is no instance
+    code2 = code.replace("@classmethod", "@staticmethod")
+    assert facts(code2, "self.x", line=8).rank is None

@@ -25,8 +25,9 @@ MAX_NESTED = 2      # attribute updates reading attributes whose updates read at
 
 
 def _self_name(fdef) -> str | None:
-    """The instance parameter of a method (None for a static method or no parameter)."""
-    if any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in fdef.decorator_list):
+    """The instance parameter of a method, or the class parameter of a class method, whose attributes
+    every instance reads (None for a static method or no parameter)."""
+    if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fdef.decorator_list):
         return None
     params = [*fdef.args.posonlyargs, *fdef.args.args]
     return params[0].arg if params else None

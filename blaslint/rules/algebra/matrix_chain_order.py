@@ -6,6 +6,8 @@ import ast
 
 from blaslint.analysis import cost as cost_model
 from blaslint.analysis.evidence import describe_facts
+from blaslint.analysis.facts import Facts
+from blaslint.analysis.targets import design_matrix, fitted_targets
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules.algebra._diagonal import rank_of, vector_evidence
 from blaslint.rules.algebra._inverse import inverse_call
@@ -61,6 +63,12 @@ class MatrixChainOrder(Rule):
         "import numpy as np\ndef f(Xi, X, S):\n    return Xi @ X.T @ S\n",
         # a scalar times a rank-one matrix: a scaling, not a product
         "import numpy as np\ndef f(c, u, v):\n    return np.dot(c, np.outer(u, v))\n",
+        # `y` beside no design matrix (a Kalman innovation in a quadratic form), a single example `x`,
+        # and a matvec reached through a name bound from a chain already reported
+        "import numpy as np\nclass KF:\n    def nis(self):\n        return self.y.T @ self.SI @ self.y\n",
+        "import numpy as np\ndef upd(S_inv, x, y, beta):\n    return S_inv @ x.T @ (y - x @ beta)\n",
+        "import numpy as np\ndef fit(X, y, w0):\n    G = X.T @ X\n    b = np.linalg.solve(G, X.T @ y)\n"
+        "    return np.linalg.pinv(G + w0) @ (G @ b)\n",
     ]
     INVALID = [
         # a chain written over two lines: an operator bound once, then applied to a vector
@@ -100,6 +108,11 @@ class MatrixChainOrder(Rule):
                 "    Ai = A[:, i].ravel()\n    return np.dot(AD, np.outer(Ri, Ai))\n",
                 "import numpy as np\ndef grad(n, r, i, R, A):\n    AD = np.ones((n, r))\n    Ri = R[:, i].ravel()\n"
                 "    Ai = A[:, i].ravel()\n    return np.outer(np.dot(AD, Ri), Ai)\n", unsafe=True),
+        # the targets of a fit beside the design matrix: a vector or a few columns by convention
+        Invalid("import numpy as np\nclass Reg:\n    def fit(self, X, y):\n        X_X = X.T.dot(X)\n"
+                "        self.w = np.linalg.pinv(X_X).dot(X.T).dot(y)\n        return self\n"),
+        Invalid("import numpy as np\ndef fit(M0, x_train, y_train):\n    return M0 @ x_train.T @ y_train\n"),
+        Invalid("import numpy as np\ndef step(S_inv, X, y, beta):\n    return S_inv @ X.T @ (y - X @ beta)\n"),
         # one finding for the whole method chain, not one per link
         Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nC = np.random.rand(5, 5)\n"
                 "x = np.random.rand(5)\ny = A.dot(B).dot(C).dot(x)\n",
@@ -138,6 +151,12 @@ class MatrixChainOrder(Rule):
         n = len(chain.leaves)
         if n < 3 or ranks is None:
             return
+        # `inv(X.T @ X) @ X.T @ y`: the targets of a fit are a vector or a few columns (never a stack),
+        # which is all the vector-first order needs; the message says the rank rests on the name
+        target = fitted_targets(ctx, chain.leaves[-1], chain.leaves[-2]) \
+            if ranks[-1] is None and _inside(chain.leaves[-1], node) else None
+        if target is not None:
+            ranks = [*ranks[:-1], 1]
         # `X @ M @ v` with M 2-D and v 1-D: the vector-first order is never costlier, whatever X is
         # (`@`/`dot` contract X's last axis either way); X's unknown rank only hedges the message
         lead_unknown = ranks[0] is None and ranks[-1] == 1 and all(r == 2 for r in ranks[1:-1])
@@ -155,15 +174,36 @@ class MatrixChainOrder(Rule):
         fix = None if chain.via or soft else self._fix(node, chain, best_tree)
         text = self._render_plain(chain, chain.tree)
         via = f" (through `{'`, `'.join(b.name for b in chain.via)}`, bound once)" if chain.via else ""
-        facts = "; ".join(self._rank_words(leaf, r) for leaf, r in zip(chain.leaves, ranks) if r == 1)
+        facts = "; ".join(self._rank_words(leaf, r) for leaf, r in zip(chain.leaves, ranks)
+                          if r == 1 and not (target is not None and leaf is chain.leaves[-1]))
+        if target is not None:
+            facts = "; ".join(filter(None, [facts, f"`{target}` is what the model is fitted to, one value per "
+                                                   "sample or a few columns by the convention of its name; its "
+                                                   "rank is not known, and with more columns than rows the written "
+                                                   "order can be the cheaper one"]))
         if lead_unknown:
             how += (f" when `{ctx.text(chain.leaves[0])}` has more than one row (its rank is not known; "
                     "as a single row the two orders cost the same)")
         order = "left to right" if _left_nested(chain.tree) else "as parenthesised"
         self.report(node, f"matrix chain `{text}`{via} is evaluated {order}, {how}"
                           f"{f' ({facts})' if facts else ''}: {saving} (NumPy never reorders a chain)", fix,
-                    cost=cost_model.chain_order(ctx, node, [ctx.array_facts(leaf) for leaf in chain.leaves],
-                                                    chain.tree))
+                    cost=cost_model.chain_order(ctx, node, self._operand_facts(chain, target), chain.tree))
+
+    def _operand_facts(self, chain, target) -> list:
+        """The operands' facts for the cost model; targets beside ``X.T`` are one value per row of ``X``
+        (the convention the finding rests on), so the sizes are the data's."""
+        facts = [self.ctx.array_facts(leaf) for leaf in chain.leaves]
+        if target is None:
+            return facts
+        design = chain.leaves[-2]
+        rows = None
+        if isinstance(design, ast.Attribute) and design.attr in ("T", "mT") and design_matrix(design):
+            X = self.ctx.text(design.value)
+            rows = f"{X}.shape[0]"
+            if facts[-2].rank is None:
+                facts[-2] = Facts(rank=2, shape=(f"{X}.shape[1]", rows))
+        facts[-1] = Facts(rank=1, shape=(rows,))
+        return facts
 
     def _outer(self, node, found) -> None:
         """``M @ np.outer(u, v)``: the rank-one factor's vectors go first (see :mod:`._outer_factor`)."""
@@ -256,7 +296,7 @@ class MatrixChainOrder(Rule):
         return (f"{order} does {worst:.0f}x less work", best_tree, "a costlier order with the shapes known here")
 
     def _render_plain(self, chain, tree) -> str:
-        names = [self.ctx.text(leaf) if len(self.ctx.text(leaf)) < 20 else f"M{i}"
+        names = [paren(self.ctx, leaf, 13) if len(self.ctx.text(leaf)) < 20 else f"M{i}"
                  for i, leaf in enumerate(chain.leaves)]
 
         def r(t, right=False):
@@ -310,3 +350,8 @@ class MatrixChainOrder(Rule):
         if len(kinds) == 1 and ("other",) not in kinds:
             return kinds.pop()
         return ("@",)
+
+
+def _inside(leaf, node) -> bool:
+    """``leaf`` is written in ``node`` (not reached through a name: `X_X @ beta_hat` is a matvec)."""
+    return any(n is leaf for n in ast.walk(node))

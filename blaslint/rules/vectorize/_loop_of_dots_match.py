@@ -112,7 +112,8 @@ class LoopMatch:
             # matrices (tensordot), not a dot
             for op in (m.left, m.right):
                 f = ctx.array_facts(op.base) if op.base is not None else None
-                if f is not None and f.rank is not None and f.rank > len(op.items):
+                low = None if f is None else f.rank if f.rank is not None else f.min_rank
+                if low is not None and low > len(op.items):  # `X[t]` of an X read as `X.shape[1]`: a row
                     return False
             # a vector factor (x[k]) may be any sequence once the other factor is an array, unless the
             # sequence is seen holding arrays (`ww = [w.T @ w for ...]`: a weighted sum of matrices)

@@ -15,7 +15,6 @@ from blaslint.analysis import cost as _cost
 from blaslint.rules._common import in_assertion, paren
 from blaslint.rules.vectorize import _loop_products as lp
 from blaslint.rules.vectorize import _loopdots as ld
-from blaslint.rules.vectorize._outer_acc import accumulation, reads_elsewhere, target_ok
 
 
 class PerIterationProducts:
@@ -209,63 +208,6 @@ class PerIterationProducts:
             return False
         strip = (lambda e: e.value if isinstance(e, ast.Attribute) and e.attr == "T" else e)
         return ld.same_expr(ctx, strip(other), strip(var))
-
-
-class ScaledRows:
-    """``acc += w[t] * X[t]`` (also ``gamma[t, j, k] * x[t]``) into one slot: a weighted sum of rows,
-    one vector-matrix product ``w @ X``."""
-
-    def _scaled_rows(self, stmt) -> None:
-        ctx = self.ctx
-        acc = accumulation(ctx, stmt)
-        if acc is None or not (isinstance(acc[1], ast.BinOp) and isinstance(acc[1].op, ast.Mult)):
-            return
-        target, inc = acc
-        loop = lp.enclosing_loop(ctx, stmt)
-        if not isinstance(loop, ast.For) or in_assertion(ctx, stmt):
-            return
-        view, cl = self._loop_view(loop)
-        pos = view.position(stmt)
-        if pos is None or self._few_trips(view) or not target_ok(ctx, loop, target, stmt) \
-                or reads_elsewhere(ctx, loop, target, stmt):
-            return
-        for w, x in ((inc.left, inc.right), (inc.right, inc.left)):
-            sx = cl.status(x, pos)
-            if sx.kind != lp.ITEM or sx.axis != 0 or sx.block or sx.transposed:
-                continue
-            if sx.base is not None and cl.varying(sx.base, strict=True):
-                continue
-            wvec = _weight_column(ctx, cl, view, w)
-            if wvec is None:
-                continue
-            X = sx.source(ctx)
-            for sub in ast.walk(stmt):
-                self._claimed.add(id(sub))
-            self.report(stmt, f"a weighted sum of the rows of `{X}`, one row per iteration of the Python loop: "
-                              f"`{wvec} @ {X}` (one vector-matrix product) when the weights are scalars, "
-                              f"`({wvec}[:, None] * {X}).sum(0)` otherwise (over the rows the loop visits)", None,
-                        cost=_cost.loop_of_dots(ctx, stmt, loop, ctx.array_facts(w), ctx.array_facts(x), "dot"))
-            return
-
-
-def _weight_column(ctx, cl, view, w):
-    """``w[:, j, k]`` for ``w[t, j, k]``: the loop's index in one place, invariants elsewhere."""
-    if not isinstance(w, ast.Subscript) or cl.varying(w.value, strict=True):
-        return None
-    items = list(w.slice.elts) if isinstance(w.slice, ast.Tuple) else [w.slice]
-    out, hits = [], 0
-    for it in items:
-        if isinstance(it, ast.Name) and it.id in view.index:
-            out.append(":")
-            hits += 1
-        elif isinstance(it, (ast.Name, ast.Constant)) and not cl.varying(it):
-            out.append(ctx.text(it))
-        else:
-            return None
-    if hits != 1:
-        return None
-    return ctx.text(w.value) if len(out) == 1 else f"{ctx.text(w.value)}[{', '.join(out)}]"
-
 
 
 # Libraries whose arrays go to BLAS through `@`; an operand made by another (a cvxpy Variable, a sympy

@@ -11,7 +11,8 @@ from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize._loop_of_dots_fix import LoopFixes
 from blaslint.rules.vectorize._loop_of_dots_match import LoopMatch
 from blaslint.rules.vectorize._loop_distances import SquaredDistances
-from blaslint.rules.vectorize._per_iteration import PerIterationProducts, ScaledRows
+from blaslint.rules.vectorize._per_iteration import PerIterationProducts
+from blaslint.rules.vectorize._scaled_rows import ScaledRows
 
 _LOOP_KIND = {"matvec": "one matrix-vector product", "matmul": "one matrix-matrix product", "dot": "one dot product"}
 
