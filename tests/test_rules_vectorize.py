@@ -597,3 +597,47 @@ def test_bl501_weighted_rows_known_weights_keep_the_vector_matrix_product():
                 "        acc += X[t] * w[t]\n    return acc\n")
     found = codes(src, "BL501")
     assert len(found) == 1 and "w @ X" in found[0].message and "tensordot" not in found[0].message
+
+
+CENTRED_FORMS = {
+    "enumerate rows, inline": NP + "def f(X, mean, P):\n    out = np.zeros(len(X))\n    for i, sample in enumerate(X):\n"
+        "        out[i] = (sample - mean).T.dot(P).dot((sample - mean))\n    return out\n",
+    "bound difference, method dots": NP + "def f(X, mean, P):\n    out = np.zeros(len(X))\n    for i in range(len(X)):\n"
+        "        d = X[i] - mean\n        out[i] = d.dot(P).dot(d)\n    return out\n",
+    "bound difference, @": NP + "def f(X, mean, P):\n    out = np.zeros(len(X))\n    for i in range(X.shape[0]):\n"
+        "        d = X[i] - mean\n        out[i] = d @ P @ d\n    return out\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CENTRED_FORMS))
+def test_bl501_centred_quadratic_forms_per_row_and_the_rewrite_computes_the_same(name):
+    src = CENTRED_FORMS[name]
+    found = codes(src, "BL501")
+    assert len(found) == 1 and "np.einsum('ij,jk,ik->i', D, P, D)" in found[0].message
+    assert "D = X - mean" in found[0].message
+    rng = np.random.default_rng(11)
+    for dtype, tol in ((np.float64, 1e-10), (np.float32, 1e-4)):
+        X = rng.standard_normal((30, 4)).astype(dtype)
+        mean = X.mean(0)
+        P = rng.standard_normal((4, 4)).astype(dtype)
+        scope: dict = {}
+        exec(src, scope)
+        loop = scope["f"](X.copy(), mean, P)
+        D = X - mean
+        np.testing.assert_allclose(np.einsum("ij,jk,ik->i", D, P, D), loop, rtol=tol, atol=tol)
+        np.testing.assert_allclose(((D @ P) * D).sum(1), loop, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("src", [
+    # a matrix subtracted: the difference is no row
+    NP + "def f(X, P):\n    M = np.ones((3, 3))\n    out = np.zeros(len(X))\n    for i in range(len(X)):\n"
+         "        d = X[i] - M\n        out[i] = d.dot(P).dot(d)\n    return out\n",
+    # the two sides differ: a bilinear form of two centrings, not the rows' quadratic form
+    NP + "def f(X, m1, m2, P):\n    out = np.zeros(len(X))\n    for i in range(len(X)):\n"
+         "        out[i] = (X[i] - m1).dot(P).dot(X[i] - m2)\n    return out\n",
+    # rows of a list of trials (no data-matrix name, no evidence): each item may be a whole matrix
+    NP + "def f(trials, mean, P):\n    out = []\n    for t in trials:\n        d = t - mean\n"
+         "        out.append(d.dot(P).dot(d))\n    return out\n",
+])
+def test_bl501_centred_quadratic_form_look_alikes(src):
+    assert not [d for d in codes(src, "BL501") if "quadratic" in d.message]

@@ -60,9 +60,10 @@ class PerIterationProducts:
                 # items of a container not known to be an array: a list of layers, of trials (each a whole
                 # T_i x M matrix: `input @ W.T` per trial is already one product), ragged streamlines
                 return
-            if s.kind == lp.FRESH and not self._stackable(var, inv, s, left_varies, view):
+            centred = self._centred_quadratic(node, var, inv, cl, view) if s.kind == lp.FRESH else None
+            if s.kind == lp.FRESH and centred is None and not self._stackable(var, inv, s, left_varies, view):
                 return
-            text, what = self._one_side(node, inv, var, s, left_varies)
+            text, what = centred or self._one_side(node, inv, var, s, left_varies)
             if s.kind == lp.ITEM and not s.evidence:
                 text += (f" (`{ctx.text(s.base)}` is read as the data matrix from its name, a parameter; "
                          f"its rank is not proven)")
@@ -101,6 +102,34 @@ class PerIterationProducts:
         if rank == 1 or (not left_varies and lp.is_column(ctx, var, self.ctx)) or (left_varies and _row(ctx, var)):
             return True
         return rank is None and _matrix(ctx, inv) and view.over_arrays(var)
+
+    def _centred_quadratic(self, node, var, inv, cl, view):
+        """``(x - m) @ M @ (x - m)`` per row ``x`` of a data matrix (also through ``d = X[i] - m``): the
+        Mahalanobis forms of a Gaussian's density, one einsum over the centred rows ``X - m``."""
+        ctx = self.ctx
+        if not self._quadratic(node, var):
+            return None
+        expr = var.value if isinstance(var, ast.Attribute) and var.attr == "T" else var
+        if isinstance(expr, ast.Name):
+            b = ctx.reaching_binding(expr)
+            expr = b.value if b is not None and b.kind == "assign" else None
+        if not (isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub)):
+            return None
+        pos = view.position(expr)
+        si, sm = cl.status(expr.left, pos), cl.status(expr.right, pos)
+        mean = ctx.array_facts(expr.right)
+        if si.kind != lp.ITEM or si.axis != 0 or si.block or si.transposed or sm.kind != lp.INV \
+                or mean.rank is not None and mean.rank != 1 or ctx.array_facts(inv).rank not in (None, 2):
+            return None
+        known = si.evidence and si.base_rank(ctx) == 2
+        if not (known or _data_rows(ctx, si)):
+            return None
+        X, m, M = si.source(ctx), paren(ctx, expr.right, 12), paren(ctx, inv, 15)
+        note = "" if known else (f" (`{X}` is read as the data matrix from its name, a parameter; "
+                                 f"its rank is not proven)")
+        return (f"per-row quadratic forms (x_i - m)^T M (x_i - m) over the rows of `{X}`: with `D = {X} - {m}`, "
+                f"`np.einsum('ij,jk,ik->i', D, {M}, D)` or `((D @ {M}) * D).sum(1)` (one matrix product and a "
+                f"row sum){note}", "matvec")
 
     def _few_trips(self, view) -> bool:
         ctx = self.ctx
@@ -253,6 +282,9 @@ def _data_rows(ctx, s) -> bool:
 def _other_factor(ctx, product):
     """The other factor of the product ``product`` is a factor of (``(x @ M) @ x``: ``x``), or None."""
     parent = ctx.parent(product)
+    if isinstance(parent, ast.Attribute) and parent.value is product:  # `x.dot(M).dot(x)`: the outer call
+        call = ctx.parent(parent)
+        parent = call if isinstance(call, ast.Call) and call.func is parent else None
     ops = lp.operands(ctx, parent) if parent is not None else None
     if ops is None:
         return None
