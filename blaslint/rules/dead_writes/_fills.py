@@ -9,7 +9,7 @@ from blaslint.analysis.flow import may_read_unseen, next_mention, reads_path
 from blaslint.analysis.imports import dotted_name
 from blaslint.analysis.literals import numeric_value
 from blaslint.core.rule import Rule
-from blaslint.rules._common import ZERO_CREATORS, has_star_args, is_full_index  # noqa: F401 (re-exported)
+from blaslint.rules._common import ALLOCATORS, ZERO_CREATORS, has_star_args, is_full_index  # noqa: F401 (re-exported)
 
 
 _EMPTY_OF = {"numpy.zeros": "empty", "numpy.zeros_like": "empty_like",
@@ -143,13 +143,22 @@ class _AfterZeroFill(Rule):
         self._check(node)
 
     def _check(self, stmt: ast.stmt) -> None:
-        fill = zero_fill(self.ctx, stmt)
-        if fill is None:
+        ctx = self.ctx
+        fill = zero_fill(ctx, stmt)
+        if fill is None:  # `X = np.ones(...)`, `g = np.empty_like(A)`: any allocation nothing reads
+            fill = _allocation(ctx, stmt)
+            if fill is not None and never_read(ctx, stmt, fill.path):
+                self.unused_alloc(stmt, fill)
+            elif fill is not None and (rebind := rebound_unread(ctx, stmt, fill.path)) is not None:
+                self.rebound_alloc(stmt, fill, rebind)
             return
-        found = _next_write(self.ctx, fill)
-        if found is not None:
+        found = _next_write(ctx, fill)
+        rebind = rebound_unread(ctx, stmt, fill.path) if fill.kind == "alloc" else None
+        if rebind is not None and (found is None or found[1] is not rebind):
+            self.rebound_alloc(stmt, fill, rebind)  # rebound in a loop or a branch before any read
+        elif found is not None:
             self.after_fill(stmt, fill, found[1])
-        elif fill.kind == "alloc" and never_read(self.ctx, stmt, fill.path):
+        elif fill.kind == "alloc" and never_read(ctx, stmt, fill.path):
             self.unused_alloc(stmt, fill)
 
     def after_fill(self, stmt: ast.stmt, fill: "ZeroFill", write: ast.stmt) -> None:
@@ -158,21 +167,59 @@ class _AfterZeroFill(Rule):
     def unused_alloc(self, stmt: ast.stmt, fill: "ZeroFill") -> None:
         """An allocation whose name nothing in its function reads (a rule may report it)."""
 
+    def rebound_alloc(self, stmt: ast.stmt, fill: "ZeroFill", rebind: ast.stmt) -> None:
+        """An allocation whose every read sees a later binding (``rebind`` is the first)."""
+
 
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec", "dir"})
 
 
-def never_read(ctx, stmt: ast.stmt, path: str) -> bool:
-    """``x = np.zeros(...)`` in a function where no expression (nested functions included) loads ``x``,
-    and nothing can see its locals (``locals()``, ``eval``): the array is never used."""
+def _never_read(ctx, stmt: ast.stmt, path: str, loads: bool = True) -> bool:
+    """``x = np.zeros(...)`` in a function where no expression (nested functions included) loads ``x``
+    (not checked with ``loads=False``), and nothing can see its locals (``locals()``, ``eval``)."""
     if "." in path or not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
         return False
     scope_node = ctx.scope_node_of(stmt)
     if not isinstance(scope_node, (ast.FunctionDef, ast.AsyncFunctionDef)) or path in ctx.scope(scope_node).globals:
         return False
     for n in ast.walk(scope_node):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and (n.id == path or n.id in _INTROSPECTION):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and (loads and n.id == path or n.id in _INTROSPECTION):
             return False
         if isinstance(n, (ast.Nonlocal, ast.Global)) and path in n.names:
             return False
     return True
+
+
+def never_read(ctx, stmt: ast.stmt, path: str) -> bool:
+    """The array bound by ``stmt`` is never used: nothing in its function loads ``path``."""
+    return _never_read(ctx, stmt, path)
+
+
+
+def _allocation(ctx, stmt) -> ZeroFill | None:
+    """``x = np.ones(...)`` / ``np.full_like(...)``: a filled allocation bound to a local name (not ``np.empty``:
+    an allocation that writes nothing costs next to nothing, and is no fill)."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Call)):
+        return None
+    q = ctx.resolve_call(stmt.value)
+    if q not in ALLOCATORS or ".empty" in q or has_star_args(stmt.value):
+        return None
+    return ZeroFill(stmt, stmt.targets[0].id, "alloc", stmt.value, stmt.value)
+
+
+def rebound_unread(ctx, stmt: ast.stmt, path: str) -> ast.stmt | None:
+    """The first later statement binding ``path`` when no read can see the array ``stmt`` binds to it
+    (``tmp = np.zeros(K)`` then ``tmp = f(t)`` first thing in a loop, every read after it): a dead store.
+    None when a read may see it, when ``path`` is augmented (``w += ...`` reads it unseen) or is not a
+    plain local name, or when something can see the function's locals."""
+    if "." in path or not _never_read(ctx, stmt, path, loads=False):
+        return None
+    scope_node = ctx.scope_node_of(stmt)
+    binds = ctx.scope(scope_node).bindings.get(path, [])
+    mine = next((b for b in binds if b.stmt is stmt), None)
+    if mine is None or any(b.kind not in ("assign", "for", "with") for b in binds) or ctx.uses(mine):
+        return None
+    later = [b.stmt for b in binds if b is not mine and b.stmt is not None
+             and (b.stmt.lineno, b.stmt.col_offset) > (stmt.lineno, stmt.col_offset)]
+    return min(later, key=lambda s: (s.lineno, s.col_offset)) if later else None

@@ -8,7 +8,7 @@ from blaslint.analysis import blas_writes
 from blaslint.analysis import cost as _cost
 from blaslint.analysis.flow import is_pure_call, mentions
 from blaslint.core.rule import Invalid
-from blaslint.rules._common import facts_note, has_star_args, hot_loop_buffer_severity, kwarg
+from blaslint.rules._common import ZERO_CREATORS, facts_note, has_star_args, hot_loop_buffer_severity, kwarg
 from blaslint.rules.dead_writes._covers import like_shape, loop_writes_all, sequence_writes_all
 from blaslint.rules.dead_writes._fills import (
     ZeroFill,
@@ -101,9 +101,14 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
     name = "zero-fill-before-overwrite"
     summary = "Zero-fill of a buffer that is overwritten before it is read"
     fix_safety = "safe"
-    triggers = ("fill", "zero", "[:", "[...")
+    triggers = ("fill", "zero", "[:", "[...", "ones", "full")
 
     VALID = [
+        # the loop may not run: the zeros are what the function returns then
+        "import numpy as np\ndef f(K, T, g):\n    w = np.zeros(K)\n    for t in range(T):\n        w = g(t)\n    return w\n",
+        # an augmented update reads the zeros; an np.empty rebound writes nothing (no fill to save)
+        "import numpy as np\ndef f(K, xs):\n    w = np.zeros(K)\n    for x in xs:\n        w += x\n        w = w * 2\n    return w\n",
+        "import numpy as np\ndef f(K, T, D):\n    mus = np.empty((K, T, D))\n    mus = []\n    return mus\n",
         # a testing helper forwards out= to the function it checks (which may raise and never write)
         "import numpy as np\nfrom numpy.testing import assert_raises_regex\ndef test(f, x):\n"
         "    out = np.zeros(3)\n    assert_raises_regex(ValueError, 'bad', f, x, out=out)\n    return out\n",
@@ -139,6 +144,13 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
         "y = np.empty(4)\ny.fill(0)\nsgemv(1.0, A, np.ones(3, dtype=np.float32), beta=0.0, y=y, overwrite_y=1)\n",
     ]
     INVALID = [
+        # dead stores: a filled array nothing reads (pyflux's GARCH models), one rebound before every read (ssm)
+        Invalid("import numpy as np\ndef f(Y):\n    X = np.ones(Y.shape[0])\n    return Y.sum()\n",
+                "import numpy as np\ndef f(Y):\n    return Y.sum()\n"),
+        Invalid("import numpy as np\ndef f(K, T, g):\n    tmp = np.zeros(K)\n    out = []\n    for t in range(T):\n"
+                "        tmp = g(t)\n        out.append(tmp.sum())\n    return out\n",
+                "import numpy as np\ndef f(K, T, g):\n    out = []\n    for t in range(T):\n"
+                "        tmp = g(t)\n        out.append(tmp.sum())\n    return out\n"),
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         Invalid('import numpy as np\nfrom scipy.linalg.blas import dgemv\nN, M = 64, 32\nA = np.asfortranarray(np.ones((N, M)))\ny = np.zeros(N)\ndef f(x):\n    y.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=y, overwrite_y=1)\n    return y\n'),
         Invalid("import numpy as np\nfrom scipy.linalg import blas\nN_OUT = 10\nN_H = 256\nW = np.ones((N_OUT, N_H), dtype=np.float32, order='F')\ng = np.zeros(N_H, dtype=np.float32)\ndef back(e):\n    g.fill(0.0)\n    blas.sgemv(1.0, W, e, beta=0.0, y=g, trans=1, overwrite_y=1)\n    return g\n"),
@@ -217,11 +229,18 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
         return self.make_fix(f"Delete the unused assignment to `{fill.path}`", self.delete_statement(stmt), safe=pure)
 
     def unused_alloc(self, stmt: ast.stmt, fill: ZeroFill) -> None:
+        self._dead_store(stmt, fill, f"nothing in `{self.ctx.function_name(stmt)}` reads `{fill.path}`")
+
+    def rebound_alloc(self, stmt: ast.stmt, fill: ZeroFill, rebind: ast.stmt) -> None:
+        self._dead_store(stmt, fill, f"every read of `{fill.path}` sees a later binding (the first at "
+                                     f"{self.ctx.line_ref(rebind)}), never this array")
+
+    def _dead_store(self, stmt: ast.stmt, fill: ZeroFill, why: str) -> None:
         ctx = self.ctx
         fix = self._dead_store_fix(stmt, fill)
-        msg = (f"`{fill.path} = {ctx.text(fill.call.func)}(...)` is a dead store: nothing in "
-               f"`{ctx.function_name(stmt)}` reads `{fill.path}`; delete the assignment (an allocation and a "
-               "fill of zeros that nothing uses)")
+        what = "a fill of zeros" if ctx.resolve_call(fill.call) in ZERO_CREATORS else "a fill"
+        msg = (f"`{fill.path} = {ctx.text(fill.call.func)}(...)` is a dead store: {why}; delete the assignment "
+               f"(an allocation and {what} that nothing uses)")
         facts = ctx.array_facts(fill.call)
         loops = ctx.loop_context(fill.node)
         own_loop = loops is not None and not loops.innermost.calls  # not only a caller's loop

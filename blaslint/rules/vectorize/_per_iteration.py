@@ -128,8 +128,8 @@ class PerIterationProducts:
         note = "" if known else (f" (`{X}` is read as the data matrix from its name, a parameter; "
                                  f"its rank is not proven)")
         return (f"per-row quadratic forms (x_i - m)^T M (x_i - m) over the rows of `{X}`: with `D = {X} - {m}`, "
-                f"`np.einsum('ij,jk,ik->i', D, {M}, D)` or `((D @ {M}) * D).sum(1)` (one matrix product and a "
-                f"row sum){note}", "matvec")
+                f"`((D @ {M}) * D).sum(1)` (one matrix product and a row sum; `np.einsum('ij,ij->i', D @ {M}, D)` "
+                f"the same without the temporary){note}", "matvec")
 
     def _few_trips(self, view) -> bool:
         ctx = self.ctx
