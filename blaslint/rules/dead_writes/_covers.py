@@ -76,7 +76,7 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | Non
         return False
     used = set()
     for k, item in enumerate(items):
-        if is_full_slice(item):
+        if _whole_axis(ctx, item, shape[k], stmt):
             continue
         var, offset = _index_var(item)
         if var in loops and var not in used and loops[var][1] == offset \
@@ -86,6 +86,19 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | Non
         return False
     # `y = np.zeros(n); n -= 1; for i in range(n)`: not the size the buffer got
     return used == set(loops) and not (since is not None and _sizes_rebound(ctx, since, stmt, shape[:len(items)]))
+
+
+def _whole_axis(ctx, item, size, at) -> bool:
+    """``:``, or ``0:n`` / ``:n`` with ``n`` the axis's size (statsmodels' ``py[0:n, i] = ...``)."""
+    if is_full_slice(item):
+        return True
+    if not isinstance(item, ast.Slice) or item.step is not None or item.upper is None:
+        return False
+    lower_zero = item.lower is None or isinstance(item.lower, ast.Constant) and item.lower.value == 0 \
+        and type(item.lower.value) is int
+    upper = item.upper.value if isinstance(item.upper, ast.Constant) and type(item.upper.value) is int \
+        else ast.unparse(item.upper)
+    return lower_zero and size is not None and equal_sizes(ctx, upper, size, at)
 
 
 def _manual_count(ctx, loop) -> tuple[str, object] | None:
@@ -125,8 +138,10 @@ def _counted_writes_all(ctx, loop, path: str, shape, since, name: str, trips) ->
     if target is None:
         return False
     items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
-    rest = [k for k, item in enumerate(items) if not is_full_slice(item)]
-    if len(items) > len(shape) or len(rest) != 1:
+    if len(items) > len(shape):
+        return False
+    rest = [k for k, item in enumerate(items) if not _whole_axis(ctx, item, shape[k], loop)]
+    if len(rest) != 1:
         return False
     k = rest[0]
     return _index_var(items[k]) == (name, 0) and equal_sizes(ctx, trips, shape[k], loop) \

@@ -104,6 +104,9 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
     triggers = ("fill", "zero", "[:", "[...", "ones", "full")
 
     VALID = [
+        # `0:n - 1` stops short of the axis: the last row keeps its zeros
+        "import numpy as np\ndef f(n, ny, Y):\n    py = np.zeros((n, ny))\n    for i in range(ny):\n"
+        "        py[0:n - 1, i] = Y[:, i]\n    return py\n",
         # the loop may not run: the zeros are what the function returns then
         "import numpy as np\ndef f(K, T, g):\n    w = np.zeros(K)\n    for t in range(T):\n        w = g(t)\n    return w\n",
         # an augmented update reads the zeros; an np.empty rebound writes nothing (no fill to save)
@@ -151,6 +154,11 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
                 "        tmp = g(t)\n        out.append(tmp.sum())\n    return out\n",
                 "import numpy as np\ndef f(K, T, g):\n    out = []\n    for t in range(T):\n"
                 "        tmp = g(t)\n        out.append(tmp.sum())\n    return out\n"),
+        # `0:n` spans the axis of size n (statsmodels' and spreg's `py[0:n, i] = ...`)
+        Invalid("import numpy as np\ndef f(n, ny, Y):\n    py = np.zeros((n, ny))\n    for i in range(ny):\n"
+                "        py[0:n, i] = Y[:, i] * 2\n    return py\n",
+                "import numpy as np\ndef f(n, ny, Y):\n    py = np.empty((n, ny))\n    for i in range(ny):\n"
+                "        py[0:n, i] = Y[:, i] * 2\n    return py\n"),
         # realistic-corpus follow-ups (names rebound in loops, sizes, Python scalars, ...)
         Invalid('import numpy as np\nfrom scipy.linalg.blas import dgemv\nN, M = 64, 32\nA = np.asfortranarray(np.ones((N, M)))\ny = np.zeros(N)\ndef f(x):\n    y.fill(0.0)\n    dgemv(1.0, A, x, beta=0.0, y=y, overwrite_y=1)\n    return y\n'),
         Invalid("import numpy as np\nfrom scipy.linalg import blas\nN_OUT = 10\nN_H = 256\nW = np.ones((N_OUT, N_H), dtype=np.float32, order='F')\ng = np.zeros(N_H, dtype=np.float32)\ndef back(e):\n    g.fill(0.0)\n    blas.sgemv(1.0, W, e, beta=0.0, y=g, trans=1, overwrite_y=1)\n    return g\n"),
