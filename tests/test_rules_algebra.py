@@ -716,3 +716,15 @@ def test_bl404_targets_of_a_fit_name_the_convention_and_the_data_sized_rows():
     P = np.linalg.pinv(X.T @ X)
     for y in (rng.standard_normal(40), rng.standard_normal((40, 2))):
         np.testing.assert_allclose(P.dot(X.T).dot(y), P.dot(X.T.dot(y)))
+
+
+def test_bl402_vector_by_name_is_info_without_fix_and_the_scaling_it_names_is_exact():
+    import numpy as np
+    from support import lint as _lint
+    src = "import numpy as np\ndef f(V, eigenvalues):\n    return V @ np.diag(eigenvalues) @ V.T\n"
+    found = [d for d in _lint(src, {"BL402"}) if d.code == "BL402"]
+    assert len(found) == 1 and found[0].fix is None and found[0].severity == "info"
+    assert "by the convention of its name" in found[0].message
+    rng = np.random.default_rng(2)
+    V, ev = rng.standard_normal((5, 5)), rng.standard_normal(5)
+    np.testing.assert_allclose(V @ np.diag(ev) @ V.T, (V * ev) @ V.T)

@@ -74,8 +74,32 @@ def vector_evidence(ctx, d: ast.AST, depth: int = 0) -> str | None:
     if isinstance(d, ast.Call):
         return _call_evidence(ctx, d, depth)
     if isinstance(d, ast.Name):
-        return _name_evidence(ctx, d, depth)
+        return _name_evidence(ctx, d, depth) or _conventional_vector(ctx, d)
+    if isinstance(d, ast.Attribute):
+        return _conventional_vector(ctx, d)
     return None
+
+
+# A spectrum or a vector of weights, by name: `eigenvalues`, `evals`, `eigs`, `singular_values`, `weights`,
+# `weights_mean` (pykalman's sigma points), `sqrt_weights`. A matrix of weights is `W`; nobody calls one
+# `weights_covariance` and takes its diagonal to multiply by it.
+_VECTOR_NAME = re.compile(r"^(eig(en)?_?val(ue)?s|eigs|evals|e_vals|sing(ular)?_?val(ue)?s|svals|"
+                          r"(sqrt_)?weights(_\w+)?|\w+_weights)$")
+
+
+def _conventional_vector(ctx, d) -> str | None:
+    """Why a parameter or an attribute of unknown rank is read as 1-D: its name (soft: never a fix)."""
+    name = d.id if isinstance(d, ast.Name) else d.attr
+    if not _VECTOR_NAME.match(name) or ctx.array_facts(d).rank is not None:
+        return None
+    if isinstance(d, ast.Name):
+        binds = ctx.scope_of(d).bindings.get(d.id, [])
+        if any(b.kind != "param" for b in binds):
+            return None  # a local bound to something we could not read: not by its name
+    return f"`{_short(ctx, d)}` is 1-D {BY_NAME} (its rank is not known)"
+
+
+BY_NAME = "by the convention of its name"  # the words of a rank that rests on a name alone
 
 
 def _call_evidence(ctx, call: ast.Call, depth: int) -> str | None:

@@ -7,7 +7,7 @@ import ast
 from blaslint.analysis import cost as _cost
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
-from blaslint.rules.algebra._diagonal import diag_helper, vector_evidence
+from blaslint.rules.algebra._diagonal import BY_NAME, diag_helper, vector_evidence
 from blaslint.rules.algebra._products import MATMUL_PREC, _rank, any_soft, chain_factors, is_factor, product_pair
 
 
@@ -34,6 +34,10 @@ class DiagonalMatmul(Rule):
     triggers = ("diag",)
 
     VALID = [
+        # a parameter of unknown rank whose name says nothing: np.diag may take a matrix's diagonal
+        "import numpy as np\ndef f(P, D):\n    return P @ np.diag(D) @ P.T\n",
+        # `weights` bound here to something unread: its name no longer speaks for it
+        "import numpy as np\ndef f(P, g):\n    weights = g()\n    return P @ np.diag(weights)\n",
         # a helper that writes off the diagonal too
         "import numpy as np\ndef band(x):\n    m = np.zeros((len(x), len(x)))\n    for i in range(1, len(x)):\n"
         "        m[i, i - 1] = x[i]\n    return m\ndef f(X, w):\n    return X.T @ band(w) @ X\n",
@@ -57,6 +61,9 @@ class DiagonalMatmul(Rule):
         "import numpy as np\ndef test(A, op):\n    v = np.ones(3)\n    np.testing.assert_allclose(op(v), np.diag(v) @ A)\n",
     ]
     INVALID = [
+        # 1-D by the convention of its name (sigma-point weights, eigenvalues): reported at info, no fix
+        Invalid("import numpy as np\ndef f(diff, points):\n    return diff.T.dot(np.diag(points.weights_mean)).dot(diff)\n"),
+        Invalid("import numpy as np\ndef f(V, eigenvalues):\n    return V @ np.diag(eigenvalues) @ V.T\n"),
         # a helper that fills only the diagonal of a zero matrix (ML-From-Scratch's make_diagonal)
         Invalid("import numpy as np\ndef make_diagonal(x):\n    m = np.zeros((len(x), len(x)))\n"
                 "    for i in range(len(m[0])):\n        m[i, i] = x[i]\n    return m\n"
@@ -191,7 +198,8 @@ class DiagonalMatmul(Rule):
                                        f"only as a factor of products ({uses}; {why}): scale rows (`d[:, None] * A`) "
                                        "or columns (`A * d`) by the vector instead (n^2 work instead of n^3: 66x at "
                                        "n=1024, negligible for tiny matrices)",
-                        cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side))
+                        cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side),
+                        severity=_by_name(why))
             return
         fix = None
         r_other = _rank(ctx, other)
@@ -213,7 +221,14 @@ class DiagonalMatmul(Rule):
         self.report(node, f"dense diagonal matrix of `{dtext}`{via} used as a factor ({why}): it only scales the "
                           f"{scaled}; use {instead} with `d = {dtext}` (n^2 work instead of n^3: 66x at n=1024, "
                           "negligible for tiny matrices)", fix,
-                    cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side))
+                    cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side),
+                    severity=_by_name(why))
+
+
+def _by_name(why: str) -> str | None:
+    """Info when the vector is 1-D by its name alone (sigma-point weights, a DMD's eigenvalues: mostly a
+    handful of entries; nothing in the code says how many)."""
+    return "info" if BY_NAME in why else None
 
 
 def _is_flat_literal(node) -> bool:
