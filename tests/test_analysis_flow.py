@@ -195,6 +195,14 @@ def test_blas_output_passed_positionally_counts_as_changed():
      "    B = W @ W\n    bump()\n", "W @ W", False),
     ("import numpy as np\nW = np.ones((3, 3))\ndef show():\n    print(1)\nfor i in range(3):\n"
      "    B = W @ W\n    show()\n", "W @ W", True),
+    # a size read off an array is a number: no call can change it (PyKrige's `n = bd_idx.shape[1]`)
+    ("import numpy as np\ndef f(bd_idx, xs, g):\n    n = bd_idx.shape[1]\n    for x in xs:\n"
+     "        b = np.zeros((n + 1, 1))\n        g(x)\n", "(n + 1, 1)", True),
+    ("import numpy as np\ndef f(X, xs, g):\n    n, d = X.shape\n    for x in xs:\n        b = np.zeros((n, d))\n"
+     "        g(x)\n", "(n, d)", True),
+    # ... but a name bound to an element may alias a mutable object
+    ("import numpy as np\ndef f(m, xs, g):\n    n = m.sizes[1]\n    for x in xs:\n        b = np.zeros(n)\n"
+     "        g(x)\n", "np.zeros(n)", False),
     # numpy Generator results are fresh arrays
     ("import numpy as np\nrng = np.random.default_rng(0)\nW = rng.random((3, 3))\nfor i in range(3):\n"
      "    B = W.T.copy()\n    run(i)\n", "W.T.copy()", True),

@@ -616,6 +616,8 @@ def _private_value(ctx, name: ast.Name) -> bool:
     for b in binds:
         if b.kind in ("import", "def", "param"):
             continue
+        if b.kind == "assign" and isinstance(b.stmt, ast.Assign) and _size_value(b.stmt.value):
+            continue  # n = X.shape[1], n, d = X.shape, T = len(x) + 1: a number, which no call changes
         if b.kind != "assign" or b.value is None:
             return False
         v = b.value
@@ -627,6 +629,22 @@ def _private_value(ctx, name: ast.Name) -> bool:
                 and not fresh_function_result(ctx, v):
             return False  # W = model.get_weight() may be held elsewhere; rng.random((n, n)) is fresh
     return True
+
+
+def _size_value(v: ast.AST) -> bool:
+    """A size read off an array (``X.shape``, ``X.shape[1]``, ``len(x)``, ``X.ndim``) or arithmetic of sizes
+    and numbers: Python ints (or a tuple of them), never an alias of anything."""
+    if isinstance(v, ast.Constant):
+        return isinstance(v.value, int) and not isinstance(v.value, bool)
+    if isinstance(v, ast.Attribute):
+        return v.attr in ("shape", "ndim", "size")
+    if isinstance(v, ast.Subscript):
+        return isinstance(v.value, ast.Attribute) and v.value.attr == "shape"
+    if isinstance(v, ast.Call):
+        return isinstance(v.func, ast.Name) and v.func.id == "len" and len(v.args) == 1 and not v.keywords
+    if isinstance(v, ast.BinOp) and isinstance(v.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+        return _size_value(v.left) and _size_value(v.right)
+    return False
 
 
 # Library functions that may return a view of (or the very object passed as) their argument.
