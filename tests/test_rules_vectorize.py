@@ -424,6 +424,9 @@ R_SETUP = ("import numpy as np\nimport math\na = np.random.randn(400)\nb = np.ra
     ("s = np.sqrt(np.sum((a - b) ** 2))", "np.linalg.norm(a - b)"),
     ("s = np.sqrt(np.sum(X ** 2))", "np.linalg.norm(X)"),
     ("s = np.sqrt(np.sum(np.square(f)))", "np.linalg.norm(f)"),
+    ("s = np.sqrt(np.sum(np.power(a - b, 2)))", "np.linalg.norm(a - b)"),
+    ("s = np.sum(np.power(X, 2))", "np.vdot(X, X)"),
+    ("s = np.sqrt(np.sum(np.power(X, 2), axis=1))", "np.sqrt(np.einsum('ij,ij->i', X, X))"),
     ("s = np.sqrt(np.sum(np.abs(z) ** 2))", "np.linalg.norm(z)"),
 ])
 def test_bl503_fixes_execute(stmt, expected):

@@ -108,7 +108,8 @@ def _scalar(ctx, x) -> bool:
 
 
 def squared(ctx, expr) -> tuple[ast.AST, bool] | None:
-    """(x, via_abs) when ``expr`` is ``x**2``, ``x * x``, ``np.multiply(x, x)``, ``np.square(x)``, ``np.abs(x)**2``."""
+    """(x, via_abs) when ``expr`` is ``x**2``, ``x * x``, ``np.multiply(x, x)``, ``np.square(x)``, ``np.power(x, 2)``,
+    ``np.abs(x)**2``."""
     base = None
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Pow, ast.Mult)) \
             and matrix_semantics(ctx, expr.left):
@@ -123,6 +124,10 @@ def squared(ctx, expr) -> tuple[ast.AST, bool] | None:
         api = ctx.resolve_call(expr)
         if len(expr.args) == 1 and api in ("numpy.square", "torch.square"):
             base = expr.args[0]
+        elif len(expr.args) == 2 and api in ("numpy.power", "torch.pow", "torch.square") \
+                and isinstance(expr.args[1], ast.Constant) and type(expr.args[1].value) in (int, float) \
+                and expr.args[1].value == 2:
+            base = expr.args[0]  # np.power(r, 2): back-propagation code's spelling of a square
         elif len(expr.args) == 2 and api in MULTIPLY_APIS and ld.same_expr(ctx, expr.args[0], expr.args[1]) \
                 and isinstance(expr.args[0], (ast.Name, ast.Attribute, ast.Subscript)):
             base = expr.args[0]
