@@ -58,7 +58,9 @@ def test_a_product_with_an_operand_of_unknown_rank_is_not_called_an_inner_produc
     code = ("import numpy as np\n"
             "def d(x, n):\n    delta = np.ones(n)\n    y = np.ones(n)\n"
             "    for i in range(n):\n        weights = delta * x[:, i]\n        s = np.sum(weights * y)\n    return s\n")
-    assert bl503(code) == []
+    # at most the hedged info finding that names every case (a vector beside a factor of unknown shape)
+    assert all(d.fix is None and d.severity == "info" and "when they have one shape" in d.message
+               and "of unknown shape" in d.message for d in bl503(code))
     x = np.random.rand(4, 4, 4)
     w = np.ones(4) * x[:, 1]
     assert w.shape == (4, 4) and np.ndim(np.sum(w * np.ones(4))) == 0 and np.ndim(w @ np.ones(4)) == 1

@@ -645,3 +645,16 @@ def test_bl501_centred_quadratic_forms_per_row_and_the_rewrite_computes_the_same
 ])
 def test_bl501_centred_quadratic_form_look_alikes(src):
     assert not [d for d in codes(src, "BL501") if "quadratic" in d.message]
+
+
+def test_bl503_known_vector_beside_an_unknown_factor_is_info_and_names_both():
+    src = NP + "def f(X):\n    v = np.ones(X.shape[1])\n    return np.sum(X * v, axis=1)\n"
+    found = codes(src, "BL503")
+    assert len(found) == 1 and found[0].fix is None and found[0].severity == "info"
+    assert "`v` is 1-D" in found[0].message and "`X` of unknown shape" in found[0].message
+    # the rewrite it names for a 2-D X, on numbers
+    rng = np.random.default_rng(4)
+    X, v = rng.standard_normal((6, 3)), rng.standard_normal(3)
+    np.testing.assert_allclose(np.sum(X * v, axis=1), X @ v)
+    # a literal small vector: nothing to save
+    assert not codes(NP + "def f(X):\n    v = np.array([1.0, 2.0, 3.0])\n    return np.sum(X * v, axis=1)\n", "BL503")

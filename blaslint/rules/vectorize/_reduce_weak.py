@@ -84,16 +84,24 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
     pair = factors(ctx, red.operand)
     if pair is None or quadratic_form(ctx, *pair):
         return None
-    for x in pair:
+    ranks = [ctx.array_facts(x).rank for x in pair]
+    if red.axis is None and 1 in ranks and None in ranks and ctx.array_facts(pair[ranks.index(None)]).min_rank:
+        return None  # `weights[:, 0]` read: at least 2-D beside a vector, summed whole: the array checks decide
+    for x, rank in zip(pair, ranks):
         f = ctx.array_facts(x)
-        if maybe_number(ctx, x, red.call) or f.rank is not None and not (backend and f.rank >= 1) \
+        # a known vector beside an unknown factor (`np.sum(X * v, axis=1)`): no stronger check speaks of it
+        vector = rank == 1 and ranks.count(None) == 1 and f.lib in ("numpy", None)
+        if maybe_number(ctx, x, red.call) or rank is not None and not (backend and rank >= 1) and not vector \
                 or bc.pattern(ctx, x) \
                 or sparse_evidence(ctx, x) or matrix_semantics(ctx, x) or known_small(f):
             return None  # known facts: the stronger checks decide; an inserted axis is BL505's
     a, b = (short(ctx, x, 30) for x in pair)
     where = "all of it" if red.axis is None else f"it along axis {ctx.text(red.axis)}"
     kinds = _rewrites(ctx, red)
-    return Proposal(red.call, f"`{short(ctx, red.call)}` multiplies `{a}` by `{b}` (both of unknown shape) in "
+    shapes = "both of unknown shape" if 1 not in ranks or backend else \
+        f"{describe_facts(short(ctx, pair[ranks.index(1)], 30), ctx.array_facts(pair[ranks.index(1)]))}, " \
+        f"`{short(ctx, pair[ranks.index(None)], 30)}` of unknown shape"
+    return Proposal(red.call, f"`{short(ctx, red.call)}` multiplies `{a}` by `{b}` ({shapes}) in "
                     f"full only to sum {where}: {kinds}, a scaled sum when one is a number; each skips the "
                     "temporary (1.5-5x measured; info: nothing says how big they are, and such a sum usually "
                     "sits beside the work that made its operands, which costs more)",
