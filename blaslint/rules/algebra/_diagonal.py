@@ -88,14 +88,10 @@ _VECTOR_NAME = re.compile(r"^(eig(en)?_?val(ue)?s|eigs|evals|e_vals|sing(ular)?_
 
 
 def _conventional_vector(ctx, d) -> str | None:
-    """Why a parameter or an attribute of unknown rank is read as 1-D: its name (soft: never a fix)."""
+    """Why a name or an attribute of unknown rank is read as 1-D: its name (soft: never a fix)."""
     name = d.id if isinstance(d, ast.Name) else d.attr
     if not _VECTOR_NAME.match(name) or ctx.array_facts(d).rank is not None:
         return None
-    if isinstance(d, ast.Name):
-        binds = ctx.scope_of(d).bindings.get(d.id, [])
-        if any(b.kind != "param" for b in binds):
-            return None  # a local bound to something we could not read: not by its name
     return f"`{_short(ctx, d)}` is 1-D {BY_NAME} (its rank is not known)"
 
 

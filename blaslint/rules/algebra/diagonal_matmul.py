@@ -36,8 +36,8 @@ class DiagonalMatmul(Rule):
     VALID = [
         # a parameter of unknown rank whose name says nothing: np.diag may take a matrix's diagonal
         "import numpy as np\ndef f(P, D):\n    return P @ np.diag(D) @ P.T\n",
-        # `weights` bound here to something unread: its name no longer speaks for it
-        "import numpy as np\ndef f(P, g):\n    weights = g()\n    return P @ np.diag(weights)\n",
+        # `weights` bound here to a matrix: its facts, not its name, decide
+        "import numpy as np\ndef f(P, n):\n    weights = np.ones((n, n))\n    return P @ np.diag(weights)\n",
         # a helper that writes off the diagonal too
         "import numpy as np\ndef band(x):\n    m = np.zeros((len(x), len(x)))\n    for i in range(1, len(x)):\n"
         "        m[i, i - 1] = x[i]\n    return m\ndef f(X, w):\n    return X.T @ band(w) @ X\n",
