@@ -4,8 +4,8 @@ Numerical Python names what a model is fitted to ``y`` (``t`` in Bishop's notati
 ``targets``): one value per sample, or one column per output (scikit-learn's ``(n_samples,)`` or
 ``(n_samples, n_targets)``), never a stack of matrices. Nothing in the code says how many columns
 such an argument has; the convention says they are few next to the samples, which is all a
-chain ordered for a vector needs. Only a parameter, or an attribute, with such a name and no rank
-known from the code counts; ``y.T``, ``y - X @ beta`` and ``(y - mu) / s`` keep it.
+chain ordered for a vector needs. Only a parameter, a local (``y = self.parameters["y"]``) or an
+attribute with such a name and no rank known from the code counts; ``y.T``, ``y - X @ beta`` and ``(y - mu) / s`` keep it.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ _DESIGN = re.compile(r"^(X|X_?\w+|Xt|Phi\w*|PHI|design\w*|x_?train)$")
 def fitted_targets(ctx, expr: ast.AST, beside: ast.AST | None = None, depth: int = 0) -> str | None:
     """The target name ``expr`` is (or is a residual or a transpose of), when its rank is unknown.
 
-    ``y`` and ``t`` count only multiplied by a design matrix (``X.T @ y``, ``Phi.T @ t``): alone they
-    name a Kalman innovation or a time as often as targets."""
+    ``y`` and ``t`` count only multiplied by a design matrix (``X.T @ y``, ``Phi.T @ t``) or by an inverse
+    named so (a GP's ``K_inv @ y``, ``self.precision @ self.t``): alone they name a Kalman innovation or
+    a time as often as targets."""
     if depth > 3 or ctx.array_facts(expr).rank is not None:
         return None
     if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
@@ -35,14 +36,26 @@ def fitted_targets(ctx, expr: ast.AST, beside: ast.AST | None = None, depth: int
         name, shown = expr.attr, f"self.{expr.attr}"
     elif isinstance(expr, ast.Name):
         binds = ctx.scope_of(expr).bindings.get(expr.id, [])
-        if not binds or any(b.kind != "param" for b in binds):
-            return None
+        if not binds or any(b.kind not in ("param", "assign") for b in binds):
+            return None  # a loop variable, an import, a with target: not a fit's targets
         name = shown = expr.id
     else:
         return None
-    if _TARGET.match(name) or _SHORT.match(name) and beside is not None and design_matrix(beside):
+    if _TARGET.match(name) or _SHORT.match(name) and beside is not None and (design_matrix(beside)
+                                                                            or _inverse_named(beside)):
         return shown
     return None
+
+
+# A GP's `K_inv @ y`, `self.precision @ self.t`: an inverse (by its name) applied to the training targets
+_INVERSE = re.compile(r"^(\w*_)?(inv|inverse|precision|prec)$|^(inv|inverse|precision)_\w+$|^[A-Za-z]+inv$")
+
+
+def _inverse_named(expr: ast.AST) -> bool:
+    if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
+        expr = expr.value
+    name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else None
+    return bool(name and _INVERSE.match(name))
 
 
 def design_matrix(expr: ast.AST) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import NamedTuple
 
 from blaslint.rules._common import product_operands
@@ -117,3 +118,39 @@ def _assignments(symbols):
     import itertools
 
     yield from itertools.product(_SAMPLE_DIMS, repeat=len(symbols))
+
+def inside(leaf, node) -> bool:
+    """``leaf`` is written in ``node`` (not reached through a name: `X_X @ beta_hat` is a matvec)."""
+    return any(n is leaf for n in ast.walk(node))
+
+
+def prefix_needed_elsewhere(ctx, node) -> bool:
+    """``mu = Ks.T @ K_inv @ y`` beside ``cov = Kss - Ks.T @ K_inv @ Ks``: the matrix-matrix product the
+    written order forms is wanted again in the same function (BL405 binds it once), so multiplying the
+    vector first saves nothing."""
+    prefix = node.left if isinstance(node, ast.BinOp) else None
+    if not (isinstance(prefix, ast.BinOp) and isinstance(prefix.op, ast.MatMult)):
+        return False
+    scope = ctx.scope_node_of(node)
+    want = ast.dump(prefix)
+    names = {n.id for n in ast.walk(prefix) if isinstance(n, ast.Name)}
+    for other in ast.walk(scope):
+        if other is prefix or not (isinstance(other, ast.BinOp) and isinstance(other.op, ast.MatMult)) \
+                or ast.dump(other) != want:
+            continue
+        lo, hi = sorted((other.lineno, prefix.lineno))
+        if not _written_between(scope, names, lo, hi):
+            return True  # the same operands: one product serves both
+    return False
+
+
+def _written_between(scope, names: set, lo: int, hi: int) -> bool:
+    """Is any of ``names`` assigned, updated or written into on lines ``lo``..``hi`` (``S_inv -= ...``)?"""
+    for n in ast.walk(scope):
+        if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and lo <= n.lineno <= hi:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            for t in targets:
+                for sub in ast.walk(t):
+                    if isinstance(sub, ast.Name) and sub.id in names:
+                        return True
+    return False

@@ -15,7 +15,8 @@ from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren
 from blaslint.rules.algebra._outer_factor import cost as outer_cost, fixable as outer_fixable, \
     message as outer_message, outer_factor, rewrite as outer_rewrite
 from blaslint.rules.algebra._chain import CHAIN_THRESHOLD, _SAMPLE_DIMS, _assignments, _cost, _eval_dim, \
-    _flatten_chain, _left_nested, _optimal, _vector_first_tree, _dims
+    _flatten_chain, _left_nested, _optimal, _vector_first_tree, _dims, inside as _inside, \
+    prefix_needed_elsewhere as _prefix_needed_elsewhere
 from blaslint.rules.algebra._products import MATMUL_PREC, _is_direct_operand, _is_product, chain_factors
 
 
@@ -61,6 +62,10 @@ class MatrixChainOrder(Rule):
         "import numpy as np\ndef f(G, M, d, e):\n    P = np.linalg.inv(G) @ M.T\n    return P @ d, P @ e\n",
         # the end operand's rank is unknown (a stack of columns makes left-to-right the right order)
         "import numpy as np\ndef f(Xi, X, S):\n    return Xi @ X.T @ S\n",
+        # the matrix-matrix product is wanted again with the same operands (a GP's mean and covariance):
+        # multiplying the vector first saves nothing once it is bound (BL405)
+        "import numpy as np\ndef post(Ks, Kss, K, y):\n    y = np.asarray(y, dtype=float).ravel()\n"
+        "    K_inv = np.linalg.inv(K)\n    mu = Ks.T @ K_inv @ y\n    cov = Kss - Ks.T @ K_inv @ Ks\n    return mu, cov\n",
         # a scalar times a rank-one matrix: a scaling, not a product
         "import numpy as np\ndef f(c, u, v):\n    return np.dot(c, np.outer(u, v))\n",
         # `y` beside no design matrix (a Kalman innovation in a quadratic form), a single example `x`,
@@ -113,6 +118,12 @@ class MatrixChainOrder(Rule):
                 "        self.w = np.linalg.pinv(X_X).dot(X.T).dot(y)\n        return self\n"),
         Invalid("import numpy as np\ndef fit(M0, x_train, y_train):\n    return M0 @ x_train.T @ y_train\n"),
         Invalid("import numpy as np\ndef step(S_inv, X, y, beta):\n    return S_inv @ X.T @ (y - X @ beta)\n"),
+        # the same prefix elsewhere, but an operand updated in between (numpy-ml's Woodbury step): not shared
+        Invalid("import numpy as np\ndef upd(S_inv, X, y, beta, P):\n    S_inv -= S_inv @ X.T @ P\n"
+                "    return S_inv @ X.T @ (y - X @ beta)\n"),
+        # a GP's predictive mean: the training targets beside an inverse named so, read as at least 2-D
+        Invalid("import numpy as np\ndef predict(self, K_star, K):\n    y = self.parameters['y']\n"
+                "    K_y_inv = np.linalg.inv(K)\n    return K_star @ K_y_inv @ y\n"),
         # one finding for the whole method chain, not one per link
         Invalid("import numpy as np\nA = np.random.rand(5, 5)\nB = np.random.rand(5, 5)\nC = np.random.rand(5, 5)\n"
                 "x = np.random.rand(5)\ny = A.dot(B).dot(C).dot(x)\n",
@@ -156,7 +167,10 @@ class MatrixChainOrder(Rule):
         target = fitted_targets(ctx, chain.leaves[-1], chain.leaves[-2]) \
             if ranks[-1] is None and _inside(chain.leaves[-1], node) else None
         if target is not None:
-            ranks = [*ranks[:-1], 1]
+            # a middle factor read as at least 2-D (`K_y_inv = inv(K + sig)`): a matrix, or a stack of them,
+            # which `@` broadcasts; the vector-first order is the cheaper one either way
+            ranks = [ranks[0], *(2 if r is None and (ctx.array_facts(leaf).min_rank or 0) >= 2 else r
+                                 for leaf, r in zip(chain.leaves[1:-1], ranks[1:-1])), 1]
         # `X @ M @ v` with M 2-D and v 1-D: the vector-first order is never costlier, whatever X is
         # (`@`/`dot` contract X's last axis either way); X's unknown rank only hedges the message
         lead_unknown = ranks[0] is None and ranks[-1] == 1 and all(r == 2 for r in ranks[1:-1])
@@ -166,7 +180,7 @@ class MatrixChainOrder(Rule):
             return
         dims = None if lead_unknown else self._chain_dims(chain, ranks)
         verdict = self._verdict(chain, ranks, dims)
-        if verdict is None:
+        if verdict is None or _prefix_needed_elsewhere(ctx, node):
             return
         saving, best_tree, how = verdict
         soft = any(ctx.array_facts(leaf).rank is None or ctx.array_facts(leaf).soft
@@ -351,7 +365,3 @@ class MatrixChainOrder(Rule):
             return kinds.pop()
         return ("@",)
 
-
-def _inside(leaf, node) -> bool:
-    """``leaf`` is written in ``node`` (not reached through a name: `X_X @ beta_hat` is a matvec)."""
-    return any(n is leaf for n in ast.walk(node))
