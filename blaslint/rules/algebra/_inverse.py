@@ -210,3 +210,30 @@ def assumed_size(ctx, other, before: bool) -> tuple[str, str]:
     if not before and name and is_data_array_name(name):
         return "data", f"the rows of `{ctx.text(other)}`, a data array by its name"
     return "model", "a matrix inverted whole"
+
+
+def inverse_operand(ctx, operand: ast.AST):
+    """(inverse call, binding or None) if ``operand`` is an inverse, direct or bound once."""
+    direct = inverse_call(ctx, operand)
+    if direct is not None:
+        return direct, None
+    if isinstance(operand, ast.Name):
+        binding = ctx.reaching_binding(operand)
+        if binding is None or binding.kind != "assign" or binding.value is None:
+            return None
+        if not isinstance(binding.stmt, ast.Assign) or len(binding.stmt.targets) != 1 \
+                or binding.stmt.targets[0] is not binding.node:
+            return None
+        inv = inverse_call(ctx, binding.value)
+        if inv is None:
+            return None
+        uses = ctx.uses(binding)
+        if len(uses) != 1 or uses[0] is not operand:
+            return None
+        # a use inside a loop (or comprehension) the binding is not in reuses the inverse
+        use_loops = _loops_in_scope(ctx, operand)
+        bind_loops = _loops_in_scope(ctx, binding.stmt)
+        if any(lp not in bind_loops for lp in use_loops):
+            return None
+        return inv, binding
+    return None

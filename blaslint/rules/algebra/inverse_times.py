@@ -9,8 +9,8 @@ from blaslint.analysis.structure import untransposed_key
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren
 from blaslint.rules.algebra._inverse import (  # noqa: F401  (inverse_call is imported from here by others)
-    CHOLESKY_INVERSE, InverseCall, assumed_size, inverse_call, inverted_gram, is_pinv, kept_operator, narrow_side,
-    wide_side)
+    CHOLESKY_INVERSE, InverseCall, assumed_size, inverse_call, inverse_operand, inverted_gram, is_pinv, kept_operator,
+    narrow_side, wide_side)
 from blaslint.rules.algebra._products import (MATMUL_PREC, _loops_in_scope, _rank, any_soft, chain_factors,
                                               holds_gram, product_pair)
 
@@ -108,6 +108,10 @@ class InverseTimes(Rule):
         Invalid("import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(3, 4)\ny = B @ np.linalg.inv(A)\n",
                 "import numpy as np\nA = np.random.rand(4, 4)\nB = np.random.rand(3, 4)\ny = np.linalg.solve(A.T, B.T).T\n",
                 unsafe=True),
+        # a Newton step `-inv(J) @ dc` (PythonRobotics' trajectory generator): the minus stays outside the solve
+        Invalid("import numpy as np\nJ = np.random.rand(4, 4)\nc = np.random.rand(4)\ndp = -np.linalg.inv(J) @ c\n",
+                "import numpy as np\nJ = np.random.rand(4, 4)\nc = np.random.rand(4)\ndp = -np.linalg.solve(J, c)\n",
+                unsafe=True),
     ]
 
     # -- detection ------------------------------------------------------------
@@ -124,30 +128,7 @@ class InverseTimes(Rule):
             self._check_chain_call(node, factors)
 
     def _inverse_operand(self, operand: ast.AST, product: ast.AST):
-        """(inverse call, binding or None) if ``operand`` is an inverse, direct or bound once."""
-        direct = inverse_call(self.ctx, operand)
-        if direct is not None:
-            return direct, None
-        if isinstance(operand, ast.Name):
-            binding = self.ctx.reaching_binding(operand)
-            if binding is None or binding.kind != "assign" or binding.value is None:
-                return None
-            if not isinstance(binding.stmt, ast.Assign) or len(binding.stmt.targets) != 1 \
-                    or binding.stmt.targets[0] is not binding.node:
-                return None
-            inv = inverse_call(self.ctx, binding.value)
-            if inv is None:
-                return None
-            uses = self.ctx.uses(binding)
-            if len(uses) != 1 or uses[0] is not operand:
-                return None
-            # a use inside a loop (or comprehension) the binding is not in reuses the inverse
-            use_loops = _loops_in_scope(self.ctx, operand)
-            bind_loops = _loops_in_scope(self.ctx, binding.stmt)
-            if any(lp not in bind_loops for lp in use_loops):
-                return None
-            return inv, binding
-        return None
+        return inverse_operand(self.ctx, operand)
 
     def _check_product(self, node: ast.AST) -> None:
         ctx = self.ctx
@@ -167,13 +148,15 @@ class InverseTimes(Rule):
             if self._worth(node, hit[0], right, "left", width=outer):
                 self._report(node, hit, other=right, side="left")
             return
-        # `c * inv(A) @ b` is `(c * inv(A)) @ b`: a scaled inverse is still one
-        if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult) and _rank(ctx, left.left) == 0:
-            hit = self._inverse_operand(left.right, left)
-            if hit is not None:
-                if self._worth(node, hit[0], right, "left"):
-                    self._report(node, hit, other=right, side="left", scale=left.left)
-                return
+        # `c * inv(A) @ b` is `(c * inv(A)) @ b`, `-inv(J) @ dc` is `(-inv(J)) @ dc`: still an inverse applied
+        inner, scale = (left.right, left.left) if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult) \
+            and _rank(ctx, left.left) == 0 else (left.operand, "-") if isinstance(left, ast.UnaryOp) \
+            and isinstance(left.op, ast.USub) else (None, None)
+        hit = self._inverse_operand(inner, left) if inner is not None else None
+        if hit is not None:
+            if self._worth(node, hit[0], right, "left"):
+                self._report(node, hit, other=right, side="left", scale=scale)
+            return
         hit = self._inverse_operand(right, node)
         if hit is not None:
             parent = ctx.parent(node)
@@ -331,7 +314,7 @@ class InverseTimes(Rule):
                     new, msg = lstsq.format(a=a, b=b), "Replace with a least-squares solve (minimum-norm solution)"
             if new is not None:
                 if scale is not None:
-                    new = in_place(ctx, node, f"{paren(ctx, scale, 12)} * {new}", MATMUL_PREC)
+                    new = in_place(ctx, node, ("-" if scale == "-" else f"{paren(ctx, scale, 12)} * ") + new, MATMUL_PREC)
                 fix = self.make_fix(msg, self.replace(node, new), *self._binding_edits(binding), safe=False)
         self.report(node, self._message(inv, binding, other, side), fix, cost=self._cost(node, inv, other),
                     severity=self._severity(inv))
