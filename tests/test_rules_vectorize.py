@@ -658,3 +658,24 @@ def test_bl503_known_vector_beside_an_unknown_factor_is_info_and_names_both():
     np.testing.assert_allclose(np.sum(X * v, axis=1), X @ v)
     # a literal small vector: nothing to save
     assert not codes(NP + "def f(X):\n    v = np.array([1.0, 2.0, 3.0])\n    return np.sum(X * v, axis=1)\n", "BL503")
+
+
+@pytest.mark.parametrize("spec,order", [("ij,j,j->i", "M @ v"), ("ji,j,j->i", "v @ M"), ("j,ij,j->i", "M @ v")])
+def test_bl502_two_vectors_on_the_summed_index_name_a_matvec_that_computes_the_same(spec, order):
+    from blaslint.rules.vectorize._einsum_forms import scaled_vector_form
+    from blaslint.rules.vectorize._einsum_spec import parse
+    template = scaled_vector_form(parse(spec))
+    assert template is not None
+    rng = np.random.default_rng(8)
+    M, a, b = rng.standard_normal((50, 50)), rng.standard_normal(50), rng.standard_normal(50)
+    ops = [a, M, b] if spec.startswith("j,") else [M, a, b]
+    rewritten = eval(template.format("ops[0]", "ops[1]", "ops[2]"))
+    np.testing.assert_allclose(rewritten, np.einsum(spec, *ops), rtol=1e-10)
+    src = NP + f"def f(x, mu, Js):\n    return np.einsum('{spec}', " + ("mu, x, Js" if spec.startswith("j,") else "x, mu, Js") + ")\n"
+    found = codes(src, "BL502")
+    assert len(found) == 1 and found[0].fix is None and "the same matrix-vector product through BLAS" in found[0].message
+
+
+def test_bl502_two_data_sized_operands_on_one_subscript_stay_fused():
+    # `(x * x) @ J` makes a temporary as large as x: the fused einsum measured faster at data sizes
+    assert not codes(NP + "def f(x, Js):\n    return np.einsum('ij,ij,j->i', x, x, Js)\n", "BL502")

@@ -96,3 +96,23 @@ def row_subset_in_loop(ctx, node: ast.Call, operands) -> ast.AST | None:
         if isinstance(op, ast.Subscript) and not ctx.is_loop_invariant(op, loop):
             return loop
     return None
+
+
+def scaled_vector_form(spec) -> str | None:
+    """``'ij,j,j->i'`` (pybasicbayes' diagonal Gaussian): two 1-D operands on one summed index are one vector,
+    their product (as cheap as reading them), and the rest is a matrix-vector product through BLAS:
+    ``{0} @ ({1} * {2})``. Two same-subscript operands that keep a data-sized index (``'ij,ij,j->i'``) are
+    not: their product is a temporary as large as the data, and the fused einsum loop measured 2-5x faster
+    than ``(x * x) @ J`` at 10^5 rows (benchmarks in the rule page)."""
+    terms = list(spec.inputs)
+    if len(terms) != 3 or spec.ellipsis or any(len(set(t)) != len(t) for t in terms):
+        return None
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        if terms[i] == terms[j] and len(terms[i]) == 1 and terms[i] not in spec.output:
+            k = 3 - i - j
+            m, v = terms[k], terms[i]
+            if len(m) == 2 and v in m and spec.output == m.replace(v, ""):
+                left = m.index(v) == 1  # 'ij,j->i': M @ v; 'ji,j->i': v @ M
+                pair = f"({{{i}}} * {{{j}}})"
+                return f"{{{k}}} @ {pair}" if left else f"{pair} @ {{{k}}}"
+    return None
