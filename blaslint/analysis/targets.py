@@ -52,19 +52,26 @@ _INVERSE = re.compile(r"^(\w*_)?(inv|inverse|precision|prec)$|^(inv|inverse|prec
 
 
 def _inverse_named(expr: ast.AST) -> bool:
-    if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
-        expr = expr.value
-    name = expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else None
+    name = _untransposed_name(expr, any_owner=True)
     return bool(name and _INVERSE.match(name))
 
 
 def design_matrix(expr: ast.AST) -> bool:
     """``X``, ``X_train``, ``Phi`` (or their transposes, or ``self.X``): samples by features, by convention."""
+    name = _untransposed_name(expr, any_owner=False)
+    return bool(name and _DESIGN.match(name))
+
+
+def _untransposed_name(expr: ast.AST, any_owner: bool) -> str | None:
+    """The name of ``expr`` or of what ``expr.T`` transposes: a plain name, or an attribute's (of ``self``
+    only, unless ``any_owner``)."""
     if isinstance(expr, ast.Attribute) and expr.attr in ("T", "mT"):
         expr = expr.value
-    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
-        return bool(_DESIGN.match(expr.attr))
-    return isinstance(expr, ast.Name) and bool(_DESIGN.match(expr.id))
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute) and (any_owner or isinstance(expr.value, ast.Name) and expr.value.id == "self"):
+        return expr.attr
+    return None
 
 
 __all__ = ["design_matrix", "fitted_targets"]

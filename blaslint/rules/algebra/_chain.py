@@ -119,6 +119,7 @@ def _assignments(symbols):
 
     yield from itertools.product(_SAMPLE_DIMS, repeat=len(symbols))
 
+
 def inside(leaf, node) -> bool:
     """``leaf`` is written in ``node`` (not reached through a name: `X_X @ beta_hat` is a matvec)."""
     return any(n is leaf for n in ast.walk(node))

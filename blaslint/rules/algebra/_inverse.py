@@ -7,7 +7,7 @@ import ast
 
 from blaslint.analysis.evidence import describe_facts
 from blaslint.rules._common import INVERSE_APIS, PINV_APIS
-from blaslint.rules.algebra._products import _loops_in_scope, gram_text, product_pair
+from blaslint.rules.algebra._products import _loops_in_scope, _used_once_binding, gram_text, product_pair
 
 # pinv(A) @ B -> lstsq(A, B) pays off only for a vector or a few columns: with 64 columns lstsq
 # gained only 1.2-2.0x, and the issue measured it up to 18x slower with many columns.
@@ -213,27 +213,10 @@ def assumed_size(ctx, other, before: bool) -> tuple[str, str]:
 
 
 def inverse_operand(ctx, operand: ast.AST):
-    """(inverse call, binding or None) if ``operand`` is an inverse, direct or bound once."""
+    """(inverse call, binding or None) if ``operand`` is an inverse, direct or bound once and used only here
+    (:func:`_used_once_binding`: a use inside a loop the binding is not in reuses the inverse)."""
     direct = inverse_call(ctx, operand)
     if direct is not None:
         return direct, None
-    if isinstance(operand, ast.Name):
-        binding = ctx.reaching_binding(operand)
-        if binding is None or binding.kind != "assign" or binding.value is None:
-            return None
-        if not isinstance(binding.stmt, ast.Assign) or len(binding.stmt.targets) != 1 \
-                or binding.stmt.targets[0] is not binding.node:
-            return None
-        inv = inverse_call(ctx, binding.value)
-        if inv is None:
-            return None
-        uses = ctx.uses(binding)
-        if len(uses) != 1 or uses[0] is not operand:
-            return None
-        # a use inside a loop (or comprehension) the binding is not in reuses the inverse
-        use_loops = _loops_in_scope(ctx, operand)
-        bind_loops = _loops_in_scope(ctx, binding.stmt)
-        if any(lp not in bind_loops for lp in use_loops):
-            return None
-        return inv, binding
-    return None
+    binding = _used_once_binding(ctx, operand, lambda v: inverse_call(ctx, v) is not None)
+    return (inverse_call(ctx, binding.value), binding) if binding is not None else None

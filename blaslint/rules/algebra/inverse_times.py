@@ -127,9 +127,6 @@ class InverseTimes(Rule):
         if factors is not None:
             self._check_chain_call(node, factors)
 
-    def _inverse_operand(self, operand: ast.AST, product: ast.AST):
-        return inverse_operand(self.ctx, operand)
-
     def _check_product(self, node: ast.AST) -> None:
         ctx = self.ctx
         if in_assertion(ctx, node):
@@ -137,13 +134,13 @@ class InverseTimes(Rule):
         left, right = product_pair(ctx, node)
         # chain `L @ inv(S) @ R`, parsed as `(L @ inv(S)) @ R`: handled at the outer node
         if isinstance(node, ast.BinOp) and isinstance(left, ast.BinOp) and isinstance(left.op, ast.MatMult):
-            hit = self._inverse_operand(left.right, left)
+            hit = inverse_operand(ctx, left.right)
             if hit is not None:
                 if self._worth(node, hit[0], right, "left"):
                     self._report_chain(node, left.left, hit, right)
                 return
         outer = self._outer_right(node)  # `(inv(A) @ X) @ R`: the right side is as wide as R
-        hit = self._inverse_operand(left, node)
+        hit = inverse_operand(ctx, left)
         if hit is not None:
             if self._worth(node, hit[0], right, "left", width=outer):
                 self._report(node, hit, other=right, side="left")
@@ -152,12 +149,12 @@ class InverseTimes(Rule):
         inner, scale = (left.right, left.left) if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult) \
             and _rank(ctx, left.left) == 0 else (left.operand, "-") if isinstance(left, ast.UnaryOp) \
             and isinstance(left.op, ast.USub) else (None, None)
-        hit = self._inverse_operand(inner, left) if inner is not None else None
+        hit = inverse_operand(ctx, inner) if inner is not None else None
         if hit is not None:
             if self._worth(node, hit[0], right, "left"):
                 self._report(node, hit, other=right, side="left", scale=scale)
             return
-        hit = self._inverse_operand(right, node)
+        hit = inverse_operand(ctx, right)
         if hit is not None:
             parent = ctx.parent(node)
             if isinstance(node, ast.BinOp) and isinstance(parent, ast.BinOp) \
@@ -176,7 +173,7 @@ class InverseTimes(Rule):
         if in_assertion(self.ctx, node):
             return
         for i, factor in enumerate(factors):
-            hit = self._inverse_operand(factor, node)
+            hit = inverse_operand(self.ctx, factor)
             if hit is None:
                 continue
             # the right side of an inverse inside a chain is as wide as the chain's last factor

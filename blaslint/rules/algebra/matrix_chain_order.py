@@ -364,4 +364,3 @@ class MatrixChainOrder(Rule):
         if len(kinds) == 1 and ("other",) not in kinds:
             return kinds.pop()
         return ("@",)
-

@@ -68,11 +68,8 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | Non
             node = touching[0]
             continue
         break
-    target = _sole_write(ctx, touching, path)
-    if target is None:
-        return False
-    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
-    if len(items) > len(shape):
+    items = _written_items(ctx, touching, path, shape)
+    if items is None:
         return False
     used = set()
     for k, item in enumerate(items):
@@ -132,13 +129,8 @@ def _counted_writes_all(ctx, loop, path: str, shape, since, name: str, trips) ->
     if any(may_leave(st) for st in body):
         return False
     touching = [st for st in body if mentions(st, path)]
-    if not touching:
-        return False
-    target = _sole_write(ctx, touching, path)
-    if target is None:
-        return False
-    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
-    if len(items) > len(shape):
+    items = _written_items(ctx, touching, path, shape) if touching else None
+    if items is None:
         return False
     rest = [k for k, item in enumerate(items) if not _whole_axis(ctx, item, shape[k], loop)]
     if len(rest) != 1:
@@ -146,6 +138,16 @@ def _counted_writes_all(ctx, loop, path: str, shape, since, name: str, trips) ->
     k = rest[0]
     return _index_var(items[k]) == (name, 0) and equal_sizes(ctx, trips, shape[k], loop) \
         and not (since is not None and _sizes_rebound(ctx, since, loop, shape[:len(items)]))
+
+
+def _written_items(ctx, touching: list, path: str, shape) -> list | None:
+    """The index items of the loop's sole write of ``x`` (:func:`_sole_write`), when there are no more of
+    them than ``x`` has axes."""
+    target = _sole_write(ctx, touching, path)
+    if target is None:
+        return None
+    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    return items if len(items) <= len(shape) else None
 
 
 def _sole_write(ctx, touching: list, path: str) -> ast.Subscript | None:

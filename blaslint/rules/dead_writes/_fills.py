@@ -174,9 +174,10 @@ class _AfterZeroFill(Rule):
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec", "dir"})
 
 
-def _never_read(ctx, stmt: ast.stmt, path: str, loads: bool = True) -> bool:
+def never_read(ctx, stmt: ast.stmt, path: str, loads: bool = True) -> bool:
     """``x = np.zeros(...)`` in a function where no expression (nested functions included) loads ``x``
-    (not checked with ``loads=False``), and nothing can see its locals (``locals()``, ``eval``)."""
+    (not checked with ``loads=False``), and nothing can see its locals (``locals()``, ``eval``): the array
+    is never used."""
     if "." in path or not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
         return False
     scope_node = ctx.scope_node_of(stmt)
@@ -188,11 +189,6 @@ def _never_read(ctx, stmt: ast.stmt, path: str, loads: bool = True) -> bool:
         if isinstance(n, (ast.Nonlocal, ast.Global)) and path in n.names:
             return False
     return True
-
-
-def never_read(ctx, stmt: ast.stmt, path: str) -> bool:
-    """The array bound by ``stmt`` is never used: nothing in its function loads ``path``."""
-    return _never_read(ctx, stmt, path)
 
 
 
@@ -213,7 +209,7 @@ def rebound_unread(ctx, stmt: ast.stmt, path: str) -> ast.stmt | None:
     (``tmp = np.zeros(K)`` then ``tmp = f(t)`` first thing in a loop, every read after it): a dead store.
     None when a read may see it, when ``path`` is augmented (``w += ...`` reads it unseen) or is not a
     plain local name, or when something can see the function's locals."""
-    if "." in path or not _never_read(ctx, stmt, path, loads=False):
+    if "." in path or not never_read(ctx, stmt, path, loads=False):
         return None
     scope_node = ctx.scope_node_of(stmt)
     binds = ctx.scope(scope_node).bindings.get(path, [])

@@ -98,9 +98,10 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
     a, b = (short(ctx, x, 30) for x in pair)
     where = "all of it" if red.axis is None else f"it along axis {ctx.text(red.axis)}"
     kinds = _rewrites(ctx, red)
-    shapes = "both of unknown shape" if 1 not in ranks or backend else \
-        f"{describe_facts(short(ctx, pair[ranks.index(1)], 30), ctx.array_facts(pair[ranks.index(1)]))}, " \
-        f"`{short(ctx, pair[ranks.index(None)], 30)}` of unknown shape"
+    shapes = "both of unknown shape"
+    if 1 in ranks and not backend:
+        vec, other = pair[ranks.index(1)], pair[ranks.index(None)]
+        shapes = f"{describe_facts(short(ctx, vec, 30), ctx.array_facts(vec))}, `{short(ctx, other, 30)}` of unknown shape"
     return Proposal(red.call, f"`{short(ctx, red.call)}` multiplies `{a}` by `{b}` ({shapes}) in "
                     f"full only to sum {where}: {kinds}, a scaled sum when one is a number; each skips the "
                     "temporary (1.5-5x measured; info: nothing says how big they are, and such a sum usually "
