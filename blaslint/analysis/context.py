@@ -351,8 +351,8 @@ class FileContext:
         return f
 
     # -- flow ---------------------------------------------------------------
-    def is_loop_invariant(self, expr: ast.AST, loop: ast.AST) -> bool:
-        return _flow.is_loop_invariant(self, expr, loop)
+    def is_loop_invariant(self, expr: ast.AST, loop: ast.AST, given: frozenset = frozenset()) -> bool:
+        return _flow.is_loop_invariant(self, expr, loop, given)
 
     def reads_between(self, name: str, stmt_a: ast.stmt, stmt_b: ast.stmt) -> bool:
         return _flow.reads_between(self, name, stmt_a, stmt_b)

@@ -424,13 +424,15 @@ def loop_region_mutations(ctx, loop) -> set[str]:
     return mutated_names(ctx, loop)
 
 
-def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST) -> bool:
+def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST, given: frozenset = frozenset()) -> bool:
     """Does ``expr`` compute the same value on every iteration of ``loop``?
 
     True only when every name and attribute path it reads is unchanged in the
     loop and every call in it is a known side-effect-free library function.
+    Names in ``given`` count as inputs (an inner loop's index): the answer is then
+    "the same value for the same ``given`` values".
     """
-    mutated = loop_region_mutations(ctx, loop)
+    mutated = loop_region_mutations(ctx, loop) - given
     # An unknown call in the loop (opt.step(), model.update()) may change any
     # array reachable from elsewhere: attributes, and names that may alias them.
     opaque = _loop_has_opaque_call(ctx, loop)
@@ -445,12 +447,16 @@ def is_loop_invariant(ctx: "FileContext", expr: ast.AST, loop: ast.AST) -> bool:
                 return False
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             p = dotted_name(node)
+            if p and p.split(".")[0] in given:
+                continue
             if p and ctx.imports.qualname(p.split(".")[0]) is None and path_conflicts(p, mutated):
                 return False
             if opaque and p and ctx.imports.qualname(p.split(".")[0]) is None and node.attr not in _ARRAY_ATTRS \
                     and not (isinstance(ctx.parent(node), ast.Call) and ctx.parent(node).func is node):
                 return False  # self.W, model.weight: held elsewhere too (W.T.copy(): a method, checked as a call)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id in given:
+                continue
             if node.id in mutated or node.id in local_names:
                 return False
             if path_conflicts(node.id, mutated):

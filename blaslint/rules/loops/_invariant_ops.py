@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from blaslint.analysis import cost as _cost
+from blaslint.analysis.flow import is_shape_invariant
 from blaslint.rules._common import INVERSE_APIS, PINV_APIS, arg, has_star_args, product_operands, transposed_copy
 
 DECOMPOSITIONS = {
@@ -135,3 +136,38 @@ def invariant_cost(ctx, node: ast.AST, what: str, loop: ast.AST):
     if what == "rebuilt operand":
         return _cost.loop_invariant(ctx, node, "copy", facts(node), loop=loop)
     return _cost.custom(ctx, node, "a lookup per iteration", "one lookup", _cost.CALL_OVERHEAD * 10)
+
+
+def operands_of(ctx, node: ast.AST) -> list:
+    """The arrays an operation reads, for the facts its message names."""
+    pair = product_operands(ctx, node)
+    if pair is not None:
+        return list(pair)
+    copy = transposed_copy(ctx, node)
+    if copy is not None:
+        return [copy.source]
+    if isinstance(node, ast.Call):
+        return [a for a in node.args[:2] if not isinstance(a, (ast.Constant, ast.Starred))]
+    return []
+
+
+def lookup_invariant(ctx, node: ast.AST, loop: ast.AST) -> bool:
+    """``get_blas_funcs(names, (A, x))`` reads only the arrays' dtypes (and layout flags),
+    which an in-place update of them (``ger(..., a=A, overwrite_a=1)``) does not change."""
+    if not isinstance(node, ast.Call) or ctx.resolve_call(node) not in BLAS_GETTERS \
+            or any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return False
+    for i, a in enumerate([*node.args, *(k.value for k in node.keywords)]):
+        arrays = a is node.args[1] if len(node.args) > 1 else any(k.arg == "arrays" and k.value is a
+                                                                  for k in node.keywords)
+        if arrays and isinstance(a, (ast.Tuple, ast.List)):
+            if not all(is_shape_invariant(ctx, e, loop, whole=True) for e in a.elts):
+                return False
+        elif not ctx.is_loop_invariant(a, loop):
+            return False
+    return True
+
+
+def short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -25,8 +25,9 @@ _VIEWS = {"asarray", "asanyarray", "reshape", "transpose", "ravel", "squeeze", "
           "ascontiguousarray", "asfortranarray", "require", "as_tensor", "from_numpy", "flip", "diagonal"}
 
 
-def invariant_despite_calls(ctx, node: ast.AST, loop: ast.AST) -> str | None:
-    """The unknown calls ``node`` was judged invariant past (their source, for the message), or None."""
+def invariant_despite_calls(ctx, node: ast.AST, loop: ast.AST, given: frozenset = frozenset()) -> str | None:
+    """The unknown calls ``node`` was judged invariant past (their source, for the message), or None.
+    Names in ``given`` are inputs (an inner loop's index and what it derives from it), not operands."""
     roots: set[str] = set()
     for n in ast.walk(node):
         if isinstance(n, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, *COMPREHENSION_TYPES)):
@@ -38,7 +39,7 @@ def invariant_despite_calls(ctx, node: ast.AST, loop: ast.AST) -> str | None:
             if not (isinstance(ctx.parent(n), ast.Call) and ctx.parent(n).func is n):
                 return None  # an attribute path (self.W): held by an object unknown code may reach
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and ctx.resolve(n) is None \
-                and ctx.binding_scope(n) is not None:
+                and ctx.binding_scope(n) is not None and n.id not in given:
             roots.add(n.id)  # (a builtin such as `len` is no operand)
     if not roots:
         return None
@@ -60,7 +61,7 @@ def invariant_despite_calls(ctx, node: ast.AST, loop: ast.AST) -> str | None:
     return ", ".join(sorted({f"`{_callee(ctx, c)}`" for c in calls}))
 
 
-def given_to_unknown_call(ctx, node: ast.AST, loop: ast.AST) -> bool:
+def given_to_unknown_call(ctx, node: ast.AST, loop: ast.AST, given: frozenset = frozenset()) -> bool:
     """Is a local operand of ``node`` (or where it came from, or an alias of it such as
     ``B = A.reshape(...)``) handed to an unknown call in ``loop``, which may change it?"""
     scope_node = ctx.scope_node_of(loop)
@@ -70,7 +71,7 @@ def given_to_unknown_call(ctx, node: ast.AST, loop: ast.AST) -> bool:
     origins: set[str] = set()
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and ctx.resolve(n) is None \
-                and scope.is_local(n.id):
+                and scope.is_local(n.id) and n.id not in given:
             origins |= _origins(ctx, scope, n.id) - {"self"}
     calls = [n for n in _walk_no_defs(loop) if isinstance(n, ast.Call) and is_opaque_call(ctx, n)]
     return bool(origins) and bool(calls) and _reaches(ctx, scope, calls, origins)

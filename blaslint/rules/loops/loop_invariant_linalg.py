@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 
-from blaslint.analysis.flow import is_shape_invariant, runs_at_most_once
+from blaslint.analysis.flow import runs_at_most_once
 from blaslint.analysis.scopes import SCOPE_TYPES
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import facts_note, in_assertion, product_operands, transposed_copy
+from blaslint.rules._common import facts_note, in_assertion
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches, timed_loop
 from blaslint.analysis import cost as _cost
 from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls, read_only_callees
-from blaslint.rules.loops._invariant_ops import BLAS_GETTERS, built_operand, invariant_cost, operation, solved_matrix
+from blaslint.rules.loops._per_index import per_index
+from blaslint.rules.loops._invariant_ops import (built_operand, invariant_cost, lookup_invariant, operation,
+                                                 operands_of, short, solved_matrix)
 from blaslint.rules.loops._reuse import kept_or_changed
 from blaslint.rules.loops._through_calls import caller_loop_invariant
 
@@ -126,6 +128,19 @@ class LoopInvariantLinalg(Rule):
         "    for b in bs:\n        h(model, b)\n",
     ]
     INVALID = [
+        # work on an inner loop's index only, redone on every pass of the outer loop (nipy's AR bias
+        # correction, msmbuilder's eigenvalue uncertainties, cca_zoo's ADMM)
+        Invalid("import numpy as np\nimport scipy.linalg as spl\ndef f(R, order):\n    M = np.zeros((order + 1,) * 2)\n"
+                "    I = np.eye(R.shape[0])\n    for i in range(order + 1):\n        Di = np.dot(R, spl.toeplitz(I[i]))\n"
+                "        for j in range(order + 1):\n            Dj = np.dot(R, spl.toeplitz(I[j]))\n"
+                "            M[i, j] = np.diag(np.dot(Di, Dj)).sum()\n    return M\n"),
+        Invalid("import numpy as np\ndef f(C, lv, n, m):\n    s = np.zeros(n)\n    for k in range(n):\n"
+                "        d = np.outer(lv[:, k], lv[:, k])\n        for i in range(m):\n            ui = C[:, i]\n"
+                "            wi = np.sum(ui)\n            cov = wi * np.diag(ui) - np.outer(ui, ui)\n"
+                "            s[k] += d[i].dot(cov).dot(d[i])\n    return s\n"),
+        Invalid("import numpy as np\ndef f(views, w, n):\n    for it in range(n):\n        for i in range(len(views)):\n"
+                "            XtX = views[i].T @ views[i]\n            w[i] = w[i] - 0.1 * (XtX @ w[i])\n"
+                "        for i in range(len(views)):\n            w[i] = w[i] / np.linalg.norm(w[i])\n    return w\n"),
         # ... and to one that only reads them (POT's unmixing line search)
         Invalid("import numpy as np\ndef step(T, w):\n    return np.sum(T) + w.sum()\n"
                 "def f(T, Y, w, n):\n    for it in range(n):\n        g = np.sum(w * T.T.dot(Y))\n        w = w - g * step(T, w)\n    return w\n"),
@@ -195,7 +210,7 @@ class LoopInvariantLinalg(Rule):
         ctx = self.ctx
         what = operation(ctx, node)
         loop = self._hoist_target(node) if what is not None else None
-        if loop is None and what is not None and self._through_call(node, what):
+        if loop is None and what is not None and (self._through_call(node, what) or self._per_index(node, what)):
             return
         if loop is None:
             what, loop = self._operand_rebuilt(node)
@@ -207,7 +222,7 @@ class LoopInvariantLinalg(Rule):
         why = kept_or_changed(ctx, node, loop)
         if why == "stored" or (why == "changed" and what in ("transposed copy", "copy")):
             return  # each iteration needs its own array: hoisting would share (or undo) it
-        text = _short(ctx.text(node))
+        text = short(ctx.text(node))
         if what == "rebuilt operand":
             msg = (f"`{text}` builds an operand of a matrix product from values that do not change in "
                    f"{_loop_line(loop, ctx.line_ref)}, again on every iteration: build it once before the loop")
@@ -219,7 +234,7 @@ class LoopInvariantLinalg(Rule):
             msg += "; the loop writes into the result, so keep a `.copy()` of the hoisted value per iteration"
         msg += _assumption(ctx, node, loop)
         cost = invariant_cost(ctx, node, what, loop)
-        msg += facts_note(ctx, _operands(ctx, node))
+        msg += facts_note(ctx, operands_of(ctx, node))
         if cost.loop:
             msg += f"; {cost.before} {cost.loop}, {cost.after} when hoisted"
         self.report(node, msg, cost=cost)
@@ -237,12 +252,39 @@ class LoopInvariantLinalg(Rule):
                 return True
         params = ", ".join(f"`{p}`" for p in found.params)
         cost = invariant_cost(ctx, node, what, found.loop)
-        msg = (f"the {what} `{_short(ctx.text(node))}` depends only on {params}, which "
+        msg = (f"the {what} `{short(ctx.text(node))}` depends only on {params}, which "
                f"{_loop_line(found.loop, ctx.line_ref)} passes unchanged to every call of `{found.helper.name}` "
                f"({ctx.line_ref(found.call.lineno)}): it is recomputed on every iteration; compute it once before "
-               f"that loop and pass it in (or cache it){facts_note(ctx, _operands(ctx, node))}")
+               f"that loop and pass it in (or cache it){facts_note(ctx, operands_of(ctx, node))}")
         if cost.loop:
             msg += f"; {cost.before} {cost.loop}, {cost.after} when hoisted"
+        self.report(node, msg, cost=cost)
+        return True
+
+    def _per_index(self, node: ast.AST, what: str) -> bool:
+        """An operation on an inner loop's index only, redone on every pass of an outer loop."""
+        ctx = self.ctx
+        found = per_index(ctx, node, loops_through_branches(ctx, node))
+        if found is None or in_assertion(ctx, node) or timed_loop(ctx, found.outer):
+            return False
+        for anc in ctx.ancestors(node):  # `inv(Xi.T @ Xi)`: the inverse is reported, with its product
+            if isinstance(anc, (ast.stmt, *SCOPE_TYPES)):
+                break
+            if operation(ctx, anc) is not None and per_index(ctx, anc, loops_through_branches(ctx, anc)) is not None:
+                return True
+        if kept_or_changed(ctx, node, found.inner) is not None:
+            return False
+        index = ", ".join(f"`{i}`" for i in found.index)
+        if found.through:
+            index += f" (through {', '.join(f'`{n}`' for n in found.through)})"
+        cost = invariant_cost(ctx, node, what, found.outer)
+        msg = (f"the {what} `{short(ctx.text(node))}` depends only on {index}, the variable of "
+               f"{_loop_line(found.inner, ctx.line_ref)}, which runs over the same values on every pass of "
+               f"{_loop_line(found.outer, ctx.line_ref)}: each value's result is recomputed on every pass; compute "
+               f"it once per value before the outer loop (or, when its passes are independent, swap the two loops)"
+               f"{facts_note(ctx, operands_of(ctx, node))}")
+        if cost.loop:
+            msg += f"; {cost.before} {cost.loop}, {cost.after} when computed once per value"
         self.report(node, msg, cost=cost)
         return True
 
@@ -256,7 +298,7 @@ class LoopInvariantLinalg(Rule):
         loop = self._hoist_target(matrix)
         if loop is None or self._inside_larger(node, loop) or timed_loop(ctx, loop):
             return
-        text = _short(ctx.text(matrix))
+        text = short(ctx.text(matrix))
         assumed = _assumption(ctx, matrix, loop)
         once = ("`lu_factor`/`cho_factor`, then `lu_solve`/`cho_solve` per right-hand side" if name == "solve"
                 else "a QR or SVD of it, or its `pinv` if it is small")
@@ -293,7 +335,7 @@ class LoopInvariantLinalg(Rule):
         ctx = self.ctx
         best = None
         for loop in loops_through_branches(ctx, node):
-            if _lookup_invariant(ctx, node, loop):
+            if lookup_invariant(ctx, node, loop):
                 pass
             elif not (ctx.is_loop_invariant(node, loop) or invariant_despite_calls(ctx, node, loop)) \
                     or given_to_unknown_call(ctx, node, loop):
@@ -305,7 +347,7 @@ class LoopInvariantLinalg(Rule):
 
 def _assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
     """The unknown calls a finding assumes leave the operands alone (they are not given them), if any."""
-    if _lookup_invariant(ctx, node, loop):
+    if lookup_invariant(ctx, node, loop):
         return ""
     if ctx.is_loop_invariant(node, loop):
         readers = read_only_callees(ctx, node, loop)
@@ -314,40 +356,5 @@ def _assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
     return f" (assuming {calls} in the loop, which are not given its operands, leave them unchanged)" if calls else ""
 
 
-def _operands(ctx, node: ast.AST) -> list:
-    """The arrays an operation reads, for the facts its message names."""
-    pair = product_operands(ctx, node)
-    if pair is not None:
-        return list(pair)
-    copy = transposed_copy(ctx, node)
-    if copy is not None:
-        return [copy.source]
-    if isinstance(node, ast.Call):
-        return [a for a in node.args[:2] if not isinstance(a, (ast.Constant, ast.Starred))]
-    return []
-
-
 def _contains(outer: ast.AST, node: ast.AST) -> bool:
     return any(n is node for n in ast.walk(outer))
-
-
-def _lookup_invariant(ctx, node: ast.AST, loop: ast.AST) -> bool:
-    """``get_blas_funcs(names, (A, x))`` reads only the arrays' dtypes (and layout flags),
-    which an in-place update of them (``ger(..., a=A, overwrite_a=1)``) does not change."""
-    if not isinstance(node, ast.Call) or ctx.resolve_call(node) not in BLAS_GETTERS \
-            or any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-        return False
-    for i, a in enumerate([*node.args, *(k.value for k in node.keywords)]):
-        arrays = a is node.args[1] if len(node.args) > 1 else any(k.arg == "arrays" and k.value is a
-                                                                  for k in node.keywords)
-        if arrays and isinstance(a, (ast.Tuple, ast.List)):
-            if not all(is_shape_invariant(ctx, e, loop, whole=True) for e in a.elts):
-                return False
-        elif not ctx.is_loop_invariant(a, loop):
-            return False
-    return True
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
