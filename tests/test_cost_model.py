@@ -354,3 +354,21 @@ def test_cost_round_trips_and_custom():
     assert est.saving == pytest.approx(1e-5 * TRIPS["data"]) and est.loop
     assert cost.Cost.from_dict(est.as_dict()) == est
     assert cost.big_o("nnn", "nn", "nnn") == "O(n^3 + n^2)"
+
+
+def test_an_array_of_unknown_dimensions_is_assumed_as_big_as_an_unknown_matrix():
+    """A 4-D array nothing sizes is not 1,000^4 elements: its unknown dimensions together count as
+    1,000 x 1,000 (POT's `nx.sum(C1**2, axis=-1)` on a 4-D `C1`); known dimensions still count in full."""
+    ctx, node = node_in("target()\n")
+    four = cost.reduction_temporary(ctx, node, Facts(rank=4))
+    two = cost.reduction_temporary(ctx, node, Facts(rank=2))
+    assert four.saving == pytest.approx(two.saving)
+    known = cost.reduction_temporary(ctx, node, Facts(rank=3, shape=(10**4, None, None)))
+    assert known.saving == pytest.approx(10**4 * two.saving)
+
+
+@pytest.mark.parametrize("name", ["n_subjects", "n_sessions", "n_runs", "n_groups", "n_folds", "n_regions"])
+def test_counts_of_subjects_runs_and_folds_are_model_sized(name):
+    from blaslint.analysis.sizes import name_kind
+
+    assert name_kind(name) == "model"

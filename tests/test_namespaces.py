@@ -47,3 +47,29 @@ def test_pot_backends_passed_in_or_got_from_the_arrays():
             "    A = nx.ones((n, n))\n    return nx.linalg.inv(A) @ b\n")
     (d,) = [d for d in lint(code) if d.code == "BL401"]
     assert d.fix is None and "`nx` is an array namespace" in d.message
+
+
+def test_a_closure_reads_the_namespace_of_its_enclosing_function():
+    """POT's mapping: `nx = get_backend(xs, xt)`, then a nested `def loss(L, G): ... nx.sum(G * M)`."""
+    code = ("from ot.backend import get_backend\n\ndef f(xs, xt, M, mu):\n    nx = get_backend(xs, xt)\n\n"
+            "    def loss(L, G):\n        return mu * nx.sum(G * M)\n\n    return loss\n")
+    (d,) = [d for d in lint(code) if d.code == "BL503"]
+    assert d.fix is None and "`nx`" in d.message
+
+
+@pytest.mark.parametrize("imports,ns", [
+    ("from . import backend as T\n", "T"),            # tensorly's own modules
+    ("import tensorly as tl\n", "tl"),                # code written on tensorly
+    ("from tensorly import backend as T\n", "T"),
+])
+def test_tensorly_backends_are_array_namespaces(imports, ns):
+    code = imports + f"\ndef loss(diff):\n    return 0.5 * {ns}.sum(diff**2)\n"
+    (d,) = [d for d in lint(code) if d.code == "BL503"]
+    assert d.fix is None and d.severity == "info"
+
+
+@pytest.mark.parametrize("imports", ["from . import numerics as T\n", "import mylib as tl\n"])
+def test_other_modules_are_not_backends(imports):
+    ns = "T" if " T" in imports else "tl"
+    code = imports + f"\ndef loss(diff):\n    return 0.5 * {ns}.sum(diff**2)\n"
+    assert not [d for d in lint(code) if d.code == "BL503"]

@@ -628,3 +628,33 @@ def test_two_unknown_factors_under_autograd_name_einsum_not_vdot():
     (d,) = found("import autograd.numpy as anp\ndef f(y, lam):\n    return anp.sum(y * lam)\n", "BL503")
     assert d.severity == "info" and "np.einsum" in d.message and "autograd differentiates einsum" in d.message
     assert "`np.vdot` when" not in d.message
+
+
+DOCUMENTED_3D = NP + '''def perplexity(y_true, y_pred, vocab_size):
+    """Perplexity.
+
+    Args:
+        y_pred: Predicted sentences of shape (batch_size, sentence_length, vocab_size)
+    """
+    onehot = np.array([[np.eye(vocab_size)[w] for w in s] for s in y_true])
+    return np.sum(y_pred * onehot, axis=2)
+'''
+
+
+def test_bl503_a_known_rank_beside_an_array_of_unknown_rank():
+    """TheAlgorithms' perplexity loss: `y_pred` 3-D (docstring) times a one-hot array of unknown rank, summed
+    along axis 2: row-wise dots, or a matrix-vector product if the other broadcasts; reported, no fix."""
+    (d,) = found(DOCUMENTED_3D, "BL503")
+    assert d.fix is None and "matrix-vector product" in d.message
+
+
+@pytest.mark.parametrize("code", [
+    # PyKrige: `b` becomes a masked array in a branch; np.sum honours the mask, `@`/einsum would not
+    NP + "def f(a_inv, b, mask, npt, n):\n    b = np.zeros((npt, n + 1, 1))\n    if mask.any():\n"
+         "        b = np.ma.array(b, mask=mask)\n    x = np.dot(a_inv, b.reshape((npt, n + 1)).T).reshape((1, n + 1, npt)).T\n"
+         "    return np.sum(x[:, :, 0] * -b[:, :, 0], axis=1)\n",
+    # a known matrix beside a scalar parameter: a scaled sum, not dots
+    NP + "def f(c, n):\n    X = np.ones((n, n))\n    return np.sum(X * c, axis=1)\n",
+])
+def test_bl503_masked_or_scaled_products_silent(code):
+    assert [d for d in found(code, "BL503") if d.severity != "info" or "dot products" in d.message] == []

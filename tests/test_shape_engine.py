@@ -1131,3 +1131,40 @@ def test_attribute_set_on_the_class_in_a_class_method_is_every_instances():
     # a static method's first parameter is no instance
     code2 = code.replace("@classmethod", "@staticmethod")
     assert facts(code2, "self.x", line=8).rank is None
+
+
+@pytest.mark.parametrize("text,rank,shape", [
+    # Google style: a description that gives a shape names an array (TheAlgorithms' perplexity loss)
+    ("Predicted sentences of shape (batch_size, sentence_length, vocab_size)", 3,
+     ("batch_size", "sentence_length", "vocab_size")),
+    ("Actual label encoded sentences of shape (batch_size, sentence_length)", 2, ("batch_size", "sentence_length")),
+    ("list of weights with shape (n,)", None, None),      # a container's items
+    ("The input data, shape (n_samples, n_features)", None, None),  # no "of shape": prose, not a type
+])
+def test_a_description_that_gives_a_shape_is_an_array(text, rank, shape):
+    from blaslint.analysis.docstrings import type_facts
+
+    f = type_facts(text)
+    assert (f.rank, f.shape) == (rank, shape) if f is not None else (rank, shape) == (None, None)
+
+
+DECOMPOSED = """
+import numpy as np
+from scipy import linalg
+def f(C, A):
+    Q, R, P = linalg.qr(C, mode="economic", pivoting=True)
+    Q2, R2 = np.linalg.qr(A, mode="reduced")
+    Qr = linalg.qr(C, mode="r")
+    lu, piv = linalg.lu_factor(A)
+    return Q, R, P, Q2, R2, Qr, lu, piv
+"""
+
+
+@pytest.mark.parametrize("text,rank", [
+    ("Q", 2), ("R", 2), ("P", 1),            # scipy: 2-D input only; the pivots a permutation vector
+    ("Q2", None), ("R2", None),             # numpy.linalg.qr stacks: ranks follow an unknown input's
+    ("Qr", None),                            # mode="r": (R,) alone, not a pair
+    ("lu", 2), ("piv", 1),
+])
+def test_the_parts_of_qr_and_lu_factor(text, rank):
+    assert facts(DECOMPOSED, text, line=9).rank == rank

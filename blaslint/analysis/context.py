@@ -200,6 +200,20 @@ class FileContext:
                 self._computing.discard(key)
             return q
 
+    def enclosing_bindings(self, node: ast.AST, name: str):
+        """The bindings of ``name`` in the innermost function scope around ``node`` that binds it (a
+        closure reads its enclosing function's names: POT's nested ``loss`` reads ``nx``), or None."""
+        sc = self.scope_of(node)
+        while True:
+            if sc.is_local(name):
+                return sc.bindings[name]
+            if sc.node is self.tree:
+                return None
+            outer = self.scope_node_of(sc.node)
+            while isinstance(outer, ast.ClassDef):  # a class body's names are not visible in its methods
+                outer = self.scope_node_of(outer)
+            sc = self.scope(outer)
+
     def _qualname(self, expr: ast.AST) -> str | None:
         dotted = dotted_name(expr)
         if dotted is None:
@@ -209,8 +223,8 @@ class FileContext:
             root = expr
             while isinstance(root, ast.Attribute):
                 root = root.value
-            sc = self.scope_of(root)
-            if sc.is_local(head) and _namespaces.is_namespace(sc.bindings[head]):
+            binds = self.enclosing_bindings(root, head)
+            if binds is not None and _namespaces.is_namespace(binds):
                 return f"numpy.{rest}"  # `xp.sum` of `xp = get_namespace(X)`: NumPy's API in kind
         if head not in self.imports.names and not self._may_get_routines:
             # Neither imported nor a get_blas_funcs result: unknown (unless a name

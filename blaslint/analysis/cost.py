@@ -141,6 +141,7 @@ class Sizes:
         self.ctx, self.node = ctx, node
         self._by_text: dict[str, str] = {}
         self.values: dict[str, float] = {}
+        self.unknown: set[str] = set()  # letters whose size nothing tells
         self.labels: list[str] = []
 
     def letter(self, dim, hint: str | None = None, unknown_as: str | None = None, because: str = "") -> str:
@@ -154,6 +155,8 @@ class Sizes:
         assumed = unknown_as if kind == "unknown" and unknown_as else None
         value = dim if isinstance(dim, int) and not isinstance(dim, bool) else ASSUMED[assumed or kind]
         self.values[letter] = float(max(value, 1))
+        if kind == "unknown" and not assumed:
+            self.unknown.add(letter)
         if key is not None:
             self._by_text[key] = letter
         if assumed:
@@ -501,9 +504,16 @@ def einsum_no_blas(ctx, node, subscripts: str, operands: Sequence["Facts | None"
                    before_s - after_s, sz, _facts_text([f"operand {i + 1}" for i in range(len(operands))], operands))
 
 
+# Elements assumed at most for the dimensions of one array that nothing sizes: a 4-D array of unknown
+# dimensions is not 1,000^4 elements (the memory of a machine bounds it), but as big as an unknown matrix.
+UNKNOWN_ELEMENTS = ASSUMED["unknown"] ** 2
+
+
 def _elements(sz: Sizes, f: "Facts | None", default_rank: int = 1) -> tuple[str, float]:
     letters = "".join(sz.letter(d) for d in _dims(f, _rank(f, default_rank)))
-    return letters, math.prod(sz[c] for c in letters) if letters else 1.0
+    known = math.prod(sz[c] for c in letters if c not in sz.unknown)
+    unknown = math.prod(sz[c] for c in letters if c in sz.unknown)
+    return letters, known * min(unknown, UNKNOWN_ELEMENTS) if letters else 1.0
 
 
 def reduction_temporary(ctx, node, temp: "Facts | None", builtin: bool = False) -> Cost:

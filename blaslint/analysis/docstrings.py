@@ -30,6 +30,8 @@ _NAMED_KIND = re.compile(r"^(?:the |a |an )?(?:(?:[\w-]+) ){0,2}?(matrix|vector)
 _SHAPE_AFTER = re.compile(r"shape\s*[=:]?\s*[\(\[]([^\)\]]*)[\)\]]")
 _SHAPE_BEFORE = re.compile(r"^[\(\[]([^\)\]]*)[\)\]]\s*,?\s*(?:\w[\w\- ]*)?$")
 _SHAPE_AFTER_WORD = re.compile(r"^(?:nd)?array\s*[\(\[]([^\)\]]*)[\)\]]$")  # dipy's ``array (g, 7)``
+_SHAPED = re.compile(r"\b(of|with) shape\b|\bshape\s*[=:]")
+_CONTAINERS = re.compile(r"\b(list|tuple|sequence|iterable|dict|dataframe|series|collection)s?\b")
 _NDIM = re.compile(r"\b([0-9])[- ]?d\b")
 _SCALARS = {"float", "int", "scalar", "complex", "number", "bool", "real", "positive float", "positive int",
             "non-negative float", "float scalar", "int scalar", "integer", "floating point", "double"}
@@ -59,8 +61,8 @@ def type_facts(text: str):
             return Facts(rank=0, dtype="int64", weak=True)
         return Facts(rank=0)
     lib = "torch" if "tensor" in t else "numpy" if re.search(r"\bndarray\b|\barray\b(?![-_ ]like)", t) else None
-    if not any(w in t for w in _ARRAY_WORDS):
-        return None
+    if not any(w in t for w in _ARRAY_WORDS) and (not _SHAPED.search(t) or _CONTAINERS.search(t)):
+        return None  # (a description that gives a shape, "predicted sentences of shape (b, l, v)", is an array)
     dtype = None
     for word, name in _DTYPES.items():
         if re.search(rf"\b{word}\b", t):

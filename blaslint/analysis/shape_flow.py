@@ -98,7 +98,10 @@ _TUPLE_RESULTS = {
     "eigh": lambda r: (r - 1, r),
     "eig": lambda r: (r - 1, r),
     "qr": lambda r: (r, r),
+    "lu_factor": lambda r: (r, r - 1),  # (lu, piv): scipy.linalg only
 }
+# qr's modes that return (Q, R) (scipy adds the pivots P with pivoting=True)
+_QR_PAIR_MODES = {"full", "economic", "reduced", "complete"}
 # scipy.linalg's decompositions accept 2-D arrays only.
 _SCIPY_2D = {"svd", "eigh", "eig", "qr", "svdvals", "eigvalsh", "eigvals", "cholesky", "solve", "lu_solve",
              "cho_solve"}
@@ -451,8 +454,10 @@ def decomposition_parts(ctx: "FileContext", call: ast.Call) -> tuple[Facts, ...]
         return None
     if name == "svd" and any(k.arg == "compute_uv" for k in call.keywords):
         return None
-    if name == "qr" and any(k.arg == "mode" for k in call.keywords) or name == "eigh" and lib == "scipy.linalg" \
+    if name == "qr" and not _qr_pair(call) or name == "eigh" and lib == "scipy.linalg" \
             and any(k.arg in ("eigvals_only", "subset_by_index", "subset_by_value") for k in call.keywords):
+        return None
+    if name == "lu_factor" and lib != "scipy.linalg":
         return None
     base = ctx.array_facts(call.args[0])
     rank = (base.rank or 2) if lib == "scipy.linalg" else base.rank  # scipy >= 1.15 batches stacks too
@@ -467,16 +472,32 @@ def decomposition_parts(ctx: "FileContext", call: ast.Call) -> tuple[Facts, ...]
     dtype = base.dtype if base.dtype in ("float32", "float64", "complex64", "complex128") else None
     lib_name = "torch" if lib.startswith("torch") else base.lib or "numpy"
     ranks = _TUPLE_RESULTS[name](rank)
+    if name == "qr" and _keyword_true(call, "pivoting"):
+        ranks = (*ranks, rank - 1)  # scipy's column permutation
     if name == "eig":
         dtypes = (None, None)  # a real matrix may have complex eigenpairs
     elif name == "svd":
         dtypes = (dtype, _real(dtype), dtype)
     elif name == "eigh":
         dtypes = (_real(dtype), dtype)
+    elif name == "lu_factor":
+        dtypes = (dtype, "int32")
     else:
-        dtypes = (dtype, dtype)
+        dtypes = (dtype,) * len(ranks)
     # the parts rest on what the matrix rests on (a docstring stays soft through its eigenvalues)
     return tuple(Facts(rank=r, dtype=d, order=None, lib=lib_name, evidence=base.evidence) for r, d in zip(ranks, dtypes))
+
+
+def _qr_pair(call: ast.Call) -> bool:
+    """Does this ``qr`` call return (Q, R) (or (Q, R, P)): no ``mode``, or a literal mode that does?"""
+    mode = next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is None:
+        return not any(k.arg is None for k in call.keywords) and len(call.args) < 2
+    return isinstance(mode, ast.Constant) and mode.value in _QR_PAIR_MODES
+
+
+def _keyword_true(call: ast.Call, name: str) -> bool:
+    return any(k.arg == name and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords)
 
 
 def _real(dtype):

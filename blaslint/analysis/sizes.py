@@ -54,7 +54,8 @@ _DATA_SIZE = re.compile(
 _MODEL_SIZE = re.compile(
     r"^(n|num|nb)_?(features?|components?|states?|hidden|classes|clusters|factors|dims?|inputs?|outputs?|"
     r"heads|layers|params|parameters|basis|latent|topics|regressors|covariates|variables|vars|channels|"
-    r"modes|kernels|neurons|units|actions|joints|dof)$|"
+    r"modes|kernels|neurons|units|actions|joints|dof|subjects|sessions|runs|groups|folds|tasks|chains|"
+    r"restarts|splits|regions|rois|conditions|contrasts|alphas|lambdas)$|"
     r"^(hidden|hidden_?size|hidden_?dim|d_?model|d_?ff|dim|ndim|ndims|d|k|p|q|r|rank|latent_?dim|"
     r"embed_?dim|embedding_?dim|head_?dim|in_?features|out_?features|in_?dim|out_?dim|width|order|degree|"
     r"state_?dim|obs_?dim|action_?dim|input_?size|output_?size|n_?dim|dim_?[a-z]|[a-z]_?dim|n_?[xuyz])$|"

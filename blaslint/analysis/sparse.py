@@ -208,4 +208,19 @@ def _np_matrix(ctx, expr: ast.AST, depth: int) -> str | None:
     return None
 
 
-__all__ = ["matrix_semantics", "sparse_evidence"]
+def masked_evidence(ctx: "FileContext", expr: ast.AST) -> str | None:
+    """Why ``expr`` may be a NumPy masked array: a name in it that some binding of its scope takes from
+    ``np.ma`` (PyKrige's ``b = np.ma.array(b, mask=...)`` in a branch). ``np.sum`` honours the mask;
+    ``@`` and ``einsum`` do not."""
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Call) and (ctx.resolve_call(n) or "").startswith("numpy.ma."):
+            return f"a masked array from `{ctx.text(n.func)}`"
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            for b in ctx.scope_of(n).bindings.get(n.id, []):
+                v = b.value
+                if isinstance(v, ast.Call) and (ctx.resolve_call(v) or "").startswith("numpy.ma."):
+                    return f"`{n.id}` may be a masked array (line {b.stmt.lineno})"
+    return None
+
+
+__all__ = ["masked_evidence", "matrix_semantics", "sparse_evidence"]

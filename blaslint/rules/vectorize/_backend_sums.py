@@ -19,10 +19,14 @@ _NAMESPACE_MAKERS = re.compile(r"^_?(get_|instantiate_)?(backend|namespace|array
 
 def namespace_of(ctx, name: ast.Name) -> bool:
     """Is ``name`` bound, every time in its scope, to what a namespace-making call returns?"""
-    binds = ctx.scope_of(name).bindings.get(name.id, [])
+    binds = ctx.enclosing_bindings(name, name.id)
     if not binds:
         return False
     for b in binds:
+        if b.kind == "import":
+            if not _backend_module(b):
+                return False
+            continue
         value = getattr(b, "value", None)
         if not isinstance(value, ast.Call):
             return False
@@ -31,6 +35,17 @@ def namespace_of(ctx, name: ast.Name) -> bool:
         if not _NAMESPACE_MAKERS.search(fname):
             return False
     return True
+
+
+def _backend_module(b) -> bool:
+    """An imported backend module: tensorly's ``from . import backend as T`` (``import tensorly as tl``,
+    whose functions dispatch to the backend set at run time)."""
+    alias, stmt = b.node, b.stmt
+    if isinstance(stmt, ast.ImportFrom):
+        return alias.name == "backend" and (stmt.level > 0 or (stmt.module or "").split(".")[0] == "tensorly")
+    if isinstance(stmt, ast.Import):
+        return alias.name in ("tensorly", "tensorly.backend") and alias.asname is not None
+    return False
 
 
 def backend_reduction(ctx, node) -> Reduction | None:

@@ -101,6 +101,14 @@ def _broadcasts(ctx, a, b) -> bool:
     return ra is not None and rb is not None and ra != rb
 
 
+def _known_beside_array(ctx, a, b) -> bool:
+    """A known rank of 2 or more beside an operand that is an array by its syntax or origin (array evidence,
+    checked by the caller; not a name that may hold a number): the sum is row-wise dots, or a matrix-vector
+    product when the other broadcasts along the summed axis; both are BLAS work, and the message names both."""
+    known = a if ctx.array_facts(a).rank is not None else b
+    return (ctx.array_facts(known).rank or 0) >= 2 and not _has_broadcast(ctx, a) and not _has_broadcast(ctx, b)
+
+
 def _has_broadcast(ctx, expr) -> bool:
     """``X[:, None, :] - Y``: the broadcast temporary, not the squares, is the cost."""
     return any(isinstance(n, (ast.Subscript, ast.Call)) and bc.pattern(ctx, n) for n in ast.walk(expr))
@@ -201,7 +209,8 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
             return None
         if ctx.array_facts(a).shape and ctx.array_facts(b).shape and not _same_shape(ctx, a, b):
             return None
-        if (ctx.array_facts(a).rank is None) != (ctx.array_facts(b).rank is None) and not quad:
+        if (ctx.array_facts(a).rank is None) != (ctx.array_facts(b).rank is None) and not quad \
+                and not _known_beside_array(ctx, a, b):
             return None  # one rank unknown beside a known one: it may broadcast (a matrix-vector product)
         what = f"an element-wise product summed along axis {ctx.text(red.axis)}: " + \
             (quad[0] if quad else "dot products")

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, replace
 
 from blaslint.analysis.facts import INT_DTYPES
-from blaslint.analysis.sparse import matrix_semantics
+from blaslint.analysis.sparse import masked_evidence, matrix_semantics
 from blaslint.rules._common import kwarg
 from blaslint.rules.vectorize import _loopdots as ld
 
@@ -91,6 +91,8 @@ def factors(ctx, expr) -> tuple[ast.AST, ast.AST] | None:
         pair = expr.left, expr.right
         if any(matrix_semantics(ctx, x) for x in pair):
             return None  # `*` of a scipy.sparse matrix or an np.matrix is a matrix product
+        if any(masked_evidence(ctx, x) for x in pair):
+            return None  # a masked product: the sum honours the mask, a BLAS product would not
     elif isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.keywords \
             and ctx.resolve_call(expr) in MULTIPLY_APIS:
         pair = expr.args[0], expr.args[1]
