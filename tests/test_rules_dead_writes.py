@@ -1126,3 +1126,50 @@ def test_bl201_manual_counter_covering_the_buffer_fix_is_exact():
 def test_bl201_manual_counter_look_alikes_keep_the_zeros(loop):
     code = f"import numpy as np\ndef f(a, b):\n    x = np.zeros(b - a)\n    k = 0\n{loop}    return x\n"
     assert [d for d in lint(code, {"BL201"}) if "the loop that sets every element" in d.message] == []
+
+
+@pytest.mark.parametrize("shape", ["(7,)", "(7, 3)", "(7, 2, 2)"])
+def test_bl201_whole_shape_buffer_written_row_by_row_is_exact(shape):
+    """GPyOpt's `logP = np.zeros(mu.shape)` then `logP[i] = ...` for i in range(mu.shape[0]): each write
+    fills a whole row whatever `mu`'s rank, so no zero is read (executed at ranks 1 to 3)."""
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        def f(mu):
+            x = np.zeros(mu.shape)
+            for i in range(mu.shape[0]):
+                x[i] = mu[i] * 2.0 + 1.0
+            return x
+        r = f(mu)
+        """,
+        f"import numpy as np\nmu = np.random.rand(*{shape})\n",
+        ["r"], codes={"BL201"}, unsafe=False, exact=True)
+    assert "np.empty(mu.shape)" in fixed
+
+
+def test_bl201_tuple_targets_and_arange_loops_are_exact():
+    """astroML's `smin[i], smax[i] = range[i]` for i in np.arange(D): both buffers written whole."""
+    fixed = assert_fix_equivalent(
+        """
+        import numpy as np
+        def f(D, rng):
+            smin = np.zeros(D)
+            smax = np.zeros(D)
+            for i in np.arange(D):
+                smin[i], smax[i] = rng[i]
+            return smin, smax
+        r = np.concatenate(f(len(rng), rng))
+        """,
+        "import numpy as np\nrng = [(float(a), float(a) + 1.5) for a in np.random.rand(6)]\n",
+        ["r"], codes={"BL201"}, unsafe=False, exact=True)
+    assert fixed.count("np.empty(D)") == 2
+
+
+@pytest.mark.parametrize("code", [
+    # the tuple also reads the buffer; an arange with a step; a tuple writing two elements of one buffer
+    "import numpy as np\ndef f(D, r):\n    s = np.zeros(D)\n    for i in range(D):\n        s[i], t = s[i - 1] + r[i], 0\n    return s\n",
+    "import numpy as np\ndef f(D, r):\n    s = np.zeros(D)\n    for i in np.arange(0, D, 2):\n        s[i] = r[i]\n    return s\n",
+    "import numpy as np\ndef f(D, r):\n    s = np.zeros(D + 1)\n    for i in range(D):\n        s[i], s[i + 1] = r[i]\n    return s\n",
+])
+def test_bl201_partial_tuple_and_stepped_loops_silent(code):
+    assert bl(code, "BL201") == []

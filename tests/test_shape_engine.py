@@ -1139,6 +1139,7 @@ def test_attribute_set_on_the_class_in_a_class_method_is_every_instances():
      ("batch_size", "sentence_length", "vocab_size")),
     ("Actual label encoded sentences of shape (batch_size, sentence_length)", 2, ("batch_size", "sentence_length")),
     ("list of weights with shape (n,)", None, None),      # a container's items
+    ("Per-view weight matrices, each of shape (p_i, k)", None, None),  # cca_zoo: items of a list
     ("The input data, shape (n_samples, n_features)", None, None),  # no "of shape": prose, not a type
 ])
 def test_a_description_that_gives_a_shape_is_an_array(text, rank, shape):
@@ -1168,3 +1169,12 @@ def f(C, A):
 ])
 def test_the_parts_of_qr_and_lu_factor(text, rank):
     assert facts(DECOMPOSED, text, line=9).rank == rank
+
+
+def test_a_container_annotation_outweighs_the_docstring_of_its_items():
+    """cca_zoo: `weights: list[np.ndarray]` documented "weight matrices, each of shape (p_i, k)"."""
+    code = ('import numpy as np\ndef f(weights: list[np.ndarray], X: np.ndarray):\n    """Gram.\n\n    Args:\n'
+            '        weights: weight matrix of shape (p, k).\n        X: data of shape (n, p).\n    """\n'
+            '    return weights, X\n')
+    assert facts(code, "weights", line=9).rank is None
+    assert facts(code, "X", line=9).rank == 2

@@ -31,7 +31,8 @@ _SHAPE_AFTER = re.compile(r"shape\s*[=:]?\s*[\(\[]([^\)\]]*)[\)\]]")
 _SHAPE_BEFORE = re.compile(r"^[\(\[]([^\)\]]*)[\)\]]\s*,?\s*(?:\w[\w\- ]*)?$")
 _SHAPE_AFTER_WORD = re.compile(r"^(?:nd)?array\s*[\(\[]([^\)\]]*)[\)\]]$")  # dipy's ``array (g, 7)``
 _SHAPED = re.compile(r"\b(of|with) shape\b|\bshape\s*[=:]")
-_CONTAINERS = re.compile(r"\b(list|tuple|sequence|iterable|dict|dataframe|series|collection)s?\b")
+_CONTAINERS = re.compile(r"\b(list|tuple|sequence|iterable|dict|dataframe|series|collection)s?\b|\beach\b|"
+                         r"\b(matrices|arrays|vectors|tensors)\b")  # "weight matrices, each of shape (p_i, k)"
 _NDIM = re.compile(r"\b([0-9])[- ]?d\b")
 _SCALARS = {"float", "int", "scalar", "complex", "number", "bool", "real", "positive float", "positive int",
             "non-negative float", "float scalar", "int scalar", "integer", "floating point", "double"}

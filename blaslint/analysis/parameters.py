@@ -53,10 +53,25 @@ def declared_facts(ctx, fdef, binding):
     if got is not None:
         return got
     cache[key] = UNKNOWN  # a call site that passes the parameter back to its own function
+    if _container_annotation(getattr(binding.node, "annotation", None)):
+        return UNKNOWN  # `weights: list[np.ndarray]`: a docstring's "of shape (p_i, k)" is its items'
     bound = _usage_bound(ctx, binding, fdef)
     result = _combine(ctx, fdef, binding, bound)
     cache[key] = result
     return result
+
+
+_CONTAINER_TYPES = {"list", "tuple", "dict", "set", "frozenset", "List", "Tuple", "Dict", "Set", "Sequence",
+                    "Iterable", "Iterator", "Mapping", "Collection", "MutableSequence"}
+
+
+def _container_annotation(ann) -> bool:
+    """Is the annotation a container of things (``list[np.ndarray]``, ``Sequence[Array]``, ``tuple``)?"""
+    if isinstance(ann, ast.Subscript):
+        ann = ann.value
+    if isinstance(ann, ast.Attribute):
+        return ann.attr in _CONTAINER_TYPES
+    return isinstance(ann, ast.Name) and ann.id in _CONTAINER_TYPES
 
 
 def _usage_bound(ctx, binding, fdef):

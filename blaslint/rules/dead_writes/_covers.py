@@ -183,6 +183,14 @@ def _covering_write(ctx, stmt: ast.stmt, path: str) -> ast.Subscript | None:
         if _buffer_path(ctx, target.value) == path and not mentions(stmt.value, path):
             return target
         return None
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
+            and not any(isinstance(e, ast.Starred) for e in stmt.targets[0].elts):
+        # `smin[i], smax[i] = rng[i]`: the one element of the tuple that writes `x`
+        mine = [e for e in stmt.targets[0].elts if mentions(e, path)]
+        if len(mine) == 1 and isinstance(mine[0], ast.Subscript) and _buffer_path(ctx, mine[0].value) == path \
+                and not mentions(stmt.value, path):
+            return mine[0]
+        return None
     if isinstance(stmt, ast.If) and stmt.orelse and not mentions(stmt.test, path):
         found = []
         for branch in (stmt.body, stmt.orelse):
@@ -235,14 +243,22 @@ def _counter(loop) -> str | None:
     return None
 
 
+def _is_range(func: ast.AST) -> bool:
+    """``range``, or ``np.arange`` / ``numpy.arange`` (astroML's ``for i in np.arange(D)``): integer steps of
+    one from the start (a float ``arange`` indexes nothing)."""
+    if isinstance(func, ast.Name):
+        return func.id == "range"
+    return isinstance(func, ast.Attribute) and func.attr == "arange" and isinstance(func.value, ast.Name) \
+        and func.value.id in ("np", "numpy")
+
+
 def _range_size(it: ast.AST) -> tuple[object, int] | None:
     """(trip count as a dim, start) for ``range(n)``, ``range(0, n)``, ``range(a, n + a)`` (``a`` an int),
     ``enumerate(seq)`` (``len(seq)`` trips)."""
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" \
             and len(it.args) == 1 and not it.keywords and not isinstance(it.args[0], ast.Starred):
         return f"len({ast.unparse(it.args[0])})", 0
-    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            and not it.keywords and 1 <= len(it.args) <= 2):
+    if not (isinstance(it, ast.Call) and _is_range(it.func) and not it.keywords and 1 <= len(it.args) <= 2):
         return None
     start = 0
     stop = it.args[-1]

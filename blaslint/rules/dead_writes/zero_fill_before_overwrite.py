@@ -271,10 +271,11 @@ def _alloc_shape(ctx, call: ast.Call):
     """The shape of ``np.zeros(...)``; ``np.zeros(n)`` with an unknown ``n`` counts as ``(n,)``:
     a loop over ``range(n)`` can only run if ``n`` is an int."""
     shape = ctx.array_facts(call).shape
-    if shape is None and ctx.resolve_call(call) in ("numpy.zeros", "torch.zeros") and len(call.args) == 1 \
+    like = like_shape(ctx, call)  # `np.zeros(h.shape)`: h's dims, not a 1-D size `h.shape`
+    if shape is None and like is None and ctx.resolve_call(call) in ("numpy.zeros", "torch.zeros") \
+            and len(call.args) == 1 \
             and isinstance(call.args[0], (ast.Name, ast.Attribute, ast.BinOp, ast.Call, ast.Subscript)):
         return (ast.unparse(call.args[0]),)
-    like = like_shape(ctx, call)
     if shape is None or like is None:
         return shape if shape is not None else like
     return tuple(like[k] if d is None else d for k, d in enumerate(shape))  # (None, None): X.shape[0], X.shape[1]
