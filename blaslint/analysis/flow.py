@@ -38,7 +38,8 @@ PURE_METHODS = {
     "trace", "swapaxes", "matmul", "mm", "mv", "inverse", "pinverse", "double", "float",
     "half", "to", "item", "tolist", "nonzero", "any", "all", "argmax", "argmin", "round",
     "clip", "real", "imag", "expand", "repeat", "permute", "norm", "abs", "sqrt", "exp",
-    "log", "tobytes", "getH", "get", "keys", "values", "items",
+    "log", "tobytes", "getH", "get", "keys", "values", "items", "multiply", "todense", "toarray", "tocsr",
+    "tocsc",
 }
 # Library functions with side effects or fresh random results: never invariant.
 _IMPURE_PREFIXES = ("numpy.random", "torch.rand", "torch.randn", "torch.randint", "torch.normal",

@@ -49,11 +49,21 @@ def per_index(ctx, node: ast.AST, loops: list[ast.AST]) -> PerIndex | None:
         if not isinstance(outer, (ast.For, ast.While)) or runs_at_most_once(outer):
             break
         given = _derived(ctx, inner, node, outer, frozenset(index))
-        if given is None or not (reads & given) or not _invariant(ctx, inner.iter, outer, frozenset()) \
+        if given is None or not (reads & given) or not _same_values(ctx, inner.iter, outer) \
                 or not _invariant(ctx, node, outer, given):
             break
         found = PerIndex(inner, outer, index, tuple(sorted((reads & given) - set(index))))
     return found
+
+
+def _same_values(ctx, it: ast.AST, outer: ast.AST) -> bool:
+    """Does the inner loop run over the same values (or a part of them) on every pass: its iterable
+    unchanged by ``outer``, or ``range(start, stop)`` with only the start changing (spreg's triangular
+    ``for j in range(i + 1, n_eq)``: value ``j`` comes again on every pass ``i < j``)?"""
+    if _invariant(ctx, it, outer, frozenset()):
+        return True
+    return isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
+        and len(it.args) == 2 and not it.keywords and _invariant(ctx, it.args[1], outer, frozenset())
 
 
 def _repeats(ctx, it: ast.AST) -> bool:
@@ -85,10 +95,10 @@ def _invariant(ctx, node: ast.AST, loop: ast.AST, given: frozenset) -> bool:
 
 
 def _derived(ctx, inner: ast.For, node: ast.AST, outer: ast.AST, index: frozenset) -> frozenset | None:
-    """The index names plus the names bound (once, by a plain assignment in ``inner``'s own body, above
-    ``node``'s statement) from them and from values ``outer`` leaves alone (``ui = C[:, i]``, ``wi = ui.sum()``).
-    None when the inner loop's body rebinds an index name (the values would not repeat)."""
-    stores = _store_counts(outer)
+    """The index names plus the names bound by a plain assignment in ``inner``'s own body, above
+    ``node``'s statement, from them and from values ``outer`` leaves alone (``ui = C[:, i]``,
+    ``wi = ui.sum()``): the last such binding before ``node`` dominates it in every iteration, whatever
+    the outer body binds to the same name. None when the inner body rebinds an index name."""
     in_body = _store_counts(ast.Module(body=inner.body, type_ignores=[]))
     if any(i in in_body for i in index):
         return None
@@ -97,12 +107,16 @@ def _derived(ctx, inner: ast.For, node: ast.AST, outer: ast.AST, index: frozense
     for s in inner.body:
         if s is stmt:
             break
-        if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+            name = s.targets[0].id
+            if not _changed_in_place(outer, name) and _invariant(ctx, s.value, outer, frozenset(given)):
+                given.add(name)
+            else:
+                given.discard(name)
             continue
-        name = s.targets[0].id
-        if stores.get(name, 0) == 1 and not _changed_in_place(outer, name) \
-                and _invariant(ctx, s.value, outer, frozenset(given)):
-            given.add(name)
+        for n in ast.walk(s):  # bound inside a nested block: not the same value every pass
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                given.discard(n.id)
     return frozenset(given)
 
 

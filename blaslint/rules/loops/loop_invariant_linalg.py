@@ -126,8 +126,31 @@ class LoopInvariantLinalg(Rule):
         "        h(A, b)\n        update(A)\n",
         "import numpy as np\ndef h(model, b):\n    return np.linalg.inv(model.Sigma) @ b\ndef g(model, bs):\n"
         "    for b in bs:\n        h(model, b)\n",
+        # per-index work whose inputs the outer loop changes, or whose inner range it changes, or an index
+        # the inner body rebinds, or a derived name changed in place, or a result written back into its input
+        "import numpy as np\ndef f(R, I, p, n):\n    for it in range(n):\n        R = R * 0.5\n"
+        "        for j in range(p):\n            print(R @ I[j])\n",
+        "import numpy as np\ndef f(R, I, p):\n    for i in range(p):\n        for j in range(i):\n"
+        "            print(R @ I[j] @ I[i])\n",
+        "import numpy as np\ndef f(R, I, p, n):\n    for it in range(n):\n        for j in range(p):\n"
+        "            j = j + it\n            print(R @ I[j])\n",
+        "import numpy as np\ndef f(C, n, m):\n    for k in range(n):\n        for i in range(m):\n"
+        "            ui = C[:, i]\n            ui[0] = k\n            print(np.outer(ui, ui))\n",
+        "import numpy as np\ndef f(Xs, w, n):\n    for it in range(n):\n        for i in range(len(Xs)):\n"
+        "            w[i] = Xs[i].T @ (Xs[i] @ w[i])\n",
+        # a name the inner body binds inside a branch: not the same value on every pass
+        "import numpy as np\ndef f(X, n, m, flag):\n    for it in range(n):\n        for j in range(m):\n"
+        "            B = X[j]\n            if flag(it):\n                B = X[j] + it\n            print(np.linalg.inv(B))\n",
+        # an inner iterable that need not repeat its values (a data loader may shuffle)
+        "import torch\ndef f(loader, W1, epochs):\n    for epoch in range(epochs):\n        for x, y in loader:\n"
+        "            print((x @ W1.t()).sum())\n",
     ]
     INVALID = [
+        # a triangular inner loop (spreg's SUR error variances): inv(I - lam_j W) again on every pass i < j
+        Invalid("import numpy as np\nimport scipy.linalg as la\ndef f(WS, I, lam, n):\n    out = np.zeros((n, n))\n"
+                "    for i in range(n):\n        B = I - WS * lam[i]\n        Bi = la.inv(B)\n"
+                "        for j in range(i + 1, n):\n            B = I - WS * lam[j]\n            Bj = la.inv(B)\n"
+                "            out[i, j] = np.trace(Bi @ Bj)\n    return out\n"),
         # work on an inner loop's index only, redone on every pass of the outer loop (nipy's AR bias
         # correction, msmbuilder's eigenvalue uncertainties, cca_zoo's ADMM)
         Invalid("import numpy as np\nimport scipy.linalg as spl\ndef f(R, order):\n    M = np.zeros((order + 1,) * 2)\n"
