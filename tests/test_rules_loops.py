@@ -741,3 +741,14 @@ def test_bl301_identity_rebuilt_in_a_line_search_branch_is_reported():
 ])
 def test_bl301_identity_look_alikes_are_silent(code):
     assert lint(code, {"BL301"}) == []
+
+
+def test_bl302_per_index_messages_name_the_derived_names_and_a_triangle():
+    square = ("import numpy as np\ndef f(C, n, m):\n    for k in range(n):\n        for i in range(m):\n"
+              "            ui = C[:, i]\n            print(np.outer(ui, ui) * k)\n")
+    (d,) = [d for d in lint(square) if d.code == "BL302"]
+    assert "depends only on `i` (through `ui`)" in d.message and "the same values on every pass" in d.message
+    triangle = ("import numpy as np\nimport scipy.linalg as la\ndef f(W, I, lam, n):\n    for i in range(n):\n"
+                "        for j in range(i + 1, n):\n            B = I - W * lam[j]\n            print(la.inv(B) * i)\n")
+    (d,) = [d for d in lint(triangle) if d.code == "BL302"]
+    assert "these values again on later passes" in d.message and "each pass that reaches it" in d.message

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from blaslint.analysis.flow import runs_at_most_once
+from blaslint.analysis.flow import PURE_METHODS, runs_at_most_once
 from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls
 
 
@@ -27,6 +27,7 @@ class PerIndex:
     outer: ast.AST
     index: tuple[str, ...]
     through: tuple[str, ...] = ()  # names the inner body derives from the index that ``node`` reads
+    partial: bool = False  # the inner range's start moves with the outer loop (a triangle)
 
 
 def per_index(ctx, node: ast.AST, loops: list[ast.AST]) -> PerIndex | None:
@@ -52,7 +53,8 @@ def per_index(ctx, node: ast.AST, loops: list[ast.AST]) -> PerIndex | None:
         if given is None or not (reads & given) or not _same_values(ctx, inner.iter, outer) \
                 or not _invariant(ctx, node, outer, given):
             break
-        found = PerIndex(inner, outer, index, tuple(sorted((reads & given) - set(index))))
+        found = PerIndex(inner, outer, index, tuple(sorted((reads & given) - set(index))),
+                         not _invariant(ctx, inner.iter, outer, frozenset()))
     return found
 
 
@@ -147,6 +149,6 @@ def _changed_in_place(region: ast.AST, name: str) -> bool:
         if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and n.target.id == name:
             return True
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) \
-                and n.func.value.id == name and n.func.attr not in ("dot", "sum", "copy", "mean", "conj", "T"):
+                and n.func.value.id == name and n.func.attr not in PURE_METHODS:
             return True
     return False

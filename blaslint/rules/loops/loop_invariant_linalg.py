@@ -302,8 +302,10 @@ class LoopInvariantLinalg(Rule):
             index += f" (through {', '.join(f'`{n}`' for n in found.through)})"
         cost = invariant_cost(ctx, node, what, found.outer)
         msg = (f"the {what} `{short(ctx.text(node))}` depends only on {index}, the variable of "
-               f"{_loop_line(found.inner, ctx.line_ref)}, which runs over the same values on every pass of "
-               f"{_loop_line(found.outer, ctx.line_ref)}: each value's result is recomputed on every pass; compute "
+               f"{_loop_line(found.inner, ctx.line_ref)}, which runs over "
+               f"{'these values again on later passes' if found.partial else 'the same values on every pass'} of "
+               f"{_loop_line(found.outer, ctx.line_ref)}: each value's result is recomputed on "
+               f"{'each pass that reaches it' if found.partial else 'every pass'}; compute "
                f"it once per value before the outer loop (or, when its passes are independent, swap the two loops)"
                f"{facts_note(ctx, operands_of(ctx, node))}")
         if cost.loop:
