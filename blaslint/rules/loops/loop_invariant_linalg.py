@@ -306,7 +306,8 @@ class LoopInvariantLinalg(Rule):
                f"{'these values again on later passes' if found.partial else 'the same values on every pass'} of "
                f"{_loop_line(found.outer, ctx.line_ref)}: each value's result is recomputed on "
                f"{'each pass that reaches it' if found.partial else 'every pass'}; compute "
-               f"it once per value before the outer loop (or, when its passes are independent, swap the two loops)"
+               f"it once per value before the outer loop"
+               f"{'' if found.partial else ' (or, when its passes are independent, swap the two loops)'}"
                f"{facts_note(ctx, operands_of(ctx, node))}")
         if cost.loop:
             msg += f"; {cost.before} {cost.loop}, {cost.after} when computed once per value"
