@@ -258,9 +258,7 @@ class LoopInvariantLinalg(Rule):
         msg += _assumption(ctx, node, loop)
         cost = invariant_cost(ctx, node, what, loop)
         msg += facts_note(ctx, operands_of(ctx, node))
-        if cost.loop:
-            msg += f"; {cost.before} {cost.loop}, {cost.after} when hoisted"
-        self.report(node, msg, cost=cost)
+        self._report_costed(node, msg, cost, "when hoisted")
 
     def _through_call(self, node: ast.AST, what: str) -> bool:
         """An operation of a helper on parameters that a caller's loop passes unchanged: reported at the helper."""
@@ -268,20 +266,15 @@ class LoopInvariantLinalg(Rule):
         found = caller_loop_invariant(ctx, node)
         if found is None or in_assertion(ctx, node) or timed_loop(ctx, found.loop):
             return False
-        for anc in ctx.ancestors(node):  # `inv(x.T @ x)`: the inverse is reported, with its product
-            if isinstance(anc, (ast.stmt, *SCOPE_TYPES)):
-                break
-            if operation(ctx, anc) is not None and caller_loop_invariant(ctx, anc) is not None:
-                return True
+        if _larger_operation(ctx, node, lambda anc: caller_loop_invariant(ctx, anc)):
+            return True  # `inv(x.T @ x)`: the inverse is reported, with its product
         params = ", ".join(f"`{p}`" for p in found.params)
         cost = invariant_cost(ctx, node, what, found.loop)
         msg = (f"the {what} `{short(ctx.text(node))}` depends only on {params}, which "
                f"{_loop_line(found.loop, ctx.line_ref)} passes unchanged to every call of `{found.helper.name}` "
                f"({ctx.line_ref(found.call.lineno)}): it is recomputed on every iteration; compute it once before "
                f"that loop and pass it in (or cache it){facts_note(ctx, operands_of(ctx, node))}")
-        if cost.loop:
-            msg += f"; {cost.before} {cost.loop}, {cost.after} when hoisted"
-        self.report(node, msg, cost=cost)
+        self._report_costed(node, msg, cost, "when hoisted")
         return True
 
     def _per_index(self, node: ast.AST, what: str) -> bool:
@@ -290,11 +283,8 @@ class LoopInvariantLinalg(Rule):
         found = per_index(ctx, node, loops_through_branches(ctx, node))
         if found is None or in_assertion(ctx, node) or timed_loop(ctx, found.outer):
             return False
-        for anc in ctx.ancestors(node):  # `inv(Xi.T @ Xi)`: the inverse is reported, with its product
-            if isinstance(anc, (ast.stmt, *SCOPE_TYPES)):
-                break
-            if operation(ctx, anc) is not None and per_index(ctx, anc, loops_through_branches(ctx, anc)) is not None:
-                return True
+        if _larger_operation(ctx, node, lambda anc: per_index(ctx, anc, loops_through_branches(ctx, anc))):
+            return True  # `inv(Xi.T @ Xi)`: the inverse is reported, with its product
         if kept_or_changed(ctx, node, found.inner) is not None:
             return False
         index = ", ".join(f"`{i}`" for i in found.index)
@@ -309,10 +299,14 @@ class LoopInvariantLinalg(Rule):
                f"it once per value before the outer loop"
                f"{'' if found.partial else ' (or, when its passes are independent, swap the two loops)'}"
                f"{facts_note(ctx, operands_of(ctx, node))}")
-        if cost.loop:
-            msg += f"; {cost.before} {cost.loop}, {cost.after} when computed once per value"
-        self.report(node, msg, cost=cost)
+        self._report_costed(node, msg, cost, "when computed once per value")
         return True
+
+    def _report_costed(self, node: ast.AST, msg: str, cost, after_words: str) -> None:
+        """Report with the cost model's before/after, when a loop multiplies it."""
+        if cost.loop:
+            msg += f"; {cost.before} {cost.loop}, {cost.after} {after_words}"
+        self.report(node, msg, cost=cost)
 
     def _check_solve(self, node: ast.AST) -> None:
         """``solve(A, b_i)`` / ``lstsq(A, b_i)``: ``A`` is factorised again for every right-hand side."""
@@ -384,3 +378,13 @@ def _assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
 
 def _contains(outer: ast.AST, node: ast.AST) -> bool:
     return any(n is node for n in ast.walk(outer))
+
+
+def _larger_operation(ctx, node: ast.AST, found) -> bool:
+    """Is ``node`` inside a larger costly operation of its statement for which ``found`` holds too?"""
+    for anc in ctx.ancestors(node):
+        if isinstance(anc, (ast.stmt, *SCOPE_TYPES)):
+            return False
+        if operation(ctx, anc) is not None and found(anc) is not None:
+            return True
+    return False
