@@ -679,3 +679,12 @@ def test_bl502_two_vectors_on_the_summed_index_name_a_matvec_that_computes_the_s
 def test_bl502_two_data_sized_operands_on_one_subscript_stay_fused():
     # `(x * x) @ J` makes a temporary as large as x: the fused einsum measured faster at data sizes
     assert not codes(NP + "def f(x, Js):\n    return np.einsum('ij,ij,j->i', x, x, Js)\n", "BL502")
+
+
+def test_bl501_items_known_to_be_matrices_are_not_called_row_dots():
+    """pyscf's DF-MP2: `x = ints[i, :, :]` (so `ints` is at least 3-D) and `x.T @ x` per item is a Gram matrix
+    per item, not a dot of matching rows: the message names a batched product only (read wrong blind)."""
+    code = ("import numpy as np\ndef f(ints, n):\n    out = []\n    for i in range(n):\n"
+            "        x = ints[i, :, :]\n        out.append(np.dot(x.T, x).sum())\n    return out\n")
+    (d,) = [d for d in lint(code) if d.code == "BL501"]
+    assert "dots of matching rows" not in d.message and "batched product" in d.message

@@ -81,6 +81,8 @@ class PerIterationProducts:
         where = "comprehension" if isinstance(loop, lp.COMPS) else "loop"
         gain = ("one vectorised pass instead of a Python iteration per pair" if su.index != sv.index and
                 su.kind == sv.kind == lp.ITEM else
+                "one call instead of one per item; each item is already a matrix product, so the saving is the "
+                "Python overhead" if what == "matmul" and su.kind == sv.kind == lp.ITEM else
                 "one BLAS call instead of one per row; 13x for a 1024x1024 matrix-vector product")
         message = (f"this product runs once per iteration of the Python {where} "
                    f"(`{ctx.text(node)[:60]}`): {text} ({gain})")
@@ -221,13 +223,17 @@ class PerIterationProducts:
             X, Y = (A, B) if su.axis == 0 else (B, A)
             return (f"dots of row `t` of `{X}` with column `t` of `{Y}`: the diagonal of `{X} @ {Y}`, "
                     f"`np.einsum('ij,ji->i', {X}, {Y})` in one pass (without the whole product)", "dot")
-        if su.axis == sv.axis and (ra or 2) <= 2 and (rb or 2) <= 2:
+        if su.axis == sv.axis and (ra or 2) <= 2 and (rb or 2) <= 2 \
+                and not any((ctx.array_facts(x).min_rank or 0) >= 2 for x in (u, v)):
+            # (not when an item is known to be a matrix: pyscf's `ints[i, :, :].T @ ints[i, :, :]` is a Gram
+            # matrix per item, not a row dot)
             t = "" if su.axis == 0 else ".T"
             return (f"dots of matching {'rows' if su.axis == 0 else 'columns'} of `{A}` and `{B}`: "
                     f"`({A}{t} * {B}{t}).sum(1)` in one pass when they are 2-D (a batched product when the "
                     f"items are matrices)", "dot")
+        matrices = any((ctx.array_facts(x).min_rank or 0) >= 2 for x in (u, v))  # each item already BLAS-3
         return (f"a product of the items of `{A}` and `{B}` with the same index: one batched product "
-                f"(np.matmul / einsum over the stacks)", "matvec")
+                f"(np.matmul / einsum over the stacks)", "matmul" if matrices else "matvec")
 
     def _quadratic(self, node, var) -> bool:
         """``dot(dot(u, M), u)`` / ``u @ M @ u``: ``node`` is the inner product of a quadratic form."""
