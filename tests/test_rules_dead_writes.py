@@ -1173,3 +1173,13 @@ def test_bl201_tuple_targets_and_arange_loops_are_exact():
 ])
 def test_bl201_partial_tuple_and_stepped_loops_silent(code):
     assert bl(code, "BL201") == []
+
+
+def test_bl201_arange_is_read_through_the_imports():
+    """`np.arange` counts as `range` by what the name resolves to, not by its spelling."""
+    aliased = ("import numpy as onp\ndef f(D, r):\n    s = onp.zeros(D)\n    for i in onp.arange(D):\n"
+               "        s[i] = r[i]\n    return s\n")
+    assert len(bl(aliased, "BL201")) == 1
+    other = ("import mylib as np\nimport numpy\ndef f(D, r):\n    s = numpy.zeros(D)\n    for i in np.arange(D):\n"
+             "        s[i] = r[i]\n    return s\n")
+    assert bl(other, "BL201") == []

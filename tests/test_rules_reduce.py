@@ -653,6 +653,10 @@ def test_bl503_a_known_rank_beside_an_array_of_unknown_rank():
     NP + "def f(a_inv, b, mask, npt, n):\n    b = np.zeros((npt, n + 1, 1))\n    if mask.any():\n"
          "        b = np.ma.array(b, mask=mask)\n    x = np.dot(a_inv, b.reshape((npt, n + 1)).T).reshape((1, n + 1, npt)).T\n"
          "    return np.sum(x[:, :, 0] * -b[:, :, 0], axis=1)\n",
+    # the same product spelled np.multiply
+    NP + "def f(a_inv, b, mask, npt, n):\n    b = np.zeros((npt, n + 1, 1))\n    if mask.any():\n"
+         "        b = np.ma.array(b, mask=mask)\n    x = np.dot(a_inv, b.reshape((npt, n + 1)).T).reshape((1, n + 1, npt)).T\n"
+         "    return np.sum(np.multiply(x[:, :, 0], -b[:, :, 0]), axis=1)\n",
     # a known matrix beside a scalar parameter: a scaled sum, not dots
     NP + "def f(c, n):\n    X = np.ones((n, n))\n    return np.sum(X * c, axis=1)\n",
 ])

@@ -54,7 +54,7 @@ def loop_writes_all(ctx, stmt: ast.stmt, path: str, shape, since: ast.stmt | Non
         var = _counter(node)
         if var is None or node.orelse:
             return False
-        size = _range_size(node.iter)
+        size = _range_size(ctx, node.iter)
         if size is None or var in loops or any(may_leave(s) for s in node.body):
             return False
         loops[var] = size
@@ -119,7 +119,7 @@ def _manual_count(ctx, loop) -> tuple[str, object] | None:
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and len(it.args) == 2 \
             and not it.keywords and not any(isinstance(a, ast.Starred) for a in it.args):
         return name, f"{ast.unparse(it.args[1])} - {ast.unparse(it.args[0])}"
-    size = _range_size(it)
+    size = _range_size(ctx, it)
     return (name, size[0]) if size is not None else None
 
 
@@ -243,22 +243,21 @@ def _counter(loop) -> str | None:
     return None
 
 
-def _is_range(func: ast.AST) -> bool:
-    """``range``, or ``np.arange`` / ``numpy.arange`` (astroML's ``for i in np.arange(D)``): integer steps of
-    one from the start (a float ``arange`` indexes nothing)."""
-    if isinstance(func, ast.Name):
-        return func.id == "range"
-    return isinstance(func, ast.Attribute) and func.attr == "arange" and isinstance(func.value, ast.Name) \
-        and func.value.id in ("np", "numpy")
+def _is_range(ctx, call: ast.Call) -> bool:
+    """``range``, or ``np.arange`` (astroML's ``for i in np.arange(D)``): integer steps of one from the start
+    (a float ``arange`` indexes nothing)."""
+    if isinstance(call.func, ast.Name) and call.func.id == "range":
+        return True
+    return ctx.resolve_call(call) == "numpy.arange"
 
 
-def _range_size(it: ast.AST) -> tuple[object, int] | None:
+def _range_size(ctx, it: ast.AST) -> tuple[object, int] | None:
     """(trip count as a dim, start) for ``range(n)``, ``range(0, n)``, ``range(a, n + a)`` (``a`` an int),
     ``enumerate(seq)`` (``len(seq)`` trips)."""
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" \
             and len(it.args) == 1 and not it.keywords and not isinstance(it.args[0], ast.Starred):
         return f"len({ast.unparse(it.args[0])})", 0
-    if not (isinstance(it, ast.Call) and _is_range(it.func) and not it.keywords and 1 <= len(it.args) <= 2):
+    if not (isinstance(it, ast.Call) and _is_range(ctx, it) and not it.keywords and 1 <= len(it.args) <= 2):
         return None
     start = 0
     stop = it.args[-1]

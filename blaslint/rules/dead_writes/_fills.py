@@ -191,7 +191,6 @@ def never_read(ctx, stmt: ast.stmt, path: str, loads: bool = True) -> bool:
     return True
 
 
-
 def _allocation(ctx, stmt) -> ZeroFill | None:
     """``x = np.ones(...)`` / ``np.full_like(...)``: a filled allocation bound to a local name (not ``np.empty``:
     an allocation that writes nothing costs next to nothing, and is no fill)."""

@@ -50,22 +50,23 @@ def per_index(ctx, node: ast.AST, loops: list[ast.AST]) -> PerIndex | None:
         if not isinstance(outer, (ast.For, ast.While)) or runs_at_most_once(outer):
             break
         given = _derived(ctx, inner, node, outer, frozenset(index))
-        if given is None or not (reads & given) or not _same_values(ctx, inner.iter, outer) \
-                or not _invariant(ctx, node, outer, given):
+        values = _values_again(ctx, inner.iter, outer) if given is not None and reads & given else None
+        if values is None or not _invariant(ctx, node, outer, given):
             break
-        found = PerIndex(inner, outer, index, tuple(sorted((reads & given) - set(index))),
-                         not _invariant(ctx, inner.iter, outer, frozenset()))
+        found = PerIndex(inner, outer, index, tuple(sorted((reads & given) - set(index))), values == "part")
     return found
 
 
-def _same_values(ctx, it: ast.AST, outer: ast.AST) -> bool:
-    """Does the inner loop run over the same values (or a part of them) on every pass: its iterable
-    unchanged by ``outer``, or ``range(start, stop)`` with only the start changing (spreg's triangular
-    ``for j in range(i + 1, n_eq)``: value ``j`` comes again on every pass ``i < j``)?"""
+def _values_again(ctx, it: ast.AST, outer: ast.AST) -> str | None:
+    """``"all"`` when the inner loop runs over the same values on every pass (its iterable unchanged by
+    ``outer``), ``"part"`` for ``range(start, stop)`` with only the start changing (spreg's triangular
+    ``for j in range(i + 1, n_eq)``: value ``j`` comes again on every pass ``i < j``), else None."""
     if _invariant(ctx, it, outer, frozenset()):
-        return True
-    return isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
-        and len(it.args) == 2 and not it.keywords and _invariant(ctx, it.args[1], outer, frozenset())
+        return "all"
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
+            and len(it.args) == 2 and not it.keywords and _invariant(ctx, it.args[1], outer, frozenset()):
+        return "part"
+    return None
 
 
 def _repeats(ctx, it: ast.AST) -> bool:
@@ -101,8 +102,7 @@ def _derived(ctx, inner: ast.For, node: ast.AST, outer: ast.AST, index: frozense
     ``node``'s statement, from them and from values ``outer`` leaves alone (``ui = C[:, i]``,
     ``wi = ui.sum()``): the last such binding before ``node`` dominates it in every iteration, whatever
     the outer body binds to the same name. None when the inner body rebinds an index name."""
-    in_body = _store_counts(ast.Module(body=inner.body, type_ignores=[]))
-    if any(i in in_body for i in index):
+    if _stored_names(inner.body) & index:
         return None
     given = set(index)
     stmt = _statement_in(inner, node)
@@ -129,12 +129,8 @@ def _statement_in(inner: ast.For, node: ast.AST):
     return None
 
 
-def _store_counts(region: ast.AST) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for n in ast.walk(region):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            counts[n.id] = counts.get(n.id, 0) + 1
-    return counts
+def _stored_names(body: list) -> set[str]:
+    return {n.id for s in body for n in ast.walk(s) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
 
 
 def _changed_in_place(region: ast.AST, name: str) -> bool:

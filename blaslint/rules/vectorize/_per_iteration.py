@@ -223,15 +223,14 @@ class PerIterationProducts:
             X, Y = (A, B) if su.axis == 0 else (B, A)
             return (f"dots of row `t` of `{X}` with column `t` of `{Y}`: the diagonal of `{X} @ {Y}`, "
                     f"`np.einsum('ij,ji->i', {X}, {Y})` in one pass (without the whole product)", "dot")
-        if su.axis == sv.axis and (ra or 2) <= 2 and (rb or 2) <= 2 \
-                and not any((ctx.array_facts(x).min_rank or 0) >= 2 for x in (u, v)):
+        matrices = any((ctx.array_facts(x).min_rank or 0) >= 2 for x in (u, v))  # each item already BLAS-3
+        if su.axis == sv.axis and (ra or 2) <= 2 and (rb or 2) <= 2 and not matrices:
             # (not when an item is known to be a matrix: pyscf's `ints[i, :, :].T @ ints[i, :, :]` is a Gram
             # matrix per item, not a row dot)
             t = "" if su.axis == 0 else ".T"
             return (f"dots of matching {'rows' if su.axis == 0 else 'columns'} of `{A}` and `{B}`: "
                     f"`({A}{t} * {B}{t}).sum(1)` in one pass when they are 2-D (a batched product when the "
                     f"items are matrices)", "dot")
-        matrices = any((ctx.array_facts(x).min_rank or 0) >= 2 for x in (u, v))  # each item already BLAS-3
         return (f"a product of the items of `{A}` and `{B}` with the same index: one batched product "
                 f"(np.matmul / einsum over the stacks)", "matmul" if matrices else "matvec")
 

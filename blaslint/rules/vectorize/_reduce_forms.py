@@ -91,8 +91,6 @@ def factors(ctx, expr) -> tuple[ast.AST, ast.AST] | None:
         pair = expr.left, expr.right
         if any(matrix_semantics(ctx, x) for x in pair):
             return None  # `*` of a scipy.sparse matrix or an np.matrix is a matrix product
-        if any(masked_evidence(ctx, x) for x in pair):
-            return None  # a masked product: the sum honours the mask, a BLAS product would not
     elif isinstance(expr, ast.Call) and len(expr.args) == 2 and not expr.keywords \
             and ctx.resolve_call(expr) in MULTIPLY_APIS:
         pair = expr.args[0], expr.args[1]
@@ -100,6 +98,8 @@ def factors(ctx, expr) -> tuple[ast.AST, ast.AST] | None:
         return None
     if any(_scalar(ctx, x) for x in pair):
         return None  # a scaled sum, not a dot
+    if any(masked_evidence(ctx, x) for x in pair):
+        return None  # a masked product (`*` or `np.multiply`): the sum honours the mask, a BLAS product would not
     return pair
 
 
@@ -126,7 +126,7 @@ def squared(ctx, expr) -> tuple[ast.AST, bool] | None:
         api = ctx.resolve_call(expr)
         if len(expr.args) == 1 and api in ("numpy.square", "torch.square"):
             base = expr.args[0]
-        elif len(expr.args) == 2 and api in ("numpy.power", "torch.pow", "torch.square") \
+        elif len(expr.args) == 2 and api in ("numpy.power", "torch.pow") \
                 and isinstance(expr.args[1], ast.Constant) and type(expr.args[1].value) in (int, float) \
                 and expr.args[1].value == 2:
             base = expr.args[0]  # np.power(r, 2): back-propagation code's spelling of a square
