@@ -178,3 +178,25 @@ def test_parameter_given_to_arange_is_a_scalar():
     ctx = ctx_for(code)
     ret = ctx.tree.body[-1].body[1].value  # np.fft.fftfreq(...)
     assert ctx.array_facts(ret).rank == 1
+
+
+@pytest.mark.parametrize("code,rank", [
+    # unpacked in both branches from decompositions that agree: the eigenvalues are 1-D either way
+    ("import numpy as np\nimport scipy.linalg as la\ndef f(W, c):\n    if c:\n        w, V = la.eigh(W)\n"
+     "    else:\n        w, V = la.eig(W)\n    return w\n", 1),
+    ("import numpy as np\nimport scipy.linalg as la\ndef f(W, c):\n    if c:\n        w, V = la.eigh(W)\n"
+     "    else:\n        w, V = la.eig(W)\n    return V\n", 2),
+    # the branches disagree (a vector in one, a matrix in the other): unknown
+    ("import numpy as np\nimport scipy.linalg as la\ndef f(W, c):\n    if c:\n        w, V = la.eigh(W)\n"
+     "    else:\n        V, w = la.eigh(W)\n    return w\n", None),
+    # one branch binds from something unknown: unknown
+    ("import numpy as np\nimport scipy.linalg as la\ndef f(W, c, g):\n    if c:\n        w, V = la.eigh(W)\n"
+     "    else:\n        w, V = g(W)\n    return w\n", None),
+    # unpacked from a value that reads the name itself: unknown
+    ("import numpy as np\nimport scipy.linalg as la\ndef f(W, c):\n    w, V = la.eigh(W)\n    if c:\n"
+     "        w, V = la.eigh(w)\n    return w\n", None),
+])
+def test_names_unpacked_in_several_branches(code, rank):
+    ctx = ctx_for(code)
+    ret = ctx.tree.body[-1].body[-1].value
+    assert ctx.array_facts(ret).rank == rank

@@ -1178,3 +1178,51 @@ def test_a_container_annotation_outweighs_the_docstring_of_its_items():
             '    return weights, X\n')
     assert facts(code, "weights", line=9).rank is None
     assert facts(code, "X", line=9).rank == 2
+
+
+_REGISTRATION = '''\
+import numpy as np
+
+
+class Registration:
+    def __init__(self, X, Y, sigma2=None, alpha=None):
+        self.X = X
+        self.Y = Y
+        self.TY = Y
+        self.sigma2 = 1.0 if sigma2 is None else sigma2
+        (self.M, _) = self.Y.shape
+        self.P = np.zeros((self.M, 4))
+        self.P1 = np.zeros((self.M,))
+        self.PX = np.zeros((self.M, 3))
+        self.alpha = 2 if alpha is None else alpha
+        self.W = np.zeros((self.M, 3))
+        self.G = kernel(self.Y)
+
+    def update_transform(self):
+        A = np.dot(np.diag(self.P1), self.G) + self.alpha * np.eye(self.M)
+        B = self.PX - np.dot(np.diag(self.P1), self.Y)
+        self.W = np.linalg.solve(A, B)
+
+    def transform_point_cloud(self):
+        self.TY = self.Y + np.dot(self.G, self.W)
+
+    def expectation(self):
+        P = np.sum((self.X[None, :, :] - self.TY[:, None, :]) ** 2, axis=2)
+        self.P = np.divide(P, np.sum(P, axis=0, keepdims=True))
+        self.P1 = np.sum(self.P, axis=1)
+        self.PX = np.matmul(self.P, self.X)
+'''
+
+
+def test_attribute_facts_do_not_depend_on_the_order_they_are_asked_in():
+    """dipy's CPD: `self.P1` is read (line 20) while `self.W`'s assignments are being evaluated, whose
+    operands lead back to `self.W` through `self.TY` and `self.P`. The partial answer given inside that
+    fixpoint must not stay cached: both diagonal products are found, not only the first one asked."""
+    found = [d.line for d in lint(_REGISTRATION, ["BL402"])]
+    assert found == [19, 20]
+    ctx = ctx_for(_REGISTRATION)
+    reads = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.Attribute) and n.attr == "P1" and n.lineno in (19, 20)]
+    for n in ast.walk(ctx.tree):  # every expression first, in walk order, then the two reads again
+        if isinstance(n, (ast.Attribute, ast.Call, ast.BinOp, ast.Name)):
+            ctx.array_facts(n)
+    assert [ctx.array_facts(n).rank for n in reads] == [1, 1]

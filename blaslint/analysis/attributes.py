@@ -176,12 +176,21 @@ def attribute_facts(ctx, expr: ast.Attribute):
     # on it: kept apart from the file's cache, and nested at most MAX_NESTED deep.
     cache = ctx.__dict__.setdefault("_bl_attr_facts", {}) if not assumed else \
         ctx.__dict__.setdefault("_bl_attr_memo", {}).setdefault(frozenset(assumed.items()), {})
+    busy = ctx.__dict__.setdefault("_bl_attr_busy", set())
+    if key in busy:
+        if not assumed:  # (under an assumption the caches are thrown away anyway)
+            ctx.partial_reads += 1  # read inside its own fixpoint: unknown for now
+        return UNKNOWN
     if key in cache:
         return cache[key]
     if len(assumed) >= MAX_NESTED:
         return UNKNOWN
-    cache[key] = UNKNOWN  # reading itself while being computed
-    result = _fixpoint(ctx, key, expr.attr, entries)
+    hits = ctx.partial_reads
+    busy.add(key)
+    try:
+        result = _fixpoint(ctx, key, expr.attr, entries)
+    finally:
+        busy.discard(key)
     if result.rank is not None:
         shape = tuple(d if isinstance(d, int) else None for d in result.shape) if result.shape else None
         first = min(entries, key=lambda e: e[1].lineno)[1]
@@ -193,7 +202,8 @@ def attribute_facts(ctx, expr: ast.Attribute):
     elif not assumed:
         result = _documented(ctx, expr) or _partly_known(ctx, expr, cls, entries) \
             or _size_hint(ctx, expr.attr, entries) or result
-    cache[key] = result
+    if assumed or ctx.partial_reads == hits or not busy:
+        cache[key] = result  # (with no fixpoint left open, what it read is final)
     return result
 
 

@@ -67,6 +67,9 @@ class FileContext:
         self._qualnames: dict[int, str | None] = {}
         self._resolved: dict[int, str | None] = {}
         self._computing: set[int] = set()
+        # Reads of a fact still being computed (an attribute met again inside its own
+        # fixpoint answers "unknown"): what was derived from such a read is not cached.
+        self.partial_reads = 0
         self._facts_depth = 0
         # names rebound in loops (analysis/shape_flow.rebound_name_facts): the
         # fixpoint's current assumptions and its results, keyed by (scope id, name)
@@ -355,11 +358,15 @@ class FileContext:
                 return _facts.UNKNOWN
             self._facts_cache[key] = _facts.UNKNOWN  # guards against cycles
             self._facts_depth += 1
+            hits = self.partial_reads
             try:
                 f = _evidence.attach(self, expr, _facts.infer(self, expr))
             finally:
                 self._facts_depth -= 1
-            self._facts_cache[key] = f
+            if self.partial_reads == hits:
+                self._facts_cache[key] = f
+            else:  # read a fact still being computed (an attribute's fixpoint): asked again later
+                del self._facts_cache[key]
         if self.runtime_facts and self._facts_depth == 0 and _is_runtime(f):
             self.runtime_consulted.append((expr, f))
         return f

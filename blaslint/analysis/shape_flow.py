@@ -132,6 +132,11 @@ def name_facts(ctx: "FileContext", name: ast.Name) -> Facts:
         from blaslint.analysis.parameters import param_facts  # guards, annotations, docstrings, ...
 
         return param_facts(ctx, name, binding)
+    return unpacked_binding_facts(ctx, binding)
+
+
+def unpacked_binding_facts(ctx: "FileContext", binding) -> Facts:
+    """Facts of a name bound by tuple unpacking: ``n, d = X.shape``, ``w, V = eigh(A)``, ``P, V = helper()``."""
     stmt = binding.stmt
     if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Attribute) and stmt.value.attr == "shape" \
             and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
@@ -208,12 +213,12 @@ def _rebound_fixpoint(ctx, scope, name: str, key) -> Facts:
         return UNKNOWN
     for b in binds:
         stmt = b.stmt
-        if b.kind == "assign" and b.value is not None:
+        if b.kind == "assign" and (b.value is not None or _unpacked(ctx, b).rank is not None):
             continue
         if b.kind == "augassign" and isinstance(stmt, ast.AugAssign) and stmt.target is b.node:
             continue
         return UNKNOWN
-    seeds = [b for b in binds if b.kind == "assign" and not _reads_name(b.value, name)]
+    seeds = [b for b in binds if b.kind == "assign" and (b.value is None or not _reads_name(b.value, name))]
     if not seeds:
         return UNKNOWN
     guess = _join([_evaluate(ctx, key, None, b) for b in seeds])
@@ -243,10 +248,20 @@ def _evaluate(ctx, key, assumption: Facts | None, binding) -> Facts:
             if assumption is not None and assumption.rank and assumption.lib in ("numpy", "torch"):
                 return assumption  # an in-place update keeps the array's dtype and shape
             return binop_facts(binding.stmt.op, assumption or UNKNOWN, ctx.array_facts(binding.stmt.value))
+        if binding.value is None:
+            return _unpacked(ctx, binding)
         return ctx.array_facts(binding.value)
     finally:
         ctx._assumed_facts.pop(key, None)
         ctx._facts_cache, ctx._rebound_facts = saved
+
+
+def _unpacked(ctx, binding) -> Facts:
+    """A tuple-unpacking binding's facts when its value does not read the name (``w, V = eigh(A)``)."""
+    stmt = binding.stmt
+    if isinstance(stmt, ast.Assign) and _reads_name(stmt.value, binding.name):
+        return UNKNOWN
+    return unpacked_binding_facts(ctx, binding)
 
 
 def _join(facts: list[Facts]) -> Facts:

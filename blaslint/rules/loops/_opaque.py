@@ -18,6 +18,7 @@ from blaslint.analysis.flow import (MUTATING_METHODS, fresh_function_result, is_
                                     mutated_names)
 from blaslint.analysis.param_effects import leaves_untouched
 from blaslint.analysis.scopes import COMPREHENSION_TYPES, SCOPE_TYPES
+from blaslint.rules.loops._invariant_ops import lookup_invariant
 
 _LIBRARIES = ("numpy", "scipy", "torch")
 _VIEWS = {"asarray", "asanyarray", "reshape", "transpose", "ravel", "squeeze", "view", "atleast_1d",
@@ -186,3 +187,14 @@ def _walk_no_defs(node: ast.AST):
         n = stack.pop()
         yield n
         stack.extend(c for c in ast.iter_child_nodes(n) if not isinstance(c, SCOPE_TYPES))
+
+
+def assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
+    """The unknown calls a finding assumes leave the operands alone (they are not given them), if any."""
+    if lookup_invariant(ctx, node, loop):
+        return ""
+    if ctx.is_loop_invariant(node, loop):
+        readers = read_only_callees(ctx, node, loop)
+        return f" ({readers})" if readers else ""
+    calls = invariant_despite_calls(ctx, node, loop)
+    return f" (assuming {calls} in the loop, which are not given its operands, leave them unchanged)" if calls else ""

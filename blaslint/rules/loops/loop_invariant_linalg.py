@@ -10,7 +10,8 @@ from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import facts_note, in_assertion
 from blaslint.rules.loops._enclosing_loops import _loop_line, loops_through_branches, timed_loop
 from blaslint.analysis import cost as _cost
-from blaslint.rules.loops._opaque import given_to_unknown_call, invariant_despite_calls, read_only_callees
+from blaslint.rules.loops._opaque import assumption as _assumption, given_to_unknown_call, invariant_despite_calls
+from blaslint.rules.loops._scaled import scaled_invariant_product
 from blaslint.rules.loops._per_index import per_index
 from blaslint.rules.loops._invariant_ops import (built_operand, invariant_cost, lookup_invariant, operation,
                                                  operands_of, short, solved_matrix)
@@ -144,6 +145,10 @@ class LoopInvariantLinalg(Rule):
         # an inner iterable that need not repeat its values (a data loader may shuffle)
         "import torch\ndef f(loader, W1, epochs):\n    for epoch in range(epochs):\n        for x, y in loader:\n"
         "            print((x @ W1.t()).sum())\n",
+        # a scale that is a vector (or of unknown rank): `(w * X.T) @ X` is X.T diag(w) X, not w * (X.T @ X)
+        "import numpy as np\ndef f(X, n):\n    w = np.ones(len(X))\n    for i in range(n):\n        w = w * 0.5\n"
+        "        print(w * X.T @ X)\n",
+        "import numpy as np\ndef f(X, ws):\n    for w in ws:\n        print(w * X.T @ X)\n",
     ]
     INVALID = [
         # a triangular inner loop (spreg's SUR error variances): inv(I - lam_j W) again on every pass i < j
@@ -217,6 +222,10 @@ class LoopInvariantLinalg(Rule):
                 "            out.append(self._update(H, g))\n            self._loss(H, g)\n        return out\n"),
         Invalid("from scipy.linalg import get_blas_funcs\ndef f(A, xs):\n    for x in xs:\n"
                 "        gemv = get_blas_funcs('gemv', (A,))\n        print(gemv(1.0, A, x))\n"),
+        # `beta * X.T @ X` is `(beta * X.T) @ X`: the invariant product hides behind a changing 0-D scale
+        Invalid("import numpy as np\nclass R:\n    def __init__(self, beta=1.0):\n        self.beta = beta\n"
+                "    def fit(self, X, t, n):\n        for _ in range(n):\n            P = self.beta * X.T @ X\n"
+                "            self.beta = 1.0 / np.sum(t - P.sum()) ** 2\n        return P\n"),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -238,7 +247,8 @@ class LoopInvariantLinalg(Rule):
         if loop is None:
             what, loop = self._operand_rebuilt(node)
             if loop is None:
-                self._check_solve(node)
+                if not self._scaled(node):
+                    self._check_solve(node)
                 return
         if self._inside_larger(node, loop) or timed_loop(ctx, loop):
             return
@@ -329,6 +339,15 @@ class LoopInvariantLinalg(Rule):
                     cost=_cost.loop_invariant(ctx, node, "solve" if name == "solve" else "qr",
                                               ctx.array_facts(matrix), loop=loop))
 
+    def _scaled(self, node: ast.AST) -> bool:
+        """``beta * X.T @ X`` is ``(beta * X.T) @ X``: the product of invariant operands is hidden by a scalar."""
+        found = scaled_invariant_product(self.ctx, node, self._hoist_target)
+        if found is None or self._inside_larger(node, found.loop) or timed_loop(self.ctx, found.loop):
+            return False
+        self._report_costed(node, found.message(self.ctx, node), invariant_cost(self.ctx, node, "matrix product", found.loop),
+                            "when hoisted")
+        return True
+
     def _operand_rebuilt(self, node: ast.AST):
         """("rebuilt operand", loop) when ``node`` builds an invariant operand of a varying product."""
         if not built_operand(self.ctx, node):
@@ -363,17 +382,6 @@ class LoopInvariantLinalg(Rule):
             if not runs_at_most_once(loop):
                 best = loop
         return best
-
-
-def _assumption(ctx, node: ast.AST, loop: ast.AST) -> str:
-    """The unknown calls a finding assumes leave the operands alone (they are not given them), if any."""
-    if lookup_invariant(ctx, node, loop):
-        return ""
-    if ctx.is_loop_invariant(node, loop):
-        readers = read_only_callees(ctx, node, loop)
-        return f" ({readers})" if readers else ""
-    calls = invariant_despite_calls(ctx, node, loop)
-    return f" (assuming {calls} in the loop, which are not given its operands, leave them unchanged)" if calls else ""
 
 
 def _contains(outer: ast.AST, node: ast.AST) -> bool:

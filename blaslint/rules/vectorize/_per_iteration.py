@@ -54,8 +54,8 @@ class PerIterationProducts:
             inv, var, s = (v, u, su) if left_varies else (u, v, sv)
             if _scalar(ctx, inv) or cl.varying(inv, strict=True):
                 return  # a scalar, or a matrix a call in the loop may change
-            if lp.yields(loop):
-                return  # a generator hands out one result at a time: nothing to batch
+            if lp.yields(loop) or _exits_early(loop):
+                return  # one result at a time (a generator), or the loop stops once it has found enough
             if s.kind == lp.ITEM and not s.evidence and (not _data_rows(ctx, s) or _sandwiched(ctx, node, inv)):
                 # items of a container not known to be an array: a list of layers, of trials (each a whole
                 # T_i x M matrix: `input @ W.T` per trial is already one product), ragged streamlines
@@ -247,6 +247,25 @@ class PerIterationProducts:
 # Libraries whose arrays go to BLAS through `@`; an operand made by another (a cvxpy Variable, a sympy
 # Matrix, a TensorFlow tensor) builds expressions or runs elsewhere: nothing here to batch.
 _ARRAY_LIBS = {"numpy", "scipy", "torch", "cupy", "jax", "jaxlib", "dask", "sklearn", "pandas"}
+
+
+def _exits_early(loop) -> bool:
+    """Does the loop ``break`` or ``return`` (search until found: batching would compute rows never needed)?"""
+    if not isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+        return False
+    todo = list(loop.body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.Break, ast.Return)):
+            return True
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        for child in ast.iter_child_nodes(n):
+            if isinstance(child, (ast.For, ast.AsyncFor, ast.While)):
+                todo.extend(c for c in ast.walk(child) if isinstance(c, ast.Return))  # a nested loop's break is its own
+            else:
+                todo.append(child)
+    return False
 
 
 def _unsure_stack(ctx, s) -> bool:

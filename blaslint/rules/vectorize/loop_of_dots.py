@@ -74,6 +74,8 @@ class LoopOfDots(LoopMatch, LoopFixes, PerIterationProducts, ScaledRows, Squared
         "def f(layers, w):\n    return [layer.dot(w) for layer in layers]\n",
         "class M:\n    def step(self):\n        self.w = self.w * 0.5\n    def run(self, X):\n        out = []\n"
         "        for x in X:\n            out.append(x.dot(self.w))\n            self.step()\n        return out\n",
+        "import numpy as np\ndef pick(V, T):\n    V = np.ones((50, 40))\n    for i in range(V.shape[1]):\n"
+        "        if np.linalg.norm(V[:, i].T @ T) > 0.3:\n            break\n    return i\n",  # stops when found (pyscf)
         # a loop numba compiles: no interpreter cost per iteration (and numba's `@` refuses integers)
         "import numpy as np\nfrom numba import jit\n@jit(nopython=True)\ndef br(P, x, out):\n"
         "    for a in range(P.shape[0]):\n        for b in range(P.shape[1]):\n            out[a] += P[a, b] * x[b]\n",
