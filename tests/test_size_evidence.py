@@ -253,3 +253,27 @@ def test_a_helper_called_through_its_module(tmp_path):
     for name in ("a", "b"):
         got = facts(code, name, line=7, path=str(main))
         assert (got.rank, got.shape) == (2, (4, 4)) and got.evidence[0].kind == "helper", name
+
+
+@pytest.mark.parametrize("name,data", [
+    ("X", True), ("X_train", True), ("X_test", True), ("test", True), ("samples_w", True), ("y_pred", True),
+    # statistics of the data are not the data: a Wald test's `test_params` / `test_cov` (linearmodels) are
+    # q parameters and their q x q covariance
+    ("test_params", False), ("test_cov", False), ("X_cov", False), ("y_mean", False), ("data_std", False),
+    ("train_stats", False), ("X_weights", False),
+])
+def test_data_array_names_exclude_statistics_of_the_data(name, data):
+    from blaslint.analysis.sizes import is_data_array_name
+
+    assert is_data_array_name(name) is data
+
+
+def test_a_wald_statistic_is_not_sized_by_the_data():
+    """`test_params.T @ inv(test_cov) @ test_params` (linearmodels' Wald tests): q restrictions, not n rows;
+    read blind as negligible on set 19, shown because `test_params` was taken for a data array."""
+    code = ("from numpy import ix_, squeeze\nfrom numpy.linalg import inv\ndef wald(params, cov, keep):\n"
+            "    test_params = params[keep]\n    test_cov = cov[ix_(keep, keep)]\n"
+            "    return float(squeeze(test_params.T @ inv(test_cov) @ test_params))\n")
+    found = [d for d in lint(code, ["BL401"])]
+    assert [d.severity for d in found] == ["info"]
+    assert "data-sized" not in str(found[0].cost)

@@ -42,7 +42,8 @@ _MAX_FOLLOW = 6      # assignment hops followed for a name
 _DATA_ARRAY = re.compile(
     r"^(X|Y|y|Xs|data|dataset|samples?|obs|observations?|points|pts|vertices|verts|images?|imgs|batch|"
     r"inputs|targets|labels|measurements?|trajectory|traj|sequences?|series|frames|signals?|tokens|"
-    r"records|events|examples|train|test)(_\w+)?$")
+    r"records|events|examples|train|test)(_(?!(cov|covariance|var|variance|mean|means|std|stds|params?|coefs?|"
+    r"weights?|stats?|scale|dims?|shape|size|sizes|len|count|counts|inv|norms?)$)\w+)?$")
 # Names of sizes that grow with the data.
 _DATA_SIZE = re.compile(
     r"^(n|num|number_of|nb)_?(samples?|obs|observations?|points|pts|voxels|pixels|rows|examples|instances|"
