@@ -728,3 +728,14 @@ def test_bl402_vector_by_name_is_info_without_fix_and_the_scaling_it_names_is_ex
     rng = np.random.default_rng(2)
     V, ev = rng.standard_normal((5, 5)), rng.standard_normal(5)
     np.testing.assert_allclose(V @ np.diag(ev) @ V.T, (V * ev) @ V.T)
+
+
+def test_a_diagonal_through_an_inverse_names_the_reciprocal_and_offers_no_fix():
+    code = "import numpy as np\ndef f(v, V):\n    return np.linalg.inv(np.diag(v)) @ V\n"
+    found = [d for d in lint(code, ["BL402"])]
+    assert len(found) == 1 and found[0].fix is None
+    assert "`d = 1 / (v)`" in found[0].message and "is inverted, so it is a matrix" in found[0].message
+    lap = ("import numpy as np\ndef lap(X, s):\n    d_mat = np.diag(s)\n    d_alt = np.sqrt(np.linalg.inv(np.abs(d_mat)))\n"
+           "    return d_alt @ X @ d_alt\n")
+    (d,) = lint(lap, ["BL402"])
+    assert d.line == 4 and "`d = np.sqrt(1 / (np.abs(s)))`" in d.message and "line 5;" in d.message

