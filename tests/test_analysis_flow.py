@@ -298,3 +298,24 @@ def test_mentions_covers_rebinding():
 def test_dgemv_helper_import_is_used():
     # keep the imported wrappers exercised (they document the signatures the tables mirror)
     assert "trans" in dgemv.__doc__ and "overwrite_y" in sgemv.__doc__
+
+
+@pytest.mark.parametrize("code,line,reaches", [
+    # rebound further down the loop body, but rebound again before the read on every iteration (spreg's
+    # `DD = np.dot(D, D); trDDi[i] = np.trace(DD); DD = np.dot(D.T, D); ...`)
+    ("def f(D, n):\n    for i in range(n):\n        DD = D @ D\n        print(DD)\n        DD = D.T @ D\n"
+     "        print(DD)\n", 4, 3),
+    # `del` later in the body: the binding above still reaches the read
+    ("def f(E, n):\n    for i in range(n):\n        e = E[i]\n        print(e)\n        del e\n", 4, 3),
+    # bound before the loop and rebound in it: the read sees either binding
+    ("def f(D, n):\n    DD = D @ D\n    for i in range(n):\n        print(DD)\n        DD = D.T @ D\n", 4, None),
+    # bound in a branch inside the loop: it may not run before the read
+    ("def f(D, n, c):\n    DD = D\n    for i in range(n):\n        if c:\n            DD = D @ D\n        print(DD)\n",
+     6, None),
+])
+def test_reaching_binding_inside_a_loop(code, line, reaches):
+    ctx = ctx_for(code)
+    load = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Name) and n.lineno == line
+                and isinstance(n.ctx, ast.Load) and n.id in ("DD", "e"))
+    b = ctx.reaching_binding(load)
+    assert (b.stmt.lineno if b is not None else None) == reaches

@@ -739,3 +739,21 @@ def test_a_diagonal_through_an_inverse_names_the_reciprocal_and_offers_no_fix():
            "    return d_alt @ X @ d_alt\n")
     (d,) = lint(lap, ["BL402"])
     assert d.line == 4 and "`d = np.sqrt(1 / (np.abs(s)))`" in d.message and "line 5;" in d.message
+
+
+def test_trace_of_a_product_bound_to_a_name_rebound_later_in_the_loop():
+    """spreg's SUR error model: `DD` is rebound three times in the loop body, each product read only by a trace."""
+    code = ("import numpy as np\ndef f(D, Dj, n, out):\n    D = np.asarray(D).reshape(5, 5)\n"
+            "    Dj = np.asarray(Dj).reshape(5, 5)\n    for i in range(n):\n"
+            "        DD = np.dot(D, D)\n        out[0] += np.trace(DD)\n        DD = np.dot(D.T, D)\n"
+            "        out[1] += np.trace(DD)\n        DD = np.dot(D.T, Dj)\n        out[2] += np.trace(DD)\n")
+    assert [d.line for d in lint(code, ["BL403"])] == [7, 9, 11]
+
+
+def test_no_solve_suggested_against_a_sparse_factor():
+    """`WS @ inv(bb)` with `WS = w.sparse` (spreg): solve refuses a sparse right side."""
+    code = ("import scipy.linalg as la\ndef f(w, I, lam):\n    WS = w.sparse\n    for i in range(3):\n"
+            "        bb = (I - WS.multiply(lam[i])).todense()\n        Bi = la.inv(bb)\n        D = WS @ Bi\n"
+            "        print(D.sum())\n")
+    assert lint(code, ["BL401"]) == []
+    assert [d.line for d in lint(code.replace("w.sparse", "w.dense"), ["BL401"])] == [7]

@@ -222,8 +222,9 @@ def reaching_binding(ctx: "FileContext", name: ast.Name) -> Binding | None:
     last = max(before, key=lambda b: _pos(b.node) if hasattr(b.node, "lineno") else (0, 0))
     if not _dominates(ctx, last, name):
         return None
-    # A later binding inside a loop that also holds the load reaches it next time round.
-    loops = _enclosing_loops(ctx, name, scope.node)
+    # A later binding inside a loop that also holds the load reaches it next time round, unless
+    # that loop also holds ``last``, which then runs again before the load on every iteration.
+    loops = [lp for lp in _enclosing_loops(ctx, name, scope.node) if not _is_ancestor(ctx, lp, last.node)]
     if loops:
         for b in binds:
             if b is last or b.kind == "param":

@@ -6,8 +6,9 @@ import ast
 
 from blaslint.analysis import cost as _cost
 from blaslint.analysis.structure import untransposed_key
+from blaslint.analysis.sparse import sparse_evidence
 from blaslint.core.rule import Invalid, Rule
-from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren
+from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren, product_operands
 from blaslint.rules.algebra._inverse import (  # noqa: F401  (inverse_call is imported from here by others)
     CHOLESKY_INVERSE, InverseCall, assumed_size, inverse_call, inverse_operand, inverted_gram, is_pinv, kept_operator,
     narrow_side, wide_side)
@@ -40,6 +41,7 @@ class InverseTimes(Rule):
         "import numpy as np\ndef f(A):\n    return np.linalg.inv(A)\n",
         # computed once, used inside a loop: reused
         "import numpy as np\nSi = np.linalg.inv(S)\nfor x in xs:\n    print(x @ Si @ x)\n",
+        "import scipy.linalg as la\ndef f(w, B):\n    return w.sparse @ la.inv(B)\n",  # solve refuses sparse (spreg)
         # passed to another call
         "import numpy as np\nAi = np.linalg.inv(A)\nprint(np.trace(Ai @ B), Ai)\n",
         # not numpy's inv
@@ -196,6 +198,8 @@ class InverseTimes(Rule):
         if is_pinv(inv) and side == "right" and other is not None \
                 and untransposed_key(other) == untransposed_key(inv.matrix):
             return False  # `w @ diag(e) @ pinv(w)`: one right side per row of `w`, as many as pinv's work
+        if any(x is not None and sparse_evidence(self.ctx, x) for x in (other, *(product_operands(self.ctx, product) or ()))):
+            return False  # `W.sparse @ inv(B)` (spreg): `solve` refuses a sparse right side
         return not kept_operator(self.ctx, product, other, pinv=is_pinv(inv))
 
     def _outer_right(self, node):
