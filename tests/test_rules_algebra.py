@@ -757,3 +757,15 @@ def test_no_solve_suggested_against_a_sparse_factor():
             "        print(D.sum())\n")
     assert lint(code, ["BL401"]) == []
     assert [d.line for d in lint(code.replace("w.sparse", "w.dense"), ["BL401"])] == [7]
+
+
+def test_an_inverse_bound_in_one_branch_and_used_once_after_the_branches():
+    """PyKrige: `if pseudo: a_inv = P_INV[kind](a)` / `else: a_inv = scipy.linalg.inv(a)`, then one product."""
+    code = ("import numpy as np\nimport scipy.linalg\ndef f(a, b, pseudo, P_INV):\n    if pseudo:\n"
+            "        a_inv = P_INV['pinv'](a)\n    else:\n        a_inv = scipy.linalg.inv(a)\n"
+            "    return np.dot(a_inv, b.T)\n")
+    assert [d.line for d in lint(code, ["BL401"])] == [8]
+    # in a loop, an inverse made on the first pass only is read again on later passes (linearmodels' IV-GMM)
+    loop = ("import numpy as np\nfrom numpy.linalg import inv\ndef f(v, d, n):\n    vinv = np.eye(3)\n"
+            "    for it in range(n):\n        if it == 1:\n            vinv = inv(v)\n        print(d @ vinv @ d)\n")
+    assert lint(loop, ["BL401"]) == []

@@ -26,7 +26,7 @@ def _used_once_binding(ctx, name: ast.AST, accept_value) -> "object | None":
     """
     if not isinstance(name, ast.Name):
         return None
-    binding = ctx.reaching_binding(name)
+    binding = ctx.reaching_binding(name) or _the_accepted_branch(ctx, name, accept_value)
     if binding is None or binding.kind != "assign" or binding.value is None:
         return None
     stmt = binding.stmt
@@ -44,6 +44,22 @@ def _used_once_binding(ctx, name: ast.AST, accept_value) -> "object | None":
     if any(lp not in bind_loops for lp in _loops_in_scope(ctx, name)):
         return None
     return binding
+
+
+def _the_accepted_branch(ctx, name: ast.Name, accept_value):
+    """Of several bindings that may reach ``name`` (``if pseudo: Ai = pinv_fn(a) / else: Ai = inv(a)``), the
+    only one ``accept_value`` takes, when all of them are plain assignments before it: on the paths
+    through that binding, its value is what is read here."""
+    scope = ctx.binding_scope(name)
+    if scope is None or scope.node is not ctx.scope_node_of(name) or _loops_in_scope(ctx, name):
+        return None  # in a loop, a binding made on one pass (`if it == 1: Vi = inv(V)`) is read on the next
+    where = (name.lineno, name.col_offset)
+    reaching = [b for b in scope.bindings.get(name.id, []) if any(u is name for u in ctx.uses(b))]
+    if not reaching or any(b.kind != "assign" or b.value is None or b.stmt is None
+                           or (b.stmt.end_lineno, b.stmt.end_col_offset) > where for b in reaching):
+        return None
+    accepted = [b for b in reaching if accept_value(b.value)]
+    return accepted[0] if len(accepted) == 1 else None
 
 
 def any_soft(ctx, *exprs) -> bool:
