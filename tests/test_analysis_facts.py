@@ -200,3 +200,21 @@ def test_names_unpacked_in_several_branches(code, rank):
     ctx = ctx_for(code)
     ret = ctx.tree.body[-1].body[-1].value
     assert ctx.array_facts(ret).rank == rank
+
+
+def test_names_unpacked_from_a_helper_documented_returns():
+    """deeptime's `sm, Vm = spd_eig(W)`: the code returns through another helper, the numpydoc Returns says
+    `s : ndarray(k)` and `V : ndarray(n, k)` (soft evidence, named in the facts)."""
+    code = ('import numpy as np\ndef spd_eig(W):\n    """Eigenpairs.\n\n    Returns\n    -------\n'
+            '    s : ndarray(k)\n        eigenvalues\n\n    V : ndarray(n, k)\n        eigenvectors\n    """\n'
+            '    return helper(W)\n'
+            'def f(W):\n    sm, Vm = spd_eig(W)\n    return sm, Vm\n')
+    ctx = ctx_for(code)
+    sm, vm = ctx.tree.body[-1].body[-1].value.elts
+    assert (ctx.array_facts(sm).rank, ctx.array_facts(vm).rank) == (1, 2)
+    assert ctx.array_facts(sm).soft and ctx.array_facts(sm).evidence[0].kind == "docstring"
+    # three documented values unpacked into two names: nothing
+    code3 = code.replace("    V : ndarray(n, k)\n", "    V : ndarray(n, k)\n        eigenvectors\n    c : int\n")
+    ctx = ctx_for(code3)
+    sm, _ = ctx.tree.body[-1].body[-1].value.elts
+    assert ctx.array_facts(sm).rank is None

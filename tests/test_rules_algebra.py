@@ -769,3 +769,12 @@ def test_an_inverse_bound_in_one_branch_and_used_once_after_the_branches():
     loop = ("import numpy as np\nfrom numpy.linalg import inv\ndef f(v, d, n):\n    vinv = np.eye(3)\n"
             "    for it in range(n):\n        if it == 1:\n            vinv = inv(v)\n        print(d @ vinv @ d)\n")
     assert lint(loop, ["BL401"]) == []
+
+
+def test_no_solve_suggested_against_a_masked_array():
+    """PyKrige's `b = np.ma.array(b, mask=...)` then `np.dot(a_inv, b.T)`: scipy.linalg.solve refuses masked
+    arrays (read wrong blind on set 6)."""
+    code = ("import numpy as np\nimport scipy.linalg\ndef f(a, b, mask):\n    a_inv = scipy.linalg.inv(a)\n"
+            "    if mask.any():\n        b = np.ma.array(b, mask=mask)\n    return np.dot(a_inv, b.T)\n")
+    assert lint(code, ["BL401"]) == []
+    assert [d.line for d in lint(code.replace("np.ma.array(b, mask=mask)", "b * 2"), ["BL401"])] == [7]

@@ -263,3 +263,49 @@ def _described_facts(fdef, param: str, type_text: str):
 
 
 __all__ = ["attribute_docstring_facts", "docstring_facts", "parse_parameters", "type_facts"]
+
+
+def parse_returns(fdef: ast.AST) -> list:
+    """[(type text, line)] of a numpydoc "Returns" section, in order (``s : ndarray(k)``, ``V : ndarray(n, k)``;
+    a line that is only a type counts as an entry too); [] when there is none."""
+    lines, first = _raw_lines(fdef)
+    out: list = []
+    inside, entry_indent = False, None
+    for i, line in enumerate(lines or ()):
+        stripped = line.strip()
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if nxt and set(nxt) <= {"-"} and stripped:
+            if inside:
+                break  # the next section
+            inside = stripped.lower() in ("returns", "return")
+            continue
+        if not inside or not stripped or set(stripped) <= {"-"}:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if entry_indent is None:
+            entry_indent = indent
+        if indent < entry_indent:
+            break
+        if indent > entry_indent:
+            continue  # a description line
+        m = _NUMPYDOC_ENTRY.match(line)
+        out.append((m.group(3) if m else stripped, first + i))
+    return out
+
+
+def documented_return_parts(ctx, fdef: ast.AST, count: int):
+    """Facts of each of ``count`` returned values as the helper's docstring lists them (soft), or None."""
+    entries = parse_returns(fdef)
+    if len(entries) != count:
+        return None
+    name = getattr(fdef, "name", "?")
+    parts = []
+    for text, line in entries:
+        f = type_facts(text)
+        parts.append(f.with_evidence((Evidence("docstring", line, f"{name}() returns {' '.join(text.split())[:40]}"),))
+                     if f is not None and f.rank is not None else None)
+    if all(p is None for p in parts):
+        return None
+    from blaslint.analysis.facts import UNKNOWN
+
+    return tuple(p if p is not None else UNKNOWN for p in parts)

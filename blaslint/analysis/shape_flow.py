@@ -155,9 +155,21 @@ def unpacked_binding_facts(ctx: "FileContext", binding) -> Facts:
         from blaslint.analysis.summaries import tuple_parts  # P, V = model_matrices() / self._pair(X)
 
         parts = tuple_parts(ctx, stmt.value)
-    if parts is None or len(parts) != len(target.elts):
-        return UNKNOWN
-    return parts[index]
+    if parts is not None and len(parts) == len(target.elts) and parts[index].rank is not None:
+        return parts[index]
+    documented = _documented_parts(ctx, stmt.value, len(target.elts))  # the code said nothing: its docstring
+    return documented[index] if documented is not None else UNKNOWN
+
+
+def _documented_parts(ctx, call: ast.Call, count: int):
+    """``s, V = spd_eig(W)`` where the helper's numpydoc Returns lists ``s : ndarray(k)``, ``V : ndarray(n, k)``."""
+    if not isinstance(call.func, (ast.Name, ast.Attribute)):
+        return None
+    from blaslint.analysis.docstrings import documented_return_parts
+    from blaslint.analysis.summaries import helper_of
+
+    target = helper_of(ctx, call.func)
+    return documented_return_parts(ctx, target[1], count) if target is not None else None
 
 
 # -- names rebound in loops (x = x - lr * g) ----------------------------------------

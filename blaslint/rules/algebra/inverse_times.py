@@ -6,7 +6,7 @@ import ast
 
 from blaslint.analysis import cost as _cost
 from blaslint.analysis.structure import untransposed_key
-from blaslint.analysis.sparse import sparse_evidence
+from blaslint.analysis.sparse import masked_evidence, sparse_evidence
 from blaslint.core.rule import Invalid, Rule
 from blaslint.rules._common import in_assertion, INVERSE_APIS, PINV_APIS, in_place, paren, product_operands
 from blaslint.rules.algebra._inverse import (  # noqa: F401  (inverse_call is imported from here by others)
@@ -198,8 +198,9 @@ class InverseTimes(Rule):
         if is_pinv(inv) and side == "right" and other is not None \
                 and untransposed_key(other) == untransposed_key(inv.matrix):
             return False  # `w @ diag(e) @ pinv(w)`: one right side per row of `w`, as many as pinv's work
-        if any(x is not None and sparse_evidence(self.ctx, x) for x in (other, *(product_operands(self.ctx, product) or ()))):
-            return False  # `W.sparse @ inv(B)` (spreg): `solve` refuses a sparse right side
+        if any(x is not None and (sparse_evidence(self.ctx, x) or masked_evidence(self.ctx, x))
+               for x in (other, *(product_operands(self.ctx, product) or ()))):
+            return False  # `W.sparse @ inv(B)` (spreg), a masked `b` (PyKrige): scipy's `solve` refuses them
         return not kept_operator(self.ctx, product, other, pinv=is_pinv(inv))
 
     def _outer_right(self, node):
