@@ -43,6 +43,25 @@ class Reduction:
         return int_constant(self.axis)
 
 
+_MEAN_APIS = {"numpy.mean": "numpy", "torch.mean": "torch"}
+
+
+def mean_reduction(ctx, node) -> Reduction | None:
+    """``np.mean(x, axis)``, ``x.mean(axis)``, ``torch.mean(x, dim)`` along one given axis: a sum over a count."""
+    if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args) \
+            or any(k.arg not in ("axis", "dim") for k in node.keywords):
+        return None
+    api = ctx.resolve_call(node)
+    if api in _MEAN_APIS and node.args:
+        lib, operand, args = _MEAN_APIS[api], node.args[0], node.args[1:]
+    elif isinstance(node.func, ast.Attribute) and node.func.attr == "mean" and api is None:
+        lib, operand, args = "method", node.func.value, node.args
+    else:
+        return None
+    axis = args[0] if len(args) == 1 else None if args else kwarg(node, "axis") or kwarg(node, "dim")
+    return Reduction(node, operand, axis, lib) if int_constant(axis) is not None else None
+
+
 def int_constant(node) -> int | None:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
             and type(node.operand.value) is int:

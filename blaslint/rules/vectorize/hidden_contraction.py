@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from blaslint.analysis import cost as _cost
 from blaslint.core.rule import Invalid, Rule
@@ -28,9 +29,12 @@ class HiddenContraction(Rule):
     name = "hidden-contraction"
     summary = "Broadcast product summed over an axis: a contraction through a big temporary"
     fix_safety = "unsafe"
-    triggers = ("sum", "einsum")
+    triggers = ("sum", "einsum", "mean")
 
     VALID = [
+        # a mean over the whole array, or over the inserted axis: no contraction to hide
+        "import numpy as np\ndef f(x, w):\n    return np.mean(x[:, None, :] * w[:, :, None])\n",
+        "import numpy as np\ndef f(x, w):\n    return (x[:, None] * w).mean(axis=1)\n",
         # a squared distance: a difference, not a product
         "import numpy as np\ndef d2(X, Y):\n    return np.sum((X[:, None, :] - Y[None, :, :]) ** 2, axis=-1)\n",
         # summed over the inserted axis: sum(x) * y, no contraction
@@ -46,6 +50,8 @@ class HiddenContraction(Rule):
     ]
     INVALID = [
         Invalid("import numpy as np\ndef f(x, w):\n    return np.sum(x[:, None, :] * w[:, :, None], axis=0)\n"),
+        # a mean is a sum over a count (pyroomacoustics' AuxIVA covariance, one per frequency)
+        Invalid("import numpy as np\ndef cov(X):\n    return np.mean(X[:, :, :, None] * np.conj(X[:, :, None, :]), axis=0)\n"),
         Invalid("import numpy as np\ndef means(data, masks):\n    return np.sum(data[:, np.newaxis] * masks, axis=0)\n"),
         Invalid("import numpy as np\ndef points(triangles, bary):\n    return (triangles * bary.reshape((-1, 3, 1))).sum(axis=1)\n"),
         Invalid("import numpy as np\ndef multiprod(A, B):\n    a = A.reshape(np.hstack([np.shape(A), [1]]))\n"
@@ -65,8 +71,14 @@ class HiddenContraction(Rule):
         if in_assertion(ctx, node):
             return
         red = rf.reduction(ctx, node)
+        mean = rf.mean_reduction(ctx, node) if red is None else None  # a sum over a count: the same contraction
         found = None
-        if red is not None:
+        if mean is not None:
+            found = hd.broadcast_sum(ctx, mean)
+            if found is not None:
+                red, found = mean, replace(found, detail=found.detail.replace(
+                    "the sum over axis", "the mean over axis") + " (a sum over a count: divide the contraction by it)")
+        elif red is not None:
             found = hd.summed_einsum(ctx, red, parse) or hd.broadcast_sum(ctx, red)
         elif isinstance(node.func, (ast.Attribute, ast.Name)) and "einsum" in ctx.text(node.func):
             found = hd.einsum_of_broadcast(ctx, node, parse)
