@@ -10,7 +10,8 @@ import ast
 
 from blaslint.analysis import cost as _cost
 from blaslint.analysis.flow import is_shape_invariant
-from blaslint.rules._common import INVERSE_APIS, PINV_APIS, arg, has_star_args, product_operands, transposed_copy
+from blaslint.rules._common import (INVERSE_APIS, PINV_APIS, arg, has_star_args, product_operands, transposed_copy,
+                                    transposed_view_source)
 
 DECOMPOSITIONS = {
     "cholesky", "qr", "svd", "lu", "lu_factor", "cho_factor", "eig", "eigh", "eigvals", "eigvalsh",
@@ -51,11 +52,31 @@ def operation(ctx, node: ast.AST) -> str | None:
                 return OUTER_PRODUCTS[q]
             if q in SOLVES:
                 return SOLVES[q]
-        if transposed_copy(ctx, node) is not None:
+        if transposed_copy(ctx, node) is not None or conjugated_transpose(ctx, node) is not None:
             return "transposed copy"
     if product_operands(ctx, node) is not None:
         return "matrix product"
     return None
+
+
+def conjugated_transpose(ctx, node: ast.AST) -> ast.AST | None:
+    """The array of ``np.conj(X.swapaxes(1, 2))``, ``X.T.conj()``, ``np.conjugate(X.T)``: ``conj`` of a transposed
+    view writes a new array (pyroomacoustics' AuxIVA builds one per source and iteration from an unchanged ``X``)."""
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    q = ctx.resolve_call(node)
+    if q in ("numpy.conj", "numpy.conjugate") and len(node.args) == 1:
+        inner = node.args[0]
+    elif q is None and isinstance(node.func, ast.Attribute) and node.func.attr in ("conj", "conjugate") and not node.args:
+        inner = node.func.value
+    else:
+        return None
+    if isinstance(inner, ast.Call) and not inner.keywords and len(inner.args) >= 2 and (
+            ctx.resolve_call(inner) == "numpy.swapaxes" or ctx.resolve_call(inner) is None
+            and isinstance(inner.func, ast.Attribute) and inner.func.attr == "swapaxes" and len(inner.args) == 2):
+        return inner.args[0] if ctx.resolve_call(inner) == "numpy.swapaxes" else inner.func.value
+    source = transposed_view_source(ctx, inner)
+    return source if source is not None and ctx.array_facts(source).rank != 1 else None  # `v.T` of a vector: no transpose
 
 
 def solved_matrix(ctx, node: ast.AST) -> tuple[str, ast.AST] | None:
@@ -132,7 +153,9 @@ def invariant_cost(ctx, node: ast.AST, what: str, loop: ast.AST):
         return _cost.loop_invariant(ctx, node, "outer" if what == "outer product" else "kron",
                                     facts(node.args[0]), facts(node.args[1]), loop=loop)
     if what == "transposed copy":
-        return _cost.loop_invariant(ctx, node, "copy", facts(transposed_copy(ctx, node).source), loop=loop)
+        copied = transposed_copy(ctx, node)
+        source = copied.source if copied is not None else conjugated_transpose(ctx, node)
+        return _cost.loop_invariant(ctx, node, "copy", facts(source), loop=loop)
     if what == "rebuilt operand":
         return _cost.loop_invariant(ctx, node, "copy", facts(node), loop=loop)
     return _cost.custom(ctx, node, "a lookup per iteration", "one lookup", _cost.CALL_OVERHEAD * 10)

@@ -47,6 +47,7 @@ class LoopInvariantLinalg(Rule):
                 "outer", "kron", "ger", "solve", "lstsq")
 
     VALID = [
+        "import numpy as np\ndef f(n, s):\n    Y = np.ones((4, 5, 6))\n    for q in range(n):\n        for p in range(4):\n            s = s + Y[p, :, 0].T.conj() @ Y[q, :, 0]\n",
         # the operands go to a helper of this module that writes one of them every iteration
         "import numpy as np\ndef step(T, w):\n    T *= 0.5\n    return w.sum()\n"
         "def f(T, Y, w, n):\n    for it in range(n):\n        g = np.sum(w * T.T.dot(Y))\n        w = w - g * step(T, w)\n    return w\n",
@@ -151,6 +152,7 @@ class LoopInvariantLinalg(Rule):
         "import numpy as np\ndef f(X, ws):\n    for w in ws:\n        print(w * X.T @ X)\n",
     ]
     INVALID = [
+        Invalid("import numpy as np\ndef f(X, W, n):\n    for it in range(n):\n        W = W @ (X @ np.conj(X.swapaxes(1, 2)))\n"),
         # a triangular inner loop (spreg's SUR error variances): inv(I - lam_j W) again on every pass i < j
         Invalid("import numpy as np\nimport scipy.linalg as la\ndef f(WS, I, lam, n):\n    out = np.zeros((n, n))\n"
                 "    for i in range(n):\n        B = I - WS * lam[i]\n        Bi = la.inv(B)\n"
