@@ -662,3 +662,14 @@ def test_bl503_a_known_rank_beside_an_array_of_unknown_rank():
 ])
 def test_bl503_masked_or_scaled_products_silent(code):
     assert [d for d in found(code, "BL503") if d.severity != "info" or "dot products" in d.message] == []
+
+
+def test_hidden_contraction_through_conj_and_a_product_of_broadcast_factors():
+    """pyroomacoustics' SparseAuxIVA: np.mean((X[:, :, None, :, None] * r[:, None, :, None, None])
+    * np.conj(X[:, :, None, None, :]), axis=0): both factors insert axes, through a product and np.conj."""
+    code = ("import numpy as np\ndef cov(X, r):\n    return np.mean((X[:, :, None, :, None] * r[:, None, :, None, None])"
+            " * np.conj(X[:, :, None, None, :]), axis=0)\n")
+    assert [d.code for d in lint(code, ["BL503", "BL505"])] == ["BL505"]
+    # a product of two broadcast factors summed over the axis both insert: no contraction
+    flat = "import numpy as np\ndef f(x, y):\n    return np.sum(x[:, None] * y[:, None], axis=1)\n"
+    assert [d.code for d in lint(flat, ["BL505"])] == []

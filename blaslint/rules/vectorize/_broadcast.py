@@ -49,9 +49,16 @@ def pattern(ctx, expr, depth: int = 0) -> tuple | None:
             else:
                 out.extend("F" * (rank - used))
         return tuple(out)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Mult, ast.Div)):
+        return _product_pattern(ctx, expr, depth)  # `(X[:, None] * w[None, :])`: the axes both keep
     if isinstance(expr, ast.Call):
         api = ctx.resolve_call(expr)
         func = expr.func
+        if api in _SHAPE_KEEPING and len(expr.args) == 1 and not expr.keywords:
+            return pattern(ctx, expr.args[0], depth + 1)  # np.conj(X[:, :, None, :])
+        if api is None and isinstance(func, ast.Attribute) and func.attr in ("conj", "conjugate") \
+                and not expr.args and not expr.keywords:
+            return pattern(ctx, func.value, depth + 1)
         if isinstance(func, ast.Attribute) and func.attr == "reshape" and api is None and expr.args \
                 and not expr.keywords:
             dims = shape_dims(ctx, expr.args[0]) if len(expr.args) == 1 else shape_dims(ctx, ast.Tuple(expr.args))
@@ -67,6 +74,24 @@ def pattern(ctx, expr, depth: int = 0) -> tuple | None:
             out.insert(axis % (rank + 1), "1")
             return tuple(out)
     return None
+
+
+_SHAPE_KEEPING = {"numpy.conj", "numpy.conjugate", "numpy.abs", "numpy.absolute", "numpy.real", "numpy.imag"}
+
+
+def _product_pattern(ctx, expr: ast.BinOp, depth: int) -> tuple | None:
+    """The pattern of an element-wise product of broadcast factors of one length (an axis is inserted only where
+    both insert it), or of one such factor and a scalar."""
+    left, right = pattern(ctx, expr.left, depth + 1), pattern(ctx, expr.right, depth + 1)
+    if left is None or right is None:
+        one, other = (left, expr.right) if right is None else (right, expr.left)
+        if one is not None and (isinstance(other, ast.Constant) or ctx.array_facts(other).rank == 0):
+            return one
+        return None
+    if len(left) != len(right):
+        return None
+    out = tuple("*" if "*" in (a, b) else "F" if "F" in (a, b) else "1" for a, b in zip(left, right))
+    return out if "1" in out else None
 
 
 def _from_facts(ctx, expr) -> tuple | None:
