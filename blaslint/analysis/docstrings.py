@@ -295,7 +295,10 @@ def parse_returns(fdef: ast.AST) -> list:
 
 def documented_return_parts(ctx, fdef: ast.AST, count: int):
     """Facts of each of ``count`` returned values as the helper's docstring lists them (soft), or None."""
-    entries = parse_returns(fdef)
+    cache = ctx.__dict__.setdefault("_bl_returns_docs", {})
+    entries = cache.get(id(fdef))
+    if entries is None:
+        entries = cache[id(fdef)] = parse_returns(fdef)
     if len(entries) != count:
         return None
     name = getattr(fdef, "name", "?")

@@ -54,7 +54,10 @@ def _the_accepted_branch(ctx, name: ast.Name, accept_value):
     if scope is None or scope.node is not ctx.scope_node_of(name) or _loops_in_scope(ctx, name):
         return None  # in a loop, a binding made on one pass (`if it == 1: Vi = inv(V)`) is read on the next
     where = (name.lineno, name.col_offset)
-    reaching = [b for b in scope.bindings.get(name.id, []) if any(u is name for u in ctx.uses(b))]
+    binds = scope.bindings.get(name.id, [])
+    if not any(b.kind == "assign" and b.value is not None and accept_value(b.value) for b in binds):
+        return None  # (cheap first: most ambiguous names are no inverse or diagonal at all)
+    reaching = [b for b in binds if any(u is name for u in ctx.uses(b))]
     if not reaching or any(b.kind != "assign" or b.value is None or b.stmt is None
                            or (b.stmt.end_lineno, b.stmt.end_col_offset) > where for b in reaching):
         return None
