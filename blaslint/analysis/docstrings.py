@@ -262,9 +262,6 @@ def _described_facts(fdef, param: str, type_text: str):
     return None
 
 
-__all__ = ["attribute_docstring_facts", "docstring_facts", "parse_parameters", "type_facts"]
-
-
 def parse_returns(fdef: ast.AST) -> list:
     """[(type text, line)] of a numpydoc "Returns" section, in order (``s : ndarray(k)``, ``V : ndarray(n, k)``;
     a line that is only a type counts as an entry too); [] when there is none."""
@@ -312,3 +309,7 @@ def documented_return_parts(ctx, fdef: ast.AST, count: int):
     from blaslint.analysis.facts import UNKNOWN
 
     return tuple(p if p is not None else UNKNOWN for p in parts)
+
+
+__all__ = ["attribute_docstring_facts", "docstring_facts", "documented_return_parts", "parse_parameters",
+           "parse_returns", "type_facts"]

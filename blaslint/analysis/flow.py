@@ -959,6 +959,22 @@ def mentions(node: ast.AST, path: str) -> bool:
     return False
 
 
+def leaves_loop(stmt: ast.AST, raising: bool = True) -> bool:
+    """Does ``stmt`` leave the loop whose body holds it (``break`` outside nested loops, ``return``, and
+    ``raise`` unless ``raising`` is False)?"""
+    leaving = (ast.Return, ast.Raise) if raising else (ast.Return,)
+    stack = [(stmt, False)]
+    while stack:
+        n, nested = stack.pop()
+        if isinstance(n, leaving) or isinstance(n, ast.Break) and not nested:
+            return True
+        for c in ast.iter_child_nodes(n):
+            if isinstance(c, SCOPE_TYPES):
+                continue
+            stack.append((c, nested or isinstance(c, LOOP_TYPES)))
+    return False
+
+
 def may_leave(stmt: ast.AST) -> bool:
     """Can control leave the block (or the frame) from inside ``stmt``?"""
     return any(isinstance(n, _LEAVES) for n in _walk_no_defs(stmt))

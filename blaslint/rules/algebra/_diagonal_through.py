@@ -27,8 +27,11 @@ _ZERO_KEEPING = {"numpy.sqrt": "np.sqrt({})", "numpy.abs": "np.abs({})", "numpy.
 @dataclass(frozen=True)
 class Through:
     builder: ast.Call       # the np.diag(d) call inside
-    diagonal: str           # the diagonal of the whole expression, in terms of d's text
+    template: str           # the diagonal of the whole expression, with ``{}`` for d: "np.sqrt(1 / ({}))"
     inverted: bool          # an inverse on the way: np.diag was given a vector
+
+    def diagonal(self, d_text: str) -> str:
+        return self.template.format(d_text)
 
 
 def diagonal_through(ctx, call: ast.AST, builders, depth: int = 0) -> Through | None:
@@ -49,8 +52,8 @@ def diagonal_through(ctx, call: ast.AST, builders, depth: int = 0) -> Through | 
         return None
     if isinstance(inner, ast.Call) and numpy_name(ctx.resolve_call(inner)) in builders and len(inner.args) == 1 \
             and not inner.keywords and not isinstance(inner.args[0], ast.Starred):
-        return Through(inner, wrap.format(ctx.text(inner.args[0])), inverted)
+        return Through(inner, wrap, inverted)
     deeper = diagonal_through(ctx, inner, builders, depth + 1)
     if deeper is None:
         return None
-    return Through(deeper.builder, wrap.format(deeper.diagonal), inverted or deeper.inverted)
+    return Through(deeper.builder, wrap.format(deeper.template), inverted or deeper.inverted)

@@ -161,14 +161,12 @@ class DiagonalMatmul(Rule):
             built = through.builder
             d = built.args[0]
             if numpy_name(ctx.resolve_call(built)) == "numpy.diagflat":
-                flat = _rank(ctx, d) == 1
-                return d, "`np.diagflat` flattens its argument", through.diagonal.replace(
-                    ctx.text(d), ctx.text(d) if flat else f"np.ravel({ctx.text(d)})")
+                return d, _FLATTENS, through.diagonal(_flat_text(ctx, d))
             why = vector_evidence(ctx, d)
             if why is None and through.inverted:
                 why = (f"`{_short(ctx, built)}` is inverted, so it is a matrix: `np.diag` built it from a vector "
                        "(given a matrix it returns a vector, which an inverse refuses)")
-            return (d, why, through.diagonal) if why else None
+            return (d, why, through.diagonal(ctx.text(d))) if why else None
         if q not in DIAG_BUILDERS:
             got = diag_helper(ctx, call, DIAG_BUILDERS)
             if got is None:
@@ -176,9 +174,8 @@ class DiagonalMatmul(Rule):
             d, fills = got
             why = vector_evidence(ctx, d) or fills
             return (d, why) if why else None
-        if q == "numpy.diagflat":  # of a column `d` (n x 1), the diagonal is `np.ravel(d)`
-            return (d, "`np.diagflat` flattens its argument") if _rank(ctx, d) == 1 else \
-                (d, "`np.diagflat` flattens its argument", f"np.ravel({ctx.text(d)})")
+        if q == "numpy.diagflat":
+            return (d, _FLATTENS) if _rank(ctx, d) == 1 else (d, _FLATTENS, _flat_text(ctx, d))
         why = "a list of scalars" if _is_flat_literal(d) else vector_evidence(ctx, d)
         return (d, why) if why else None
 
@@ -237,7 +234,7 @@ class DiagonalMatmul(Rule):
         dtext = through[0] if through else ctx.text(d)
         dtext = dtext if len(dtext) <= 40 else dtext[:37] + "..."
         scaled = "rows" if side == "left" else "columns"
-        instead = f"`d[:, None] * A`" if side == "left" else "`A * d`"
+        instead = "`d[:, None] * A`" if side == "left" else "`A * d`"
         if ctx.array_facts(other).lib == "torch" or ctx.array_facts(d).lib == "torch":
             instead = "`d[:, None] * A`" if side == "left" else "`A * d` (broadcasting)"
         via = f" (bound to `{binding.name}`)" if binding is not None else ""
@@ -246,6 +243,14 @@ class DiagonalMatmul(Rule):
                           "negligible for tiny matrices)", fix,
                     cost=_cost.diagonal_product(ctx, node, ctx.array_facts(d), ctx.array_facts(other), side),
                     severity=_by_name(why))
+
+
+_FLATTENS = "`np.diagflat` flattens its argument"
+
+
+def _flat_text(ctx, d) -> str:
+    """The vector ``np.diagflat(d)`` puts on the diagonal: ``d``, or ``np.ravel(d)`` when it may be a column."""
+    return ctx.text(d) if _rank(ctx, d) == 1 else f"np.ravel({ctx.text(d)})"
 
 
 def _by_name(why: str) -> str | None:

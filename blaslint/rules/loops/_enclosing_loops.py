@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.analysis.flow import leaves_loop
 from blaslint.analysis.scopes import COMPREHENSION_TYPES, LOOP_TYPES, SCOPE_TYPES
 
 
@@ -58,16 +59,13 @@ def _loops(ctx, node: ast.AST, through_ifs: bool) -> list[ast.AST]:
     return out
 
 
-_LEAVING = (ast.Break, ast.Return, ast.Raise)
-
-
 def _runs_once(ctx, branch: ast.AST, child: ast.AST) -> bool:
     """Does the branch of ``branch`` holding ``child`` run on at most one iteration?"""
     test = branch.test
     if isinstance(branch, ast.If):
         block = branch.body if child in branch.body else branch.orelse
         # the branch leaves the loop: it runs once
-        if any(_leaves_loop(stmt) for stmt in block):
+        if any(leaves_loop(stmt) for stmt in block):
             return True
         # lazy initialisation: the branch assigns a name its test reads
         tested = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
@@ -93,20 +91,6 @@ def _tests_changing_equality(ctx, branch: ast.AST, test: ast.AST) -> bool:
         return True
     changed = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     return any(isinstance(n, ast.Name) and n.id in changed for n in ast.walk(test))
-
-
-def _leaves_loop(stmt: ast.AST) -> bool:
-    """Does ``stmt`` leave the enclosing loop (``break`` outside nested loops, ``return``, ``raise``)?"""
-    stack = [(stmt, False)]
-    while stack:
-        n, nested = stack.pop()
-        if isinstance(n, (ast.Return, ast.Raise)) or isinstance(n, ast.Break) and not nested:
-            return True
-        for c in ast.iter_child_nodes(n):
-            if isinstance(c, SCOPE_TYPES):
-                continue
-            stack.append((c, nested or isinstance(c, LOOP_TYPES)))
-    return False
 
 
 _CLOCKS = {"time", "perf_counter", "perf_counter_ns", "monotonic", "process_time", "now", "default_timer",

@@ -71,10 +71,12 @@ def conjugated_transpose(ctx, node: ast.AST) -> ast.AST | None:
         inner = node.func.value
     else:
         return None
-    if isinstance(inner, ast.Call) and not inner.keywords and len(inner.args) >= 2 and (
-            ctx.resolve_call(inner) == "numpy.swapaxes" or ctx.resolve_call(inner) is None
-            and isinstance(inner.func, ast.Attribute) and inner.func.attr == "swapaxes" and len(inner.args) == 2):
-        return inner.args[0] if ctx.resolve_call(inner) == "numpy.swapaxes" else inner.func.value
+    if isinstance(inner, ast.Call) and not inner.keywords and len(inner.args) >= 2:
+        qi = ctx.resolve_call(inner)
+        if qi == "numpy.swapaxes":
+            return inner.args[0]
+        if qi is None and isinstance(inner.func, ast.Attribute) and inner.func.attr == "swapaxes" and len(inner.args) == 2:
+            return inner.func.value
     source = transposed_view_source(ctx, inner)
     return source if source is not None and ctx.array_facts(source).rank != 1 else None  # `v.T` of a vector: no transpose
 

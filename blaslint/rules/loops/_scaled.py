@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass
 
 from blaslint.rules._common import paren
+from blaslint.rules.loops._invariant_ops import short
 
 
 @dataclass(frozen=True)
@@ -21,18 +22,15 @@ class ScaledProduct:
     scale: ast.AST
     left: ast.AST
     right: ast.AST
+    why_scalar: str         # why the scale is 0-D (a number, or the evidence of its facts)
 
     def message(self, ctx, node: ast.AST) -> str:
-        product = _short(f"{paren(ctx, self.left, 12)} @ {paren(ctx, self.right, 13)}")
-        scale = _short(ctx.text(self.scale), 30)
-        return (f"`{_short(ctx.text(node))}` is evaluated as `({scale} * {_short(ctx.text(self.left), 30)}) @ ...`: "
+        product = short(f"{paren(ctx, self.left, 12)} @ {paren(ctx, self.right, 13)}", 50)
+        scale = short(ctx.text(self.scale), 30)
+        return (f"`{short(ctx.text(node), 50)}` is evaluated as `({scale} * {short(ctx.text(self.left), 30)}) @ ...`: "
                 f"the matrix product `{product}` does not change in the loop at {ctx.line_ref(self.loop.lineno)}, "
-                f"only the scalar `{scale}` (0-D: {_why_scalar(ctx, self.scale)}) does, yet the product is computed "
+                f"only the scalar `{scale}` (0-D: {self.why_scalar}) does, yet the product is computed "
                 f"again on every iteration: compute it once before the loop and scale it there (`{scale} * P`)")
-
-
-def _short(text: str, limit: int = 50) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def scaled_invariant_product(ctx, node: ast.AST, hoist_target) -> ScaledProduct | None:
@@ -43,7 +41,8 @@ def scaled_invariant_product(ctx, node: ast.AST, hoist_target) -> ScaledProduct 
     if not isinstance(scaled, ast.BinOp) or not isinstance(scaled.op, ast.Mult):
         return None
     for scale, left in ((scaled.left, scaled.right), (scaled.right, scaled.left)):
-        if _why_scalar(ctx, scale) and not _why_scalar(ctx, left):
+        why = _why_scalar(ctx, scale)
+        if why and not _why_scalar(ctx, left):
             break
     else:
         return None
@@ -56,7 +55,7 @@ def scaled_invariant_product(ctx, node: ast.AST, hoist_target) -> ScaledProduct 
     loop = loop_a if _contains(loop_b, loop_a) else loop_b if _contains(loop_a, loop_b) else None
     if loop is None or not _contains(loop, node):
         return None
-    return ScaledProduct(loop, scale, left, node.right)
+    return ScaledProduct(loop, scale, left, node.right, why)
 
 
 def _why_scalar(ctx, node: ast.AST) -> str | None:

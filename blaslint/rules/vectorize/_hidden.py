@@ -32,7 +32,8 @@ class Hidden:
 
 # -- 1. a broadcast product summed over an axis ---------------------------------------
 
-def broadcast_sum(ctx, red: Reduction) -> Hidden | None:
+def broadcast_sum(ctx, red: Reduction, reduced: str = "sum") -> Hidden | None:
+    """``reduced``: how the reduction is named ("mean" for ``np.mean``, a sum over a count)."""
     axis = red.axis_value
     if axis is None or red.lib == "builtin" or red.keepdims:
         return None
@@ -47,7 +48,7 @@ def broadcast_sum(ctx, red: Reduction) -> Hidden | None:
         for p, x, other in ((pa, a, b), (pb, b, a)):
             if p and _aligned_contracts(ctx, p, other, axis):
                 return Hidden(red.call, f"`{_short(ctx, x)}` inserts an axis, so the product is materialised "
-                              f"in full before the sum over axis {axis} contracts it", batched=_batch_axis(p, axis))
+                              f"in full before the {reduced} over axis {axis} contracts it", batched=_batch_axis(p, axis))
         return None
     fa, fb = ctx.array_facts(a), ctx.array_facts(b)
     if fa.rank and fb.rank and fa.rank != fb.rank and min(fa.rank, fb.rank) >= 1:

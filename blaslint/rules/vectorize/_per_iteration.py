@@ -12,6 +12,8 @@ import ast
 import re
 
 from blaslint.analysis import cost as _cost
+from blaslint.analysis.flow import leaves_loop
+from blaslint.analysis.scopes import LOOP_TYPES
 from blaslint.rules._common import in_assertion, paren
 from blaslint.rules.vectorize import _loop_products as lp
 from blaslint.rules.vectorize import _loopdots as ld
@@ -251,21 +253,7 @@ _ARRAY_LIBS = {"numpy", "scipy", "torch", "cupy", "jax", "jaxlib", "dask", "skle
 
 def _exits_early(loop) -> bool:
     """Does the loop ``break`` or ``return`` (search until found: batching would compute rows never needed)?"""
-    if not isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
-        return False
-    todo = list(loop.body)
-    while todo:
-        n = todo.pop()
-        if isinstance(n, (ast.Break, ast.Return)):
-            return True
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        for child in ast.iter_child_nodes(n):
-            if isinstance(child, (ast.For, ast.AsyncFor, ast.While)):
-                todo.extend(c for c in ast.walk(child) if isinstance(c, ast.Return))  # a nested loop's break is its own
-            else:
-                todo.append(child)
-    return False
+    return isinstance(loop, LOOP_TYPES) and any(leaves_loop(s, raising=False) for s in loop.body)
 
 
 def _unsure_stack(ctx, s) -> bool:

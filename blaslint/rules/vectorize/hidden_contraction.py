@@ -74,10 +74,9 @@ class HiddenContraction(Rule):
         mean = rf.mean_reduction(ctx, node) if red is None else None  # a sum over a count: the same contraction
         found = None
         if mean is not None:
-            found = hd.broadcast_sum(ctx, mean)
+            found = hd.broadcast_sum(ctx, mean, reduced="mean")
             if found is not None:
-                red, found = mean, replace(found, detail=found.detail.replace(
-                    "the sum over axis", "the mean over axis") + " (a sum over a count: divide the contraction by it)")
+                red, found = mean, replace(found, detail=found.detail + " (a sum over a count: divide the contraction by it)")
         elif red is not None:
             found = hd.summed_einsum(ctx, red, parse) or hd.broadcast_sum(ctx, red)
         elif isinstance(node.func, (ast.Attribute, ast.Name)) and "einsum" in ctx.text(node.func):
