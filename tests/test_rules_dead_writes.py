@@ -1050,6 +1050,20 @@ SEQUENCES_201 = {
         ("B = np.zeros((n, 3))\nB[:, 2] = a * 2\nB[:, 1] = b * 3\nB[:, 0] = 1 - B[:, 1] - B[:, 2]\n", "B"),
     "rows by constant slices": ("I = np.zeros((10, n))\nI[0] = a\nI[1:4] = a * 2\nI[4:7] = b\nI[7:] = c\n", "I"),
     "a last column by a negative index": ("Y = np.zeros((n, 2))\nY[:, 0] = a\nY[:, -1] = b\n", "Y"),
+    # gpytorch's gradient kernels: blocks cut at symbolic points tile the buffer whatever its shape
+    "blocks cut at a symbolic point on two trailing axes":
+        ("K = np.zeros((2, n * 2, n * 3))\nK[..., :n, :n] = a\nt = b * 2\nK[..., :n, n:] = 1.0\n"
+         "K[..., n:, :n] = t\nK[..., n:, n:] = c[2]\n", "K"),
+    "three pieces on one axis, also when the middle one is empty":
+        ("k, j = 5, 2\nB = np.zeros((n, 7))\nB[:, :k] = a[:, None]\nB[:, k:j] = 2.0\nB[:, j:] = b[:, None]\n", "B"),
+    # deeptime's masked sums: a boolean mask and its complement cover the array
+    "a boolean mask and its complement": ("m = a > 0.5\nS = np.zeros(n)\nS[m] = 1.0\nS[~m] = b[~m]\n", "S"),
+    "a mask and np.logical_not of it, bound to a name":
+        ("S = np.zeros(n)\nind = a == 0.5\nS[ind] = 2.0\nnot_ind = np.logical_not(ind)\nS[not_ind] = b[not_ind]\n", "S"),
+    "a mask parameter beside its complement": ("S = np.zeros(n)\nS[mask] = 1.0\nS[~mask] = c[~mask]\n", "S"),
+    "equal beside not equal": ("S = np.zeros((n, 2))\nS[a == c] = 1.0\nS[a != c] = 3.0\n", "S"),
+    "leading axes cut, the trailing ones whole":
+        ("B = np.zeros((n, 3, 2))\nB[:2] = 1.0\nB[2:] = a[2:, None, None]\n", "B"),
 }
 
 
@@ -1059,7 +1073,8 @@ def test_bl201_runs_of_part_writes_fix_is_exact(name):
     code = "import numpy as np\n" + body
     found = bl(code, "BL201")
     assert len(found) == 1 and found[0].severity == "info" and "run of writes" in found[0].message, name
-    setup = "import numpy as np\nn = 5\na, b, c = np.random.rand(n), np.random.rand(n), np.random.rand(n)\n"
+    setup = ("import numpy as np\nn = 5\na, b, c = np.random.rand(n), np.random.rand(n), np.random.rand(n)\n"
+             "mask = np.random.rand(n) > 0.5\n")
     fixed = assert_fix_equivalent(code, setup, [out], codes={"BL201"}, unsafe=False, exact=True)
     assert "np.empty(" in fixed
 
@@ -1068,7 +1083,22 @@ SEQUENCE_LOOK_ALIKES_201 = {
     "a column left zero": "B = np.zeros((n, 3))\nB[:, 0] = a\nB[:, 1] = b\n",
     "a read of a column not yet written": "B = np.zeros((n, 2))\nB[:, 0] = B[:, 1] + a\nB[:, 1] = a\n",
     "a size that is not a literal": "B = np.zeros((n, m))\nB[:, 0] = a\nB[:, 1] = b\n",
-    "slices with a symbolic bound": "B = np.zeros((4, n))\nB[:2] = a\nB[2:k] = b\nB[k:] = c\n",
+    "slices cut at two different points": "B = np.zeros((4, n))\nB[:2] = a\nB[2:k] = b\nB[j:] = c\n",
+    "a block combination left zero":
+        "K = np.zeros((n * 2, n * 2))\nK[:n, :n] = a\nK[:n, n:] = b\nK[n:, :n] = c\n",
+    "a cut point rebound between the writes": "B = np.zeros((n, 2))\nB[:k] = a\nk = k + 1\nB[k:] = b\n",
+    "a block write that reads the buffer": "B = np.zeros((n, 2))\nB[:k] = a\nB[k:] = B[:1] + b\n",
+    "a stepped slice": "B = np.zeros(n)\nB[:k:2] = a\nB[k:] = b\n",
+    "a comparison beside its opposite leaves the NaNs at zero":
+        "S = np.zeros(n)\nS[a < 0.5] = 1.0\nS[a >= 0.5] = b[a >= 0.5]\n",
+    "a mask rebound between the writes": "S = np.zeros(n)\nm = a > 0.5\nS[m] = 1.0\nm = a > 0.2\nS[~m] = 2.0\n",
+    "the complement of an older mask":
+        "m = a > 0.5\nnot_m = ~m\nm = a > 0.2\nS = np.zeros(n)\nS[m] = 1.0\nS[not_m] = 2.0\n",
+    "a mask changed in place between the writes":
+        "S = np.zeros(n)\nm = a > 0.5\nS[m] = 1.0\nm[0] = True\nS[~m] = 2.0\n",
+    "np.logical_not of a parameter that may be a 0/1 index (bayespy's binary_matrix)":
+        "S = np.zeros((n, 3))\nS[A] = 1.0\nS[np.logical_not(A)] = 2.0\n",
+    "a call that may move an attribute cut": "B = np.zeros((n, 2))\nB[:s.k] = a\ngrow(s)\nB[s.k:] = b\n",
     "writes on two axes": "B = np.zeros((2, 2))\nB[0] = a\nB[:, 1] = b\n",
     "a call in between that may read it": "B = np.zeros((n, 2))\nB[:, 0] = a\nlog(B)\nB[:, 1] = b\n",
 }
@@ -1077,6 +1107,21 @@ SEQUENCE_LOOK_ALIKES_201 = {
 @pytest.mark.parametrize("name", list(SEQUENCE_LOOK_ALIKES_201))
 def test_bl201_partial_runs_stay_silent(name):
     assert bl("import numpy as np\n" + SEQUENCE_LOOK_ALIKES_201[name], "BL201") == [], name
+
+
+def test_bl201_torch_zeros_with_a_starred_batch_shape():
+    # gpytorch: `torch.zeros(*batch_shape, n1, n2)`; the zeros are dropped by a rebinding or tiled by blocks
+    code = ("import torch\ndef f(x1, x2, batch_shape, n1, n2, d):\n"
+            "    K12 = torch.zeros(*batch_shape, n1, n2 * d, dtype=x1.dtype)\n    K12 = x1 @ x2\n"
+            "    K = torch.zeros(*batch_shape, n1 * 2, n2 * 2, dtype=x1.dtype)\n"
+            "    K[..., :n1, :n2] = x1\n    K[..., :n1, n2:] = x2\n    K[..., n1:, :n2] = x2\n    K[..., n1:, n2:] = x1\n"
+            "    return K12, K\n")
+    dead, blocks = bl(code, "BL201")
+    assert dead.line == 3 and "dead store" in dead.message
+    assert blocks.line == 5 and "run of writes ending at line 9" in blocks.message and blocks.severity == "info"
+    assert "torch.empty(*batch_shape" in fix(code, codes={"BL201"})
+    # `**kw` may carry out=: the call may write a buffer someone reads
+    assert bl("import torch\ndef f(x, n, kw):\n    K = torch.zeros(n, **kw)\n    K = x\n    return K\n", "BL201") == []
 
 
 def test_bl201_zeros_of_a_shape_whose_rank_alone_is_known():

@@ -673,3 +673,14 @@ def test_hidden_contraction_through_conj_and_a_product_of_broadcast_factors():
     # a product of two broadcast factors summed over the axis both insert: no contraction
     flat = "import numpy as np\ndef f(x, y):\n    return np.sum(x[:, None] * y[:, None], axis=1)\n"
     assert [d.code for d in lint(flat, ["BL505"])] == []
+
+
+def test_bl503_operands_of_no_known_library_need_numpy_in_the_module():
+    # gpytorch's KeOps kernels (held-out set 21, read wrong): LazyTensors in a module importing only torch take
+    # neither np.einsum nor torch.einsum; the same lines in a NumPy module (or one reaching `g.np`) are arrays
+    body = ("from .keops_kernel import lazify\ndef covar(x1, x2):\n    x1_, x2_ = lazify(x1, x2)\n"
+            "    return ((x1_ - x2_) ** 2).sum(-1)\n")
+    assert found("import torch\n" + body, "BL503") == []
+    for header in ("import numpy as np\n", "from autograd import numpy as np\n", "from . import generic as g\n"
+                   "def helper(a):\n    return g.np.asarray(a)\n"):
+        assert [d.line for d in found(header + body, "BL503")] == [header.count("\n") + 4], header

@@ -67,8 +67,8 @@ def zero_fill(ctx, stmt: ast.stmt) -> ZeroFill | None:
         value = stmt.value
         if target is None or not isinstance(value, ast.Call) or not isinstance(target, (ast.Name, ast.Attribute)):
             return None
-        if ctx.resolve_call(value) not in ZERO_CREATORS or has_star_args(value):
-            return None  # most assignments stop here, before the buffer's path is worked out
+        if ctx.resolve_call(value) not in ZERO_CREATORS or any(k.arg is None for k in value.keywords):
+            return None  # most assignments stop here, before the buffer's path is worked out (`**kw` may hold out=)
         path = _buffer_path(ctx, target)
         if path:
             return ZeroFill(stmt, path, "alloc", value, value)

@@ -9,6 +9,7 @@ from blaslint.analysis import cost as _cost
 from blaslint.analysis.flow import is_pure_call, mentions
 from blaslint.core.rule import Invalid
 from blaslint.rules._common import ZERO_CREATORS, facts_note, has_star_args, hot_loop_buffer_severity, kwarg
+from blaslint.rules.dead_writes._blocks import blocks_write_all
 from blaslint.rules.dead_writes._covers import like_shape, loop_writes_all, sequence_writes_all
 from blaslint.rules.dead_writes._fills import (
     ZeroFill,
@@ -196,8 +197,9 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             shape = _alloc_shape(ctx, fill.call) if fill.kind == "alloc" else ctx.array_facts(_path_node(fill)).shape
             if loop_writes_all(ctx, write, fill.path, shape, since=stmt):
                 how, by_python_loop = "the loop that sets every element", True
-            elif fill.kind == "alloc":
-                last = sequence_writes_all(ctx, write, fill.path, shape)
+            else:
+                last = sequence_writes_all(ctx, write, fill.path, shape) if fill.kind == "alloc" else None
+                last = last or blocks_write_all(ctx, write, fill.path)
                 if last is not None:
                     how, by_part_writes = f"the run of writes ending at {ctx.line_ref(last)}", True
         if how is None:
