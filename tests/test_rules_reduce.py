@@ -684,3 +684,19 @@ def test_bl503_operands_of_no_known_library_need_numpy_in_the_module():
     for header in ("import numpy as np\n", "from autograd import numpy as np\n", "from . import generic as g\n"
                    "def helper(a):\n    return g.np.asarray(a)\n"):
         assert [d.line for d in found(header + body, "BL503")] == [header.count("\n") + 4], header
+
+
+def test_bl503_squared_pairwise_differences_name_the_pairwise_form():
+    # pyts' LB_Keogh bounds and recurrence plots (held-out set 21): the squares of a broadcast difference of
+    # every pair are summed; einsum saves the squares, and the message says a pairwise form saves the rest
+    code = NP + "def lb(X, Y):\n    X = np.asarray(X)\n    return np.sum((X[:, None, :] - Y) ** 2, axis=-1)\n"
+    (d,) = found(code, "BL503")
+    assert "np.einsum('...i,...i->...', d, d)" in d.message and "cdist(X, Y, 'sqeuclidean')" in d.message
+    (r,) = found(NP + "def rp(T):\n    return np.sqrt(np.sum((T[:, None] - T[:, :, None]) ** 2, axis=3))\n", "BL503")
+    assert "2-norm along axis 3" in r.message and "cdist" in r.message
+    # a column scaling inside the difference makes no pairs: left alone (POT's weak transport)
+    assert found(NP + "def w(X, T, Y, a):\n    X = np.asarray(X)\n"
+                 "    return np.sum((X - np.dot(T, Y) / a[:, None]) ** 2, 1)\n", "BL503") == []
+    # no pairs, no note
+    (p,) = found(NP + "def q(X, Y):\n    X = np.asarray(X)\n    return np.sum((X - Y) ** 2, axis=-1)\n", "BL503")
+    assert "cdist" not in p.message
