@@ -1228,3 +1228,55 @@ def test_bl201_arange_is_read_through_the_imports():
     other = ("import mylib as np\nimport numpy\ndef f(D, r):\n    s = numpy.zeros(D)\n    for i in np.arange(D):\n"
              "        s[i] = r[i]\n    return s\n")
     assert bl(other, "BL201") == []
+
+
+# -- BL201: a recurrence: the first entries, then a loop writing each one from those before ------------------
+
+RECURRENCES_201 = {
+    "an HMM's forward pass (lazyprogrammer's hmmc)":
+        ("alpha = np.zeros((T, M))\nalpha[0] = pi * B[:, 0]\nfor t in range(1, T):\n"
+         "    alpha[t] = alpha[t - 1] @ A * B[:, t]\n", "alpha"),
+    "a simulated path (msmbuilder's brownian1d)":
+        ("x = np.zeros(T + 1)\nx[0] = 0.5\nfor i in range(T):\n    x[i + 1] = x[i] * 0.9 + a[i]\n", "x"),
+    "an RNN's states with the initial state in the last slot (MLAlgorithms)":
+        ("states = np.zeros((2, T + 1, M))\nstates[:, -1, :] = 0.1\nfor i in range(T):\n"
+         "    states[:, i, :] = np.tanh(states[:, i - 1, :] + 1.0)\n", "states"),
+    "statements around the write, two heads (astroML's generator)":
+        ("x = np.zeros(T)\nx[0] = 1.0\nx[1] = 2.0\nfor i in range(2, T):\n    dt = 0.5 * i\n"
+         "    x[i] = x[i - 1] * dt - x[i - 2]\n    s = x[i] + x[i - 1]\n", "x"),
+}
+
+
+@pytest.mark.parametrize("name", list(RECURRENCES_201))
+def test_bl201_recurrence_after_its_first_entries_fix_is_exact(name):
+    body, out = RECURRENCES_201[name]
+    code = "import numpy as np\n" + body
+    (d,) = bl(code, "BL201")
+    assert d.severity == "info" and "with the first entries set before it" in d.message, name
+    setup = ("import numpy as np\nT, M = 6, 3\npi = np.random.rand(M)\nB = np.random.rand(M, T)\n"
+             "A = np.random.rand(M, M)\na = np.random.rand(T)\n")
+    fixed = assert_fix_equivalent(code, setup, [out], codes={"BL201"}, unsafe=False, exact=True)
+    assert "np.empty(" in fixed
+
+
+RECURRENCE_LOOK_ALIKES_201 = {
+    "a slot the loop skips": "x = np.zeros(T)\nx[0] = 1.0\nfor i in range(2, T):\n    x[i] = x[i - 1]\n",
+    "a read of the element about to be written":
+        "x = np.zeros(T)\nx[0] = 1.0\nfor i in range(1, T):\n    x[i] = x[i] + x[i - 1]\n",
+    "a read ahead": "x = np.zeros(T)\nx[0] = 1.0\nfor i in range(1, T - 1):\n    x[i] = x[i + 1]\nx[T - 1] = 0.0\n",
+    "a loop that may stop early":
+        "x = np.zeros(T)\nx[0] = 1.0\nfor i in range(1, T):\n    x[i] = x[i - 1] * 2\n    if x[i] > 9:\n        break\n",
+    "one trip short": "x = np.zeros(T)\nx[0] = 1.0\nfor i in range(1, T - 1):\n    x[i] = x[i - 1]\n",
+    "the last slot as head, the loop one short":
+        "s = np.zeros((2, T + 1))\ns[:, -1] = 0.1\nfor i in range(T - 1):\n    s[:, i] = s[:, i - 1] + 1\n",
+    "a write on another axis than the head": "x = np.zeros((T, T))\nx[0] = 1.0\nfor i in range(1, T):\n"
+                                             "    x[:, i] = x[:, i - 1]\n",
+    "a conditional write": "x = np.zeros(T)\nx[0] = 1.0\nfor i in range(1, T):\n    if i % 2:\n"
+                           "        x[i] = x[i - 1]\n",
+}
+
+
+@pytest.mark.parametrize("name", list(RECURRENCE_LOOK_ALIKES_201))
+def test_bl201_recurrence_look_alikes_keep_the_zeros(name):
+    code = "import numpy as np\n" + RECURRENCE_LOOK_ALIKES_201[name]
+    assert [d for d in bl(code, "BL201") if "first entries" in d.message] == [], name

@@ -1,0 +1,150 @@
+"""A first element written, then a loop writing the rest from the ones before (BL201's evidence for recurrences).
+
+``alpha[0] = pi * B[:, 0]`` then ``for t in range(1, T): alpha[t] = alpha[t - 1] @ A * B[:, t]`` (an HMM's
+forward pass), ``x[0] = x0`` then ``for i in range(n): x[i + 1] = f(x[i])`` (a simulated path), or an RNN's
+``states[:, -1] = h0`` then ``for i in range(T): states[:, i] = tanh(... states[:, i - 1] ...)``: the head
+writes the positions the loop starts from, the loop writes every later one, and each iteration reads only
+positions already written. Every zero is replaced before anything reads it.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from blaslint.analysis.dims import equal_sizes, is_full_slice
+from blaslint.analysis.flow import may_leave, may_read_unseen, mentions
+from blaslint.rules.dead_writes._fills import _buffer_path
+
+
+def head_then_loop_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | None:
+    """The loop completing ``x[h] = ...`` (one or more constant heads on one axis) plus a loop over
+    ``range(s, stop)`` writing ``x[v + c]`` on that axis, reading only earlier positions; else None."""
+    if not shape:
+        return None
+    scope_node = ctx.scope_node_of(first)
+    axis, heads, stmt = None, set(), first
+    while stmt is not None and not isinstance(stmt, ast.For):
+        if may_leave(stmt):
+            return None
+        if not mentions(stmt, path):
+            if may_read_unseen(ctx, path, [stmt], scope_node):
+                return None
+            stmt = ctx.next_statement(stmt)
+            continue
+        got = _head(ctx, stmt, path)
+        if got is None or (axis is not None and got[0] != axis) or axis is None and got[0] >= len(shape):
+            return None
+        axis = got[0]
+        heads.add(got[1])
+        stmt = ctx.next_statement(stmt)
+    if stmt is None or axis is None or not _loop_covers(ctx, stmt, path, axis, heads, shape[axis]):
+        return None
+    return stmt
+
+
+def _head(ctx, stmt: ast.stmt, path: str):
+    """(axis, position) of ``x[..., h] = expr`` with ``h`` an int (``-1`` allowed), the items before it ``:``
+    and none after it but ``:``; ``expr`` not reading ``x``."""
+    target = _write_target(ctx, stmt, path)
+    if target is None or mentions(stmt.value, path):
+        return None
+    k, item = _one_pick(target)
+    if k is None:
+        return None
+    value = _int(item)
+    return (k, value) if value is not None else None
+
+
+def _loop_covers(ctx, loop: ast.For, path: str, axis: int, heads: set, size) -> bool:
+    """``for v in range(s, stop)`` writing ``x[v + c]`` on ``axis``: heads are ``0 .. s + c - 1`` (then
+    ``stop + c`` is the size) or ``-1`` alone with ``s + c == 0`` (then ``stop + c + 1`` is the size)."""
+    if loop.orelse or not isinstance(loop.target, ast.Name) or any(may_leave(s) for s in loop.body):
+        return False
+    v = loop.target.id
+    it = loop.iter
+    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            and not it.keywords and 1 <= len(it.args) <= 2 and not any(isinstance(a, ast.Starred) for a in it.args)):
+        return False
+    start = _int(it.args[0]) if len(it.args) == 2 else 0
+    stop = it.args[-1]
+    if start is None or start < 0 or any(isinstance(n, ast.Name) and n.id == v and not isinstance(n.ctx, ast.Load)
+                                         for s in loop.body for n in ast.walk(s)):
+        return False
+    writes = [s for s in loop.body if _write_target(ctx, s, path) is not None]
+    if len(writes) != 1:
+        return False
+    write = writes[0]
+    k, item = _one_pick(_write_target(ctx, write, path))
+    c = _offset(item, v)
+    if k != axis or c is None:
+        return False
+    if heads == set(range(start + c)) and start + c > 0:
+        need = ast.unparse(stop) if c == 0 else f"{ast.unparse(stop)} + {c}"
+    elif heads == {-1} and start + c == 0:
+        need = f"{ast.unparse(stop)} + {c + 1}"
+    else:
+        return False
+    if not equal_sizes(ctx, need, size, loop):
+        return False
+    lowest = min(heads)
+    after = False
+    for s in loop.body:
+        if s is write:
+            if not _reads_before(ctx, s.value, path, axis, v, c, start, lowest, strict=True):
+                return False
+            after = True
+        elif not _reads_before(ctx, s, path, axis, v, c, start, lowest, strict=not after):
+            return False
+    return True
+
+
+def _reads_before(ctx, node, path, axis, v, c, start, lowest, strict) -> bool:
+    """Every use of ``x`` in ``node`` loads ``x[..., v + d, ...]`` on ``axis`` (the items before it ``:``) at a
+    position already written: ``d < c`` (``d <= c`` after the write), and ``start + d`` no lower than the
+    lowest head."""
+    parents = {ch: n for n in ast.walk(node) for ch in ast.iter_child_nodes(n)}
+    for n in ast.walk(node):
+        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
+            sub = parents.get(n)
+            if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)):
+                return False
+            items = sub.slice.elts if isinstance(sub.slice, ast.Tuple) else [sub.slice]
+            if len(items) <= axis or not all(is_full_slice(i) for i in items[:axis]):
+                return False
+            d = _offset(items[axis], v)
+            if d is None or (d >= c if strict else d > c) or start + d < lowest:
+                return False
+    return True
+
+
+def _write_target(ctx, stmt, path) -> ast.Subscript | None:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript) \
+            and _buffer_path(ctx, stmt.targets[0].value) == path:
+        return stmt.targets[0]
+    return None
+
+
+def _one_pick(target: ast.Subscript):
+    """(axis, item) of the one item that is not ``:``, with only ``:`` around it; (None, None) otherwise."""
+    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    picks = [k for k, it in enumerate(items) if not is_full_slice(it)]
+    if len(picks) != 1 or any(isinstance(it, ast.Constant) and it.value is Ellipsis for it in items):
+        return None, None
+    return picks[0], items[picks[0]]
+
+
+def _int(node) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and type(node.operand.value) is int:
+        return -node.operand.value
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
+
+
+def _offset(item, v: str) -> int | None:
+    """``v`` -> 0, ``v + 2`` -> 2, ``v - 1`` -> -1; None for anything else."""
+    if isinstance(item, ast.Name) and item.id == v:
+        return 0
+    if isinstance(item, ast.BinOp) and isinstance(item.op, (ast.Add, ast.Sub)) and isinstance(item.left, ast.Name) \
+            and item.left.id == v and _int(item.right) is not None and _int(item.right) >= 0:
+        return _int(item.right) if isinstance(item.op, ast.Add) else -_int(item.right)
+    return None
