@@ -678,7 +678,7 @@ _UNARY_UFUNCS = {"square", "log1p", "expm1", "log2", "log10", "exp2", "sign", "f
                  "sigmoid", "relu", "deg2rad", "rad2deg", "radians", "degrees"}
 _BINARY_UFUNCS = {"maximum", "minimum", "fmax", "fmin", "add", "subtract", "multiply", "divide",
                   "true_divide", "power", "hypot", "arctan2", "clip", "where", "mul", "div", "sub", "pow"}
-_ELEMENTWISE_METHODS = {"abs", "sqrt", "exp", "log", "clamp", "clip", "square", "neg", "sign", "conj",
+_ELEMENTWISE_METHODS = {"abs", "sqrt", "exp", "log", "clamp", "clip", "square", "neg", "sign", "conj", "conjugate",
                         "round", "relu", "sigmoid", "tanh", "cumsum", "cumprod"}
 _MATH_FLOAT = {"sqrt", "exp", "log", "log10", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
                "sinh", "cosh", "tanh", "radians", "degrees", "hypot", "pow", "fabs", "erf", "gamma", "lgamma"}

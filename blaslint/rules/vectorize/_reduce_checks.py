@@ -41,6 +41,18 @@ class Proposal:
     severity: str | None = None   # "info" where the saving is small beside the rest of the line
 
 
+def of_real_part(prop: Proposal) -> Proposal:
+    """The proposal for ``np.sum(P)`` made for ``np.sum(np.real(P))``: the same rewrite, its real part."""
+    new = prop.new
+    if new is not None:
+        new = f"{new}.real" if new.endswith(")") and "(" in new and not new.startswith("(") else f"({new}).real"
+    message = prop.message.replace(" computes them without it", " computes them without it (its real part, "
+                                                                 "`.real`, is the real part summed)", 1)
+    if message == prop.message:
+        message += "; the real part of the sum is the sum of the real parts: take `.real` of the rewrite"
+    return Proposal(prop.node, message, new, prop.temp, prop.severity)
+
+
 def _lib(ctx, red: Reduction, *xs) -> str | None:
     libs = {ctx.array_facts(x).lib for x in xs} - {None}
     if red.lib in ("numpy", "torch"):

@@ -62,6 +62,20 @@ def mean_reduction(ctx, node) -> Reduction | None:
     return Reduction(node, operand, axis, lib) if int_constant(axis) is not None else None
 
 
+def real_part(ctx, operand) -> ast.AST | None:
+    """``P`` of ``np.real(P)`` / ``P.real`` when ``P`` is a product of factors: the real part of a sum is the
+    sum of the real parts, so the product's reduction is the rewrite, then ``.real`` (sporco's step sizes,
+    ``np.sum(np.real(np.conj(dx) * dg))``; mne's ``(M * M.conj()).real.sum(0)``)."""
+    if isinstance(operand, ast.Call) and ctx.resolve_call(operand) in ("numpy.real", "torch.real") \
+            and len(operand.args) == 1 and not operand.keywords:
+        inner = operand.args[0]
+    elif isinstance(operand, ast.Attribute) and operand.attr == "real":
+        inner = operand.value
+    else:
+        return None
+    return inner if factors(ctx, inner) is not None or squared(ctx, inner) is not None else None
+
+
 def int_constant(node) -> int | None:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
             and type(node.operand.value) is int:

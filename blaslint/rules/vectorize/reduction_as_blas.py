@@ -180,11 +180,14 @@ class ReductionAsBlas(Rule):
         red = rf.reduction(self.ctx, node)
         if red is None or self._is_norm_radicand(node) and rf.squared(self.ctx, red.operand):
             return
+        inner = rf.real_part(self.ctx, red.operand)  # np.sum(np.real(np.conj(a) * b)): the sum's real part
+        if inner is not None:
+            red = rf.Reduction(red.call, inner, red.axis, red.lib, red.keepdims)
         prop = rc.axis_product(self.ctx, red) or rc.full_product(self.ctx, red) \
             or rw.beside_unknown(self.ctx, red) or rw.summed_squares(self.ctx, red) \
             or rw.both_unknown(self.ctx, red)
         if prop is not None:
-            self._propose(prop)
+            self._propose(rc.of_real_part(prop) if inner is not None else prop)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, ast.Pow) and not in_assertion(self.ctx, node) and compiled_by(self.ctx, node) is None:
@@ -263,6 +266,8 @@ class ReductionAsBlas(Rule):
     def _check_dot(self, node) -> bool:
         ctx = self.ctx
         inner = self._sum_arg(node, axis_ok=True)
+        real = rf.real_part(ctx, inner)  # np.sum(np.real(np.conj(a) * b)): the dot's real part
+        inner = real if real is not None else inner
         if not (isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Mult)):
             return False
         if self._is_norm_radicand(node) and rf.squared(ctx, inner):
@@ -293,6 +298,8 @@ class ReductionAsBlas(Rule):
         else:
             fn = ctx.spell_like(node.func, "dot", "numpy.dot")
             new = f"{fn}({paren(ctx, a, 1)}, {paren(ctx, b, 1)})" if fn else None
+        if new is not None and real is not None:
+            new = f"({new}).real" if " @ " in new else f"{new}.real"
         if new is not None and dtypes_known:
             fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
         builtin = ("; Python's built-in `sum` adds the elements one at a time in the interpreter (about 100x "
