@@ -719,3 +719,10 @@ def test_bl503_real_part_of_a_summed_product_and_conjugate_method():
     assert len(msgs) == 3 and "dot products" in msgs[0] and "dot products" in msgs[1] and "dot product" in msgs[2]
     # the real part of something that is not a product: nothing to say
     assert found(NP + "A = np.random.rand(300, 40) + 1j\nr = np.sum(np.real(np.exp(A)), axis=1)\n", "BL503") == []
+
+
+def test_bl503_row_norm_with_keepdims_says_to_put_the_axis_back():
+    # sporco's tvl2 (held-out set 22): the einsum drops the summed axis that keepdims=True keeps
+    (d,) = found(NP + "def f(Y, k):\n    Y = np.asarray(Y)\n    return np.sqrt(np.sum(Y**2, axis=k, keepdims=True))\n",
+                 "BL503")
+    assert "np.expand_dims(..., k)` for `keepdims=True`" in d.message

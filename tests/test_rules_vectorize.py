@@ -688,3 +688,21 @@ def test_bl501_items_known_to_be_matrices_are_not_called_row_dots():
             "        x = ints[i, :, :]\n        out.append(np.dot(x.T, x).sum())\n    return out\n")
     (d,) = [d for d in lint(code) if d.code == "BL501"]
     assert "dots of matching rows" not in d.message and "batched product" in d.message
+
+
+def test_bl501_weighted_sum_over_a_list_of_matrices_and_sparse_matvecs_are_silent():
+    # pyamg's GMRES smoother and energy-based strength (held-out set 22, both read wrong): a Krylov basis
+    # appended as sparse matrices is summed with weights (no dot), and `A @ v` with a sparse A per dense
+    # column would stack into an n x n matrix
+    krylov = ("import numpy as np\nimport scipy.linalg as la\ndef f(R, H, g, i, T):\n    V = []\n"
+              "    for k in range(i):\n        V.append((1.0 / k) * R)\n    y = la.solve(H, g)\n"
+              "    for j in range(i + 1):\n        T = T + y[j] * V[j]\n    return T\n")
+    assert [d for d in lint(krylov, {"BL501"}) if d.code == "BL501"] == []
+    vector = krylov.replace("    V = []\n    for k in range(i):\n        V.append((1.0 / k) * R)\n",
+                            "    V = np.random.rand(i + 1)\n")
+    assert [d.line for d in lint(vector, {"BL501"}) if d.code == "BL501"] == [6]  # a vector of weights: `y @ V`
+    strength = ("import numpy as np\nfrom scipy import sparse\ndef f(A, S, n):\n"
+                "    if not sparse.issparse(A):\n        raise TypeError('sparse')\n    out = np.empty(n)\n"
+                "    for i in range(n):\n        v = S[:, [i]].toarray().ravel()\n        Av = A @ v\n"
+                "        out[i] = v @ Av\n    return out\n")
+    assert [d for d in lint(strength, {"BL501"}) if d.code == "BL501" and "A @ v" in d.message] == []

@@ -88,7 +88,8 @@ def _name_evidence(ctx, name: ast.Name, depth: int) -> str | None:
     scope = ctx.binding_scope(name)
     for b in _bindings_before(ctx, name):
         if b.kind == "param" and scope is not None:
-            got = _documented_sparse(ctx, scope.node, name.id) or _passed_sparse(ctx, scope.node, name.id, depth)
+            got = _documented_sparse(ctx, scope.node, name.id) or _guarded_sparse(ctx, scope.node, name.id) \
+                or _passed_sparse(ctx, scope.node, name.id, depth)
         elif b.kind == "assign" and b.value is not None and b.value is not name:
             got = sparse_evidence(ctx, b.value, depth + 1)
         else:
@@ -123,6 +124,25 @@ def _documented_sparse(ctx, fdef, param: str) -> str | None:
     entry = table.get(param)
     if entry is not None and _SPARSE_WORDS.search(entry[0].lower()):
         return f"`{param}` documented as sparse"
+    return None
+
+
+_ISSPARSE = {"scipy.sparse.issparse", "scipy.sparse.isspmatrix", "scipy.sparse.isspmatrix_csr",
+             "scipy.sparse.isspmatrix_csc", "scipy.sparse.isspmatrix_bsr"}
+
+
+def _guarded_sparse(ctx, fdef, param: str) -> str | None:
+    """``if not sparse.issparse(A): raise ...`` among the function's first statements (pyamg's strength
+    measures): past it, ``A`` is sparse (the parameter must not be rebound, which the caller checks)."""
+    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    for stmt in fdef.body[:12]:
+        test = stmt.test if isinstance(stmt, ast.If) else None
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call) \
+                and ctx.resolve_call(test.operand) in _ISSPARSE and len(test.operand.args) == 1 \
+                and isinstance(test.operand.args[0], ast.Name) and test.operand.args[0].id == param \
+                and stmt.body and isinstance(stmt.body[-1], ast.Raise) and not stmt.orelse:
+            return f"`{param}` checked sparse (`{ctx.text(test)}`, line {stmt.lineno})"
     return None
 
 

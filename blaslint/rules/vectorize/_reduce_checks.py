@@ -319,6 +319,8 @@ def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Propos
             xt = _named(ctx, x) if _compound(x) else _operand_text(ctx, x, 1, 40)
             shown = f"`{new}`" if new else (f"`np.sqrt(np.einsum('{subs}', {xt}, {xt}))`{_binding_note(ctx, x, x)}"
                                              if subs else "`np.sqrt` of a row-wise `np.einsum`")
+    if red.keepdims:  # sporco's `np.sqrt(np.sum(Y**2, axis=k, keepdims=True))`: the einsum drops the axis
+        shown += f", then `np.expand_dims(..., {ctx.text(red.axis)})` for `keepdims=True`,"
     return Proposal(root, f"`{short(ctx, root)}` is the 2-norm along axis {ctx.text(red.axis)}{_facts_note(ctx, x, x)}: "
                     f"{shown} skips the temporary array of squares ({gain}){pairwise_note(ctx, x)}", new,
                     red.operand, severity)
