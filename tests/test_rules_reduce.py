@@ -63,7 +63,7 @@ def test_bl503_axis_forms_reported_without_fix(code):
 
 @pytest.mark.parametrize("code", [
     NP + "def tv(gr, eps):\n    return 1 / np.sqrt(eps ** 2 + np.sum(gr ** 2, axis=3))\n",   # smoothed magnitude
-    NP + "def d2(X, Y):\n    return np.sum((X[None, :, :] - Y[:, None, :]) ** 2, axis=2)\n",   # a distance
+    NP + "def d2(X, Y, w):\n    return np.sum((X - Y / w[:, None]) ** 2, axis=1)\n",   # a scaled operand squared
     NP + "def f(x, W):\n    return np.sum(x[:, None] * W, axis=0)\n",                            # BL505
     NP + "X = np.random.rand(10, 3)\nr = np.sqrt(np.sum(X ** 2, axis=1))\n",                     # tiny literal sizes
     NP + "def f(v):\n    return np.sqrt(np.einsum('...i,...i', v, v))\n",                       # already einsum

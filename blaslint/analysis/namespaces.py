@@ -15,7 +15,9 @@ import re
 
 # POT's ``nx = get_backend(a, b)`` (numpy by default; torch, jax, cupy by the arrays passed) as well;
 # a getter called without arguments (matplotlib's, tensorly's ``get_backend()``) returns a name, not one.
-GETTERS = ("get_namespace", "array_namespace", "get_array_namespace", "get_backend")
+# CuPy's and PyLops' ``ncp = get_array_module(x)`` / ``ncp = get_module(backend)`` (numpy or cupy) too.
+GETTERS = ("get_namespace", "array_namespace", "get_array_namespace", "get_backend", "get_array_module",
+           "get_module")
 _ASSIGNED = re.compile(r"^[ \t]*(\w+)(?:[ \t]*,[ \t]*\w+)*[ \t]*=[ \t]*(?:[\w.]+\.)?(?:"
                        + "|".join(GETTERS) + r")\([^)\s]", re.M)
 
@@ -23,7 +25,7 @@ _ASSIGNED = re.compile(r"^[ \t]*(\w+)(?:[ \t]*,[ \t]*\w+)*[ \t]*=[ \t]*(?:[\w.]+
 def candidate_names(text: str) -> frozenset:
     """Names some line binds to a namespace getter's result (``xp = get_namespace(X)``,
     ``xp, _ = get_namespace(X)``), from the text: cheap, checked per scope by :func:`is_namespace`."""
-    if "namespace(" not in text and "get_backend(" not in text:
+    if "namespace(" not in text and "get_backend(" not in text and "module(" not in text:
         return frozenset()
     return frozenset(m.group(1) for m in _ASSIGNED.finditer(text))
 

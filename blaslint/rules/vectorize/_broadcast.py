@@ -160,3 +160,22 @@ def axis_kind(pat: tuple, axis: int) -> str | None:
 def contracts(pat: tuple, axis: int) -> bool:
     """A broadcast product summed over ``axis``: the inserted axis stays, the summed one is full."""
     return axis_kind(pat, axis) == "F" and "1" in pat
+
+
+def pairwise(ctx, expr) -> bool:
+    """``X[:, None, :] - Y``: differences between every pair of rows (a side of the difference inserts an axis
+    itself), squared and summed (pyts' LB_Keogh bounds, recurrence plots). The rewrite saves the squares
+    (1.75x for 500 x 400 pairs of 3-D points, 1.27x at 128-D, the difference included); the message says the
+    broadcast difference is the larger temporary, which a pairwise form avoids (``cdist``; the GEMM identity
+    measured 23-59x there). Not ``x - y / w[:, None]``: a scaled operand, no pairs."""
+    return isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub) \
+        and bool(pattern(ctx, expr.left) or pattern(ctx, expr.right))
+
+
+def pairwise_note(ctx, x) -> str:
+    """What the message adds for a broadcast difference (empty otherwise)."""
+    if not pairwise(ctx, x):
+        return ""
+    return ("; the broadcast difference is itself a temporary of every pair, the larger cost: between two sets "
+            "of points, `scipy.spatial.distance.cdist(X, Y, 'sqeuclidean')` (or `(X**2).sum(-1)[:, None] "
+            "- 2 * X @ Y.T + (Y**2).sum(-1)`) computes every pair without it")

@@ -20,6 +20,7 @@ from blaslint.analysis.facts import known_small
 from blaslint.rules._common import paren, precedence, product_operands
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize import _loopdots as ld
+from blaslint.rules.vectorize._reduce_library import library as _lib
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
                                                     rowwise_subscripts, squared, any_rank_subscripts, int_constant)
 
@@ -51,29 +52,6 @@ def of_real_part(prop: Proposal) -> Proposal:
     if message == prop.message:
         message += "; the real part of the sum is the sum of the real parts: take `.real` of the rewrite"
     return Proposal(prop.node, message, new, prop.temp, prop.severity)
-
-
-def _lib(ctx, red: Reduction, *xs) -> str | None:
-    libs = {ctx.array_facts(x).lib for x in xs} - {None}
-    if red.lib in ("numpy", "torch"):
-        libs.add(red.lib)
-    if isinstance(red.operand, ast.Call) and (ctx.resolve_call(red.operand) or "").startswith("torch."):
-        libs.add("torch")  # `torch.mul(a, b).sum(dim=1)`: the product says the library
-    if red.lib == "geomstats":
-        return "geomstats"
-    return libs.pop() if len(libs) == 1 else None if libs else _unknown_library(ctx)
-
-
-def _unknown_library(ctx) -> str | None:
-    """Operands no evidence ties to a library: NumPy's arrays when the module imports NumPy (``"numpy?"``; also
-    autograd's or JAX's ``numpy``, or NumPy reached as ``g.np`` as trimesh's tests do),
-    else nothing to rewrite with. gpytorch's KeOps kernels square and sum LazyTensors in a module that
-    imports only torch: neither ``np.einsum`` nor ``torch.einsum`` takes them (held-out set 21, read wrong)."""
-    got = getattr(ctx, "_bl_numpy_imported", None)
-    if got is None:
-        got = ctx._bl_numpy_imported = any("numpy" in q.split(".")[:2] for q in ctx.imports.names.values()) \
-            or any(isinstance(n, ast.Attribute) and n.attr in ("np", "numpy") for n in ast.walk(ctx.tree))
-    return "numpy?" if got else None
 
 
 def short(ctx, node, limit: int = 60) -> str:
@@ -131,25 +109,6 @@ def _known_beside_array(ctx, a, b) -> bool:
     product when the other broadcasts along the summed axis; both are BLAS work, and the message names both."""
     known = a if ctx.array_facts(a).rank is not None else b
     return (ctx.array_facts(known).rank or 0) >= 2 and not _has_broadcast(ctx, a) and not _has_broadcast(ctx, b)
-
-
-def _pairwise(ctx, expr) -> bool:
-    """``X[:, None, :] - Y``: differences between every pair of rows (a side of the difference inserts an axis
-    itself), squared and summed (pyts' LB_Keogh bounds, recurrence plots). The rewrite saves the squares
-    (1.75x for 500 x 400 pairs of 3-D points, 1.27x at 128-D, the difference included); the message says the
-    broadcast difference is the larger temporary, which a pairwise form avoids (``cdist``; the GEMM identity
-    measured 23-59x there). Not ``x - y / w[:, None]``: a scaled operand, no pairs."""
-    return isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub) \
-        and bool(bc.pattern(ctx, expr.left) or bc.pattern(ctx, expr.right))
-
-
-def pairwise_note(ctx, x) -> str:
-    """What the message adds for a broadcast difference (empty otherwise)."""
-    if not _pairwise(ctx, x):
-        return ""
-    return ("; the broadcast difference is itself a temporary of every pair, the larger cost: between two sets "
-            "of points, `scipy.spatial.distance.cdist(X, Y, 'sqeuclidean')` (or `(X**2).sum(-1)[:, None] "
-            "- 2 * X @ Y.T + (Y**2).sum(-1)`) computes every pair without it")
 
 
 def _has_broadcast(ctx, expr) -> bool:
@@ -238,7 +197,7 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
         return None
     sq, quad = squared(ctx, red.operand), None
     if sq is not None:
-        if sq[1] or in_root_with_terms(ctx, red.call) or _has_broadcast(ctx, sq[0]) and not _pairwise(ctx, sq[0]):
+        if sq[1] or in_root_with_terms(ctx, red.call) or _has_broadcast(ctx, sq[0]) and not bc.pairwise(ctx, sq[0]):
             return None  # |x|^2; a smoothed magnitude; a broadcast product squared
         a = b = sq[0]
         what = f"a sum of squares along axis {ctx.text(red.axis)}: squared norms"
@@ -282,7 +241,7 @@ def axis_product(ctx, red: Reduction) -> Proposal | None:
                 "gains for a small matrix only: 2.0x for a 10 x 10 one, 1.1x for 100 x 100")
         severity = "info"
     return Proposal(red.call, f"`{short(ctx, red.call)}` is {what}{_facts_note(ctx, a, b)}, through a temporary as "
-                    f"large as the operands: {shown} computes them without it ({gain}){pairwise_note(ctx, a)}", new,
+                    f"large as the operands: {shown} computes them without it ({gain}){bc.pairwise_note(ctx, a)}", new,
                     red.operand, severity)
 
 
@@ -291,7 +250,7 @@ def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Propos
     if red.axis is None or red.lib in ("builtin", "geomstats") or sqrt_api == "math.sqrt":
         return None
     sq = squared(ctx, red.operand)
-    if sq is None or sq[1] or _has_broadcast(ctx, sq[0]) and not _pairwise(ctx, sq[0]):
+    if sq is None or sq[1] or _has_broadcast(ctx, sq[0]) and not bc.pairwise(ctx, sq[0]):
         return None
     x = sq[0]
     f = ctx.array_facts(x)
@@ -322,7 +281,7 @@ def row_norm(ctx, root: ast.AST, red: Reduction, sqrt_api: str | None) -> Propos
     if red.keepdims:  # sporco's `np.sqrt(np.sum(Y**2, axis=k, keepdims=True))`: the einsum drops the axis
         shown += f", then `np.expand_dims(..., {ctx.text(red.axis)})` for `keepdims=True`,"
     return Proposal(root, f"`{short(ctx, root)}` is the 2-norm along axis {ctx.text(red.axis)}{_facts_note(ctx, x, x)}: "
-                    f"{shown} skips the temporary array of squares ({gain}){pairwise_note(ctx, x)}", new,
+                    f"{shown} skips the temporary array of squares ({gain}){bc.pairwise_note(ctx, x)}", new,
                     red.operand, severity)
 
 

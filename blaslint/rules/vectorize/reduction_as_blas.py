@@ -59,8 +59,8 @@ class ReductionAsBlas(Rule):
         "import numpy as np\ndef tv(g, eps):\n    return 1 / np.sqrt(eps ** 2 + np.sum(g ** 2, axis=3))\n",
         # a scaled sum by a number, not a dot
         "import numpy as np\ndef f(X):\n    return np.sum(2.0 * X, axis=1)\n",
-        # a distance (a square of a difference of broadcast operands) is no product
-        "import numpy as np\ndef d2(X, Y):\n    return np.sum((X[:, None, :] - Y[None, :, :]) ** 2, axis=-1)\n",
+        # a square of a difference with a broadcast scaling inside: no pairs, no product
+        "import numpy as np\ndef d2(X, Y, w):\n    return np.sum((X - Y / w[:, None]) ** 2, axis=-1)\n",
         # `X @ M` beside a scalar: no quadratic form
         "import numpy as np\ndef f(M):\n    s = 2.0\n    return np.sum(np.dot(s, M) * s, axis=1)\n",
         # an explicit broadcast summed over an axis: a hidden contraction (BL505)
