@@ -1062,6 +1062,11 @@ SEQUENCES_201 = {
         ("S = np.zeros(n)\nind = a == 0.5\nS[ind] = 2.0\nnot_ind = np.logical_not(ind)\nS[not_ind] = b[not_ind]\n", "S"),
     "a mask parameter beside its complement": ("S = np.zeros(n)\nS[mask] = 1.0\nS[~mask] = c[~mask]\n", "S"),
     "equal beside not equal": ("S = np.zeros((n, 2))\nS[a == c] = 1.0\nS[a != c] = 3.0\n", "S"),
+    "a not-equal mask bound to a name beside the equality, 0.0 and 0 (pyamg's strength)":
+        ("S = np.zeros(n)\nmask = a != 0.0\nS[mask] = 1.0 / a[mask]\nS[a == 0] = 1.0\n", "S"),
+    "a first entry, then a slice for the rest (librosa's bin frequencies)":
+        ("B = np.zeros((n, 2))\nB[0] = 1.0\nB[1:] = a[1:, None]\n", "B"),
+    "a last entry and the slice before it": ("B = np.zeros(n)\nB[-1] = 2.0\nB[:-1] = b[:-1]\n", "B"),
     "leading axes cut, the trailing ones whole":
         ("B = np.zeros((n, 3, 2))\nB[:2] = 1.0\nB[2:] = a[2:, None, None]\n", "B"),
 }
@@ -1091,6 +1096,8 @@ SEQUENCE_LOOK_ALIKES_201 = {
     "a stepped slice": "B = np.zeros(n)\nB[:k:2] = a\nB[k:] = b\n",
     "a comparison beside its opposite leaves the NaNs at zero":
         "S = np.zeros(n)\nS[a < 0.5] = 1.0\nS[a >= 0.5] = b[a >= 0.5]\n",
+    "the compared array rebound between the mask and its opposite":
+        "S = np.zeros(n)\nm = a != 0.0\nS[m] = 1.0\na = b\nS[a == 0] = 2.0\n",
     "a mask rebound between the writes": "S = np.zeros(n)\nm = a > 0.5\nS[m] = 1.0\nm = a > 0.2\nS[~m] = 2.0\n",
     "the complement of an older mask":
         "m = a > 0.5\nnot_m = ~m\nm = a > 0.2\nS = np.zeros(n)\nS[m] = 1.0\nS[not_m] = 2.0\n",
@@ -1098,6 +1105,7 @@ SEQUENCE_LOOK_ALIKES_201 = {
         "S = np.zeros(n)\nm = a > 0.5\nS[m] = 1.0\nm[0] = True\nS[~m] = 2.0\n",
     "np.logical_not of a parameter that may be a 0/1 index (bayespy's binary_matrix)":
         "S = np.zeros((n, 3))\nS[A] = 1.0\nS[np.logical_not(A)] = 2.0\n",
+    "a first entry and a slice that skips the second": "B = np.zeros(n)\nB[0] = 1.0\nB[2:] = a[2:]\n",
     "a call that may move an attribute cut": "B = np.zeros((n, 2))\nB[:s.k] = a\ngrow(s)\nB[s.k:] = b\n",
     "writes on two axes": "B = np.zeros((2, 2))\nB[0] = a\nB[:, 1] = b\n",
     "a call in between that may read it": "B = np.zeros((n, 2))\nB[:, 0] = a\nlog(B)\nB[:, 1] = b\n",

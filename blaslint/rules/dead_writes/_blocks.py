@@ -85,6 +85,10 @@ def _block(ctx, stmt: ast.stmt, path: str):
             pieces.append(mask)
             names |= {n.id for n in ast.walk(item) if isinstance(n, ast.Name)}
             continue
+        k = _int(item)
+        if k is not None and k >= -1:  # `x[0]` is the piece `x[0:1]`, `x[-1]` the piece `x[-1:]`
+            pieces.append((_START, "1") if k == 0 else ("-1", _END) if k == -1 else (str(k), str(k + 1)))
+            continue
         if not isinstance(item, ast.Slice) or item.step is not None:
             return None
         bounds = []
@@ -141,7 +145,7 @@ def _mask_piece(ctx, item: ast.AST):
         if isinstance(item, ast.Name):
             b = ctx.reaching_binding(item)  # `not_ind = np.logical_not(ind)`
             value = b.value if b is not None and b.kind == "assign" else None
-            if _inverts(ctx, value):
+            if _inverts(ctx, value) or _equality(value):  # `mask = D != 0.0` beside `Dinv[D == 0]` (pyamg)
                 item = value
         if isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.Invert):
             item, sign, tilde = item.operand, "-" if sign == "+" else "+", True
@@ -151,15 +155,28 @@ def _mask_piece(ctx, item: ast.AST):
             break
     if not _pure(ctx, item):
         return None
-    if isinstance(item, ast.Compare) and len(item.ops) == 1 and isinstance(item.ops[0], (ast.Eq, ast.NotEq)):
+    if _equality(item):
         if isinstance(item.ops[0], ast.NotEq):
             sign = "-" if sign == "+" else "+"
-        return _MASK, f"{sign}!{ast.unparse(item.left)} == {ast.unparse(item.comparators[0])}"
+        sides = " == ".join(_number_text(side) for side in (item.left, item.comparators[0]))
+        names = "".join(_binding_key(ctx, n) for n in ast.walk(item) if isinstance(n, ast.Name))
+        return _MASK, f"{sign}!{sides}{names}"
     # `~` of an integer index array is no complement, but nobody indexes with one
     known = tilde or _boolean(ctx, item)
     if not (known or isinstance(item, (ast.Name, ast.Attribute))):
         return None
     return _MASK, sign + ("!" if known else "?") + ast.unparse(item) + _binding_key(ctx, item)
+
+
+def _equality(node) -> bool:
+    return isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq))
+
+
+def _number_text(node) -> str:
+    """``0`` and ``0.0`` compare the same way: one text for both."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return repr(float(node.value))
+    return ast.unparse(node)
 
 
 def _binding_key(ctx, item) -> str:
@@ -200,3 +217,10 @@ def _pure(ctx, node: ast.AST) -> bool:
     """No call that may run unknown code: evaluating the mask twice gives the same mask."""
     return not any(isinstance(n, ast.Call) and is_opaque_call(ctx, n) or isinstance(n, (ast.NamedExpr, ast.Await))
                    for n in ast.walk(node))
+
+
+def _int(node) -> int | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and type(node.operand.value) is int:
+        return -node.operand.value
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
