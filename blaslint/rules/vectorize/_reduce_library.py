@@ -31,12 +31,12 @@ def _unknown_library(ctx, xs) -> str | None:
         numpy = any("numpy" in q.split(".")[:2] for q in ctx.imports.names.values()) \
             or any(isinstance(n, ast.Attribute) and n.attr in ("np", "numpy") for n in ast.walk(ctx.tree))
         got = ctx._bl_libraries_imported = "numpy?" if numpy else "torch" if "torch" in tops else None
-    if got == "torch" and any(_from_unknown_call(ctx, x) for x in xs):
+    if got == "torch" and any(from_unknown_call(ctx, x) for x in xs):
         return None
     return got
 
 
-def _from_unknown_call(ctx, x) -> bool:
+def from_unknown_call(ctx, x) -> bool:
     """Is a name in ``x`` bound to (or unpacked from) what an unresolved call returned?"""
     for n in ast.walk(x):
         if isinstance(n, ast.Name):

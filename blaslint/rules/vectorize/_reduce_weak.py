@@ -17,6 +17,7 @@ from blaslint.analysis.sparse import matrix_semantics, sparse_evidence
 from blaslint.rules._common import POSTFIX
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize._reduce_checks import NOT_BLAS, Proposal, _lib, _operand_text, quadratic_form, short
+from blaslint.rules.vectorize._reduce_library import from_unknown_call
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
                                                     root_around,
                                                     int_constant, squared)
@@ -73,7 +74,8 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
     every case; which rewrite applies is not known, so no fix, and info (the sum usually sits beside the
     work that made its operands, which costs more)."""
     backend = red.lib == "backend"
-    if not (_numpy_sum(ctx, red) or backend) or red.keepdims or root_around(ctx, red.call)[0]:
+    torch = _torch_sum(ctx, red)
+    if not (_numpy_sum(ctx, red) or backend or torch) or red.keepdims or root_around(ctx, red.call)[0]:
         return None  # a weighted norm sqrt(sum(w * x**2)) keeps its temporary x**2 whatever is done
     sq = squared(ctx, red.operand)
     if sq is not None:
@@ -82,8 +84,8 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
     if red.axis is not None and axis is None:
         return None
     pair = factors(ctx, red.operand)
-    if pair is None or quadratic_form(ctx, *pair):
-        return None
+    if pair is None or quadratic_form(ctx, *pair) or torch and any(from_unknown_call(ctx, x) for x in pair):
+        return None  # (KeOps' LazyTensors, returned by a helper, reduce lazily: no temporary to save)
     ranks = [ctx.array_facts(x).rank for x in pair]
     if red.axis is None and 1 in ranks and None in ranks and ctx.array_facts(pair[ranks.index(None)]).min_rank:
         return None  # `weights[:, 0]` read: at least 2-D beside a vector, summed whole: the array checks decide
@@ -104,14 +106,31 @@ def both_unknown(ctx, red: Reduction) -> Proposal | None:
         shapes = f"{describe_facts(short(ctx, vec, 30), ctx.array_facts(vec))}, `{short(ctx, other, 30)}` of unknown shape"
     return Proposal(red.call, f"`{short(ctx, red.call)}` multiplies `{a}` by `{b}` ({shapes}) in "
                     f"full only to sum {where}: {kinds}, a scaled sum when one is a number; each skips the "
-                    "temporary (1.5-5x measured; info: nothing says how big they are, and such a sum usually "
+                    f"temporary ({'in PyTorch 1.0-1.5x measured, mostly memory saved' if torch else '1.5-5x measured'}"
+                    "; info: nothing says how big they are, and such a sum usually "
                     "sits beside the work that made its operands, which costs more)",
                     None, red.operand, "info")
+
+
+def _torch_sum(ctx, red: Reduction) -> bool:
+    """``torch.sum(a * b, dim)``, or ``x.sum(dim)`` in a module that imports torch and no NumPy (gpytorch's
+    kernels, ``(x1 * x2).sum(dim=-1)``)."""
+    if red.lib == "torch":
+        return True
+    if red.lib != "method":
+        return False
+    mods = {q.split(".", 1)[0] for q in ctx.imports.names.values()}
+    return "torch" in mods and "numpy" not in mods and not mods & _OTHER_ARRAYS
 
 
 def _rewrites(ctx, red: Reduction) -> str:
     """The rewrites a sum of a product of unknown factors has, in the words of its library."""
     whole = red.axis is None
+    if _torch_sum(ctx, red):
+        return ("an inner product (`torch.dot` on 1-D, `torch.vdot`) when they have one shape, `torch.einsum` on "
+                "the factors when they broadcast" if whole
+                else "row-wise dots (`torch.linalg.vecdot`) when they have one shape, a matrix-vector product (`@`) "
+                "when one is a vector along that axis, `torch.einsum` on the factors when they broadcast otherwise")
     if red.lib == "backend":  # nx = get_backend(...): the rewrites go through the same namespace
         ns = ctx.text(red.call.func.value)
         contract = f"a contraction through `{ns}` (`{ns}.einsum`; `tensordot`/`vecdot` in an array-API namespace)"
