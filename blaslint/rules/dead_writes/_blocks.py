@@ -34,16 +34,14 @@ def blocks_write_all(ctx, first: ast.stmt, path: str) -> ast.stmt | None:
     the cut points may not be rebound in the run; no write reads the buffer. None when the run stops first.
     """
     scope_node = ctx.scope_node_of(first)
-    layout, blocks, cut_names, calls = None, set(), set(), False
+    layout, blocks, cut_names, seen = None, set(), set(), []
     stmt = first
     while stmt is not None:
         if may_leave(stmt):
             return None
-        changed = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        changed |= {name.split(".")[0].split("[")[0] for name in mutated_names(ctx, stmt)}
-        if changed & cut_names:
+        seen.append(stmt)
+        if cut_names and _changed(ctx, stmt) & cut_names:
             return None  # a cut or mask an earlier write used is rebound or changed before the run completes
-        calls = calls or any(isinstance(n, ast.Call) and is_opaque_call(ctx, n) for n in ast.walk(stmt))
         if not mentions(stmt, path):
             if may_read_unseen(ctx, path, [stmt], scope_node):
                 return None
@@ -55,12 +53,19 @@ def blocks_write_all(ctx, first: ast.stmt, path: str) -> ast.stmt | None:
         layout, pieces, names = got
         blocks.add(pieces)
         cut_names |= names
-        if calls and any("." in bound for piece in pieces for bound in piece):
+        if any("." in bound for piece in pieces for bound in piece) and any(
+                isinstance(n, ast.Call) and is_opaque_call(ctx, n) for st in seen for n in ast.walk(st)):
             return None  # `x[:self.k] = f()`: a call may change the attribute a cut reads
         if _tiles(blocks):
             return stmt
         stmt = ctx.next_statement(stmt)
     return None
+
+
+def _changed(ctx, stmt) -> set:
+    """Names ``stmt`` rebinds or changes in place."""
+    names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names | {name.split(".")[0].split("[")[0] for name in mutated_names(ctx, stmt)}
 
 
 def _block(ctx, stmt: ast.stmt, path: str):
