@@ -1249,6 +1249,12 @@ RECURRENCES_201 = {
     "an RNN's states with the initial state in the last slot (MLAlgorithms)":
         ("states = np.zeros((2, T + 1, M))\nstates[:, -1, :] = 0.1\nfor i in range(T):\n"
          "    states[:, i, :] = np.tanh(states[:, i - 1, :] + 1.0)\n", "states"),
+    "an HMM's backward pass from the last row":
+        ("beta = np.zeros((T, M))\nbeta[-1] = 1.0\nfor t in range(T - 2, -1, -1):\n"
+         "    beta[t] = A @ (B[:, t + 1] * beta[t + 1])\n", "beta"),
+    "librosa's peak picking, a size one more than the data":
+        ("values = np.zeros(len(a) + 1)\nvalues[-1] = 0\nfor n in range(len(a) - 1, -1, -1):\n"
+         "    values[n] = a[n] + values[n + 1]\n    s = values[n] * 2\n", "values"),
     "statements around the write, two heads (astroML's generator)":
         ("x = np.zeros(T)\nx[0] = 1.0\nx[1] = 2.0\nfor i in range(2, T):\n    dt = 0.5 * i\n"
          "    x[i] = x[i - 1] * dt - x[i - 2]\n    s = x[i] + x[i - 1]\n", "x"),
@@ -1260,7 +1266,7 @@ def test_bl201_recurrence_after_its_first_entries_fix_is_exact(name):
     body, out = RECURRENCES_201[name]
     code = "import numpy as np\n" + body
     (d,) = bl(code, "BL201")
-    assert d.severity == "info" and "with the first entries set before it" in d.message, name
+    assert d.severity == "info" and "with the entries it starts from set before it" in d.message, name
     setup = ("import numpy as np\nT, M = 6, 3\npi = np.random.rand(M)\nB = np.random.rand(M, T)\n"
              "A = np.random.rand(M, M)\na = np.random.rand(T)\n")
     fixed = assert_fix_equivalent(code, setup, [out], codes={"BL201"}, unsafe=False, exact=True)
@@ -1281,10 +1287,16 @@ RECURRENCE_LOOK_ALIKES_201 = {
                                              "    x[:, i] = x[:, i - 1]\n",
     "a conditional write": "x = np.zeros(T)\nx[0] = 1.0\nfor i in range(1, T):\n    if i % 2:\n"
                            "        x[i] = x[i - 1]\n",
+    "a backward pass stopping one short": "x = np.zeros(T)\nx[-1] = 1.0\nfor t in range(T - 2, 0, -1):\n"
+                                          "    x[t] = x[t + 1] * 2\n",
+    "a backward pass reading two ahead": "x = np.zeros(T)\nx[-1] = 1.0\nfor t in range(T - 2, -1, -1):\n"
+                                         "    x[t] = x[t + 2] * 2\n",
+    "a backward pass from the wrong start": "x = np.zeros(T)\nx[-1] = 1.0\nfor t in range(T - 3, -1, -1):\n"
+                                            "    x[t] = x[t + 1] * 2\n",
 }
 
 
 @pytest.mark.parametrize("name", list(RECURRENCE_LOOK_ALIKES_201))
 def test_bl201_recurrence_look_alikes_keep_the_zeros(name):
     code = "import numpy as np\n" + RECURRENCE_LOOK_ALIKES_201[name]
-    assert [d for d in bl(code, "BL201") if "first entries" in d.message] == [], name
+    assert [d for d in bl(code, "BL201") if "it starts from" in d.message] == [], name

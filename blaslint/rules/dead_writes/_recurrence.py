@@ -63,8 +63,10 @@ def _loop_covers(ctx, loop: ast.For, path: str, axis: int, heads: set, size) -> 
     v = loop.target.id
     it = loop.iter
     if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            and not it.keywords and 1 <= len(it.args) <= 2 and not any(isinstance(a, ast.Starred) for a in it.args)):
+            and not it.keywords and 1 <= len(it.args) <= 3 and not any(isinstance(a, ast.Starred) for a in it.args)):
         return False
+    if len(it.args) == 3:
+        return _backward_covers(ctx, loop, path, axis, heads, size, v)
     start = _int(it.args[0]) if len(it.args) == 2 else 0
     stop = it.args[-1]
     if start is None or start < 0 or any(isinstance(n, ast.Name) and n.id == v and not isinstance(n.ctx, ast.Load)
@@ -96,6 +98,71 @@ def _loop_covers(ctx, loop: ast.For, path: str, axis: int, heads: set, size) -> 
         elif not _reads_before(ctx, s, path, axis, v, c, start, lowest, strict=not after):
             return False
     return True
+
+
+def _backward_covers(ctx, loop: ast.For, path: str, axis: int, heads: set, size, v: str) -> bool:
+    """``x[-1] = ...`` then ``for v in range(start, -1, -1): x[v] = f(x[v + 1])``, ``start`` the size minus 2
+    (a backward pass: an HMM's betas, librosa's peak picking): the loop writes ``start .. 0`` and reads only the
+    position after the one it writes."""
+    start, stop, step = loop.iter.args
+    if heads != {-1} or _int(stop) != -1 or _int(step) != -1 or not _two_less(ctx, start, size, loop):
+        return False
+    if any(isinstance(n, ast.Name) and n.id == v and not isinstance(n.ctx, ast.Load)
+           for s in loop.body for n in ast.walk(s)):
+        return False
+    writes = [s for s in loop.body if _write_target(ctx, s, path) is not None]
+    if len(writes) != 1:
+        return False
+    k, item = _one_pick(_write_target(ctx, writes[0], path))
+    if k != axis or _offset(item, v) != 0:
+        return False
+    after = False
+    for s in loop.body:
+        node = s.value if s is writes[0] else s
+        if not _reads_after(ctx, node, path, axis, v, allow_own=after):
+            return False
+        after = after or s is writes[0]
+    return True
+
+
+def _reads_after(ctx, node, path, axis, v, allow_own) -> bool:
+    """Every use of ``x`` loads ``x[..., v + 1, ...]`` (or ``x[..., v, ...]`` once written) on ``axis``."""
+    parents = {ch: n for n in ast.walk(node) for ch in ast.iter_child_nodes(n)}
+    for n in ast.walk(node):
+        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
+            sub = parents.get(n)
+            if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)):
+                return False
+            items = sub.slice.elts if isinstance(sub.slice, ast.Tuple) else [sub.slice]
+            if len(items) <= axis or not all(is_full_slice(i) for i in items[:axis]):
+                return False
+            if _offset(items[axis], v) not in ((0, 1) if allow_own else (1,)):
+                return False
+    return True
+
+
+def _two_less(ctx, start, size, at) -> bool:
+    """Is ``start`` the size minus 2 (``T - 2`` of ``T``, ``len(x) - 1`` of ``len(x) + 1``)?"""
+    base_s, k_s = _split_offset(start)
+    try:
+        base_n, k_n = _split_offset(ast.parse(str(size), mode="eval").body) if not isinstance(size, int) \
+            else (None, size)
+    except SyntaxError:
+        return False
+    if base_s is None or base_n is None:
+        return base_s is None and base_n is None and k_s + 2 == k_n
+    return k_s + 2 == k_n and equal_sizes(ctx, ast.unparse(base_s), ast.unparse(base_n), at)
+
+
+def _split_offset(node) -> tuple:
+    """(base, k) of ``base + k`` / ``base - k`` (k an int; base None for a plain int)."""
+    if _int(node) is not None:
+        return None, _int(node)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) and _int(node.right) is not None:
+        base, k = _split_offset(node.left)
+        return base if base is not None else None, k + (_int(node.right) if isinstance(node.op, ast.Add)
+                                                          else -_int(node.right))
+    return node, 0
 
 
 def _reads_before(ctx, node, path, axis, v, c, start, lowest, strict) -> bool:

@@ -199,7 +199,7 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
             if loop_writes_all(ctx, write, fill.path, shape, since=stmt):
                 how, by_python_loop = "the loop that sets every element", True
             elif (loop := head_then_loop_writes_all(ctx, write, fill.path, shape)) is not None:
-                how, by_python_loop = f"the loop at {ctx.line_ref(loop)}, with the first entries set before it", True
+                how, by_python_loop = f"the loop at {ctx.line_ref(loop)}, with the entries it starts from set before it", True
             else:
                 last = sequence_writes_all(ctx, write, fill.path, shape) if fill.kind == "alloc" else None
                 last = last or blocks_write_all(ctx, write, fill.path)
