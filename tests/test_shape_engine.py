@@ -1226,3 +1226,25 @@ def test_attribute_facts_do_not_depend_on_the_order_they_are_asked_in():
         if isinstance(n, (ast.Attribute, ast.Call, ast.BinOp, ast.Name)):
             ctx.array_facts(n)
     assert [ctx.array_facts(n).rank for n in reads] == [1, 1]
+
+
+def test_a_project_array_alias_and_a_tuple_return_annotation():
+    # linearmodels: `Float64Array` aliases an ndarray of float64; `y, w = self._prepare()` unpacks a helper
+    # annotated `-> tuple[Float64Array, Float64Array]`
+    code = """
+    import linearmodels.typing.data
+    from linearmodels.typing import IntArray, Float64Array
+    class M:
+        def _prepare(self) -> tuple[linearmodels.typing.data.Float64Array, IntArray]:
+            return self.a, self.b
+        def r2(self, p: Float64Array):
+            y, w = self._prepare()
+            return y, w, p
+    """
+    y, w, p = (facts(code, name, line=9) for name in ("y", "w", "p"))
+    assert (y.lib, y.dtype, kinds(y)) == ("numpy", "float64", ["annotation"])
+    assert (w.lib, w.dtype) == ("numpy", None) and (p.lib, p.dtype) == ("numpy", "float64")
+    # a tuple of another length, or an alias that is no array name: nothing
+    other = code.replace("y, w = self._prepare()", "y, w, z = self._prepare()")
+    assert facts(other, "y", line=9).lib is None
+    assert facts(code.replace("IntArray", "IntList"), "w", line=9).lib is None

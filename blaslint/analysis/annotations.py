@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from blaslint.analysis.evidence import Evidence
 
@@ -22,6 +23,13 @@ _JAXTYPING_KINDS = {"Float", "Int", "UInt", "Complex", "Num", "Real", "Inexact",
 _ARRAY_TYPES = {"numpy.ndarray": "numpy", "jax.Array": "numpy", "jaxtyping.Array": "numpy",
                 "jax.numpy.ndarray": "numpy", "numpy.typing.ArrayLike": None, "torch.Tensor": "torch",
                 "jaxtyping.ArrayLike": None}
+
+
+# Projects' own aliases of NumPy array types (linearmodels' ``Float64Array = np.ndarray[..., np.dtype[np.float64]]``,
+# ``NumericArray``, ``IntArray``): an array by its name wherever the alias is defined.
+_ALIAS = re.compile(r"^(Float(16|32|64)?|Int(8|16|32|64)?|UInt(8|16|32|64)|Bool|Complex(64|128)?|Numeric|Real)Array$")
+_ALIAS_DTYPES = {"Float64": "float64", "Float32": "float32", "Int64": "int64", "Int32": "int32", "Bool": "bool",
+                 "Complex128": "complex128", "Complex64": "complex64"}
 
 
 def _resolve(ctx, node) -> str | None:
@@ -55,6 +63,9 @@ def annotation_facts(ctx, ann: ast.AST | None, depth: int = 0):
     if q is not None:
         if q in _ARRAY_TYPES and _ARRAY_TYPES[q] is not None:
             return Facts(lib=_ARRAY_TYPES[q], evidence=ev)
+        alias = _ALIAS.match(q.rpartition(".")[2])
+        if alias:
+            return Facts(lib="numpy", dtype=_ALIAS_DTYPES.get(alias.group(1)), evidence=ev)
         return None
     if not isinstance(ann, ast.Subscript):
         return None
@@ -93,6 +104,25 @@ def annotation_facts(ctx, ann: ast.AST | None, depth: int = 0):
         return Facts(rank=len(dims), dtype=dtype, shape=tuple(dims) if any(d is not None for d in dims) else None,
                      lib=lib, evidence=ev)
     return None
+
+
+def annotated_return_parts(ctx, fdef, count: int):
+    """Facts of each part of a helper's tuple return from its annotation (``-> tuple[Float64Array, ...]``), or
+    None when the annotation is no tuple of ``count`` parts or says nothing of any of them."""
+    from blaslint.analysis.facts import UNKNOWN
+
+    ann = getattr(fdef, "returns", None)
+    if not isinstance(ann, ast.Subscript):
+        return None
+    head = ann.value
+    if not (isinstance(head, ast.Name) and head.id == "tuple" and ctx.imports.qualname("tuple") is None
+            or _resolve(ctx, head) == "typing.Tuple"):
+        return None
+    args = ann.slice.elts if isinstance(ann.slice, ast.Tuple) else [ann.slice]
+    if len(args) != count or any(isinstance(a, ast.Constant) and a.value is Ellipsis for a in args):
+        return None
+    parts = [annotation_facts(ctx, a) or UNKNOWN for a in args]
+    return parts if any(p is not UNKNOWN for p in parts) else None
 
 
 def may_be_number(ann: ast.AST | None) -> bool:

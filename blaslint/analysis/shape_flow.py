@@ -162,14 +162,20 @@ def unpacked_binding_facts(ctx: "FileContext", binding) -> Facts:
 
 
 def _documented_parts(ctx, call: ast.Call, count: int):
-    """``s, V = spd_eig(W)`` where the helper's numpydoc Returns lists ``s : ndarray(k)``, ``V : ndarray(n, k)``."""
+    """``s, V = spd_eig(W)`` where the helper's numpydoc Returns lists ``s : ndarray(k)``, ``V : ndarray(n, k)``, or
+    its return annotation is ``tuple[Float64Array, ...]`` (linearmodels' ``y, x, w = self._prepare_between()``)."""
     if not isinstance(call.func, (ast.Name, ast.Attribute)):
         return None
     from blaslint.analysis.docstrings import documented_return_parts
     from blaslint.analysis.summaries import helper_of
 
     target = helper_of(ctx, call.func)
-    return documented_return_parts(ctx, target[1], count) if target is not None else None
+    if target is None:
+        return None
+    from blaslint.analysis.annotations import annotated_return_parts
+
+    parts = documented_return_parts(ctx, target[1], count)
+    return parts if parts is not None else annotated_return_parts(target[0], target[1], count)
 
 
 # -- names rebound in loops (x = x - lr * g) ----------------------------------------
