@@ -1072,16 +1072,20 @@ SEQUENCES_201 = {
 }
 
 
-@pytest.mark.parametrize("name", list(SEQUENCES_201))
-def test_bl201_runs_of_part_writes_fix_is_exact(name):
-    body, out = SEQUENCES_201[name]
+def _one_info_finding_and_exact_empty_fix(body: str, out: str, phrase: str, setup: str) -> None:
+    """One info BL201 whose message says ``phrase``; its `empty` fix computes the same ``out``."""
     code = "import numpy as np\n" + body
-    found = bl(code, "BL201")
-    assert len(found) == 1 and found[0].severity == "info" and "run of writes" in found[0].message, name
-    setup = ("import numpy as np\nn = 5\na, b, c = np.random.rand(n), np.random.rand(n), np.random.rand(n)\n"
-             "mask = np.random.rand(n) > 0.5\n")
+    (found,) = bl(code, "BL201")
+    assert found.severity == "info" and phrase in found.message
     fixed = assert_fix_equivalent(code, setup, [out], codes={"BL201"}, unsafe=False, exact=True)
     assert "np.empty(" in fixed
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES_201))
+def test_bl201_runs_of_part_writes_fix_is_exact(name):
+    setup = ("import numpy as np\nn = 5\na, b, c = np.random.rand(n), np.random.rand(n), np.random.rand(n)\n"
+             "mask = np.random.rand(n) > 0.5\n")
+    _one_info_finding_and_exact_empty_fix(*SEQUENCES_201[name], "run of writes", setup)
 
 
 SEQUENCE_LOOK_ALIKES_201 = {
@@ -1263,14 +1267,10 @@ RECURRENCES_201 = {
 
 @pytest.mark.parametrize("name", list(RECURRENCES_201))
 def test_bl201_recurrence_after_its_first_entries_fix_is_exact(name):
-    body, out = RECURRENCES_201[name]
-    code = "import numpy as np\n" + body
-    (d,) = bl(code, "BL201")
-    assert d.severity == "info" and "with the entries it starts from set before it" in d.message, name
     setup = ("import numpy as np\nT, M = 6, 3\npi = np.random.rand(M)\nB = np.random.rand(M, T)\n"
              "A = np.random.rand(M, M)\na = np.random.rand(T)\n")
-    fixed = assert_fix_equivalent(code, setup, [out], codes={"BL201"}, unsafe=False, exact=True)
-    assert "np.empty(" in fixed
+    _one_info_finding_and_exact_empty_fix(*RECURRENCES_201[name], "with the entries it starts from set before it",
+                                          setup)
 
 
 RECURRENCE_LOOK_ALIKES_201 = {

@@ -127,18 +127,7 @@ def _backward_covers(ctx, loop: ast.For, path: str, axis: int, heads: set, size,
 
 def _reads_after(ctx, node, path, axis, v, allow_own) -> bool:
     """Every use of ``x`` loads ``x[..., v + 1, ...]`` (or ``x[..., v, ...]`` once written) on ``axis``."""
-    parents = {ch: n for n in ast.walk(node) for ch in ast.iter_child_nodes(n)}
-    for n in ast.walk(node):
-        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
-            sub = parents.get(n)
-            if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)):
-                return False
-            items = sub.slice.elts if isinstance(sub.slice, ast.Tuple) else [sub.slice]
-            if len(items) <= axis or not all(is_full_slice(i) for i in items[:axis]):
-                return False
-            if _offset(items[axis], v) not in ((0, 1) if allow_own else (1,)):
-                return False
-    return True
+    return all(d in ((0, 1) if allow_own else (1,)) for d in _read_offsets(ctx, node, path, axis, v))
 
 
 def _two_less(ctx, start, size, at) -> bool:
@@ -169,19 +158,25 @@ def _reads_before(ctx, node, path, axis, v, c, start, lowest, strict) -> bool:
     """Every use of ``x`` in ``node`` loads ``x[..., v + d, ...]`` on ``axis`` (the items before it ``:``) at a
     position already written: ``d < c`` (``d <= c`` after the write), and ``start + d`` no lower than the
     lowest head."""
+    return all(d is not None and (d < c if strict else d <= c) and start + d >= lowest
+               for d in _read_offsets(ctx, node, path, axis, v))
+
+
+def _read_offsets(ctx, node, path, axis, v):
+    """The offset ``d`` of every use of ``x`` in ``node`` as a load ``x[..., v + d, ...]`` on ``axis`` (the items
+    before it ``:``); None for any other use (a store, a bare ``x``, another index)."""
     parents = {ch: n for n in ast.walk(node) for ch in ast.iter_child_nodes(n)}
     for n in ast.walk(node):
         if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
             sub = parents.get(n)
             if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)):
-                return False
+                yield None
+                continue
             items = sub.slice.elts if isinstance(sub.slice, ast.Tuple) else [sub.slice]
             if len(items) <= axis or not all(is_full_slice(i) for i in items[:axis]):
-                return False
-            d = _offset(items[axis], v)
-            if d is None or (d >= c if strict else d > c) or start + d < lowest:
-                return False
-    return True
+                yield None
+                continue
+            yield _offset(items[axis], v)
 
 
 def _write_target(ctx, stmt, path) -> ast.Subscript | None:
