@@ -1285,6 +1285,9 @@ RECURRENCE_LOOK_ALIKES_201 = {
         "s = np.zeros((2, T + 1))\ns[:, -1] = 0.1\nfor i in range(T - 1):\n    s[:, i] = s[:, i - 1] + 1\n",
     "a write on another axis than the head": "x = np.zeros((T, T))\nx[0] = 1.0\nfor i in range(1, T):\n"
                                              "    x[:, i] = x[:, i - 1]\n",
+    "an attribute buffer beside a call that may read it": "self.x = np.zeros(T)\nself.x[0] = 1.0\n"
+                                                            "for i in range(1, T):\n    self.refresh()\n"
+                                                            "    self.x[i] = self.x[i - 1] * 2\n",
     "a conditional write": "x = np.zeros(T)\nx[0] = 1.0\nfor i in range(1, T):\n    if i % 2:\n"
                            "        x[i] = x[i - 1]\n",
     "a backward pass stopping one short": "x = np.zeros(T)\nx[-1] = 1.0\nfor t in range(T - 2, 0, -1):\n"
@@ -1300,3 +1303,39 @@ RECURRENCE_LOOK_ALIKES_201 = {
 def test_bl201_recurrence_look_alikes_keep_the_zeros(name):
     code = "import numpy as np\n" + RECURRENCE_LOOK_ALIKES_201[name]
     assert [d for d in bl(code, "BL201") if "it starts from" in d.message] == [], name
+
+
+# -- BL201: a loop writing the buffer block by block (python-control's Hankel and controllability matrices) ----
+
+BLOCK_LOOPS_201 = {
+    "row blocks of a Hankel matrix": ("H = np.zeros((q * m, 4))\nfor r in range(m):\n"
+                                      "    H[q * r:q * (r + 1), :] = Y[r:r + q, :4]\n", "H"),
+    "a controllability matrix from its first block": ("C = np.zeros((n, t * m))\nC[:, :m] = B\nfor k in range(1, t):\n"
+                                                      "    C[:, k * m:(k + 1) * m] = A @ C[:, (k - 1) * m:k * m]\n", "C"),
+}
+
+
+@pytest.mark.parametrize("name", list(BLOCK_LOOPS_201))
+def test_bl201_block_loops_fix_is_exact(name):
+    setup = ("import numpy as np\nq, m, n, t = 3, 2, 4, 3\nY = np.random.rand(9, 6)\nB = np.random.rand(n, m)\n"
+             "A = np.random.rand(n, n)\n")
+    _one_info_finding_and_exact_empty_fix(*BLOCK_LOOPS_201[name], "writing it block by block", setup)
+
+
+BLOCK_LOOK_ALIKES_201 = {
+    "a block skipped": "C = np.zeros((n, t * m))\nC[:, :m] = B\nfor k in range(2, t):\n    C[:, k * m:(k + 1) * m] = B\n",
+    "one block short": "H = np.zeros((q * m, 4))\nfor r in range(m - 1):\n    H[q * r:q * (r + 1), :] = 1.0\n",
+    "a block size the loop changes": "H = np.zeros((q * m, 4))\nfor r in range(m):\n    H[q * r:q * (r + 1), :] = 1.0\n"
+                                     "    q = q + 1\n",
+    "a read of the block ahead": "C = np.zeros((n, t * m))\nC[:, :m] = B\nfor k in range(1, t):\n"
+                                 "    C[:, k * m:(k + 1) * m] = C[:, (k + 1) * m:(k + 2) * m]\n",
+    "blocks that overlap": "H = np.zeros((q * m, 4))\nfor r in range(m):\n    H[q * r:q * (r + 2), :] = 1.0\n",
+    "an attribute buffer beside a call that may read it": "self.H = np.zeros((q * m, 4))\nfor r in range(m):\n"
+                                                            "    self.refresh()\n    self.H[q * r:q * (r + 1), :] = 1.0\n",
+}
+
+
+@pytest.mark.parametrize("name", list(BLOCK_LOOK_ALIKES_201))
+def test_bl201_block_loop_look_alikes_keep_the_zeros(name):
+    code = "import numpy as np\n" + BLOCK_LOOK_ALIKES_201[name]
+    assert [d for d in bl(code, "BL201") if "block by block" in d.message] == [], name

@@ -37,8 +37,9 @@ def head_then_loop_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stm
         axis = got[0]
         heads.add(got[1])
         stmt = ctx.next_statement(stmt)
-    if stmt is None or axis is None or not _loop_covers(ctx, stmt, path, axis, heads, shape[axis]):
-        return None
+    if stmt is None or axis is None or not _loop_covers(ctx, stmt, path, axis, heads, shape[axis]) \
+            or may_read_unseen(ctx, path, stmt.body, scope_node):
+        return None  # (a call in the body that may read the buffer, an attribute, before it is written)
     return stmt
 
 

@@ -11,6 +11,7 @@ from blaslint.core.rule import Invalid
 from blaslint.rules._common import ZERO_CREATORS, facts_note, has_star_args, hot_loop_buffer_severity, kwarg
 from blaslint.rules.dead_writes._blocks import blocks_write_all
 from blaslint.rules.dead_writes._covers import like_shape, loop_writes_all, sequence_writes_all
+from blaslint.rules.dead_writes._block_loops import block_loop_writes_all
 from blaslint.rules.dead_writes._recurrence import head_then_loop_writes_all
 from blaslint.rules.dead_writes._fills import (
     ZeroFill,
@@ -200,6 +201,8 @@ class ZeroFillBeforeOverwrite(_AfterZeroFill):
                 how, by_python_loop = "the loop that sets every element", True
             elif (loop := head_then_loop_writes_all(ctx, write, fill.path, shape)) is not None:
                 how, by_python_loop = f"the loop at {ctx.line_ref(loop)}, with the entries it starts from set before it", True
+            elif (loop := block_loop_writes_all(ctx, write, fill.path, shape)) is not None:
+                how, by_python_loop = f"the loop at {ctx.line_ref(loop)} writing it block by block", True
             else:
                 last = sequence_writes_all(ctx, write, fill.path, shape) if fill.kind == "alloc" else None
                 last = last or blocks_write_all(ctx, write, fill.path)
