@@ -89,3 +89,20 @@ def test_bl403_silent_where_another_module_passes_a_sparse_matrix(tmp_path):
     flagged = lint_package(tmp_path / "b", {"pkg/diag.py": diag, "pkg/sur.py": dense_caller},
                            "pkg/diag.py", {"BL403"})
     assert [d.code for d in flagged] == ["BL403"]
+
+
+def test_a_parameter_guarded_by_issparse_then_raise_is_sparse():
+    # pyamg's strength measures: `if not sparse.issparse(A): raise TypeError(...)`; past it, A is sparse
+    ctx, tree = _ctx("""
+        from scipy import sparse
+        def f(A, v):
+            if not sparse.issparse(A):
+                raise TypeError('expected a sparse matrix')
+            return A
+        def h(A, v):
+            if sparse.issparse(A):
+                raise TypeError('dense only')
+            return A
+        """)
+    assert "checked sparse" in (sparse_evidence(ctx, _returned(ctx, tree, "f")) or "")
+    assert "checked sparse" not in (sparse_evidence(ctx, _returned(ctx, tree, "h")) or "")
