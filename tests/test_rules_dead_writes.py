@@ -1299,10 +1299,6 @@ RECURRENCE_LOOK_ALIKES_201 = {
 }
 
 
-@pytest.mark.parametrize("name", list(RECURRENCE_LOOK_ALIKES_201))
-def test_bl201_recurrence_look_alikes_keep_the_zeros(name):
-    code = "import numpy as np\n" + RECURRENCE_LOOK_ALIKES_201[name]
-    assert [d for d in bl(code, "BL201") if "it starts from" in d.message] == [], name
 
 
 # -- BL201: a loop writing the buffer block by block (python-control's Hankel and controllability matrices) ----
@@ -1335,7 +1331,9 @@ BLOCK_LOOK_ALIKES_201 = {
 }
 
 
-@pytest.mark.parametrize("name", list(BLOCK_LOOK_ALIKES_201))
-def test_bl201_block_loop_look_alikes_keep_the_zeros(name):
-    code = "import numpy as np\n" + BLOCK_LOOK_ALIKES_201[name]
-    assert [d for d in bl(code, "BL201") if "block by block" in d.message] == [], name
+@pytest.mark.parametrize("phrase, code", [
+    *(("it starts from", code) for code in RECURRENCE_LOOK_ALIKES_201.values()),
+    *(("block by block", code) for code in BLOCK_LOOK_ALIKES_201.values()),
+], ids=[*RECURRENCE_LOOK_ALIKES_201, *BLOCK_LOOK_ALIKES_201])
+def test_bl201_recurrence_and_block_loop_look_alikes_keep_the_zeros(phrase, code):
+    assert [d for d in bl("import numpy as np\n" + code, "BL201") if phrase in d.message] == []

@@ -739,3 +739,11 @@ def test_bl503_torch_sums_of_unknown_factors_are_info_and_keops_helpers_stay_sil
     keops = ("import torch\nfrom .keops_kernel import lazify\ndef covar(x1, x2):\n    a, b = lazify(x1, x2)\n"
              "    return (a * b).sum(-1)\n")
     assert found(keops, "BL503") == []
+
+
+def test_the_real_part_of_a_rewrite_keeps_its_precedence():
+    from blaslint.rules.vectorize._reduce_forms import real_of
+
+    assert real_of("np.dot(np.conj(a), b)") == "np.dot(np.conj(a), b).real"
+    assert real_of("a @ b") == "(a @ b).real"
+    assert real_of("a @ np.conj(b)") == "(a @ np.conj(b)).real"  # not `a @ np.conj(b).real`

@@ -108,6 +108,21 @@ def is_full_index(index: ast.AST) -> bool:
         or (isinstance(i, ast.Constant) and i.value is Ellipsis) for i in items)
 
 
+def int_constant(node) -> int | None:
+    """The int a literal index or axis spells (``2``, ``-1``), else None (a bool is no index)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and type(node.operand.value) is int:
+        return -node.operand.value
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+def is_number(ctx, expr: ast.AST) -> bool:
+    """A literal, or an expression whose facts say 0-D (a number, not an array)."""
+    return isinstance(expr, ast.Constant) or ctx.array_facts(expr).rank == 0
+
+
 def kwarg(call: ast.Call, name: str) -> ast.AST | None:
     for kw in call.keywords:
         if kw.arg == name:

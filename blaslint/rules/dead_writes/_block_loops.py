@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import ast
 
-from blaslint.analysis.dims import equal_sizes, is_full_slice
+from blaslint.analysis.dims import equal_sizes
 from blaslint.analysis.flow import may_leave, may_read_unseen, mentions
-from blaslint.rules.dead_writes._fills import _buffer_path
+from blaslint.rules._common import int_constant
+from blaslint.rules.dead_writes._subscripts import buffer_loads, loop_offset, one_pick, subscript_write
 
 
 def block_loop_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | None:
@@ -22,9 +23,10 @@ def block_loop_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | 
     scope_node = ctx.scope_node_of(first)
     head, stmt = None, first
     while stmt is not None and not isinstance(stmt, ast.For):
-        if may_leave(stmt) or head is not None and mentions(stmt, path):
+        touches = mentions(stmt, path)
+        if may_leave(stmt) or touches and head is not None:
             return None
-        if mentions(stmt, path):
+        if touches:
             head = _head_block(ctx, stmt, path)
             if head is None:
                 return None
@@ -39,13 +41,12 @@ def block_loop_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | 
     if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and not it.keywords
             and 1 <= len(it.args) <= 2 and not any(isinstance(a, ast.Starred) for a in it.args)):
         return None
-    start = it.args[0] if len(it.args) == 2 else ast.Constant(0)
-    start_value = start.value if isinstance(start, ast.Constant) and type(start.value) is int else None
-    writes = [s for s in stmt.body if _target(ctx, s, path) is not None]
+    start_value = int_constant(it.args[0]) if len(it.args) == 2 else 0
+    writes = [s for s in stmt.body if subscript_write(ctx, s, path) is not None]
     if len(writes) != 1 or start_value not in (0, 1):
         return None
-    block = _block_of(_target(ctx, writes[0], path), v)
-    if block is None or shape is None or block[0] >= len(shape):
+    block = _block_of(subscript_write(ctx, writes[0], path), v)
+    if block is None or block[0] >= len(shape):
         return None
     axis, m, lo = block
     if lo != 0 or (start_value == 1) != (head is not None) or head is not None and head != (axis, m):
@@ -66,46 +67,27 @@ def block_loop_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | 
     return stmt
 
 
-def _target(ctx, stmt, path):
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript) \
-            and _buffer_path(ctx, stmt.targets[0].value) == path:
-        return stmt.targets[0]
-    return None
-
-
-def _items(sub: ast.Subscript) -> list:
-    return list(sub.slice.elts) if isinstance(sub.slice, ast.Tuple) else [sub.slice]
-
-
 def _head_block(ctx, stmt, path):
     """(axis, m) of ``x[..., :m] = expr`` / ``x[..., 0:m] = expr`` (the items before ``:``), expr not reading x."""
-    target = _target(ctx, stmt, path)
+    target = subscript_write(ctx, stmt, path)
     if target is None or mentions(stmt.value, path):
         return None
-    items = _items(target)
-    picks = [k for k, it in enumerate(items) if not is_full_slice(it)]
-    if len(picks) != 1:
-        return None
-    item = items[picks[0]]
+    axis, item = one_pick(target)
     if not isinstance(item, ast.Slice) or item.step is not None or item.upper is None or not (
             item.lower is None or isinstance(item.lower, ast.Constant) and item.lower.value == 0):
         return None
-    return picks[0], ast.unparse(item.upper)
+    return axis, ast.unparse(item.upper)
 
 
 def _block_of(target, v: str):
     """(axis, m, c) of ``x[..., (v + c) * m:(v + c + 1) * m, ...]`` (the other items ``:``), else None."""
-    items = _items(target)
-    picks = [k for k, it in enumerate(items) if not is_full_slice(it)]
-    if len(picks) != 1 or any(isinstance(it, ast.Constant) and it.value is Ellipsis for it in items):
-        return None
-    item = items[picks[0]]
+    axis, item = one_pick(target)
     if not isinstance(item, ast.Slice) or item.step is not None or item.lower is None or item.upper is None:
         return None
     lo, hi = _scaled(item.lower, v), _scaled(item.upper, v)
     if lo is None or hi is None or lo[0] != hi[0] or hi[1] != lo[1] + 1:
         return None
-    return picks[0], lo[0], lo[1]
+    return axis, lo[0], lo[1]
 
 
 def _scaled(node, v: str):
@@ -113,30 +95,16 @@ def _scaled(node, v: str):
     if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
         return None
     for var, m in ((node.left, node.right), (node.right, node.left)):
-        c = _offset(var, v)
+        c = loop_offset(var, v)
         if c is not None and not any(isinstance(n, ast.Name) and n.id == v for n in ast.walk(m)):
             return ast.unparse(m), c
     return None
 
 
-def _offset(node, v: str) -> int | None:
-    if isinstance(node, ast.Name) and node.id == v:
-        return 0
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) and isinstance(node.left, ast.Name) \
-            and node.left.id == v and isinstance(node.right, ast.Constant) and type(node.right.value) is int:
-        return node.right.value if isinstance(node.op, ast.Add) else -node.right.value
-    return None
-
-
 def _reads_done_blocks(ctx, node, path, axis, m, v, own) -> bool:
     """Every use of ``x`` loads the block before this iteration's (or, after the write, its own)."""
-    parents = {ch: n for n in ast.walk(node) for ch in ast.iter_child_nodes(n)}
-    for n in ast.walk(node):
-        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
-            sub = parents.get(n)
-            if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)):
-                return False
-            block = _block_of(sub, v)
-            if block is None or block[0] != axis or block[1] != m or block[2] not in ((-1, 0) if own else (-1,)):
-                return False
+    for sub in buffer_loads(ctx, node, path):
+        block = _block_of(sub, v) if sub is not None else None
+        if block is None or block[0] != axis or block[1] != m or block[2] not in ((-1, 0) if own else (-1,)):
+            return False
     return True

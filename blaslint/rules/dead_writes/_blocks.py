@@ -18,6 +18,7 @@ import ast
 import math
 
 from blaslint.analysis.flow import is_opaque_call, may_leave, may_read_unseen, mentions, mutated_names
+from blaslint.rules._common import int_constant
 from blaslint.rules.dead_writes._fills import _buffer_path
 
 _START, _END, _MASK = "<start>", "<end>", "<mask>"
@@ -90,7 +91,7 @@ def _block(ctx, stmt: ast.stmt, path: str):
             pieces.append(mask)
             names |= {n.id for n in ast.walk(item) if isinstance(n, ast.Name)}
             continue
-        k = _int(item)
+        k = int_constant(item)
         if k is not None and k >= -1:  # `x[0]` is the piece `x[0:1]`, `x[-1]` the piece `x[-1:]`
             pieces.append((_START, "1") if k == 0 else ("-1", _END) if k == -1 else (str(k), str(k + 1)))
             continue
@@ -223,9 +224,3 @@ def _pure(ctx, node: ast.AST) -> bool:
     return not any(isinstance(n, ast.Call) and is_opaque_call(ctx, n) or isinstance(n, (ast.NamedExpr, ast.Await))
                    for n in ast.walk(node))
 
-
-def _int(node) -> int | None:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
-            and type(node.operand.value) is int:
-        return -node.operand.value
-    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None

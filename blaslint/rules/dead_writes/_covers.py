@@ -13,6 +13,7 @@ import ast
 from blaslint.analysis.dims import equal_sizes, is_full_slice
 from blaslint.analysis.flow import may_leave, may_read_unseen, mentions
 from blaslint.rules.dead_writes._fills import _buffer_path
+from blaslint.rules.dead_writes._subscripts import buffer_loads
 
 
 def like_shape(ctx, call: ast.Call):
@@ -206,14 +207,7 @@ def _covering_write(ctx, stmt: ast.stmt, path: str) -> ast.Subscript | None:
 def _reads_only_at(ctx, node: ast.AST, path: str, indices: set) -> bool:
     """Does ``node`` use ``x`` only as ``x[idx]`` loads with ``idx`` (as written) among ``indices``: the element
     an iteration just wrote, or parts a run of writes already made?"""
-    parents = {c: n for n in ast.walk(node) for c in ast.iter_child_nodes(n)}
-    for n in ast.walk(node):
-        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
-            sub = parents.get(n)
-            if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)
-                    and ctx.text(sub.slice) in indices):
-                return False
-    return True
+    return all(sub is not None and ctx.text(sub.slice) in indices for sub in buffer_loads(ctx, node, path))
 
 
 def _index_var(item: ast.AST) -> tuple[str | None, int]:

@@ -13,7 +13,8 @@ import ast
 
 from blaslint.analysis.dims import equal_sizes, is_full_slice
 from blaslint.analysis.flow import may_leave, may_read_unseen, mentions
-from blaslint.rules.dead_writes._fills import _buffer_path
+from blaslint.rules._common import int_constant
+from blaslint.rules.dead_writes._subscripts import buffer_loads, index_items, loop_offset, one_pick, subscript_write
 
 
 def head_then_loop_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stmt | None:
@@ -46,13 +47,13 @@ def head_then_loop_writes_all(ctx, first: ast.stmt, path: str, shape) -> ast.stm
 def _head(ctx, stmt: ast.stmt, path: str):
     """(axis, position) of ``x[..., h] = expr`` with ``h`` an int (``-1`` allowed), the items before it ``:``
     and none after it but ``:``; ``expr`` not reading ``x``."""
-    target = _write_target(ctx, stmt, path)
+    target = subscript_write(ctx, stmt, path)
     if target is None or mentions(stmt.value, path):
         return None
-    k, item = _one_pick(target)
+    k, item = one_pick(target)
     if k is None:
         return None
-    value = _int(item)
+    value = int_constant(item)
     return (k, value) if value is not None else None
 
 
@@ -68,17 +69,17 @@ def _loop_covers(ctx, loop: ast.For, path: str, axis: int, heads: set, size) -> 
         return False
     if len(it.args) == 3:
         return _backward_covers(ctx, loop, path, axis, heads, size, v)
-    start = _int(it.args[0]) if len(it.args) == 2 else 0
+    start = int_constant(it.args[0]) if len(it.args) == 2 else 0
     stop = it.args[-1]
     if start is None or start < 0 or any(isinstance(n, ast.Name) and n.id == v and not isinstance(n.ctx, ast.Load)
                                          for s in loop.body for n in ast.walk(s)):
         return False
-    writes = [s for s in loop.body if _write_target(ctx, s, path) is not None]
+    writes = [s for s in loop.body if subscript_write(ctx, s, path) is not None]
     if len(writes) != 1:
         return False
     write = writes[0]
-    k, item = _one_pick(_write_target(ctx, write, path))
-    c = _offset(item, v)
+    k, item = one_pick(subscript_write(ctx, write, path))
+    c = loop_offset(item, v)
     if k != axis or c is None:
         return False
     if heads == set(range(start + c)) and start + c > 0:
@@ -106,16 +107,16 @@ def _backward_covers(ctx, loop: ast.For, path: str, axis: int, heads: set, size,
     (a backward pass: an HMM's betas, librosa's peak picking): the loop writes ``start .. 0`` and reads only the
     position after the one it writes."""
     start, stop, step = loop.iter.args
-    if heads != {-1} or _int(stop) != -1 or _int(step) != -1 or not _two_less(ctx, start, size, loop):
+    if heads != {-1} or int_constant(stop) != -1 or int_constant(step) != -1 or not _two_less(ctx, start, size, loop):
         return False
     if any(isinstance(n, ast.Name) and n.id == v and not isinstance(n.ctx, ast.Load)
            for s in loop.body for n in ast.walk(s)):
         return False
-    writes = [s for s in loop.body if _write_target(ctx, s, path) is not None]
+    writes = [s for s in loop.body if subscript_write(ctx, s, path) is not None]
     if len(writes) != 1:
         return False
-    k, item = _one_pick(_write_target(ctx, writes[0], path))
-    if k != axis or _offset(item, v) != 0:
+    k, item = one_pick(subscript_write(ctx, writes[0], path))
+    if k != axis or loop_offset(item, v) != 0:
         return False
     after = False
     for s in loop.body:
@@ -146,12 +147,12 @@ def _two_less(ctx, start, size, at) -> bool:
 
 def _split_offset(node) -> tuple:
     """(base, k) of ``base + k`` / ``base - k`` (k an int; base None for a plain int)."""
-    if _int(node) is not None:
-        return None, _int(node)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) and _int(node.right) is not None:
+    if int_constant(node) is not None:
+        return None, int_constant(node)
+    step = int_constant(node.right) if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)) else None
+    if step is not None:
         base, k = _split_offset(node.left)
-        return base if base is not None else None, k + (_int(node.right) if isinstance(node.op, ast.Add)
-                                                          else -_int(node.right))
+        return base, k + (step if isinstance(node.op, ast.Add) else -step)
     return node, 0
 
 
@@ -166,48 +167,9 @@ def _reads_before(ctx, node, path, axis, v, c, start, lowest, strict) -> bool:
 def _read_offsets(ctx, node, path, axis, v):
     """The offset ``d`` of every use of ``x`` in ``node`` as a load ``x[..., v + d, ...]`` on ``axis`` (the items
     before it ``:``); None for any other use (a store, a bare ``x``, another index)."""
-    parents = {ch: n for n in ast.walk(node) for ch in ast.iter_child_nodes(n)}
-    for n in ast.walk(node):
-        if isinstance(n, (ast.Name, ast.Attribute)) and _buffer_path(ctx, n) == path:
-            sub = parents.get(n)
-            if not (isinstance(sub, ast.Subscript) and sub.value is n and isinstance(sub.ctx, ast.Load)):
-                yield None
-                continue
-            items = sub.slice.elts if isinstance(sub.slice, ast.Tuple) else [sub.slice]
-            if len(items) <= axis or not all(is_full_slice(i) for i in items[:axis]):
-                yield None
-                continue
-            yield _offset(items[axis], v)
-
-
-def _write_target(ctx, stmt, path) -> ast.Subscript | None:
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript) \
-            and _buffer_path(ctx, stmt.targets[0].value) == path:
-        return stmt.targets[0]
-    return None
-
-
-def _one_pick(target: ast.Subscript):
-    """(axis, item) of the one item that is not ``:``, with only ``:`` around it; (None, None) otherwise."""
-    items = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
-    picks = [k for k, it in enumerate(items) if not is_full_slice(it)]
-    if len(picks) != 1 or any(isinstance(it, ast.Constant) and it.value is Ellipsis for it in items):
-        return None, None
-    return picks[0], items[picks[0]]
-
-
-def _int(node) -> int | None:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
-            and type(node.operand.value) is int:
-        return -node.operand.value
-    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
-
-
-def _offset(item, v: str) -> int | None:
-    """``v`` -> 0, ``v + 2`` -> 2, ``v - 1`` -> -1; None for anything else."""
-    if isinstance(item, ast.Name) and item.id == v:
-        return 0
-    if isinstance(item, ast.BinOp) and isinstance(item.op, (ast.Add, ast.Sub)) and isinstance(item.left, ast.Name) \
-            and item.left.id == v and _int(item.right) is not None and _int(item.right) >= 0:
-        return _int(item.right) if isinstance(item.op, ast.Add) else -_int(item.right)
-    return None
+    for sub in buffer_loads(ctx, node, path):
+        items = index_items(sub) if sub is not None else []
+        if len(items) <= axis or not all(is_full_slice(i) for i in items[:axis]):
+            yield None
+            continue
+        yield loop_offset(items[axis], v)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from blaslint.rules._common import is_number
 from blaslint.rules.vectorize import _loopdots as ld
 
 
@@ -157,9 +158,6 @@ def holds_arrays(ctx, base) -> bool:
         if isinstance(v, (ast.ListComp, ast.GeneratorExp)) and array_valued(v.elt) \
                 or isinstance(v, (ast.List, ast.Tuple)) and any(array_valued(e) for e in v.elts):
             return True
-    def scalar(expr) -> bool:
-        return isinstance(expr, ast.Constant) or ctx.array_facts(expr).rank == 0
-
     for n in ast.walk(scope_node):
         if isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
                                              and t.value.id == base.id for t in n.targets) and array_valued(n.value):
@@ -168,6 +166,6 @@ def holds_arrays(ctx, base) -> bool:
         # set 22): whatever is appended and not known to be a number may be a matrix
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "append" \
                 and isinstance(n.func.value, ast.Name) and n.func.value.id == base.id and len(n.args) == 1 \
-                and not scalar(n.args[0]):
+                and not is_number(ctx, n.args[0]):
             return True
     return False

@@ -15,7 +15,7 @@ from blaslint.analysis import cost as _cost
 from blaslint.analysis.flow import leaves_loop
 from blaslint.analysis.scopes import LOOP_TYPES
 from blaslint.analysis.sparse import sparse_evidence
-from blaslint.rules._common import in_assertion, paren
+from blaslint.rules._common import in_assertion, is_number, paren
 from blaslint.rules.vectorize import _loop_products as lp
 from blaslint.rules.vectorize import _loopdots as ld
 
@@ -55,7 +55,7 @@ class PerIterationProducts:
         if lp.INV in kinds and (lp.ITEM in kinds or lp.FRESH in kinds):
             left_varies = su.kind != lp.INV
             inv, var, s = (v, u, su) if left_varies else (u, v, sv)
-            if _scalar(ctx, inv) or cl.varying(inv, strict=True):
+            if is_number(ctx, inv) or cl.varying(inv, strict=True):
                 return  # a scalar, or a matrix a call in the loop may change
             if sparse_evidence(ctx, inv):
                 # pyamg's energy-based strength (held-out set 22, read wrong): `A @ v` per column of S with a
@@ -365,13 +365,6 @@ def _foreign(ctx, s) -> bool:
         return False
     qual = ctx.resolve_call(value)
     return bool(qual) and qual.split(".")[0] not in _ARRAY_LIBS
-
-
-def _scalar(ctx, expr) -> bool:
-    if isinstance(expr, ast.Constant):
-        return True
-    f = ctx.array_facts(expr)
-    return f.rank == 0
 
 
 def _matrix(ctx, expr) -> bool:

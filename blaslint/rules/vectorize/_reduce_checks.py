@@ -22,7 +22,7 @@ from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize import _loopdots as ld
 from blaslint.rules.vectorize._reduce_library import library as _lib
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
-                                                    rowwise_subscripts, squared, any_rank_subscripts, int_constant)
+                                                    rowwise_subscripts, squared, any_rank_subscripts, int_constant, real_of)
 
 REAL = ("float32", "float64")
 NOT_BLAS = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "object"}
@@ -44,9 +44,7 @@ class Proposal:
 
 def of_real_part(prop: Proposal) -> Proposal:
     """The proposal for ``np.sum(P)`` made for ``np.sum(np.real(P))``: the same rewrite, its real part."""
-    new = prop.new
-    if new is not None:
-        new = f"{new}.real" if new.endswith(")") and "(" in new and not new.startswith("(") else f"({new}).real"
+    new = real_of(prop.new) if prop.new is not None else None
     message = prop.message.replace(" computes them without it", " computes them without it (its real part, "
                                                                  "`.real`, is the real part summed)", 1)
     if message == prop.message:

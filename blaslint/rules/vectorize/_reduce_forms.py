@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from blaslint.analysis.facts import INT_DTYPES
 from blaslint.analysis.sparse import masked_evidence, matrix_semantics
-from blaslint.rules._common import kwarg
+from blaslint.rules._common import int_constant, kwarg
 from blaslint.rules.vectorize import _loopdots as ld
 
 SUM_APIS = {"numpy.sum": "numpy", "torch.sum": "torch", "geomstats.backend.sum": "geomstats"}
@@ -76,13 +76,12 @@ def real_part(ctx, operand) -> ast.AST | None:
     return inner if factors(ctx, inner) is not None or squared(ctx, inner) is not None else None
 
 
-def int_constant(node) -> int | None:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
-            and type(node.operand.value) is int:
-        return -node.operand.value
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    return None
+def real_of(text: str) -> str:
+    """``text.real``: a call, a name or an attribute takes it directly, anything else in parentheses
+    (``(a @ b).real``, never ``a @ np.conj(b).real``)."""
+    node = ast.parse(text, mode="eval").body
+    postfix = isinstance(node, (ast.Call, ast.Name, ast.Attribute, ast.Subscript))
+    return f"{text}.real" if postfix else f"({text}).real"
 
 
 def reduction(ctx, node) -> Reduction | None:

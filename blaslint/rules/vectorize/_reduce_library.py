@@ -27,12 +27,19 @@ def _unknown_library(ctx, xs) -> str | None:
     wrong)."""
     got = getattr(ctx, "_bl_libraries_imported", None)
     if got is None:
-        tops = {q.split(".")[0] for q in ctx.imports.names.values()}
         numpy = any("numpy" in q.split(".")[:2] for q in ctx.imports.names.values()) \
             or any(isinstance(n, ast.Attribute) and n.attr in ("np", "numpy") for n in ast.walk(ctx.tree))
-        got = ctx._bl_libraries_imported = "numpy?" if numpy else "torch" if "torch" in tops else None
+        got = ctx._bl_libraries_imported = "numpy?" if numpy else "torch" if "torch" in imported_tops(ctx) else None
     if got == "torch" and any(from_unknown_call(ctx, x) for x in xs):
         return None
+    return got
+
+
+def imported_tops(ctx) -> frozenset:
+    """The top-level modules the file imports (``numpy``, ``torch``, ``pandas``), worked out once per file."""
+    got = getattr(ctx, "_bl_imported_tops", None)
+    if got is None:
+        got = ctx._bl_imported_tops = frozenset(q.split(".", 1)[0] for q in ctx.imports.names.values())
     return got
 
 

@@ -17,7 +17,7 @@ from blaslint.analysis.sparse import matrix_semantics, sparse_evidence
 from blaslint.rules._common import POSTFIX
 from blaslint.rules.vectorize import _broadcast as bc
 from blaslint.rules.vectorize._reduce_checks import NOT_BLAS, Proposal, _lib, _operand_text, quadratic_form, short
-from blaslint.rules.vectorize._reduce_library import from_unknown_call
+from blaslint.rules.vectorize._reduce_library import from_unknown_call, imported_tops
 from blaslint.rules.vectorize._reduce_forms import (Reduction, array_evidence, factors, in_root_with_terms,
                                                     root_around,
                                                     int_constant, squared)
@@ -119,7 +119,7 @@ def _torch_sum(ctx, red: Reduction) -> bool:
         return True
     if red.lib != "method":
         return False
-    mods = {q.split(".", 1)[0] for q in ctx.imports.names.values()}
+    mods = imported_tops(ctx)
     return "torch" in mods and "numpy" not in mods and not mods & _OTHER_ARRAYS
 
 
@@ -216,7 +216,7 @@ def _numpy_sum(ctx, red: Reduction, autograd: bool = True) -> bool:
         return _plain_numpy(ctx, red.call.func, autograd=autograd)
     if red.lib != "method":
         return False
-    mods = {q.split(".", 1)[0] for q in ctx.imports.names.values()}
+    mods = imported_tops(ctx)
     return "numpy" in mods and not mods & _OTHER_ARRAYS
 
 

@@ -299,7 +299,7 @@ class ReductionAsBlas(Rule):
             fn = ctx.spell_like(node.func, "dot", "numpy.dot")
             new = f"{fn}({paren(ctx, a, 1)}, {paren(ctx, b, 1)})" if fn else None
         if new is not None and real is not None:
-            new = f"({new}).real" if " @ " in new else f"{new}.real"
+            new = rf.real_of(new)
         if new is not None and dtypes_known:
             fix = self.make_fix(f"Replace with `{new}`", self.replace(node, new), safe=False)
         builtin = ("; Python's built-in `sum` adds the elements one at a time in the interpreter (about 100x "
